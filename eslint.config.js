@@ -1,0 +1,89 @@
+import vitest from '@vitest/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const platform = ['better-sqlite3', 'pg', 'node:*', 'fs', 'path', 'http', 'crypto', 'react'];
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'docs/api/**',
+      'examples/**/dist/**',
+      'test-artifacts/**',
+    ],
+  },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  // Boundaries (DESIGN.md section 1): imports point one way, and the core stays platform-free.
+  { files: ['src/core/**'], rules: restrict([...platform, '../*', 'zod/*']) },
+  {
+    files: ['src/conflict/**', 'src/queue/**'],
+    rules: restrict([
+      ...platform,
+      '../client/*',
+      '../adapters/*',
+      '../transport/*',
+      '../server/*',
+      '../testing/*',
+      '../react/*',
+    ]),
+  },
+  {
+    files: ['src/client/**'],
+    rules: restrict([
+      ...platform,
+      '../adapters/*',
+      '../transport/*',
+      '../server/*',
+      '../testing/*',
+      '../react/*',
+    ]),
+  },
+  {
+    files: ['src/adapters/**', 'src/transport/**'],
+    rules: restrict([
+      '../../client/*',
+      '../../server/*',
+      '../../testing/*',
+      '../../queue/*',
+      '../client/*',
+      '../server/*',
+      '../testing/*',
+      '../queue/*',
+    ]),
+  },
+  {
+    files: ['src/server/**'],
+    rules: restrict([
+      '../client/*',
+      '../adapters/*',
+      '../transport/*',
+      '../testing/*',
+      '../queue/*',
+      '../react/*',
+    ]),
+  },
+  {
+    files: ['test/**'],
+    plugins: { vitest },
+    rules: {
+      ...vitest.configs.recommended.rules,
+      'vitest/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect', 'expect*', 'assert*', 'run*'] },
+      ],
+      'vitest/no-focused-tests': 'error',
+      'vitest/no-disabled-tests': 'error',
+    },
+  },
+);

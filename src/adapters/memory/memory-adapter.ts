@@ -1,0 +1,285 @@
+import type {
+  ListOpsOptions,
+  OutboxOp,
+  Query,
+  StorageAdapter,
+  StorageTransaction,
+  StoredRecord,
+  TransactionMode,
+} from '../../core/index.js';
+import { StorageError, applyQuery } from '../../core/index.js';
+
+interface MemoryState {
+  records: Map<string, Map<string, StoredRecord>>;
+  ops: Map<string, OutboxOp>;
+  meta: Map<string, unknown>;
+}
+
+const DELETED = Symbol('deleted');
+type Staged<T> = T | typeof DELETED;
+
+/** Options of {@link memoryAdapter}. */
+export interface MemoryAdapterOptions {
+  /**
+   * Share state between adapter instances created with the same object, to simulate closing and
+   * reopening a database in tests. @default a private store
+   */
+  readonly store?: MemoryStore;
+}
+
+/** An opaque in-memory database that {@link memoryAdapter} instances can share. */
+export interface MemoryStore {
+  readonly __memoryStore: true;
+}
+
+/** Creates an empty {@link MemoryStore}. */
+export function createMemoryStore(): MemoryStore {
+  const state: MemoryState = { records: new Map(), ops: new Map(), meta: new Map() };
+  return { __memoryStore: true, state } as MemoryStore;
+}
+
+function stateOf(store: MemoryStore): MemoryState {
+  return (store as unknown as { state: MemoryState }).state;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * Storage adapter that keeps everything in memory: fast, and gone when the process ends.
+ * For tests, servers-side scratch clients and apps that do not need persistence.
+ *
+ * @example
+ * const client = await createSyncClient({ collections: [todos], storage: memoryAdapter(), transport });
+ */
+export function memoryAdapter(options: MemoryAdapterOptions = {}): StorageAdapter {
+  return new MemoryAdapter(options.store ?? createMemoryStore());
+}
+
+class MemoryAdapter implements StorageAdapter {
+  readonly kind = 'memory';
+  readonly #state: MemoryState;
+  #closed = false;
+  // Read-write transactions run one at a time: each waits for the previous one's promise.
+  #writeChain: Promise<unknown> = Promise.resolve();
+
+  constructor(store: MemoryStore) {
+    this.#state = stateOf(store);
+  }
+
+  async open(): Promise<void> {
+    this.#throwIfClosed();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  async transaction<T>(
+    mode: TransactionMode,
+    fn: (tx: StorageTransaction) => Promise<T>,
+  ): Promise<T> {
+    this.#throwIfClosed();
+    if (mode === 'readonly') {
+      const tx = new MemoryTransaction(this.#state, false);
+      try {
+        return await fn(tx);
+      } finally {
+        tx.end();
+      }
+    }
+    const run = this.#writeChain.then(async () => {
+      this.#throwIfClosed();
+      const tx = new MemoryTransaction(this.#state, true);
+      try {
+        const result = await fn(tx);
+        tx.commit();
+        return result;
+      } finally {
+        tx.end();
+      }
+    });
+    this.#writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  #throwIfClosed(): void {
+    if (this.#closed) {
+      throw new StorageError(
+        'STORAGE_CLOSED',
+        'The memory adapter is closed. Create a new client to keep working.',
+      );
+    }
+  }
+}
+
+class MemoryTransaction implements StorageTransaction {
+  readonly #state: MemoryState;
+  readonly #writable: boolean;
+  #active = true;
+  readonly #records = new Map<string, Map<string, Staged<StoredRecord>>>();
+  readonly #ops = new Map<string, Staged<OutboxOp>>();
+  readonly #meta = new Map<string, Staged<unknown>>();
+
+  constructor(state: MemoryState, writable: boolean) {
+    this.#state = state;
+    this.#writable = writable;
+  }
+
+  end(): void {
+    this.#active = false;
+  }
+
+  commit(): void {
+    for (const [collection, staged] of this.#records) {
+      let target = this.#state.records.get(collection);
+      if (!target) {
+        target = new Map();
+        this.#state.records.set(collection, target);
+      }
+      for (const [id, value] of staged) {
+        if (value === DELETED) target.delete(id);
+        else target.set(id, value);
+      }
+      if (target.size === 0) this.#state.records.delete(collection);
+    }
+    for (const [opId, value] of this.#ops) {
+      if (value === DELETED) this.#state.ops.delete(opId);
+      else this.#state.ops.set(opId, value);
+    }
+    for (const [key, value] of this.#meta) {
+      if (value === DELETED) this.#state.meta.delete(key);
+      else this.#state.meta.set(key, value);
+    }
+  }
+
+  #check(write: boolean): void {
+    if (!this.#active) {
+      throw new StorageError(
+        'TRANSACTION_INACTIVE',
+        'This storage transaction has already ended. Do all work inside the transaction callback.',
+      );
+    }
+    if (write && !this.#writable) {
+      throw new StorageError(
+        'STORAGE_FAILED',
+        'Cannot write in a readonly transaction. Open it with mode `readwrite`.',
+      );
+    }
+  }
+
+  #collection(collection: string): Map<string, StoredRecord> {
+    const merged = new Map(this.#state.records.get(collection) ?? []);
+    for (const [id, value] of this.#records.get(collection) ?? []) {
+      if (value === DELETED) merged.delete(id);
+      else merged.set(id, value);
+    }
+    return merged;
+  }
+
+  async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
+    this.#check(false);
+    const staged = this.#records.get(collection)?.get(id);
+    if (staged === DELETED) return undefined;
+    const value = staged ?? this.#state.records.get(collection)?.get(id);
+    return value === undefined ? undefined : copy(value);
+  }
+
+  async getRecordByServerId(
+    collection: string,
+    serverId: string,
+  ): Promise<StoredRecord | undefined> {
+    this.#check(false);
+    for (const record of this.#collection(collection).values()) {
+      if (record.serverId === serverId) return copy(record);
+    }
+    return undefined;
+  }
+
+  async putRecord(record: StoredRecord): Promise<void> {
+    this.#check(true);
+    let staged = this.#records.get(record.collection);
+    if (!staged) {
+      staged = new Map();
+      this.#records.set(record.collection, staged);
+    }
+    staged.set(record.id, copy(record));
+  }
+
+  async deleteRecord(collection: string, id: string): Promise<void> {
+    this.#check(true);
+    let staged = this.#records.get(collection);
+    if (!staged) {
+      staged = new Map();
+      this.#records.set(collection, staged);
+    }
+    staged.set(id, DELETED);
+  }
+
+  async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
+    this.#check(false);
+    return applyQuery(this.#collection(collection).values(), query).map(copy);
+  }
+
+  async listRecords(collection: string): Promise<StoredRecord[]> {
+    this.#check(false);
+    return [...this.#collection(collection).values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(copy);
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.#check(false);
+    const names = new Set([...this.#state.records.keys(), ...this.#records.keys()]);
+    return [...names].filter((name) => this.#collection(name).size > 0).sort();
+  }
+
+  async putOp(op: OutboxOp): Promise<void> {
+    this.#check(true);
+    this.#ops.set(op.opId, copy(op));
+  }
+
+  async getOp(opId: string): Promise<OutboxOp | undefined> {
+    this.#check(false);
+    const staged = this.#ops.get(opId);
+    if (staged === DELETED) return undefined;
+    const value = staged ?? this.#state.ops.get(opId);
+    return value === undefined ? undefined : copy(value);
+  }
+
+  async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
+    this.#check(false);
+    const merged = new Map(this.#state.ops);
+    for (const [opId, value] of this.#ops) {
+      if (value === DELETED) merged.delete(opId);
+      else merged.set(opId, value);
+    }
+    const states = options.states ? new Set(options.states) : undefined;
+    const rows = [...merged.values()]
+      .filter(
+        (op) =>
+          (!states || states.has(op.state)) &&
+          (options.collection === undefined || op.collection === options.collection) &&
+          (options.recordId === undefined || op.id === options.recordId),
+      )
+      .sort((a, b) => a.seq - b.seq);
+    return (options.limit === undefined ? rows : rows.slice(0, options.limit)).map(copy);
+  }
+
+  async deleteOp(opId: string): Promise<void> {
+    this.#check(true);
+    this.#ops.set(opId, DELETED);
+  }
+
+  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    this.#check(false);
+    const staged = this.#meta.get(key);
+    if (staged === DELETED) return undefined;
+    const value = this.#meta.has(key) ? staged : this.#state.meta.get(key);
+    return value === undefined ? undefined : (copy(value) as T);
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    this.#check(true);
+    this.#meta.set(key, value === undefined ? DELETED : copy(value));
+  }
+}

@@ -1,0 +1,133 @@
+import type { z } from 'zod';
+import type { ConflictStrategy } from './conflict-strategy.js';
+import { TidesyncError, describeValue } from './errors.js';
+import type { RecordData } from './records.js';
+
+/** The user a request was authorised as, returned by the server's `authorize`. */
+export interface SyncUser {
+  readonly userId: string;
+  readonly [key: string]: unknown;
+}
+
+/** Retention of synced records on a device; pending and conflicted records are never evicted. */
+export interface RetentionPolicy {
+  /** Evict synced records not read or written for this long. */
+  readonly maxAgeMs?: number;
+  /** Keep at most this many records; least recently used go first. */
+  readonly maxRecords?: number;
+  /** Records for which this returns true are never evicted. */
+  readonly keep?: (record: RecordData & { id: string; serverId: string | null }) => boolean;
+}
+
+/**
+ * Decides whether a user may read and write a record, on the server. Without it a record
+ * belongs to the user who created it (`ownerId`).
+ */
+export type ScopeFunction = (
+  record: { readonly data: RecordData; readonly ownerId: string },
+  user: SyncUser,
+) => boolean;
+
+/** Options of {@link defineCollection}. */
+export interface CollectionOptions<S extends z.ZodObject> {
+  /** Unique name, 1-64 characters of letters, digits, `_` and `-`. */
+  readonly name: string;
+  /** zod object schema of the record's fields (without `id` and sync metadata). */
+  readonly schema: S;
+  /** How concurrent changes are resolved. @default lastWriteWins() */
+  readonly conflict?: ConflictStrategy;
+  /** Fields that hold ids of records in other collections: field name to collection name. */
+  readonly references?: Readonly<Record<string, string>>;
+  /** Collections with higher priority are pushed first. @default 0 */
+  readonly priority?: number;
+  /** What this device keeps of the collection's synced records. @default keep everything */
+  readonly retention?: RetentionPolicy;
+  /** Server-side access rule; see {@link ScopeFunction}. */
+  readonly scope?: ScopeFunction;
+}
+
+/** A collection definition, shared by clients and the server. */
+export interface CollectionDefinition<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly schema: S;
+  readonly conflict: ConflictStrategy | undefined;
+  readonly references: Readonly<Record<string, string>>;
+  readonly priority: number;
+  readonly retention: RetentionPolicy | undefined;
+  readonly scope: ScopeFunction | undefined;
+}
+
+/** The record type of a collection definition. */
+export type InferRecord<C> = C extends CollectionDefinition<infer S> ? z.infer<S> : never;
+
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const RESERVED_FIELDS = new Set([
+  'id',
+  'serverId',
+  'updatedAt',
+  'syncStatus',
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+/**
+ * Defines a collection: its name, zod schema, conflict strategy and sync options.
+ *
+ * @example
+ * const todos = defineCollection({
+ *   name: 'todos',
+ *   schema: z.object({ title: z.string(), done: z.boolean() }),
+ *   conflict: fieldMerge(),
+ * });
+ * @throws TidesyncError `INVALID_OPTION` for a bad name, a schema field named like metadata, or a bad priority.
+ */
+export function defineCollection<S extends z.ZodObject>(
+  options: CollectionOptions<S>,
+): CollectionDefinition<S> {
+  if (typeof options.name !== 'string' || !NAME_PATTERN.test(options.name)) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected collection \`name\` to be 1-64 letters, digits, _ or -, starting with a letter, got ${describeValue(options.name)}.`,
+    );
+  }
+  const shape = (options.schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  if (!shape || typeof shape !== 'object') {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`schema\` of collection \`${options.name}\` to be a zod object schema (z.object({...})).`,
+    );
+  }
+  for (const field of Object.keys(shape)) {
+    if (RESERVED_FIELDS.has(field)) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        `Collection \`${options.name}\` declares field \`${field}\`, which tidesync reserves. Rename the field.`,
+      );
+    }
+  }
+  const priority = options.priority ?? 0;
+  if (!Number.isFinite(priority)) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`priority\` of collection \`${options.name}\` to be a finite number, got ${describeValue(priority)}.`,
+    );
+  }
+  for (const [field, target] of Object.entries(options.references ?? {})) {
+    if (!Object.hasOwn(shape, field) || typeof target !== 'string') {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        `Reference \`${field}\` of collection \`${options.name}\` must name a schema field and a collection name, got ${describeValue(target)}.`,
+      );
+    }
+  }
+  return {
+    name: options.name,
+    schema: options.schema,
+    conflict: options.conflict,
+    references: { ...(options.references ?? {}) },
+    priority,
+    retention: options.retention,
+    scope: options.scope,
+  };
+}

@@ -1,0 +1,98 @@
+export { defineCollection } from './collection.js';
+export type {
+  CollectionDefinition,
+  CollectionOptions,
+  InferRecord,
+  RetentionPolicy,
+  ScopeFunction,
+  SyncUser,
+} from './collection.js';
+export type {
+  ConflictInput,
+  ConflictOutcome,
+  ConflictStrategy,
+  ConflictStrategyName,
+  VersionState,
+} from './conflict-strategy.js';
+export {
+  ERROR_CODES,
+  NetworkError,
+  ProtocolError,
+  StorageError,
+  TidesyncError,
+  ValidationError,
+  describeValue,
+  toError,
+} from './errors.js';
+export type { ErrorCode, ValidationIssue } from './errors.js';
+export {
+  HybridLogicalClock,
+  compareHlc,
+  encodeHlc,
+  isHlc,
+  maxHlc,
+  parseHlc,
+} from './hybrid-logical-clock.js';
+export type { HlcParts, HybridLogicalClockOptions } from './hybrid-logical-clock.js';
+export { createClientId, createId } from './ids.js';
+export {
+  applyQuery,
+  compareByOrder,
+  compareValues,
+  fieldValue,
+  isOperatorCondition,
+  matchesWhere,
+  toAppRecord,
+} from './query.js';
+export type { FieldCondition, Query, SortDirection } from './query.js';
+export { META_FIELDS, SYNC_STATUSES } from './records.js';
+export type {
+  ConflictInfo,
+  FieldClocks,
+  OpState,
+  OpType,
+  OutboxOp,
+  RecordData,
+  RecordMeta,
+  StoredRecord,
+  SyncStatus,
+  SyncedRecord,
+} from './records.js';
+export type {
+  ListOpsOptions,
+  StorageAdapter,
+  StorageTransaction,
+  TransactionMode,
+} from './storage-adapter.js';
+export type { Transport, TransportSendOptions } from './transport.js';
+export {
+  FORBIDDEN_KEYS,
+  MAX_DATA_DEPTH,
+  PROTOCOL_VERSION,
+  WIRE_ERROR_CODES,
+  errorResponseSchema,
+  findUnsafeKey,
+  getRequestSchema,
+  getResponseSchema,
+  opResultSchema,
+  pullRequestSchema,
+  pullResponseSchema,
+  pushRequestSchema,
+  pushResponseSchema,
+  wireOpSchema,
+  wireRecordSchema,
+} from './wire.js';
+export type {
+  ErrorResponse,
+  GetRequest,
+  GetResponse,
+  OpResult,
+  PullRequest,
+  PullResponse,
+  PushRequest,
+  PushResponse,
+  RequestKind,
+  WireErrorCode,
+  WireOp,
+  WireRecord,
+} from './wire.js';
