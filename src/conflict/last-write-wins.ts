@@ -1,0 +1,44 @@
+import type {
+  ConflictInput,
+  ConflictOutcome,
+  ConflictStrategy,
+  FieldClocks,
+} from '../core/index.js';
+import { compareHlc, maxHlc } from '../core/index.js';
+
+/** Per-field maximum of two clock maps. */
+export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
+  const out: FieldClocks = Object.create(null) as FieldClocks;
+  for (const [field, clock] of Object.entries(a)) out[field] = clock;
+  for (const [field, clock] of Object.entries(b)) {
+    const mine = out[field];
+    out[field] = mine === undefined ? clock : maxHlc(mine, clock);
+  }
+  return { ...out };
+}
+
+/**
+ * Last-write-wins on the whole record: the version with the later hybrid logical clock wins
+ * wholly (ties cannot happen: clocks include the client id). A delete is a write like any
+ * other, so a delete later than an edit removes the record, and an edit later than a delete
+ * keeps it. Deterministic: the server resolves it in the push round trip.
+ *
+ * @example
+ * defineCollection({ name: 'notes', schema, conflict: lastWriteWins() });
+ */
+export function lastWriteWins(): ConflictStrategy {
+  return {
+    name: 'lastWriteWins',
+    deterministic: true,
+    resolve(input: ConflictInput): ConflictOutcome {
+      const { local, remote } = input;
+      const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
+      return {
+        kind: 'merged',
+        data: winner.data === null ? null : { ...winner.data },
+        hlc: maxHlc(local.hlc, remote.hlc),
+        fieldClocks: mergeFieldClocks(local.fieldClocks, remote.fieldClocks),
+      };
+    },
+  };
+}
