@@ -1,1 +1,2 @@
-export {};
+export { indexedDbAdapter } from './indexeddb-adapter.js';
+export type { IndexedDbAdapterOptions } from './indexeddb-adapter.js';

@@ -1,0 +1,305 @@
+import type {
+  ListOpsOptions,
+  OutboxOp,
+  Query,
+  StorageTransaction,
+  StoredRecord,
+} from '../../core/index.js';
+import { StorageError, applyQuery } from '../../core/index.js';
+import { autoCommittedError, requestResult, toStorageError } from './indexeddb-errors.js';
+import {
+  META,
+  OPS,
+  OPS_BY_RECORD,
+  OPS_BY_SEQ,
+  OPS_BY_STATE,
+  RECORDS,
+  RECORDS_BY_COLLECTION,
+  RECORDS_BY_SERVER_ID,
+} from './indexeddb-layout.js';
+
+const DELETED = Symbol('deleted');
+type Staged<T> = T | typeof DELETED;
+
+const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * One tidesync transaction over one IndexedDB transaction.
+ *
+ * Reads go to IndexedDB, overlaid with this transaction's own writes. Writes are buffered here
+ * and issued all at once by {@link flush} when the callback has resolved, on the same IndexedDB
+ * transaction. So a callback that breaks the async rule (awaits a timer, and IndexedDB
+ * auto-commits under it) never leaves half a write behind: its buffered writes were never sent.
+ */
+export class IndexedDbTransaction implements StorageTransaction {
+  readonly #idb: IDBTransaction;
+  readonly #database: string;
+  readonly #writable: boolean;
+  // 'open' while the callback runs; 'ended' once transaction() is done with it.
+  #state: 'open' | 'ended' = 'open';
+  // Set when IndexedDB finished the transaction (complete or abort) before we were done.
+  #idbFinished = false;
+  readonly #records = new Map<string, Map<string, Staged<StoredRecord>>>();
+  readonly #ops = new Map<string, Staged<OutboxOp>>();
+  readonly #meta = new Map<string, Staged<unknown>>();
+
+  constructor(idb: IDBTransaction, database: string, writable: boolean) {
+    this.#idb = idb;
+    this.#database = database;
+    this.#writable = writable;
+  }
+
+  /** Whether any write is buffered. */
+  get hasWrites(): boolean {
+    return this.#records.size > 0 || this.#ops.size > 0 || this.#meta.size > 0;
+  }
+
+  /** Called when IndexedDB reports `complete` or `abort`. */
+  markIdbFinished(): void {
+    this.#idbFinished = true;
+  }
+
+  /** Ends the transaction for the callback: later calls reject with `TRANSACTION_INACTIVE`. */
+  end(): void {
+    this.#state = 'ended';
+  }
+
+  /**
+   * Issues every buffered write on the IndexedDB transaction, in one synchronous burst.
+   * @throws StorageError `TRANSACTION_INACTIVE` when IndexedDB already ended the transaction,
+   * or the mapped IndexedDB error when a write cannot be issued (the caller aborts).
+   */
+  flush(): void {
+    if (this.#idbFinished) throw autoCommittedError(this.#database);
+    try {
+      const records = this.#idb.objectStore(RECORDS);
+      for (const [collection, staged] of this.#records) {
+        for (const [id, value] of staged) {
+          if (value === DELETED) records.delete([collection, id]);
+          else records.put(value);
+        }
+      }
+      const ops = this.#idb.objectStore(OPS);
+      for (const [opId, value] of this.#ops) {
+        if (value === DELETED) ops.delete(opId);
+        else ops.put(value);
+      }
+      const meta = this.#idb.objectStore(META);
+      for (const [key, value] of this.#meta) {
+        if (value === DELETED) meta.delete(key);
+        else meta.put(value, key);
+      }
+    } catch (error) {
+      throw this.#mapThrown(error, 'writing');
+    }
+  }
+
+  async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
+    this.#check(false);
+    const staged = this.#records.get(collection)?.get(id);
+    if (staged === DELETED) return undefined;
+    if (staged !== undefined) return structuredClone(staged);
+    return this.#read<StoredRecord | undefined>('reading a record', () =>
+      this.#idb.objectStore(RECORDS).get([collection, id]),
+    );
+  }
+
+  async getRecordByServerId(
+    collection: string,
+    serverId: string,
+  ): Promise<StoredRecord | undefined> {
+    this.#check(false);
+    const staged = this.#records.get(collection);
+    for (const value of staged?.values() ?? []) {
+      if (value !== DELETED && value.serverId === serverId) return structuredClone(value);
+    }
+    const stored = await this.#read<StoredRecord[]>('reading a record by server id', () =>
+      this.#idb.objectStore(RECORDS).index(RECORDS_BY_SERVER_ID).getAll([collection, serverId]),
+    );
+    // A stored row shadowed by a buffered write no longer has this serverId (checked above).
+    return stored.find((record) => !staged?.has(record.id));
+  }
+
+  async putRecord(record: StoredRecord): Promise<void> {
+    this.#check(true);
+    let staged = this.#records.get(record.collection);
+    if (!staged) {
+      staged = new Map();
+      this.#records.set(record.collection, staged);
+    }
+    staged.set(record.id, this.#copy(record));
+  }
+
+  async deleteRecord(collection: string, id: string): Promise<void> {
+    this.#check(true);
+    let staged = this.#records.get(collection);
+    if (!staged) {
+      staged = new Map();
+      this.#records.set(collection, staged);
+    }
+    staged.set(id, DELETED);
+  }
+
+  async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
+    this.#check(false);
+    return applyQuery(await this.#collection(collection), query);
+  }
+
+  async listRecords(collection: string): Promise<StoredRecord[]> {
+    this.#check(false);
+    return (await this.#collection(collection)).sort(byId);
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.#check(false);
+    const stored = await this.#read<IDBValidKey[]>('listing collections', () =>
+      this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAllKeys(),
+    );
+    const names = new Set<string>();
+    // Primary keys are [collection, id]; a collection counts while one row survives the overlay.
+    for (const key of stored) {
+      const [collection, id] = key as [string, string];
+      if (this.#records.get(collection)?.get(id) !== DELETED) names.add(collection);
+    }
+    for (const [collection, staged] of this.#records) {
+      for (const value of staged.values()) if (value !== DELETED) names.add(collection);
+    }
+    return [...names].sort();
+  }
+
+  async putOp(op: OutboxOp): Promise<void> {
+    this.#check(true);
+    this.#ops.set(op.opId, this.#copy(op));
+  }
+
+  async getOp(opId: string): Promise<OutboxOp | undefined> {
+    this.#check(false);
+    const staged = this.#ops.get(opId);
+    if (staged === DELETED) return undefined;
+    if (staged !== undefined) return structuredClone(staged);
+    return this.#read<OutboxOp | undefined>('reading an op', () =>
+      this.#idb.objectStore(OPS).get(opId),
+    );
+  }
+
+  async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
+    this.#check(false);
+    const { states, collection, recordId, limit } = options;
+    const ops = (): IDBObjectStore => this.#idb.objectStore(OPS);
+    let stored: OutboxOp[];
+    if (collection !== undefined && recordId !== undefined) {
+      stored = await this.#read('listing ops', () =>
+        ops().index(OPS_BY_RECORD).getAll([collection, recordId]),
+      );
+    } else if (states !== undefined) {
+      stored = [];
+      for (const state of new Set(states)) {
+        stored.push(
+          ...(await this.#read<OutboxOp[]>('listing ops', () =>
+            ops().index(OPS_BY_STATE).getAll(state),
+          )),
+        );
+      }
+    } else {
+      // With nothing buffered, the engine can apply the limit itself.
+      const count = this.#ops.size === 0 && collection === undefined ? limit : undefined;
+      stored = await this.#read('listing ops', () => ops().index(OPS_BY_SEQ).getAll(null, count));
+    }
+    const merged = new Map<string, OutboxOp>();
+    for (const op of stored) if (!this.#ops.has(op.opId)) merged.set(op.opId, op);
+    for (const [opId, value] of this.#ops) {
+      if (value !== DELETED) merged.set(opId, structuredClone(value));
+    }
+    const allowed = states ? new Set(states) : undefined;
+    const rows = [...merged.values()]
+      .filter(
+        (op) =>
+          (!allowed || allowed.has(op.state)) &&
+          (collection === undefined || op.collection === collection) &&
+          (recordId === undefined || op.id === recordId),
+      )
+      .sort((a, b) => a.seq - b.seq);
+    return limit === undefined ? rows : rows.slice(0, limit);
+  }
+
+  async deleteOp(opId: string): Promise<void> {
+    this.#check(true);
+    this.#ops.set(opId, DELETED);
+  }
+
+  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    this.#check(false);
+    if (this.#meta.has(key)) {
+      const staged = this.#meta.get(key);
+      return staged === DELETED ? undefined : (structuredClone(staged) as T);
+    }
+    return this.#read<T | undefined>('reading metadata', () =>
+      this.#idb.objectStore(META).get(key),
+    );
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    this.#check(true);
+    this.#meta.set(key, value === undefined ? DELETED : this.#copy(value));
+  }
+
+  /** Every record of a collection with the buffered writes applied; fresh copies. */
+  async #collection(collection: string): Promise<StoredRecord[]> {
+    const stored = await this.#read<StoredRecord[]>('reading a collection', () =>
+      this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAll(collection),
+    );
+    const staged = this.#records.get(collection);
+    if (!staged) return stored;
+    const merged = new Map(stored.map((record) => [record.id, record]));
+    for (const [id, value] of staged) {
+      if (value === DELETED) merged.delete(id);
+      else merged.set(id, structuredClone(value));
+    }
+    return [...merged.values()];
+  }
+
+  #check(write: boolean): void {
+    if (this.#state === 'ended') {
+      throw new StorageError(
+        'TRANSACTION_INACTIVE',
+        `This storage transaction on IndexedDB \`${this.#database}\` has already ended. Do all ` +
+          'work inside the transaction callback, and await every call on `tx` before it returns.',
+      );
+    }
+    if (this.#idbFinished) throw autoCommittedError(this.#database);
+    if (write && !this.#writable) {
+      throw new StorageError(
+        'STORAGE_FAILED',
+        'Cannot write in a readonly transaction. Open it with mode `readwrite`.',
+      );
+    }
+  }
+
+  #copy<T>(value: T): T {
+    try {
+      return structuredClone(value);
+    } catch (error) {
+      throw toStorageError(error, this.#database, 'buffering a write');
+    }
+  }
+
+  /** Issues one request; IndexedDB returns fresh structured clones, so results are copies. */
+  async #read<T>(action: string, issue: () => IDBRequest): Promise<T> {
+    let request: IDBRequest;
+    try {
+      request = issue();
+    } catch (error) {
+      throw this.#mapThrown(error, action);
+    }
+    return (await requestResult(request, this.#database, action)) as T;
+  }
+
+  #mapThrown(error: unknown, action: string): StorageError {
+    // InvalidStateError from objectStore() means the transaction has finished.
+    const name = (error as { name?: unknown } | null)?.name;
+    if (name === 'InvalidStateError' || name === 'TransactionInactiveError') {
+      return autoCommittedError(this.#database, error);
+    }
+    return toStorageError(error, this.#database, action);
+  }
+}
