@@ -1,8 +1,231 @@
 import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import type { StorageAdapter } from 'tidesync';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
 // Imported by path until src/testing/index.ts re-exports it as `tidesync/testing`.
 import { runStorageAdapterConformance } from '../../src/testing/conformance/storage-adapter-vitest.js';
+import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 
 runStorageAdapterConformance('indexeddb (fake-indexeddb)', () =>
   indexedDbAdapter({ name: 'conformance', indexedDB: new IDBFactory() }),
 );
+
+/** A foreign promise: exactly what the auto-commit rule forbids inside a transaction. */
+const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function openAdapter(factory: IDBFactory = new IDBFactory()): Promise<StorageAdapter> {
+  const adapter = indexedDbAdapter({ name: 'app', indexedDB: factory });
+  await adapter.open();
+  return adapter;
+}
+
+async function snapshot(adapter: StorageAdapter) {
+  return adapter.transaction('readonly', async (tx) => ({
+    records: await tx.listRecords('todos'),
+    ops: await tx.listOps(),
+    cursor: await tx.getMeta('cursor'),
+  }));
+}
+
+/**
+ * Wraps a factory so that a read-write transaction in which `tooBig(value)` held for a put is
+ * aborted at commit with a `QuotaExceededError`, as Chromium does when the origin is out of
+ * quota. Everything else passes through to the real (fake-indexeddb) objects.
+ */
+function quotaLimitedFactory(inner: IDBFactory, tooBig: (value: unknown) => boolean): IDBFactory {
+  const passThrough = <T extends object>(target: T, override: (prop: PropertyKey) => unknown) =>
+    new Proxy(target, {
+      get(t, prop) {
+        const replaced = override(prop);
+        if (replaced !== undefined) return replaced;
+        const value: unknown = Reflect.get(t, prop, t);
+        return typeof value === 'function' ? value.bind(t) : value;
+      },
+      set: (t, prop, value) => Reflect.set(t, prop, value, t),
+    });
+  const wrapTransaction = (tx: IDBTransaction): IDBTransaction => {
+    let exceeded = false;
+    let quotaError: DOMException | undefined;
+    const wrapped = passThrough(tx, (prop) => {
+      if (prop === 'error') return quotaError;
+      if (prop === 'commit') {
+        return () => {
+          if (!exceeded) return tx.commit();
+          quotaError = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          tx.abort();
+        };
+      }
+      if (prop === 'objectStore') {
+        return (name: string) => {
+          const store = tx.objectStore(name);
+          return passThrough(store, (storeProp) =>
+            storeProp === 'put'
+              ? (value: unknown, key?: IDBValidKey) => {
+                  if (tooBig(value)) exceeded = true;
+                  return store.put(value, key);
+                }
+              : undefined,
+          );
+        };
+      }
+      return undefined;
+    });
+    return wrapped;
+  };
+  const wrapDb = (db: IDBDatabase): IDBDatabase =>
+    passThrough(db, (prop) =>
+      prop === 'transaction'
+        ? (...args: Parameters<IDBDatabase['transaction']>) =>
+            wrapTransaction(db.transaction(...args))
+        : undefined,
+    );
+  return passThrough(inner, (prop) =>
+    prop === 'open'
+      ? (name: string, version?: number) => {
+          const request = inner.open(name, version);
+          return passThrough(request, (requestProp) =>
+            requestProp === 'result' && request.readyState === 'done' && !request.error
+              ? wrapDb(request.result)
+              : undefined,
+          );
+        }
+      : undefined,
+  );
+}
+
+describe('indexedDbAdapter transactions', () => {
+  it('rejects with TRANSACTION_INACTIVE and writes nothing when fn awaits a timer between writes', async () => {
+    const adapter = await openAdapter();
+    const failure = adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'before' }));
+      await tx.putOp(makeOp({ opId: 'op-before', seq: 1 }));
+      await timer(20);
+      await tx.putRecord(makeRecord({ id: 'after' }));
+    });
+    await expect(failure).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'TRANSACTION_INACTIVE',
+      message: expect.stringMatching(/do not await network or timers/i),
+    });
+    expect(await snapshot(adapter)).toEqual({ records: [], ops: [], cursor: undefined });
+    await adapter.close();
+  });
+
+  it('rejects with TRANSACTION_INACTIVE and writes nothing when fn awaits a timer after its writes', async () => {
+    const adapter = await openAdapter();
+    const failure = adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'r1' }));
+      await tx.setMeta('cursor', 'c1');
+      await timer(20);
+      return 'finished';
+    });
+    await expect(failure).rejects.toMatchObject({ code: 'TRANSACTION_INACTIVE' });
+    expect(await snapshot(adapter)).toEqual({ records: [], ops: [], cursor: undefined });
+    // The adapter keeps working for transactions that follow the rule.
+    await adapter.transaction('readwrite', (tx) => tx.setMeta('cursor', 'c2'));
+    expect((await snapshot(adapter)).cursor).toBe('c2');
+    await adapter.close();
+  });
+
+  it('rejects a read after a timer inside the transaction with TRANSACTION_INACTIVE', async () => {
+    const adapter = await openAdapter();
+    const failure = adapter.transaction('readonly', async (tx) => {
+      await tx.getMeta('cursor');
+      await timer(20);
+      return tx.getMeta('cursor');
+    });
+    await expect(failure).rejects.toMatchObject({ code: 'TRANSACTION_INACTIVE' });
+    await adapter.close();
+  });
+
+  it('maps a quota abort at commit to STORAGE_QUOTA_EXCEEDED and keeps nothing of the transaction', async () => {
+    const factory = quotaLimitedFactory(new IDBFactory(), (value) =>
+      JSON.stringify(value).includes('huge'),
+    );
+    const adapter = await openAdapter(factory);
+    await adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'old', data: { v: 1 } }));
+      await tx.setMeta('cursor', 'c1');
+    });
+    const failure = adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'old', data: { v: 2 } }));
+      await tx.putOp(makeOp({ opId: 'op1', seq: 1 }));
+      await tx.putRecord(makeRecord({ id: 'big', data: { blob: 'huge' } }));
+      await tx.setMeta('cursor', 'c2');
+    });
+    await expect(failure).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'STORAGE_QUOTA_EXCEEDED',
+      cause: expect.objectContaining({ name: 'QuotaExceededError' }),
+    });
+    const after = await snapshot(adapter);
+    expect(after.records.map((r) => [r.id, r.data])).toEqual([['old', { v: 1 }]]);
+    expect(after.ops).toEqual([]);
+    expect(after.cursor).toBe('c1');
+    // Once the big write is gone, writing works again.
+    await adapter.transaction('readwrite', (tx) => tx.setMeta('cursor', 'c3'));
+    expect((await snapshot(adapter)).cursor).toBe('c3');
+    await adapter.close();
+  });
+
+  it('rejects a value IndexedDB cannot store with STORAGE_FAILED and writes nothing', async () => {
+    const adapter = await openAdapter();
+    const failure = adapter.transaction('readwrite', async (tx) => {
+      await tx.setMeta('cursor', 'c1');
+      await tx.putRecord(makeRecord({ id: 'r1', data: { callback: () => 1 } }));
+    });
+    await expect(failure).rejects.toMatchObject({
+      code: 'STORAGE_FAILED',
+      message: expect.stringContaining('JSON values'),
+    });
+    expect(await snapshot(adapter)).toEqual({ records: [], ops: [], cursor: undefined });
+    await adapter.close();
+  });
+
+  it('returns copies: mutating a returned record or a written value changes nothing stored', async () => {
+    const adapter = await openAdapter();
+    const written = makeRecord({ id: 'r1', data: { tags: ['a'] } });
+    await adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(written);
+      (written.data['tags'] as string[]).push('mutated-after-put');
+      const inside = await tx.getRecord('todos', 'r1');
+      (inside?.data['tags'] as string[]).push('mutated-inside');
+    });
+    const [stored] = (await snapshot(adapter)).records;
+    expect(stored?.data).toEqual({ tags: ['a'] });
+    await adapter.close();
+  });
+
+  it('finds records by server id and ops by state and record through the indexes, with buffered writes overlaid', async () => {
+    const adapter = await openAdapter();
+    await adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'r1', serverId: 's1' }));
+      await tx.putRecord(makeRecord({ id: 'r2', serverId: 's2' }));
+      await tx.putOp(makeOp({ opId: 'a', seq: 3, id: 'r1', state: 'inflight' }));
+      await tx.putOp(makeOp({ opId: 'b', seq: 1, id: 'r2' }));
+      await tx.putOp(makeOp({ opId: 'c', seq: 2, id: 'r1', state: 'dead' }));
+    });
+    const seen = await adapter.transaction('readwrite', async (tx) => {
+      // r1 loses its server id inside this transaction; r3 takes s1.
+      await tx.putRecord(makeRecord({ id: 'r1', serverId: null }));
+      await tx.putRecord(makeRecord({ id: 'r3', serverId: 's1' }));
+      await tx.deleteOp('b');
+      await tx.putOp(makeOp({ opId: 'd', seq: 4, id: 'r1' }));
+      return {
+        s1: (await tx.getRecordByServerId('todos', 's1'))?.id,
+        s2: (await tx.getRecordByServerId('todos', 's2'))?.id,
+        queuedOrInflight: (await tx.listOps({ states: ['queued', 'inflight'] })).map((o) => o.opId),
+        ofR1: (await tx.listOps({ collection: 'todos', recordId: 'r1' })).map((o) => o.opId),
+        firstTwo: (await tx.listOps({ limit: 2 })).map((o) => o.opId),
+      };
+    });
+    expect(seen).toEqual({
+      s1: 'r3',
+      s2: 'r2',
+      queuedOrInflight: ['a', 'd'],
+      ofR1: ['c', 'a', 'd'],
+      firstTwo: ['c', 'a'],
+    });
+    await adapter.close();
+  });
+});
