@@ -72,11 +72,9 @@ describe('indexedDbAdapter lifecycle', () => {
 
     const db = await openRaw(factory, 'app', 2);
     expect(db.version).toBe(2);
-    expect([...db.transaction('ops', 'readonly').objectStore('ops').indexNames].sort()).toEqual([
-      'byRecord',
-      'bySeq',
-      'byState',
-    ]);
+    expect(
+      Array.from(db.transaction('ops', 'readonly').objectStore('ops').indexNames).sort(),
+    ).toEqual(['byRecord', 'bySeq', 'byState']);
     db.close();
   });
 
