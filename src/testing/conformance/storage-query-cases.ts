@@ -32,7 +32,7 @@ function generateRecords(seed: number): StoredRecord[] {
       makeRecord({
         collection: 'items',
         id: `id-${String(Math.floor(random() * 1e6)).padStart(6, '0')}-${i}`,
-        serverId: random() < 0.3 ? null : `srv-${Math.floor(random() * 1000)}`,
+        serverId: random() < 0.3 ? null : `srv-${Math.floor(random() * 1000)}-${i}`,
         data,
         updatedAt: 1_700_000_000_000 + Math.floor(random() * 50) * 1000,
         syncStatus: pick(STATUSES),

@@ -1,0 +1,46 @@
+import { StorageError, TidesyncError, toError } from '../../core/index.js';
+
+/** What kind of engine failure an error from a driver is. */
+export type SqliteFailureKind = 'busy' | 'full' | 'other';
+
+/**
+ * Classifies a driver error by its SQLite result code (better-sqlite3, op-sqlite) or, for
+ * bindings that only give a message (sql.js, expo-sqlite), by SQLite's standard message text.
+ */
+export function classifySqliteError(error: unknown): SqliteFailureKind {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code) || /database (table )?is locked/i.test(message)) {
+    return 'busy';
+  }
+  if (code.startsWith('SQLITE_FULL') || /database or disk is full/i.test(message)) return 'full';
+  return 'other';
+}
+
+/**
+ * Turns a driver error into a `StorageError` with a specific code: `STORAGE_BUSY` (retryable)
+ * for a lock held elsewhere, `STORAGE_QUOTA_EXCEEDED` for a full disk, else `STORAGE_FAILED`.
+ * Errors that already are tidesync errors pass through unchanged.
+ */
+export function toStorageError(error: unknown, doing: string): TidesyncError {
+  if (error instanceof TidesyncError) return error;
+  const cause = toError(error);
+  switch (classifySqliteError(error)) {
+    case 'busy':
+      return new StorageError(
+        'STORAGE_BUSY',
+        `SQLite was busy while ${doing}: another connection holds the write lock (${cause.message}). Retry later, or find the other process or connection keeping a transaction open.`,
+        { cause, retryable: true },
+      );
+    case 'full':
+      return new StorageError(
+        'STORAGE_QUOTA_EXCEEDED',
+        `SQLite ran out of space while ${doing} (${cause.message}). Nothing of this transaction was written. Free disk space or clear synced data with clearCache().`,
+        { cause },
+      );
+    default:
+      return new StorageError('STORAGE_FAILED', `SQLite failed while ${doing}: ${cause.message}`, {
+        cause,
+      });
+  }
+}

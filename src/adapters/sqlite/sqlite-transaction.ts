@@ -1,0 +1,248 @@
+import type {
+  ListOpsOptions,
+  OutboxOp,
+  Query,
+  StorageTransaction,
+  StoredRecord,
+  TransactionMode,
+} from '../../core/index.js';
+import { StorageError, applyQuery } from '../../core/index.js';
+import type { SqliteDriver, SqliteRow, SqliteValue } from './sqlite-driver.js';
+import { toStorageError } from './sqlite-errors.js';
+import { whereToSql } from './sqlite-query.js';
+
+const RECORD_COLUMNS =
+  'collection, id, server_id, data, version, hlc, field_clocks, updated_at, accessed_at, sync_status, deleted, conflict';
+
+const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function toRecord(row: SqliteRow): StoredRecord {
+  return {
+    collection: String(row['collection']),
+    id: String(row['id']),
+    serverId: row['server_id'] === null ? null : String(row['server_id']),
+    data: JSON.parse(String(row['data'])) as StoredRecord['data'],
+    version: Number(row['version']),
+    hlc: String(row['hlc']),
+    fieldClocks: JSON.parse(String(row['field_clocks'])) as StoredRecord['fieldClocks'],
+    updatedAt: Number(row['updated_at']),
+    accessedAt: Number(row['accessed_at']),
+    syncStatus: String(row['sync_status']) as StoredRecord['syncStatus'],
+    deleted: Number(row['deleted']) === 1,
+    conflict: row['conflict'] === null ? null : (JSON.parse(String(row['conflict'])) as never),
+  };
+}
+
+function recordParams(r: StoredRecord): SqliteValue[] {
+  return [
+    r.collection,
+    r.id,
+    r.serverId,
+    JSON.stringify(r.data),
+    r.version,
+    r.hlc,
+    JSON.stringify(r.fieldClocks),
+    r.updatedAt,
+    r.accessedAt,
+    r.syncStatus,
+    r.deleted ? 1 : 0,
+    r.conflict === null ? null : JSON.stringify(r.conflict),
+  ];
+}
+
+/**
+ * One transaction of the SQLite adapter. The adapter has already run `BEGIN` on the driver and
+ * ends it; this object only translates calls into statements and guards against use after the
+ * end or writes in a readonly transaction.
+ */
+export class SqliteTransaction implements StorageTransaction {
+  readonly #driver: SqliteDriver;
+  readonly #mode: TransactionMode;
+  readonly #useJson: boolean;
+  #active = true;
+
+  constructor(driver: SqliteDriver, mode: TransactionMode, useJson: boolean) {
+    this.#driver = driver;
+    this.#mode = mode;
+    this.#useJson = useJson;
+  }
+
+  /** Marks the transaction as ended; later calls reject with `TRANSACTION_INACTIVE`. */
+  end(): void {
+    this.#active = false;
+  }
+
+  async #call<T>(write: boolean, doing: string, work: (d: SqliteDriver) => Promise<T>): Promise<T> {
+    if (!this.#active) {
+      throw new StorageError(
+        'TRANSACTION_INACTIVE',
+        `Cannot ${doing}: this storage transaction has already ended. Do all work inside the transaction callback and await every call.`,
+      );
+    }
+    if (write && this.#mode !== 'readwrite') {
+      throw new StorageError(
+        'STORAGE_FAILED',
+        `Cannot ${doing} in a readonly transaction. Open the transaction with mode \`readwrite\`.`,
+      );
+    }
+    try {
+      return await work(this.#driver);
+    } catch (error) {
+      throw toStorageError(error, doing);
+    }
+  }
+
+  getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
+    return this.#call(false, 'reading a record', async (d) => {
+      const row = await d.get(
+        `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND id = ?`,
+        [collection, id],
+      );
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  getRecordByServerId(collection: string, serverId: string): Promise<StoredRecord | undefined> {
+    return this.#call(false, 'reading a record by server id', async (d) => {
+      const row = await d.get(
+        `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND server_id = ?`,
+        [collection, serverId],
+      );
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  putRecord(record: StoredRecord): Promise<void> {
+    // ON CONFLICT on the primary key only: INSERT OR REPLACE would silently delete another
+    // record that holds the same server id instead of failing.
+    return this.#call(true, `writing record ${record.collection}/${record.id}`, async (d) => {
+      await d
+        .run(
+          `INSERT INTO tidesync_records (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (collection, id) DO UPDATE SET server_id = excluded.server_id,
+           data = excluded.data, version = excluded.version, hlc = excluded.hlc,
+           field_clocks = excluded.field_clocks, updated_at = excluded.updated_at,
+           accessed_at = excluded.accessed_at, sync_status = excluded.sync_status,
+           deleted = excluded.deleted, conflict = excluded.conflict`,
+          recordParams(record),
+        )
+        .catch((error: unknown) => {
+          if (/UNIQUE constraint failed: .*server_id/.test(String(error))) {
+            throw new StorageError(
+              'STORAGE_FAILED',
+              `Cannot store record ${record.collection}/${record.id} with server id \`${String(record.serverId)}\`: another record of \`${record.collection}\` already has it. Server ids are unique per collection; remap or remove the other record first.`,
+              { cause: error },
+            );
+          }
+          throw error;
+        });
+    });
+  }
+
+  deleteRecord(collection: string, id: string): Promise<void> {
+    return this.#call(true, 'deleting a record', async (d) => {
+      await d.run('DELETE FROM tidesync_records WHERE collection = ? AND id = ?', [collection, id]);
+    });
+  }
+
+  queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
+    return this.#call(false, `querying ${collection}`, async (d) => {
+      // SQL narrows the rows; applyQuery gives the exact core semantics and order.
+      const filter = whereToSql(query.where, this.#useJson);
+      const rows = await d.all(
+        `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND deleted = 0${filter.sql}`,
+        [collection, ...filter.params],
+      );
+      return applyQuery(rows.map(toRecord), query);
+    });
+  }
+
+  listRecords(collection: string): Promise<StoredRecord[]> {
+    return this.#call(false, `listing ${collection}`, async (d) => {
+      const rows = await d.all(
+        `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ?`,
+        [collection],
+      );
+      // Sorted in JS: SQLite compares UTF-8 bytes, the contract wants UTF-16 code unit order.
+      return rows.map(toRecord).sort(byId);
+    });
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.#call(false, 'listing collections', async (d) => {
+      const rows = await d.all('SELECT DISTINCT collection FROM tidesync_records');
+      return rows.map((row) => String(row['collection'])).sort();
+    });
+  }
+
+  putOp(op: OutboxOp): Promise<void> {
+    return this.#call(true, `writing outbox op ${op.opId}`, async (d) => {
+      await d.run(
+        `INSERT INTO tidesync_ops (op_id, seq, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (op_id) DO UPDATE SET seq = excluded.seq, collection = excluded.collection,
+           record_id = excluded.record_id, state = excluded.state, body = excluded.body`,
+        [op.opId, op.seq, op.collection, op.id, op.state, JSON.stringify(op)],
+      );
+    });
+  }
+
+  getOp(opId: string): Promise<OutboxOp | undefined> {
+    return this.#call(false, 'reading an outbox op', async (d) => {
+      const row = await d.get('SELECT body FROM tidesync_ops WHERE op_id = ?', [opId]);
+      return row ? (JSON.parse(String(row['body'])) as OutboxOp) : undefined;
+    });
+  }
+
+  listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
+    return this.#call(false, 'listing outbox ops', async (d) => {
+      const clauses: string[] = [];
+      const params: SqliteValue[] = [];
+      if (options.states) {
+        clauses.push(`state IN (${options.states.map(() => '?').join(', ') || 'NULL'})`);
+        params.push(...options.states);
+      }
+      if (options.collection !== undefined) {
+        clauses.push('collection = ?');
+        params.push(options.collection);
+      }
+      if (options.recordId !== undefined) {
+        clauses.push('record_id = ?');
+        params.push(options.recordId);
+      }
+      const where = clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '';
+      const limit = options.limit === undefined ? '' : ' LIMIT ?';
+      if (options.limit !== undefined) params.push(options.limit);
+      const rows = await d.all(
+        `SELECT body FROM tidesync_ops${where} ORDER BY seq${limit}`,
+        params,
+      );
+      return rows.map((row) => JSON.parse(String(row['body'])) as OutboxOp);
+    });
+  }
+
+  deleteOp(opId: string): Promise<void> {
+    return this.#call(true, 'deleting an outbox op', async (d) => {
+      await d.run('DELETE FROM tidesync_ops WHERE op_id = ?', [opId]);
+    });
+  }
+
+  getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#call(false, `reading metadata ${key}`, async (d) => {
+      const row = await d.get('SELECT value FROM tidesync_meta WHERE key = ?', [key]);
+      return row ? (JSON.parse(String(row['value'])) as T) : undefined;
+    });
+  }
+
+  setMeta(key: string, value: unknown): Promise<void> {
+    return this.#call(true, `writing metadata ${key}`, async (d) => {
+      if (value === undefined) {
+        await d.run('DELETE FROM tidesync_meta WHERE key = ?', [key]);
+        return;
+      }
+      await d.run(
+        'INSERT INTO tidesync_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        [key, JSON.stringify(value)],
+      );
+    });
+  }
+}
