@@ -1,1 +1,23 @@
-export {};
+export { createSyncServer } from './sync-server.js';
+export type { SyncServer, SyncServerOptions } from './sync-server.js';
+export { memoryServerStore } from './memory-server-store.js';
+export { sqliteServerStore } from './sqlite-server-store.js';
+export type {
+  SqliteServerDatabase,
+  SqliteServerStatement,
+  SqliteServerStoreOptions,
+} from './sqlite-server-store.js';
+export { postgresServerStore } from './postgres-server-store.js';
+export type {
+  PostgresPool,
+  PostgresPoolClient,
+  PostgresServerStoreOptions,
+} from './postgres-server-store.js';
+export type {
+  ClientState,
+  FeedEntry,
+  ServerRecord,
+  ServerStore,
+  ServerStoreReader,
+  ServerStoreTransaction,
+} from './server-store.js';

@@ -1,0 +1,284 @@
+import type {
+  CollectionDefinition,
+  FieldClocks,
+  OpResult,
+  RecordData,
+  SyncUser,
+  WireOp,
+} from '../core/index.js';
+import { createId, encodeHlc, maxHlc, parseHlc } from '../core/index.js';
+import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
+import { describeIssues } from './replies.js';
+import type { ServerContext } from './server-context.js';
+import { isInScope, toWireRecord } from './server-context.js';
+import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
+
+type Rejection = Extract<OpResult, { status: 'rejected' }>;
+
+const reject = (op: WireOp, code: string, message: string): Rejection => ({
+  opId: op.opId,
+  status: 'rejected',
+  code,
+  message,
+});
+
+/** Clamps a clock further than `maxClockDriftMs` ahead of server time (same node, same counter). */
+export function clampHlc(hlc: string, ctx: ServerContext): string {
+  const parts = parseHlc(hlc);
+  const limit = Math.floor(ctx.now()) + ctx.maxClockDriftMs;
+  if (!parts || parts.ms <= limit) return hlc;
+  return encodeHlc({ ms: limit, counter: parts.counter, node: parts.node });
+}
+
+function clampClocks(clocks: FieldClocks, ctx: ServerContext): FieldClocks {
+  const out: FieldClocks = {};
+  for (const [field, clock] of Object.entries(clocks)) out[field] = clampHlc(clock, ctx);
+  return out;
+}
+
+/**
+ * Applies one new op inside the push transaction and returns its outcome. Only writes through
+ * `tx`; never throws for bad input (that is a `rejected` outcome).
+ */
+export async function applyOp(
+  ctx: ServerContext,
+  tx: ServerStoreTransaction,
+  user: SyncUser,
+  clientId: string,
+  rawOp: WireOp,
+): Promise<OpResult> {
+  const collection = ctx.collections.get(rawOp.collection);
+  if (!collection) {
+    return reject(
+      rawOp,
+      'unknown_collection',
+      `Collection \`${rawOp.collection}\` is not registered on the server.`,
+    );
+  }
+  const op = {
+    ...rawOp,
+    hlc: clampHlc(rawOp.hlc, ctx),
+    fieldClocks: clampClocks(rawOp.fieldClocks, ctx),
+  };
+  const apply = new OpApplier(ctx, tx, user, clientId, collection, op);
+  switch (op.type) {
+    case 'insert':
+      return apply.insert();
+    case 'update':
+      return apply.update();
+    case 'delete':
+      return apply.delete();
+  }
+}
+
+class OpApplier {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly tx: ServerStoreTransaction,
+    private readonly user: SyncUser,
+    private readonly clientId: string,
+    private readonly collection: CollectionDefinition,
+    private readonly op: WireOp,
+  ) {}
+
+  async insert(): Promise<OpResult> {
+    const { op, collection } = this;
+    if (!op.data) return reject(op, 'validation_failed', 'data: an insert needs `data`.');
+    const parsed = collection.schema.strict().safeParse(op.data);
+    if (!parsed.success) {
+      return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
+    }
+    const data = parsed.data as RecordData;
+    let current: ServerRecord | undefined;
+    let id: string;
+    if (this.ctx.assignId === 'server') {
+      // The same local record inserted again (a re-sent insert under a new opId) maps to the
+      // id minted the first time.
+      current = await this.tx.getRecordByOrigin(collection.name, this.clientId, op.id);
+      id = current?.id ?? createId();
+    } else {
+      id = op.serverId ?? op.id;
+      current = await this.tx.getRecord(collection.name, id);
+    }
+    if (current) {
+      if (!isInScope(collection, current, this.user)) return this.forbidden();
+      return this.concurrent(current, data, Object.keys(data));
+    }
+    const ownerId = this.user.userId;
+    if (!isInScope(collection, { data, ownerId }, this.user)) return this.forbidden();
+    return this.store(
+      {
+        collection: collection.name,
+        id,
+        ownerId,
+        version: 1,
+        data,
+        hlc: op.hlc,
+        fieldClocks: { ...op.fieldClocks },
+        deleted: false,
+        updatedAt: this.#now(),
+        originClientId: this.clientId,
+        originId: op.id,
+      },
+      false,
+    );
+  }
+
+  async update(): Promise<OpResult> {
+    const { op, collection } = this;
+    const patch = op.patch ?? op.data;
+    if (!patch) return reject(op, 'validation_failed', 'patch: an update needs `patch`.');
+    const parsed = collection.schema.partial().strict().safeParse(patch);
+    if (!parsed.success) {
+      return reject(op, 'validation_failed', describeIssues(parsed.error, 'patch'));
+    }
+    const current = await this.#target();
+    if (!current) return this.notFound();
+    if (!isInScope(collection, current, this.user)) return this.forbidden();
+    // Only the fields the client sent: a partial parse may add defaults it never wrote.
+    const changed = Object.keys(patch);
+    const next: RecordData = { ...current.data };
+    for (const field of changed) next[field] = (parsed.data as RecordData)[field];
+    if (!isInScope(collection, { data: next, ownerId: current.ownerId }, this.user)) {
+      return this.forbidden();
+    }
+    if (op.baseVersion !== current.version) return this.concurrent(current, next, changed);
+    if (current.deleted) {
+      return reject(
+        op,
+        'not_found',
+        `Record \`${current.id}\` of \`${collection.name}\` was deleted.`,
+      );
+    }
+    return this.store(
+      {
+        ...current,
+        version: current.version + 1,
+        data: next,
+        hlc: maxHlc(current.hlc, op.hlc),
+        fieldClocks: mergeFieldClocks(current.fieldClocks, op.fieldClocks),
+        updatedAt: this.#now(),
+      },
+      false,
+    );
+  }
+
+  async delete(): Promise<OpResult> {
+    const { op, collection } = this;
+    const current = await this.#target();
+    if (!current) return this.notFound();
+    if (!isInScope(collection, current, this.user)) return this.forbidden();
+    if (current.deleted) {
+      // Deleting a tombstone changes nothing; report the tombstone as the result.
+      return this.#applied(current, false);
+    }
+    if (op.baseVersion !== current.version) return this.concurrent(current, null, []);
+    return this.store(
+      {
+        ...current,
+        version: current.version + 1,
+        deleted: true,
+        hlc: maxHlc(current.hlc, op.hlc),
+        fieldClocks: mergeFieldClocks(current.fieldClocks, op.fieldClocks),
+        updatedAt: this.#now(),
+      },
+      false,
+    );
+  }
+
+  /** A write concurrent with `current`: the collection's strategy decides, or the client. */
+  async concurrent(
+    current: ServerRecord,
+    local: RecordData | null,
+    changedFields: readonly string[],
+  ): Promise<OpResult> {
+    const { op, collection } = this;
+    const strategy = collection.conflict ?? lastWriteWins();
+    const conflict: OpResult = {
+      opId: op.opId,
+      status: 'conflict',
+      serverId: current.id,
+      record: toWireRecord(current),
+    };
+    if (!strategy.deterministic) return conflict;
+    const outcome = strategy.resolve({
+      collection: collection.name,
+      id: current.id,
+      base: null,
+      local: { data: local, hlc: op.hlc, fieldClocks: op.fieldClocks, changedFields },
+      remote: {
+        data: current.deleted ? null : current.data,
+        hlc: current.hlc,
+        fieldClocks: current.fieldClocks,
+      },
+    });
+    if (outcome.kind === 'manual') return conflict;
+    let data = current.data;
+    if (outcome.data !== null) {
+      const parsed = collection.schema.strict().safeParse(outcome.data);
+      if (!parsed.success) {
+        return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
+      }
+      data = parsed.data as RecordData;
+      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.user)) {
+        return this.forbidden();
+      }
+    }
+    return this.store(
+      {
+        ...current,
+        version: current.version + 1,
+        data,
+        deleted: outcome.data === null,
+        hlc: outcome.hlc,
+        fieldClocks: { ...outcome.fieldClocks },
+        updatedAt: this.#now(),
+      },
+      true,
+    );
+  }
+
+  async store(record: ServerRecord, merged: boolean): Promise<OpResult> {
+    await this.tx.putRecord(record);
+    return this.#applied(record, merged);
+  }
+
+  forbidden(): Rejection {
+    return reject(
+      this.op,
+      'forbidden',
+      `Record \`${this.op.serverId ?? this.op.id}\` of \`${this.collection.name}\` is outside your scope.`,
+    );
+  }
+
+  notFound(): Rejection {
+    return reject(
+      this.op,
+      'not_found',
+      `No record \`${this.op.serverId ?? this.op.id}\` in \`${this.collection.name}\`. It may never have reached the server.`,
+    );
+  }
+
+  #applied(record: ServerRecord, merged: boolean): OpResult {
+    return {
+      opId: this.op.opId,
+      status: 'applied',
+      serverId: record.id,
+      version: record.version,
+      record: toWireRecord(record),
+      merged,
+    };
+  }
+
+  /** The record an update or delete targets: its server id, else the origin mapping. */
+  async #target(): Promise<ServerRecord | undefined> {
+    const { op, collection } = this;
+    if (op.serverId !== null) return this.tx.getRecord(collection.name, op.serverId);
+    if (this.ctx.assignId === 'client') return this.tx.getRecord(collection.name, op.id);
+    return this.tx.getRecordByOrigin(collection.name, this.clientId, op.id);
+  }
+
+  #now(): number {
+    return Math.max(0, Math.floor(this.ctx.now()));
+  }
+}

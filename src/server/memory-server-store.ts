@@ -1,0 +1,189 @@
+import type { OpResult } from '../core/index.js';
+import { TidesyncError, createId } from '../core/index.js';
+import { Mutex } from './mutex.js';
+import type {
+  ClientState,
+  FeedEntry,
+  ServerRecord,
+  ServerStore,
+  ServerStoreReader,
+  ServerStoreTransaction,
+} from './server-store.js';
+
+interface MemoryServerState {
+  readonly epoch: string;
+  head: number;
+  /** Record key to record. */
+  readonly records: Map<string, ServerRecord>;
+  /** Record key to feed position; re-inserted on each write, so iteration is by position. */
+  readonly feed: Map<string, number>;
+  readonly clients: Map<string, ClientState>;
+  readonly outcomes: Map<string, OpResult>;
+}
+
+const key = (a: string, b: string): string => `${a}\u0000${b}`;
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * Server store that keeps everything in memory, for tests, demos and single-process prototypes.
+ * Data is gone when the process ends (a new store has a new epoch, so clients re-base).
+ *
+ * @example
+ * const server = createSyncServer({ collections: [todos], store: memoryServerStore(), authorize });
+ */
+export function memoryServerStore(): ServerStore {
+  return new MemoryServerStore();
+}
+
+class MemoryServerStore implements ServerStore {
+  readonly kind = 'memory';
+  readonly #mutex = new Mutex();
+  readonly #state: MemoryServerState = {
+    epoch: createId(),
+    head: 0,
+    records: new Map(),
+    feed: new Map(),
+    clients: new Map(),
+    outcomes: new Map(),
+  };
+  #closed = false;
+
+  async open(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  read<T>(fn: (reader: ServerStoreReader) => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      this.#assertOpen();
+      return fn(new MemoryReader(this.#state));
+    });
+  }
+
+  transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      this.#assertOpen();
+      const tx = new MemoryTransaction(this.#state);
+      const result = await fn(tx);
+      tx.commit();
+      return result;
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new TidesyncError('STORAGE_CLOSED', 'The memory server store is closed.');
+    }
+  }
+}
+
+class MemoryReader implements ServerStoreReader {
+  protected readonly state: MemoryServerState;
+
+  constructor(state: MemoryServerState) {
+    this.state = state;
+  }
+
+  async getEpoch(): Promise<string> {
+    return this.state.epoch;
+  }
+
+  async getHead(): Promise<number> {
+    return this.state.head;
+  }
+
+  async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
+    const out: FeedEntry[] = [];
+    for (const [k, position] of this.state.feed) {
+      if (position <= after) continue;
+      const record = this.state.records.get(k);
+      if (record) out.push({ position, record: copy(record) });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
+    const record = this.state.records.get(key(collection, id));
+    return record && copy(record);
+  }
+
+  async getClient(clientId: string): Promise<ClientState | undefined> {
+    const client = this.state.clients.get(clientId);
+    return client && { ...client };
+  }
+}
+
+/** Writes are staged and applied on commit, so a rejected transaction leaves no trace. */
+class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
+  readonly #records = new Map<string, ServerRecord>();
+  readonly #clients = new Map<string, ClientState>();
+  readonly #outcomes = new Map<string, OpResult>();
+
+  override async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
+    const staged = this.#records.get(key(collection, id));
+    return staged ? copy(staged) : super.getRecord(collection, id);
+  }
+
+  override async getClient(clientId: string): Promise<ClientState | undefined> {
+    const staged = this.#clients.get(clientId);
+    return staged ? { ...staged } : super.getClient(clientId);
+  }
+
+  async lockClient(clientId: string, userId: string): Promise<ClientState> {
+    const existing = await this.getClient(clientId);
+    if (existing) return existing;
+    const created = { clientId, userId, lastSeq: 0 };
+    this.#clients.set(clientId, created);
+    return { ...created };
+  }
+
+  async setLastSeq(clientId: string, lastSeq: number): Promise<void> {
+    const existing = await this.getClient(clientId);
+    if (!existing) throw new Error(`Client ${clientId} was not locked in this transaction.`);
+    this.#clients.set(clientId, { ...existing, lastSeq });
+  }
+
+  async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
+    const k = key(clientId, opId);
+    const found = this.#outcomes.get(k) ?? this.state.outcomes.get(k);
+    return found && copy(found);
+  }
+
+  async putOutcome(clientId: string, opId: string, _seq: number, result: OpResult): Promise<void> {
+    this.#outcomes.set(key(clientId, opId), copy(result));
+  }
+
+  async getRecordByOrigin(
+    collection: string,
+    originClientId: string,
+    originId: string,
+  ): Promise<ServerRecord | undefined> {
+    const match = (r: ServerRecord) =>
+      r.collection === collection && r.originClientId === originClientId && r.originId === originId;
+    for (const r of this.#records.values()) if (match(r)) return copy(r);
+    for (const r of this.state.records.values())
+      if (match(r)) return this.getRecord(r.collection, r.id);
+    return undefined;
+  }
+
+  async putRecord(record: ServerRecord): Promise<void> {
+    const k = key(record.collection, record.id);
+    this.#records.delete(k);
+    this.#records.set(k, copy(record));
+  }
+
+  commit(): void {
+    for (const [k, client] of this.#clients) this.state.clients.set(k, client);
+    for (const [k, outcome] of this.#outcomes) this.state.outcomes.set(k, outcome);
+    for (const [k, record] of this.#records) {
+      this.state.head += 1;
+      this.state.records.set(k, record);
+      this.state.feed.delete(k);
+      this.state.feed.set(k, this.state.head);
+    }
+  }
+}

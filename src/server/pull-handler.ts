@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type {
+  GetRequest,
+  GetResponse,
+  PullRequest,
+  PullResponse,
+  SyncUser,
+  WireRecord,
+} from '../core/index.js';
+import { PROTOCOL_VERSION } from '../core/index.js';
+import { forbiddenClient } from './push-handler.js';
+import { RequestRefusedError } from './replies.js';
+import type { ServerContext } from './server-context.js';
+import { isInScope, toWireRecord } from './server-context.js';
+import type { ServerRecord } from './server-store.js';
+
+const cursorSchema = z.object({
+  e: z.string().min(1).max(128),
+  p: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+});
+
+/** Encodes a pull cursor: base64url JSON of the store epoch and feed position. */
+export function encodeCursor(epoch: string, position: number): string {
+  const json = JSON.stringify({ e: epoch, p: position });
+  return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** Decodes a pull cursor, or `undefined` for anything that is not one of ours. */
+export function decodeCursor(cursor: string): { epoch: string; position: number } | undefined {
+  try {
+    const json = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+    const parsed = cursorSchema.safeParse(JSON.parse(json));
+    return parsed.success ? { epoch: parsed.data.e, position: parsed.data.p } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Binds `clientId` to the user on first use; refuses it when bound to another user. */
+export async function bindClient(
+  ctx: ServerContext,
+  user: SyncUser,
+  clientId: string,
+): Promise<void> {
+  let client = await ctx.store.read((reader) => reader.getClient(clientId));
+  client ??= await ctx.store.transaction((tx) => tx.lockClient(clientId, user.userId));
+  if (client.userId !== user.userId) throw forbiddenClient(clientId);
+}
+
+/**
+ * Handles a validated pull: the changes after the cursor that the user may see, one entry per
+ * record (its latest state), in feed order. A cursor from another epoch, beyond the head, or not
+ * decodable starts over with `reset: true`.
+ */
+export async function handlePull(
+  ctx: ServerContext,
+  user: SyncUser,
+  request: PullRequest,
+): Promise<PullResponse> {
+  await bindClient(ctx, user, request.clientId);
+  const limit = Math.min(request.limit, ctx.maxPullLimit);
+  // Bound the rows scanned per request, so a user who may see few records cannot make one pull
+  // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
+  const maxScanned = Math.max(limit * 10, 1000);
+  return ctx.store.read(async (reader) => {
+    const epoch = await reader.getEpoch();
+    const head = await reader.getHead();
+    let position = 0;
+    let reset = false;
+    if (request.cursor !== null) {
+      const cursor = decodeCursor(request.cursor);
+      if (cursor && cursor.epoch === epoch && cursor.position <= head) position = cursor.position;
+      else reset = true;
+    }
+    const changes: WireRecord[] = [];
+    let scanned = 0;
+    let hasMore = false;
+    scan: for (;;) {
+      const rows = await reader.listChanges(position, limit + 1);
+      const page = rows.slice(0, limit);
+      for (const [index, entry] of page.entries()) {
+        position = entry.position;
+        scanned += 1;
+        if (isVisible(ctx, entry.record, user)) changes.push(toWireRecord(entry.record));
+        if (changes.length >= limit || scanned >= maxScanned) {
+          hasMore = index < page.length - 1 || rows.length > limit;
+          break scan;
+        }
+      }
+      if (rows.length <= limit) break;
+    }
+    return {
+      protocol: PROTOCOL_VERSION,
+      changes,
+      cursor: encodeCursor(epoch, position),
+      hasMore,
+      reset,
+    };
+  });
+}
+
+/** Handles a validated get: the requested records the user may see (tombstones included). */
+export async function handleGet(
+  ctx: ServerContext,
+  user: SyncUser,
+  request: GetRequest,
+): Promise<GetResponse> {
+  const collection = ctx.collections.get(request.collection);
+  if (!collection) {
+    throw new RequestRefusedError(
+      400,
+      'bad_request',
+      `collection: \`${request.collection}\` is not registered on the server.`,
+    );
+  }
+  await bindClient(ctx, user, request.clientId);
+  const ids = [...new Set(request.ids)];
+  const records = await ctx.store.read(async (reader) => {
+    const found: WireRecord[] = [];
+    for (const id of ids) {
+      const record = await reader.getRecord(collection.name, id);
+      if (record && isInScope(collection, record, user)) found.push(toWireRecord(record));
+    }
+    return found;
+  });
+  return { protocol: PROTOCOL_VERSION, records };
+}
+
+function isVisible(ctx: ServerContext, record: ServerRecord, user: SyncUser): boolean {
+  const collection = ctx.collections.get(record.collection);
+  return collection !== undefined && isInScope(collection, record, user);
+}

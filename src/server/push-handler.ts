@@ -1,0 +1,77 @@
+import type { OpResult, PushRequest, PushResponse, SyncUser } from '../core/index.js';
+import { PROTOCOL_VERSION } from '../core/index.js';
+import { applyOp } from './apply-op.js';
+import { RequestRefusedError } from './replies.js';
+import type { ServerContext } from './server-context.js';
+
+/**
+ * Handles a validated push: checks the batch, then applies its ops in one store transaction.
+ *
+ * Per op, in order: a recorded (clientId, opId) replays its outcome; otherwise its `seq` must be
+ * `lastSeq + 1`, or the whole request is refused with `seq_gap` and rolled back.
+ * @throws RequestRefusedError 400 for a malformed batch, 403 for another user's clientId,
+ * 409 `seq_gap`.
+ */
+export async function handlePush(
+  ctx: ServerContext,
+  user: SyncUser,
+  request: PushRequest,
+): Promise<PushResponse> {
+  const { clientId, ops } = request;
+  const opIds = new Set<string>();
+  ops.forEach((op, index) => {
+    const previous = ops[index - 1];
+    if (previous && op.seq <= previous.seq) {
+      throw new RequestRefusedError(
+        400,
+        'bad_request',
+        `ops.${index}.seq: expected seq greater than ${previous.seq} (seqs in a batch strictly increase), got ${op.seq}.`,
+      );
+    }
+    if (opIds.has(op.opId)) {
+      throw new RequestRefusedError(
+        400,
+        'bad_request',
+        `ops.${index}.opId: \`${op.opId}\` appears twice in the batch; opIds must be unique.`,
+      );
+    }
+    opIds.add(op.opId);
+  });
+
+  return ctx.store.transaction(async (tx) => {
+    const client = await tx.lockClient(clientId, user.userId);
+    if (client.userId !== user.userId) throw forbiddenClient(clientId);
+    let lastSeq = client.lastSeq;
+    const results: OpResult[] = [];
+    for (const op of ops) {
+      const recorded = await tx.getOutcome(clientId, op.opId);
+      if (recorded) {
+        results.push(recorded);
+        continue;
+      }
+      if (op.seq !== lastSeq + 1) {
+        throw new RequestRefusedError(
+          409,
+          'seq_gap',
+          `Op \`${op.opId}\` has seq ${op.seq} but the server expected ${lastSeq + 1}. Re-send the unacknowledged ops numbered from ${client.lastSeq + 1}.`,
+          client.lastSeq,
+        );
+      }
+      const result = await applyOp(ctx, tx, user, clientId, op);
+      await tx.putOutcome(clientId, op.opId, op.seq, result);
+      lastSeq = op.seq;
+      results.push(result);
+    }
+    if (lastSeq !== client.lastSeq) await tx.setLastSeq(clientId, lastSeq);
+    return { protocol: PROTOCOL_VERSION, results, lastSeq };
+  });
+}
+
+/** The refusal for a clientId bound to another user. */
+export function forbiddenClient(clientId: string): RequestRefusedError {
+  return new RequestRefusedError(
+    403,
+    'forbidden',
+    `Client id \`${clientId}\` belongs to another user. Create a new client id for this user.`,
+  );
+}

@@ -1,0 +1,119 @@
+import type { FieldClocks, OpResult, RecordData } from '../core/index.js';
+
+/** A record as the server stores it: canonical id, owner, version and sync metadata. */
+export interface ServerRecord {
+  readonly collection: string;
+  /** Canonical id (primary key together with `collection`). */
+  readonly id: string;
+  /** The user who created the record. */
+  readonly ownerId: string;
+  /** Incremented by 1 on each applied change; 1 after the first insert. */
+  readonly version: number;
+  /** The record's fields; for a tombstone, the last value (or `{}`). */
+  readonly data: RecordData;
+  /** Clock of the last write. */
+  readonly hlc: string;
+  /** Clock of the last write to each field. */
+  readonly fieldClocks: FieldClocks;
+  /** True for a tombstone. */
+  readonly deleted: boolean;
+  /** Server wall-clock ms of the last write. */
+  readonly updatedAt: number;
+  /** Client that created the record, and the local id it used there. */
+  readonly originClientId: string | null;
+  readonly originId: string | null;
+}
+
+/** One entry of the change feed: a record's latest state and its feed position. */
+export interface FeedEntry {
+  /** Position in the feed; unique, greater than every position committed before it. */
+  readonly position: number;
+  readonly record: ServerRecord;
+}
+
+/** Per-client push state. */
+export interface ClientState {
+  readonly clientId: string;
+  /** The user this client id is bound to (the first user that used it). */
+  readonly userId: string;
+  /** Highest push sequence number applied for this client (0 before the first). */
+  readonly lastSeq: number;
+}
+
+/**
+ * The server storage port: records, the change feed, per-client state and recorded op outcomes.
+ *
+ * Contract every implementation keeps (checked by `runServerStoreConformance` in
+ * `tidesync/testing`):
+ *
+ * - **Layout.** `open()` creates the store's tables on first use and is idempotent (also when
+ *   several processes call it at once). It creates the store's `epoch`, a random id that never
+ *   changes afterwards for that layout; a store rebuilt from scratch gets a new one.
+ * - **Atomicity.** Everything written in one `transaction()` commits together when `fn`
+ *   resolves, or not at all when `fn` rejects; the rejection is passed on unchanged.
+ * - **Serialisation per client.** After `lockClient(id)` no other transaction can lock the same
+ *   client until this one ends, so two copies of one push never both apply. An implementation
+ *   may run transactions that touch different clients and records in parallel, and may re-run
+ *   `fn` after a transient conflict (deadlock, serialisation failure, a duplicate-key race), so
+ *   `fn` must have no side effects outside `tx`.
+ * - **Isolation.** Neither `read()` nor another transaction sees a transaction's writes before
+ *   it commits.
+ * - **Gap-free feed.** Each `putRecord` gives the record a new feed position when the
+ *   transaction commits; positions are unique, and a commit's positions are greater than those
+ *   of every transaction that committed before it. So a reader that has seen every position up
+ *   to `p` will find every later change after `p`: nothing is ever committed below a position a
+ *   reader already passed. `getHead()` is the highest committed position (0 when empty).
+ * - **Values.** Records and outcomes come back structurally equal to what was put (JSON values);
+ *   returned objects are copies.
+ * - **Lifecycle.** After `close()`, calls reject. `close()` does not close a database handle or
+ *   pool that was passed in.
+ */
+export interface ServerStore {
+  /** Short name for messages: `memory`, `sqlite`, `postgres`. */
+  readonly kind: string;
+  /** Creates the layout if missing. Idempotent. */
+  open(): Promise<void>;
+  /** Runs `fn` in one read-write transaction; see the contract. */
+  transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T>;
+  /** Runs `fn` against one consistent snapshot of committed data. */
+  read<T>(fn: (reader: ServerStoreReader) => Promise<T>): Promise<T>;
+  /** Releases what the store holds; does not close a database or pool passed in. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Reads available in {@link ServerStore.read} and inside transactions. */
+export interface ServerStoreReader {
+  /** The store's epoch (random id made when the layout was created). */
+  getEpoch(): Promise<string>;
+  /** Highest committed feed position, 0 when nothing was written. */
+  getHead(): Promise<number>;
+  /** Records whose feed position is greater than `after`, by ascending position, at most `limit`. */
+  listChanges(after: number, limit: number): Promise<FeedEntry[]>;
+  /** The record with this canonical id (tombstones included), or `undefined`. */
+  getRecord(collection: string, id: string): Promise<ServerRecord | undefined>;
+  /** The state of a client, or `undefined` when it never made a request. */
+  getClient(clientId: string): Promise<ClientState | undefined>;
+}
+
+/** Operations inside one {@link ServerStore.transaction}. */
+export interface ServerStoreTransaction extends ServerStoreReader {
+  /**
+   * Returns the client's state, creating it (bound to `userId`, `lastSeq` 0) when missing, and
+   * locks it until the transaction ends. A client bound to another user is returned unchanged.
+   */
+  lockClient(clientId: string, userId: string): Promise<ClientState>;
+  /** Sets the client's `lastSeq`. The client must have been locked in this transaction. */
+  setLastSeq(clientId: string, lastSeq: number): Promise<void>;
+  /** The recorded outcome of an op, or `undefined`. */
+  getOutcome(clientId: string, opId: string): Promise<OpResult | undefined>;
+  /** Records the outcome of an op (`seq` is its push sequence number). */
+  putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void>;
+  /** The record created by `originClientId` with local id `originId`, or `undefined`. */
+  getRecordByOrigin(
+    collection: string,
+    originClientId: string,
+    originId: string,
+  ): Promise<ServerRecord | undefined>;
+  /** Inserts or replaces a record; it gets a new feed position when the transaction commits. */
+  putRecord(record: ServerRecord): Promise<void>;
+}

@@ -1,0 +1,81 @@
+import type { OpResult } from '../core/index.js';
+import type { ClientState, ServerRecord } from './server-store.js';
+
+/** A records row as the SQL stores read it (column names in snake_case). */
+export interface RecordRow {
+  readonly collection: string;
+  readonly id: string;
+  readonly owner_id: string;
+  readonly version: number | string;
+  readonly data: unknown;
+  readonly hlc: string;
+  readonly field_clocks: unknown;
+  readonly deleted: boolean | number;
+  readonly updated_at: number | string;
+  readonly origin_client_id: string | null;
+  readonly origin_id: string | null;
+  readonly position?: number | string | null;
+}
+
+/** Client row as stored. */
+export interface ClientRow {
+  readonly client_id: string;
+  readonly user_id: string;
+  readonly last_seq: number | string;
+}
+
+// JSON columns come back as text (SQLite) or parsed (Postgres jsonb).
+const json = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+
+/** Converts a stored row to a {@link ServerRecord}. */
+export function rowToRecord(row: RecordRow): ServerRecord {
+  return {
+    collection: row.collection,
+    id: row.id,
+    ownerId: row.owner_id,
+    version: Number(row.version),
+    data: json(row.data) as ServerRecord['data'],
+    hlc: row.hlc,
+    fieldClocks: json(row.field_clocks) as ServerRecord['fieldClocks'],
+    deleted: row.deleted === true || row.deleted === 1,
+    updatedAt: Number(row.updated_at),
+    originClientId: row.origin_client_id,
+    originId: row.origin_id,
+  };
+}
+
+/** Converts a stored client row to a {@link ClientState}. */
+export function rowToClient(row: ClientRow): ClientState {
+  return { clientId: row.client_id, userId: row.user_id, lastSeq: Number(row.last_seq) };
+}
+
+/** Parses a stored outcome. */
+export function parseOutcome(value: unknown): OpResult {
+  return json(value) as OpResult;
+}
+
+/** Column values of a record for an upsert, in the order of {@link RECORD_COLUMNS}. */
+export function recordValues(record: ServerRecord, booleanAsInt: boolean): unknown[] {
+  return [
+    record.collection,
+    record.id,
+    record.ownerId,
+    record.version,
+    JSON.stringify(record.data),
+    record.hlc,
+    JSON.stringify(record.fieldClocks),
+    booleanAsInt ? (record.deleted ? 1 : 0) : record.deleted,
+    record.updatedAt,
+    record.originClientId,
+    record.originId,
+  ];
+}
+
+/** Record columns written by an upsert. */
+export const RECORD_COLUMNS =
+  'collection, id, owner_id, version, data, hlc, field_clocks, deleted, updated_at, origin_client_id, origin_id';
+
+/** Checks a table prefix or schema name before it is put into SQL text. */
+export function isSafeIdentifier(value: string): boolean {
+  return /^[a-z_][a-z0-9_]{0,47}$/.test(value);
+}

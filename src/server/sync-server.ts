@@ -1,0 +1,261 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { CollectionDefinition, SyncUser } from '../core/index.js';
+import {
+  PROTOCOL_VERSION,
+  TidesyncError,
+  describeValue,
+  getRequestSchema,
+  pullRequestSchema,
+  pushRequestSchema,
+  toError,
+} from '../core/index.js';
+import { createNodeHandler } from './node-handler.js';
+import { handleGet, handlePull } from './pull-handler.js';
+import { handlePush } from './push-handler.js';
+import { readRequestBody } from './read-body.js';
+import type { Reply } from './replies.js';
+import { RequestRefusedError, describeIssues, errorReply, refusedReply } from './replies.js';
+import type { ServerContext } from './server-context.js';
+import type { ServerStore } from './server-store.js';
+
+/** Options of {@link createSyncServer}. */
+export interface SyncServerOptions {
+  /** The collections clients may sync; the same definitions the clients use. */
+  readonly collections: readonly CollectionDefinition[];
+  /** Where records, the change feed and per-client state live. */
+  readonly store: ServerStore;
+  /**
+   * Identifies the user of a request (from its headers; the body is not readable here).
+   * Throwing or returning `null`/`undefined` answers 401 `unauthorized`.
+   */
+  readonly authorize: (
+    request: Request,
+  ) => Promise<SyncUser | null | undefined> | SyncUser | null | undefined;
+  /**
+   * Who picks canonical ids: `'client'` keeps the client's id; `'server'` mints a new id for
+   * each insert and maps the client's local id to it. @default 'client'
+   */
+  readonly assignId?: 'client' | 'server';
+  /** Bodies larger than this are refused with 413 before they are read whole. @default 4 MiB */
+  readonly maxBodyBytes?: number;
+  /** Pushes with more ops are refused with 413. @default 500 */
+  readonly maxOpsPerBatch?: number;
+  /** Pulls return at most this many changes, whatever the client asks. @default 1000 */
+  readonly maxPullLimit?: number;
+  /**
+   * Op clocks further ahead of server time than this are clamped to server time plus this,
+   * so a device with a far-future clock cannot win every conflict. @default 86_400_000 (24 h)
+   */
+  readonly maxClockDriftMs?: number;
+  /** Server wall clock, for tests. @default Date.now */
+  readonly now?: () => number;
+  /** Called with unexpected errors (answered 500 `internal`). @default console.error */
+  readonly onError?: (error: Error) => void;
+}
+
+/** A sync server: a fetch-API handler and a Node `http` handler over one store. */
+export interface SyncServer {
+  /** Answers one sync request (web-standard `Request`/`Response`). */
+  fetch(request: Request): Promise<Response>;
+  /** The same handler for `http.createServer(server.nodeHandler)` and Express/Connect. */
+  readonly nodeHandler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/**
+ * Creates the server half of tidesync: it routes on the last path segment (`push`, `pull`,
+ * `get`), so it can be mounted under any prefix. See docs/server.md and docs/protocol.md.
+ *
+ * @example
+ * const server = createSyncServer({
+ *   collections: [todos],
+ *   store: sqliteServerStore(new Database('sync.db')),
+ *   authorize: async (request) => verifyToken(request.headers.get('authorization')),
+ * });
+ * http.createServer(server.nodeHandler).listen(8787);
+ * @throws TidesyncError `INVALID_OPTION` for a missing store or authorize, duplicate collection
+ * names, or a limit that is not a positive integer.
+ */
+export function createSyncServer(options: SyncServerOptions): SyncServer {
+  const ctx = resolveOptions(options);
+  const authorize = options.authorize;
+  const maxBodyBytes = positiveInt('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024);
+  const onError = options.onError ?? ((error: Error) => console.error('[tidesync server]', error));
+
+  const handle = async (
+    request: Request,
+    readBody: (maxBodyBytes: number) => Promise<string>,
+  ): Promise<Reply> => {
+    try {
+      const kind = routeOf(request);
+      if (!kind)
+        return errorReply(
+          404,
+          'not_found',
+          `No sync endpoint at ${new URL(request.url).pathname}; use .../push, .../pull or .../get.`,
+        );
+      if (request.method !== 'POST') {
+        return errorReply(405, 'bad_request', `Use POST for ${kind}, got ${request.method}.`);
+      }
+      let user: SyncUser | null | undefined;
+      try {
+        user = await authorize(request);
+      } catch {
+        user = null;
+      }
+      if (user === null || user === undefined) {
+        return errorReply(401, 'unauthorized', 'The request is not authorised. Sign in again.');
+      }
+      if (typeof user.userId !== 'string' || user.userId === '') {
+        throw new TidesyncError(
+          'INVALID_OPTION',
+          `Expected \`authorize\` to return { userId: string }, got ${describeValue(user)}.`,
+        );
+      }
+      await ctx.store.open();
+      const body = parseJson(await readBody(maxBodyBytes));
+      checkProtocol(body);
+      if (kind === 'push') {
+        const ops = (body as { ops?: unknown }).ops;
+        if (Array.isArray(ops) && ops.length > ctx.maxOpsPerBatch) {
+          return errorReply(
+            413,
+            'payload_too_large',
+            `ops: ${ops.length} ops in one push; the limit is ${ctx.maxOpsPerBatch}. Split the batch.`,
+          );
+        }
+        return {
+          status: 200,
+          body: await handlePush(ctx, user, validate(pushRequestSchema, body)),
+        };
+      }
+      if (kind === 'pull') {
+        return {
+          status: 200,
+          body: await handlePull(ctx, user, validate(pullRequestSchema, body)),
+        };
+      }
+      return { status: 200, body: await handleGet(ctx, user, validate(getRequestSchema, body)) };
+    } catch (error) {
+      if (error instanceof RequestRefusedError) return refusedReply(error);
+      onError(toError(error));
+      return errorReply(
+        500,
+        'internal',
+        'The server failed to handle the request; nothing of it was applied. Retry later.',
+      );
+    }
+  };
+
+  return {
+    async fetch(request: Request): Promise<Response> {
+      const reply = await handle(request, (max) => readRequestBody(request, max));
+      return new Response(JSON.stringify(reply.body), {
+        status: reply.status,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
+    },
+    nodeHandler: createNodeHandler(handle),
+  };
+}
+
+function routeOf(request: Request): 'push' | 'pull' | 'get' | undefined {
+  const segments = new URL(request.url).pathname.split('/').filter((s) => s !== '');
+  const last = segments[segments.length - 1];
+  return last === 'push' || last === 'pull' || last === 'get' ? last : undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // Also a RangeError from extreme nesting: still the client's fault, never a 500.
+    throw new RequestRefusedError(
+      400,
+      'bad_request',
+      `The request body is not valid JSON: ${toError(error).message.slice(0, 200)}`,
+    );
+  }
+}
+
+function checkProtocol(body: unknown): void {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new RequestRefusedError(
+      400,
+      'bad_request',
+      `(root): expected a JSON object, got ${describeValue(body)}.`,
+    );
+  }
+  const protocol = (body as { protocol?: unknown }).protocol;
+  if (protocol !== PROTOCOL_VERSION) {
+    throw new RequestRefusedError(
+      400,
+      'protocol_version',
+      `protocol: this server speaks protocol ${PROTOCOL_VERSION}, got ${describeValue(protocol)}. Update the client.`,
+    );
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  let result: ReturnType<S['safeParse']>;
+  try {
+    result = schema.safeParse(body) as ReturnType<S['safeParse']>;
+  } catch {
+    throw new RequestRefusedError(400, 'bad_request', 'The request body could not be validated.');
+  }
+  if (!result.success)
+    throw new RequestRefusedError(400, 'bad_request', describeIssues(result.error));
+  return result.data as z.infer<S>;
+}
+
+function resolveOptions(options: SyncServerOptions): ServerContext {
+  if (!options || typeof options.store?.transaction !== 'function') {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      'Expected `store` to be a server store, such as memoryServerStore().',
+    );
+  }
+  if (typeof options.authorize !== 'function') {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`authorize\` to be a function, got ${describeValue(options.authorize)}.`,
+    );
+  }
+  const assignId = options.assignId ?? 'client';
+  if (assignId !== 'client' && assignId !== 'server') {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`assignId\` to be 'client' or 'server', got ${describeValue(assignId)}.`,
+    );
+  }
+  const collections = new Map<string, CollectionDefinition>();
+  for (const collection of options.collections ?? []) {
+    if (collections.has(collection.name)) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        `Collection \`${collection.name}\` is listed twice in \`collections\`.`,
+      );
+    }
+    collections.set(collection.name, collection);
+  }
+  return {
+    collections,
+    store: options.store,
+    assignId,
+    maxOpsPerBatch: positiveInt('maxOpsPerBatch', options.maxOpsPerBatch, 500),
+    maxPullLimit: positiveInt('maxPullLimit', options.maxPullLimit, 1000),
+    maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
+    now: options.now ?? Date.now,
+  };
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}
