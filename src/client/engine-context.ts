@@ -1,0 +1,28 @@
+import type {
+  CollectionDefinition,
+  HybridLogicalClock,
+  StorageAdapter,
+  Transport,
+} from '../core/index.js';
+import type { SyncClientEvents } from './events.js';
+
+/** What the push and pull steps need from the client. Private to the client folder. */
+export interface EngineContext {
+  readonly storage: StorageAdapter;
+  readonly transport: Transport;
+  readonly clientId: string;
+  readonly clock: HybridLogicalClock;
+  readonly collections: ReadonlyMap<string, CollectionDefinition>;
+  readonly batchSize: number;
+  readonly pullPageSize: number;
+  readonly coalesce: boolean;
+  readonly now: () => number;
+  readonly emit: <E extends keyof SyncClientEvents>(
+    event: E,
+    ...args: Parameters<SyncClientEvents[E]>
+  ) => void;
+  /** Aborts requests in flight (close, deadline). */
+  readonly signal: AbortSignal | undefined;
+  /** Wall ms after which no new batch starts, or `undefined`. */
+  readonly deadlineAt: number | undefined;
+}

@@ -1,0 +1,78 @@
+import type { ConflictInfo, RecordData, TidesyncError } from '../core/index.js';
+
+/** The client's state, as shown in a sync indicator. */
+export interface SyncClientStatus {
+  /** Whether the network is believed to be up (last request reached the server, or a trigger said so). */
+  readonly online: boolean;
+  /** A sync run is in progress. */
+  readonly syncing: boolean;
+  /** Ops waiting to be acknowledged (dead letters not included). */
+  readonly pendingOps: number;
+  /** Records in `conflicted` state. */
+  readonly conflicts: number;
+  /** Wall ms of the last sync that completed, or `null`. */
+  readonly lastSyncedAt: number | null;
+  /** The error of the last failed sync, cleared by the next success. */
+  readonly lastError: Error | null;
+}
+
+/** Emitted after a committed local or remote change. */
+export interface ChangeEvent {
+  readonly collections: readonly string[];
+  readonly origin: 'local' | 'remote';
+}
+
+/** What one sync run did. */
+export interface SyncResult {
+  /** Ops the server acknowledged as applied (merged ones included). */
+  readonly pushed: number;
+  /** Ops that came back as conflicts left for the app. */
+  readonly conflicts: number;
+  /** Ops the server rejected; they are now dead letters. */
+  readonly rejected: number;
+  /** Remote changes applied locally. */
+  readonly pulled: number;
+  /** Ops still waiting (for example when a deadline stopped the run). */
+  readonly remaining: number;
+  /** True when the server's data was reset (restored from a backup) and the client re-based. */
+  readonly rebased: boolean;
+}
+
+/** Emitted when a record becomes conflicted. */
+export interface ConflictEvent {
+  readonly collection: string;
+  readonly id: string;
+  readonly local: RecordData;
+  readonly remote: ConflictInfo;
+}
+
+/** Progress of a long push or pull. */
+export interface ProgressEvent {
+  readonly phase: 'push' | 'pull';
+  readonly done: number;
+  /** Best known total (for pull: changes seen so far plus one page while more remain). */
+  readonly total: number;
+}
+
+/** Emitted when the server rejects an op and it moves to the dead letters. */
+export interface DeadLetterEvent {
+  readonly opId: string;
+  readonly collection: string;
+  readonly id: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Every event a client emits, with its payload. */
+export interface SyncClientEvents {
+  change: (event: ChangeEvent) => void;
+  syncStart: () => void;
+  syncComplete: (result: SyncResult) => void;
+  syncError: (error: TidesyncError | Error) => void;
+  conflict: (event: ConflictEvent) => void;
+  status: (status: SyncClientStatus) => void;
+  progress: (event: ProgressEvent) => void;
+  deadLetter: (event: DeadLetterEvent) => void;
+  /** The server was restored or reset; the client re-based and kept its pending changes. */
+  serverReset: () => void;
+}

@@ -1,0 +1,15 @@
+export type { Collection, CollectionRecord, LiveQueryCallback } from './collection-handle.js';
+export type { ConflictRecord, ConflictResolution } from './conflicts.js';
+export { createSyncClient } from './create-sync-client.js';
+export type {
+  ChangeEvent,
+  ConflictEvent,
+  DeadLetterEvent,
+  ProgressEvent,
+  SyncClientEvents,
+  SyncClientStatus,
+  SyncResult,
+} from './events.js';
+export type { SyncClientOptions, SyncTrigger, SyncTriggerContext } from './options.js';
+export { SyncClient } from './sync-client.js';
+export type { RunOnceOptions, TransactionCollection, TransactionContext } from './sync-client.js';

@@ -1,0 +1,120 @@
+import type { CollectionDefinition, StorageAdapter, Transport } from '../core/index.js';
+import { TidesyncError, describeValue } from '../core/index.js';
+
+/** Something that can start syncs on its own (network back, app foregrounded, a timer). */
+export interface SyncTrigger {
+  /** Starts watching; calls `requestSync` when a sync should run. Returns a function that stops it. */
+  start(context: SyncTriggerContext): () => void;
+}
+
+/** What a trigger gets from the client. */
+export interface SyncTriggerContext {
+  /** Asks for a sync run (single-flight: extra requests during a run schedule at most one more). */
+  requestSync(reason: string): void;
+  /** Tells the client whether the network is believed to be up. */
+  setOnline(online: boolean): void;
+}
+
+/** Options of `createSyncClient`. */
+export interface SyncClientOptions {
+  /** The collections this client syncs. */
+  readonly collections: readonly CollectionDefinition[];
+  /** Where records and the outbox live on this device. */
+  readonly storage: StorageAdapter;
+  /** How to reach the server; omit for a local-only client (`sync()` then rejects). */
+  readonly transport?: Transport;
+  /** Ops per push request. @default 50 */
+  readonly batchSize?: number;
+  /** Records per pull page. @default 500 */
+  readonly pullPageSize?: number;
+  /** Merge consecutive unsent updates of one record into one op. @default true */
+  readonly coalesce?: boolean;
+  /** Sync triggers; `[]` means sync runs only when `sync()` is called. @default [] */
+  readonly triggers?: readonly SyncTrigger[];
+  /** Wall clock, injectable for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Validated options with defaults applied. */
+export interface ResolvedOptions {
+  readonly collections: ReadonlyMap<string, CollectionDefinition>;
+  readonly storage: StorageAdapter;
+  readonly transport: Transport | undefined;
+  readonly batchSize: number;
+  readonly pullPageSize: number;
+  readonly coalesce: boolean;
+  readonly triggers: readonly SyncTrigger[];
+  readonly now: () => number;
+}
+
+function invalid(message: string): TidesyncError {
+  return new TidesyncError('INVALID_OPTION', message);
+}
+
+function positiveInt(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw invalid(
+      `Expected \`${name}\` to be an integer from 1 to ${max}, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}
+
+/** Validates `createSyncClient` options before any I/O. */
+export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') {
+    throw invalid(
+      `Expected \`createSyncClient()\` options to be an object, got ${describeValue(options)}.`,
+    );
+  }
+  if (!Array.isArray(options.collections) || options.collections.length === 0) {
+    throw invalid(
+      'Expected `collections` to be a non-empty array of `defineCollection()` results.',
+    );
+  }
+  const collections = new Map<string, CollectionDefinition>();
+  for (const c of options.collections) {
+    if (!c || typeof c.name !== 'string' || !c.schema) {
+      throw invalid(
+        `Expected each entry of \`collections\` to come from \`defineCollection()\`, got ${describeValue(c)}.`,
+      );
+    }
+    if (collections.has(c.name))
+      throw invalid(`Collection \`${c.name}\` is listed twice in \`collections\`.`);
+    collections.set(c.name, c);
+  }
+  for (const c of collections.values()) {
+    for (const [field, target] of Object.entries(c.references)) {
+      if (!collections.has(target)) {
+        throw invalid(
+          `Reference \`${c.name}.${field}\` points at collection \`${target}\`, which is not registered. Add it to \`collections\`.`,
+        );
+      }
+    }
+  }
+  const storage = options.storage;
+  if (!storage || typeof storage.transaction !== 'function' || typeof storage.open !== 'function') {
+    throw invalid(
+      `Expected \`storage\` to be a storage adapter such as \`memoryAdapter()\`, got ${describeValue(storage)}.`,
+    );
+  }
+  if (options.transport !== undefined && typeof options.transport?.send !== 'function') {
+    throw invalid(
+      `Expected \`transport\` to be a transport such as \`httpTransport({ url })\`, got ${describeValue(options.transport)}.`,
+    );
+  }
+  if (options.triggers !== undefined && !Array.isArray(options.triggers)) {
+    throw invalid(`Expected \`triggers\` to be an array, got ${describeValue(options.triggers)}.`);
+  }
+  return {
+    collections,
+    storage,
+    transport: options.transport,
+    batchSize: positiveInt('batchSize', options.batchSize, 50, 1000),
+    pullPageSize: positiveInt('pullPageSize', options.pullPageSize, 500, 1000),
+    coalesce: options.coalesce ?? true,
+    triggers: options.triggers ?? [],
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,149 @@
+import type { StorageTransaction, WireRecord } from '../core/index.js';
+import {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  TidesyncError,
+  errorResponseSchema,
+  pullResponseSchema,
+} from '../core/index.js';
+import type { EngineContext } from './engine-context.js';
+import { assignServerId } from './id-mapping.js';
+import { overlayPending, pendingOpsOf } from './remote-records.js';
+import { HLC_META_KEY } from './write-context.js';
+
+/** Metadata key of the pull cursor. */
+export const CURSOR_META_KEY = 'pull.cursor';
+
+const MAX_SAME_CURSOR_PAGES = 3;
+
+/** What one pull run did. */
+export interface PullTally {
+  pulled: number;
+  rebased: boolean;
+  readonly changed: Set<string>;
+}
+
+/**
+ * Pulls pages until the server says there is no more. Each page and the cursor that covers it
+ * commit in one local transaction (I6), so a crash mid-page re-pulls that page and never skips.
+ */
+export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
+  const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
+  let sameCursor = 0;
+  for (;;) {
+    const cursor = await ctx.storage.transaction('readonly', (tx) =>
+      tx.getMeta<string>(CURSOR_META_KEY),
+    );
+    const raw = await ctx.transport.send(
+      'pull',
+      {
+        protocol: PROTOCOL_VERSION,
+        clientId: ctx.clientId,
+        cursor: cursor ?? null,
+        limit: ctx.pullPageSize,
+      },
+      ctx.signal ? { signal: ctx.signal } : {},
+    );
+    const failure = errorResponseSchema.safeParse(raw);
+    if (failure.success) {
+      throw new ProtocolError(
+        `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
+      );
+    }
+    const parsed = pullResponseSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ProtocolError(
+        `The server's pull response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored; the cursor is unchanged.`,
+      );
+    }
+    const page = parsed.data;
+    if (page.cursor === cursor && page.hasMore) {
+      sameCursor += 1;
+      if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
+        throw new TidesyncError(
+          'SYNC_STUCK',
+          `The server keeps answering the same pull cursor with more data (${sameCursor} times). Pulling stopped to avoid a loop; check the server's change feed.`,
+        );
+      }
+    } else {
+      sameCursor = 0;
+    }
+    await ctx.storage.transaction('readwrite', async (tx) => {
+      if (page.reset) await rebase(tx, tally);
+      for (const change of page.changes) {
+        if (await applyRemoteChange(ctx, tx, change)) {
+          tally.pulled += 1;
+          tally.changed.add(change.collection);
+        }
+      }
+      await tx.setMeta(CURSOR_META_KEY, page.cursor);
+      await tx.setMeta(HLC_META_KEY, ctx.clock.peek());
+    });
+    if (page.reset) {
+      tally.rebased = true;
+      ctx.emit('serverReset');
+    }
+    ctx.emit('progress', {
+      phase: 'pull',
+      done: tally.pulled,
+      total: tally.pulled + (page.hasMore ? ctx.pullPageSize : 0),
+    });
+    if (!page.hasMore) return tally;
+  }
+}
+
+/**
+ * The server's history no longer matches our cursor (restored from a backup, or reset): drop
+ * every synced record, keep everything pending or conflicted, and pull the whole scope again.
+ */
+async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
+  for (const collection of await tx.listCollections()) {
+    for (const record of await tx.listRecords(collection)) {
+      if (record.syncStatus !== 'synced') continue;
+      if ((await pendingOpsOf(tx, collection, record.id)).length > 0) continue;
+      await tx.deleteRecord(collection, record.id);
+      tally.changed.add(collection);
+    }
+  }
+}
+
+/** Applies one pulled change; returns whether anything changed locally. */
+export async function applyRemoteChange(
+  ctx: EngineContext,
+  tx: StorageTransaction,
+  change: WireRecord,
+): Promise<boolean> {
+  if (!ctx.collections.has(change.collection)) return false;
+  ctx.clock.receive(change.hlc);
+  let local = await tx.getRecordByServerId(change.collection, change.id);
+  if (!local && change.originClientId === ctx.clientId && change.originId !== null) {
+    // Our own insert whose acknowledgement we have not seen yet (a lost response).
+    const own = await tx.getRecord(change.collection, change.originId);
+    if (own && own.serverId === null)
+      local = await assignServerId(tx, ctx.collections, own, change.id);
+  }
+  if (!local) {
+    if (change.deleted) return false;
+    await tx.putRecord(overlayPending(undefined, change, [], change.id, ctx.now()));
+    return true;
+  }
+  if (change.version <= local.version) return false; // an echo or an older version
+  const pending = await pendingOpsOf(tx, local.collection, local.id);
+  if (local.syncStatus === 'conflicted' && local.conflict) {
+    await tx.putRecord({
+      ...local,
+      version: change.version,
+      conflict: {
+        ...local.conflict,
+        remote: change.deleted ? null : change.data,
+        remoteVersion: change.version,
+        remoteHlc: change.hlc,
+        remoteFieldClocks: change.fieldClocks,
+      },
+    });
+    return true;
+  }
+  await tx.putRecord(overlayPending(local, change, pending, local.id, ctx.now()));
+  return true;
+}

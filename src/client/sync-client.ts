@@ -1,0 +1,369 @@
+import { EventEmitter } from 'eventemitter3';
+import PQueue from 'p-queue';
+import type { OutboxOp, RecordData, StorageTransaction } from '../core/index.js';
+import { HybridLogicalClock, TidesyncError, createClientId, toError } from '../core/index.js';
+import { createCollectionHandle, type Collection } from './collection-handle.js';
+import type { ClientInternals } from './client-internals.js';
+import {
+  listConflicts,
+  resolveConflict,
+  type ConflictRecord,
+  type ConflictResolution,
+} from './conflicts.js';
+import type { EngineContext } from './engine-context.js';
+import type { SyncClientEvents, SyncClientStatus, SyncResult } from './events.js';
+import { LiveQueries } from './live-queries.js';
+import type { ResolvedOptions } from './options.js';
+import { pullChanges } from './pull.js';
+import { pushOutbox } from './push.js';
+import { ChangeSet, HLC_META_KEY, WriteContext, type WriteEnvironment } from './write-context.js';
+
+const CLIENT_ID_META_KEY = 'client.id';
+
+/** Handle for writes inside `client.transaction()`. */
+export interface TransactionContext {
+  /** The collection, bound to this transaction. Reads see the transaction's own writes. */
+  collection<T extends RecordData = RecordData>(name: string): TransactionCollection<T>;
+}
+
+/** Writes and reads of one collection inside a transaction. */
+export type TransactionCollection<T extends RecordData = RecordData> = Pick<
+  Collection<T>,
+  'insert' | 'update' | 'delete' | 'get'
+>;
+
+/** Options of {@link SyncClient.runOnce}. */
+export interface RunOnceOptions {
+  /** Time budget in ms; no new batch starts after it. */
+  readonly deadlineMs: number;
+}
+
+/**
+ * A local-first sync client: reads and writes go to local storage at once; `sync()` moves
+ * changes to and from the server. Create it with `createSyncClient()`.
+ */
+export class SyncClient {
+  /** This device's client id (stable across restarts). */
+  readonly clientId: string;
+  readonly #opts: ResolvedOptions;
+  readonly #clock: HybridLogicalClock;
+  readonly #events = new EventEmitter();
+  readonly #handles = new Map<string, Collection>();
+  readonly #queue = new PQueue({ concurrency: 1 });
+  readonly #abort = new AbortController();
+  readonly #liveQueries: LiveQueries;
+  readonly #internals: ClientInternals;
+  #scheduled: Promise<SyncResult> | undefined;
+  #closed = false;
+  #stopTriggers: (() => void)[] = [];
+  #status: SyncClientStatus = {
+    online: true,
+    syncing: false,
+    pendingOps: 0,
+    conflicts: 0,
+    lastSyncedAt: null,
+    lastError: null,
+  };
+
+  /** @internal Use `createSyncClient()`. */
+  constructor(opts: ResolvedOptions, clientId: string, clock: HybridLogicalClock) {
+    this.#opts = opts;
+    this.clientId = clientId;
+    this.#clock = clock;
+    this.#liveQueries = new LiveQueries((error) => this.#events.emit('syncError', toError(error)));
+    const env: WriteEnvironment = {
+      collections: opts.collections,
+      clock,
+      now: opts.now,
+      coalesce: opts.coalesce,
+    };
+    this.#internals = {
+      liveQueries: this.#liveQueries,
+      read: (fn) => this.#read(fn),
+      touched: () => undefined,
+      write: async (fn) => {
+        this.#throwIfClosed();
+        const changes = new ChangeSet();
+        const result = await opts.storage.transaction('readwrite', (tx) =>
+          fn(new WriteContext(tx, env, changes)),
+        );
+        this.#afterCommit(changes, 'local');
+        return result;
+      },
+    };
+  }
+
+  /** @internal Opens storage, restores the client id and clock. */
+  static async open(opts: ResolvedOptions): Promise<SyncClient> {
+    await opts.storage.open();
+    const { clientId, last } = await opts.storage.transaction('readwrite', async (tx) => {
+      let id = await tx.getMeta<string>(CLIENT_ID_META_KEY);
+      if (!id) {
+        id = createClientId();
+        await tx.setMeta(CLIENT_ID_META_KEY, id);
+      }
+      return { clientId: id, last: await tx.getMeta<string>(HLC_META_KEY) };
+    });
+    const clock = new HybridLogicalClock({ nodeId: clientId, now: opts.now, last });
+    const client = new SyncClient(opts, clientId, clock);
+    await client.#refreshCounts();
+    for (const trigger of opts.triggers) {
+      client.#stopTriggers.push(
+        trigger.start({
+          requestSync: () => void client.sync().catch(() => undefined),
+          setOnline: (online) => client.#setStatus({ online }),
+        }),
+      );
+    }
+    return client;
+  }
+
+  /** The current status; see {@link SyncClientStatus}. Emitted as `status` when it changes. */
+  get status(): SyncClientStatus {
+    return this.#status;
+  }
+
+  /**
+   * The collection with this name.
+   * @throws TidesyncError `UNKNOWN_COLLECTION` when it was not passed to `createSyncClient()`.
+   */
+  collection<T extends RecordData = RecordData>(name: string): Collection<T> {
+    let handle = this.#handles.get(name);
+    if (!handle) {
+      const definition = this.#opts.collections.get(name);
+      if (!definition) {
+        throw new TidesyncError(
+          'UNKNOWN_COLLECTION',
+          `Collection \`${name}\` is not registered. Add it to \`collections\` in \`createSyncClient()\`.`,
+        );
+      }
+      handle = createCollectionHandle(this.#internals, definition);
+      this.#handles.set(name, handle);
+    }
+    return handle as unknown as Collection<T>;
+  }
+
+  /**
+   * Runs several writes, across collections, atomically with their outbox ops: all commit or
+   * none. Do not await network or timers inside `fn` (IndexedDB would end the transaction).
+   */
+  async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
+    return this.#internals.write(async (w) => fn(this.#transactionContext(w)));
+  }
+
+  #transactionContext(w: WriteContext): TransactionContext {
+    return {
+      collection: <T extends RecordData>(name: string): TransactionCollection<T> => {
+        this.collection(name);
+        return {
+          insert: (value) => w.insert(name, value) as Promise<never>,
+          update: (id, patch) => w.update(name, id, patch) as Promise<never>,
+          delete: (id) => w.delete(name, id),
+          get: async (id) => (await w.get(name, id)) as never,
+        };
+      },
+    };
+  }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on<E extends keyof SyncClientEvents>(event: E, listener: SyncClientEvents[E]): () => void {
+    this.#events.on(event, listener);
+    return () => this.#events.off(event, listener);
+  }
+
+  /** Removes an event listener. */
+  off<E extends keyof SyncClientEvents>(event: E, listener: SyncClientEvents[E]): void {
+    this.#events.off(event, listener);
+  }
+
+  /**
+   * Pushes the outbox, then pulls until the server has no more. Single-flight: a call during a
+   * run schedules at most one more run, and every caller gets that run's result.
+   * @throws NetworkError when the server cannot be reached (the outbox is kept)
+   * @throws ProtocolError when the server answers something invalid (nothing of it is stored)
+   */
+  sync(): Promise<SyncResult> {
+    return this.#schedule(undefined);
+  }
+
+  /**
+   * One bounded pass for mobile background tasks: pushes as many whole batches as fit in
+   * `deadlineMs`, pulls if time is left, and reports what remains.
+   */
+  runOnce(options: RunOnceOptions): Promise<SyncResult> {
+    if (!options || typeof options.deadlineMs !== 'number' || !(options.deadlineMs > 0)) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        `Expected \`deadlineMs\` to be a number > 0, got \`${String(options?.deadlineMs)}\`.`,
+      );
+    }
+    return this.#queue.add(() =>
+      this.#run(this.#opts.now() + options.deadlineMs),
+    ) as Promise<SyncResult>;
+  }
+
+  #schedule(deadlineAt: number | undefined): Promise<SyncResult> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#scheduled) return this.#scheduled;
+    const busy = this.#queue.pending > 0 || this.#queue.size > 0;
+    const run = this.#queue.add(() => {
+      if (this.#scheduled === run) this.#scheduled = undefined;
+      return this.#run(deadlineAt);
+    }) as Promise<SyncResult>;
+    // A run is in progress: this call becomes the one extra run that later calls share.
+    if (busy) this.#scheduled = run;
+    return run;
+  }
+
+  async #run(deadlineAt: number | undefined): Promise<SyncResult> {
+    this.#throwIfClosed();
+    const transport = this.#opts.transport;
+    if (!transport) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        'This client has no `transport`, so it cannot sync. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
+      );
+    }
+    const ctx: EngineContext = {
+      storage: this.#opts.storage,
+      transport,
+      clientId: this.clientId,
+      clock: this.#clock,
+      collections: this.#opts.collections,
+      batchSize: this.#opts.batchSize,
+      pullPageSize: this.#opts.pullPageSize,
+      coalesce: this.#opts.coalesce,
+      now: this.#opts.now,
+      emit: (event, ...args) => this.#events.emit(event, ...args),
+      signal: this.#abort.signal,
+      deadlineAt,
+    };
+    this.#setStatus({ syncing: true });
+    this.#events.emit('syncStart');
+    try {
+      const push = await pushOutbox(ctx).finally(() => this.#refreshCounts());
+      if (push.changed.size > 0) this.#notify(push.changed, 'remote');
+      const timeLeft = deadlineAt === undefined || this.#opts.now() < deadlineAt;
+      const pull = timeLeft
+        ? await pullChanges(ctx)
+        : { pulled: 0, rebased: false, changed: new Set<string>() };
+      if (pull.changed.size > 0) this.#notify(pull.changed, 'remote');
+      await this.#refreshCounts();
+      const result: SyncResult = {
+        pushed: push.pushed,
+        conflicts: push.conflicts,
+        rejected: push.rejected,
+        pulled: pull.pulled,
+        remaining: this.#status.pendingOps,
+        rebased: pull.rebased,
+      };
+      this.#setStatus({
+        syncing: false,
+        online: true,
+        lastSyncedAt: this.#opts.now(),
+        lastError: null,
+      });
+      this.#events.emit('syncComplete', result);
+      return result;
+    } catch (error) {
+      const err = toError(error);
+      const offline = err instanceof TidesyncError && err.code === 'NETWORK_UNAVAILABLE';
+      this.#setStatus({ syncing: false, lastError: err, ...(offline ? { online: false } : {}) });
+      this.#events.emit('syncError', err);
+      throw err;
+    }
+  }
+
+  /** Ops waiting to be acknowledged by the server, oldest first (dead letters excluded). */
+  async pendingOps(): Promise<OutboxOp[]> {
+    return this.#read((tx) => tx.listOps({ states: ['queued', 'inflight'] }));
+  }
+
+  /** Ops the server rejected, with its reason; retry or discard them. */
+  async deadLetters(): Promise<OutboxOp[]> {
+    return this.#read((tx) => tx.listOps({ states: ['dead'] }));
+  }
+
+  /** Records in `conflicted` state, with both versions. */
+  async conflicts(): Promise<ConflictRecord[]> {
+    return this.#read((tx) => listConflicts(tx, this.#opts.collections));
+  }
+
+  /**
+   * Resolves a conflict by keeping the local version, the remote one, or a new value. The
+   * resolution is a write like any other: it is synced, based on the server's version.
+   * @throws TidesyncError `CONFLICT_NOT_FOUND` when the record is not conflicted.
+   */
+  async resolveConflict(
+    collection: string,
+    id: string,
+    resolution: ConflictResolution,
+  ): Promise<void> {
+    this.collection(collection);
+    await this.#internals.write((w) => resolveConflict(w, collection, id, resolution));
+    await this.#refreshCounts();
+  }
+
+  /** Stops triggers, aborts requests in flight and closes storage. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stop of this.#stopTriggers) stop();
+    this.#abort.abort();
+    this.#liveQueries.clear();
+    this.#queue.clear();
+    await this.#queue.onIdle().catch(() => undefined);
+    await this.#opts.storage.close();
+    this.#events.removeAllListeners();
+  }
+
+  #read<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    this.#throwIfClosed();
+    return this.#opts.storage.transaction('readonly', fn);
+  }
+
+  #afterCommit(changes: ChangeSet, origin: 'local' | 'remote'): void {
+    if (changes.pendingDelta !== 0)
+      this.#setStatus({ pendingOps: Math.max(0, this.#status.pendingOps + changes.pendingDelta) });
+    if (changes.collections.size > 0) this.#notify(changes.collections, origin);
+  }
+
+  #notify(collections: Iterable<string>, origin: 'local' | 'remote'): void {
+    const list = [...collections];
+    this.#events.emit('change', { collections: list, origin });
+    this.#liveQueries.notify(list);
+  }
+
+  async #refreshCounts(): Promise<void> {
+    if (this.#closed) return;
+    const counts = await this.#opts.storage.transaction('readonly', async (tx) => {
+      const ops = await tx.listOps({ states: ['queued', 'inflight'] });
+      let conflicts = 0;
+      for (const c of this.#opts.collections.keys()) {
+        conflicts += (await tx.queryRecords(c, { where: { syncStatus: 'conflicted' } })).length;
+      }
+      return { pendingOps: ops.length, conflicts };
+    });
+    this.#setStatus(counts);
+  }
+
+  #setStatus(patch: Partial<SyncClientStatus>): void {
+    const next = { ...this.#status, ...patch };
+    const changed = (Object.keys(patch) as (keyof SyncClientStatus)[]).some(
+      (k) => next[k] !== this.#status[k],
+    );
+    this.#status = next;
+    if (changed) this.#events.emit('status', next);
+  }
+
+  #closedError(): TidesyncError {
+    return new TidesyncError(
+      'CLIENT_CLOSED',
+      'This sync client is closed. Create a new one with `createSyncClient()`.',
+    );
+  }
+
+  #throwIfClosed(): void {
+    if (this.#closed) throw this.#closedError();
+  }
+}

@@ -1,0 +1,137 @@
+import type { OutboxOp, RecordData, StorageTransaction } from '../core/index.js';
+import { createId } from '../core/index.js';
+
+/** Metadata key of the last local op sequence number. */
+export const SEQ_META_KEY = 'outbox.seq';
+/** Metadata key of the last push sequence number assigned. */
+export const PUSH_SEQ_META_KEY = 'outbox.pushSeq';
+
+/** The fields of a new op that the caller decides. */
+export type NewOp = Pick<
+  OutboxOp,
+  | 'collection'
+  | 'id'
+  | 'serverId'
+  | 'type'
+  | 'data'
+  | 'patch'
+  | 'changedFields'
+  | 'baseVersion'
+  | 'hlc'
+  | 'fieldClocks'
+>;
+
+/** What {@link enqueueOp} did. */
+export type EnqueueResult =
+  | { readonly kind: 'appended'; readonly op: OutboxOp }
+  | { readonly kind: 'coalesced'; readonly op: OutboxOp }
+  | { readonly kind: 'cancelled' };
+
+/**
+ * Appends an op to the outbox inside the caller's transaction (Invariant 1: the record change
+ * and its op commit together). With `coalesce`, an update or delete is merged into the record's
+ * last op when that op has never been sent (`pushSeq === null`): an op already on the wire is
+ * never merged into, so a later edit made while it is in flight is never lost. A delete of a
+ * record whose insert was never sent cancels both (`cancelled`): the server never hears of it.
+ */
+export async function enqueueOp(
+  tx: StorageTransaction,
+  op: NewOp,
+  options: { readonly coalesce: boolean; readonly now: number },
+): Promise<EnqueueResult> {
+  if (options.coalesce && op.type !== 'insert') {
+    const previous = await tx.listOps({ collection: op.collection, recordId: op.id });
+    const last = previous.at(-1);
+    if (last && last.state === 'queued' && last.pushSeq === null) {
+      const merged = coalesce(last, op, previous.length === 1);
+      if (merged === 'cancel') {
+        await tx.deleteOp(last.opId);
+        return { kind: 'cancelled' };
+      }
+      await tx.putOp(merged);
+      return { kind: 'coalesced', op: merged };
+    }
+  }
+  const seq = ((await tx.getMeta<number>(SEQ_META_KEY)) ?? 0) + 1;
+  await tx.setMeta(SEQ_META_KEY, seq);
+  const full: OutboxOp = {
+    ...op,
+    opId: createId(),
+    seq,
+    pushSeq: null,
+    state: 'queued',
+    attempts: 0,
+    createdAt: options.now,
+    error: null,
+  };
+  await tx.putOp(full);
+  return { kind: 'appended', op: full };
+}
+
+function coalesce(last: OutboxOp, next: NewOp, onlyOp: boolean): OutboxOp | 'cancel' {
+  if (next.type === 'delete') {
+    // Insert never sent and nothing else of the record ever sent: drop both.
+    if (last.type === 'insert' && onlyOp) return 'cancel';
+    return {
+      ...last,
+      type: 'delete',
+      patch: null,
+      data: null,
+      changedFields: [],
+      hlc: next.hlc,
+      fieldClocks: {},
+    };
+  }
+  const patch: RecordData = { ...(last.patch ?? {}), ...(next.patch ?? {}) };
+  const changed = [...new Set([...last.changedFields, ...next.changedFields])];
+  const fieldClocks = { ...last.fieldClocks, ...next.fieldClocks };
+  if (last.type === 'insert') {
+    return { ...last, data: next.data, changedFields: changed, hlc: next.hlc, fieldClocks };
+  }
+  if (last.type === 'update') {
+    return { ...last, patch, data: next.data, changedFields: changed, hlc: next.hlc, fieldClocks };
+  }
+  // An update after a queued delete cannot happen (updates of deleted records are refused).
+  return last;
+}
+
+/**
+ * Takes the next batch to push: the lowest-`seq` ops not dead-lettered, at most `limit`.
+ * Ops that were never sent get their push sequence numbers now, contiguous and in `seq`
+ * order, in the same transaction that marks them in flight. Ops already in flight (a lost
+ * response, a crash) keep theirs and are re-sent with the same `opId`.
+ */
+export async function takeBatch(
+  tx: StorageTransaction,
+  ops: readonly OutboxOp[],
+): Promise<OutboxOp[]> {
+  let pushSeq = (await tx.getMeta<number>(PUSH_SEQ_META_KEY)) ?? 0;
+  const out: OutboxOp[] = [];
+  for (const op of ops) {
+    if (op.pushSeq !== null) {
+      out.push(op);
+      continue;
+    }
+    pushSeq += 1;
+    const marked: OutboxOp = { ...op, pushSeq, state: 'inflight' };
+    await tx.putOp(marked);
+    out.push(marked);
+  }
+  await tx.setMeta(PUSH_SEQ_META_KEY, pushSeq);
+  return out;
+}
+
+/**
+ * Renumbers every sent-but-unacknowledged op after the server reported `lastSeq` (a gap, or a
+ * server restored from a backup), so the next push continues at `lastSeq + 1`.
+ */
+export async function renumberAfter(tx: StorageTransaction, lastSeq: number): Promise<void> {
+  const ops = await tx.listOps({ states: ['queued', 'inflight'] });
+  let pushSeq = lastSeq;
+  for (const op of ops) {
+    if (op.pushSeq === null) continue;
+    pushSeq += 1;
+    await tx.putOp({ ...op, pushSeq });
+  }
+  await tx.setMeta(PUSH_SEQ_META_KEY, pushSeq);
+}
