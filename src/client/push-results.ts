@@ -60,11 +60,29 @@ export async function applyOpResult(
   }
   if (result.status === 'applied') {
     tally.pushed += 1;
+    if (!result.merged && result.version === op.baseVersion + 1)
+      await rebaseFollowers(tx, op, result.version);
     await adoptServerVersion(tx, record, result.record, ctx.now());
     return;
   }
   tally.conflicts += 1;
   await handleConflict(ctx, tx, op, record, result.record);
+}
+
+/**
+ * The record's later ops were made on top of `op`; when the server applied `op` straight onto
+ * the version it started from (no concurrent write, no merge), they are based on its new
+ * version. After a merge they stay concurrent with the other write, and the strategy decides.
+ */
+async function rebaseFollowers(
+  tx: StorageTransaction,
+  op: OutboxOp,
+  version: number,
+): Promise<void> {
+  for (const next of await pendingOpsOf(tx, op.collection, op.id)) {
+    if (next.seq > op.seq && next.baseVersion === op.baseVersion)
+      await tx.putOp({ ...next, baseVersion: version });
+  }
 }
 
 async function adoptServerVersion(

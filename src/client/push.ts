@@ -124,9 +124,16 @@ async function selectBatch(
   const candidates = await tx.listOps({ states: ['queued', 'inflight'], limit });
   // Cut the batch before an op that references a record inserted earlier in the same batch:
   // the server id it must carry is only known once that insert is acknowledged.
+  // Also cut before a second op of the same record: each op's baseVersion is rebased on the
+  // acknowledgement of the one before it, so the server never mistakes our own earlier write
+  // for a concurrent one.
   const inserts = new Set<string>();
+  const records = new Set<string>();
   const chosen: OutboxOp[] = [];
   for (const op of candidates) {
+    const key = `${op.collection}\u0000${op.id}`;
+    if (records.has(key)) break;
+    records.add(key);
     const collection = ctx.collections.get(op.collection);
     if (collection && chosen.length > 0) {
       const payload = op.type === 'update' ? op.data : op.type === 'insert' ? op.data : null;

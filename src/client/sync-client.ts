@@ -54,6 +54,7 @@ export class SyncClient {
   readonly #liveQueries: LiveQueries;
   readonly #internals: ClientInternals;
   #scheduled: Promise<SyncResult> | undefined;
+  #scheduledToken: object | undefined;
   #closed = false;
   #stopTriggers: (() => void)[] = [];
   #status: SyncClientStatus = {
@@ -206,8 +207,13 @@ export class SyncClient {
     if (this.#closed) return Promise.reject(this.#closedError());
     if (this.#scheduled) return this.#scheduled;
     const busy = this.#queue.pending > 0 || this.#queue.size > 0;
+    const token = {};
+    this.#scheduledToken = busy ? token : undefined;
     const run = this.#queue.add(() => {
-      if (this.#scheduled === run) this.#scheduled = undefined;
+      if (this.#scheduledToken === token) {
+        this.#scheduled = undefined;
+        this.#scheduledToken = undefined;
+      }
       return this.#run(deadlineAt);
     }) as Promise<SyncResult>;
     // A run is in progress: this call becomes the one extra run that later calls share.

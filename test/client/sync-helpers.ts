@@ -1,0 +1,48 @@
+import type { CollectionDefinition, SyncClient } from 'tidesync';
+import { createSyncClient, directTransport } from 'tidesync';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
+
+/** A server on a memory store whose users are named by the `x-user` header. */
+export function makeServer(
+  collections: readonly CollectionDefinition[],
+  assignId: 'client' | 'server' = 'client',
+): SyncServer {
+  return createSyncServer({
+    collections,
+    store: memoryServerStore(),
+    assignId,
+    authorize: (request) => ({ userId: request.headers.get('x-user') ?? 'alice' }),
+  });
+}
+
+/** A client on a memory adapter talking to `server` in-process. */
+export async function makeClient(
+  collections: readonly CollectionDefinition[],
+  server: { fetch(request: Request): Promise<Response> },
+  options: { batchSize?: number; user?: string } = {},
+): Promise<SyncClient> {
+  const user = options.user ?? 'alice';
+  return createSyncClient({
+    collections,
+    storage: memoryAdapter(),
+    transport: directTransport({
+      fetch: (request) => {
+        request.headers.set('x-user', user);
+        return server.fetch(request);
+      },
+    }),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+  });
+}
+
+/** Every live record of a collection, without local-only metadata, sorted by server id. */
+export async function snapshot(
+  client: SyncClient,
+  collection: string,
+): Promise<Record<string, unknown>[]> {
+  const rows = await client.collection(collection).find();
+  return rows
+    .map(({ id: _id, updatedAt: _u, ...rest }) => rest)
+    .sort((a, b) => String(a.serverId).localeCompare(String(b.serverId)));
+}
