@@ -142,7 +142,7 @@ describe.each(storeKinds())('hostile input: $name', (kind) => {
       );
       expect(answer.status).toBe(status);
       expect(answer.body).toMatchObject({ protocol: 1, error: { code } });
-      if (path) expect(answer.body.error.message).toContain(path);
+      expect(answer.body.error.message).toContain(path ?? '');
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
       expect(Object.prototype).not.toHaveProperty('polluted');
       const { changes } = await pullAll(server, 'c1');
@@ -194,7 +194,7 @@ describe.each(storeKinds())('hostile input: $name', (kind) => {
     ];
     for (const [kindName, body, status] of bad) {
       const answer = await call<{ error: { code: string } }>(server, kindName, body);
-      expect(answer.status, JSON.stringify(body).slice(0, 80)).toBe(status);
+      expect(answer.status).toBe(status);
       expect(answer.body.error.code).toBe('bad_request');
     }
   });
