@@ -173,7 +173,7 @@ describe('indexedDbAdapter lifecycle', () => {
     );
   });
 
-  it('throws INVALID_OPTION for an empty name or a negative upgradeBlockedTimeoutMs', () => {
+  it('throws INVALID_OPTION for an empty name, a negative upgradeBlockedTimeoutMs or an unknown durability', () => {
     const indexedDB = new IDBFactory();
     expect(() => indexedDbAdapter({ name: '', indexedDB })).toThrow(
       expect.objectContaining({
@@ -184,5 +184,8 @@ describe('indexedDbAdapter lifecycle', () => {
     expect(() => indexedDbAdapter({ name: 'app', indexedDB, upgradeBlockedTimeoutMs: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
+    expect(() =>
+      indexedDbAdapter({ name: 'app', indexedDB, durability: 'eventual' as 'strict' }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 });

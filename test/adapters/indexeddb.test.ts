@@ -182,6 +182,23 @@ describe('indexedDbAdapter transactions', () => {
     await adapter.close();
   });
 
+  it('serialises read-write transactions of two adapters on one database, like two tabs', async () => {
+    const factory = new IDBFactory();
+    const tabA = await openAdapter(factory);
+    const tabB = await openAdapter(factory);
+    await tabA.transaction('readwrite', (tx) => tx.setMeta('counter', 0));
+    const increment = (adapter: StorageAdapter) =>
+      adapter.transaction('readwrite', async (tx) => {
+        const value = (await tx.getMeta<number>('counter')) ?? -1000;
+        await tx.getRecord('todos', 'anything');
+        await tx.setMeta('counter', value + 1);
+      });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => increment(i % 2 === 0 ? tabA : tabB)));
+    expect(await tabB.transaction('readonly', (tx) => tx.getMeta('counter'))).toBe(10);
+    await tabA.close();
+    await tabB.close();
+  });
+
   it('returns copies: mutating a returned record or a written value changes nothing stored', async () => {
     const adapter = await openAdapter();
     const written = makeRecord({ id: 'r1', data: { tags: ['a'] } });
