@@ -71,6 +71,12 @@ export async function applyOp(
   }
 }
 
+function pick(data: RecordData, fields: readonly string[]): RecordData {
+  const out: RecordData = {};
+  for (const field of fields) out[field] = data[field];
+  return out;
+}
+
 class OpApplier {
   constructor(
     private readonly ctx: ServerContext,
@@ -142,7 +148,16 @@ class OpApplier {
     if (!isInScope(collection, { data: next, ownerId: current.ownerId }, this.user)) {
       return this.forbidden();
     }
-    if (op.baseVersion !== current.version) return this.concurrent(current, next, changed);
+    if (op.baseVersion !== current.version) {
+      // The client's whole view of the record after its change: what "the later write wins
+      // wholly" keeps under lastWriteWins. Field merge only reads the changed fields.
+      const full = op.data ? collection.schema.strict().safeParse(op.data) : undefined;
+      if (full && !full.success) {
+        return reject(op, 'validation_failed', describeIssues(full.error, 'data'));
+      }
+      const view = full ? { ...(full.data as RecordData), ...pick(next, changed) } : next;
+      return this.concurrent(current, view, changed);
+    }
     if (current.deleted) {
       return reject(
         op,
