@@ -43,6 +43,7 @@ export type {
   SyncStatus,
   SyncUser,
   SyncedRecord,
+  Timers,
   TransactionMode,
   Transport,
   TransportSendOptions,

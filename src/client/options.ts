@@ -1,5 +1,5 @@
-import type { CollectionDefinition, StorageAdapter, Transport } from '../core/index.js';
-import { TidesyncError, describeValue } from '../core/index.js';
+import type { CollectionDefinition, StorageAdapter, Timers, Transport } from '../core/index.js';
+import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
 
 /** Something that can start syncs on its own (network back, app foregrounded, a timer). */
 export interface SyncTrigger {
@@ -33,6 +33,8 @@ export interface SyncClientOptions {
   readonly triggers?: readonly SyncTrigger[];
   /** Wall clock, injectable for tests. @default Date.now */
   readonly now?: () => number;
+  /** Timers for backoff, debounce and interval triggers; tests pass a fake clock. @default the global timers */
+  readonly timers?: Timers;
 }
 
 /** Validated options with defaults applied. */
@@ -45,6 +47,7 @@ export interface ResolvedOptions {
   readonly coalesce: boolean;
   readonly triggers: readonly SyncTrigger[];
   readonly now: () => number;
+  readonly timers: Timers;
 }
 
 function invalid(message: string): TidesyncError {
@@ -116,5 +119,6 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     coalesce: options.coalesce ?? true,
     triggers: options.triggers ?? [],
     now: options.now ?? Date.now,
+    timers: options.timers ?? systemTimers(),
   };
 }

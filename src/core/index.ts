@@ -64,6 +64,8 @@ export type {
   StorageTransaction,
   TransactionMode,
 } from './storage-adapter.js';
+export { systemTimers } from './timers.js';
+export type { Timers } from './timers.js';
 export type { Transport, TransportSendOptions } from './transport.js';
 export {
   FORBIDDEN_KEYS,
