@@ -13,30 +13,15 @@
  * await harness.close();
  */
 import { accessSync, constants } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, isAbsolute, join, normalize, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import type { Plugin } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { bundleEntry } from './bundle-entry.js';
+import type { ServeStaticOptions, StaticFile } from './static-server.js';
+import { JS_TYPE, serveStatic } from './static-server.js';
 
-/** Root of the repository, for resolving entry files given relative to it. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Public entry points, resolved to sources as vitest.config.ts does for Node tests. */
-const TIDESYNC_ENTRIES: Readonly<Record<string, string>> = {
-  tidesync: 'src/index.ts',
-  'tidesync/adapters/memory': 'src/adapters/memory/index.ts',
-  'tidesync/adapters/sqlite': 'src/adapters/sqlite/index.ts',
-  'tidesync/adapters/indexeddb': 'src/adapters/indexeddb/index.ts',
-  'tidesync/server': 'src/server/index.ts',
-  'tidesync/testing': 'src/testing/index.ts',
-  'tidesync/react': 'src/react/index.ts',
-};
+export { REPO_ROOT, bundleEntry } from './bundle-entry.js';
+export { modulePage, serveStatic } from './static-server.js';
+export type { ServeStaticOptions, StaticFile } from './static-server.js';
 
 /** Chromium flags for headless runs in containers and CI: no sandbox, GPU or background traffic. */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -89,71 +74,12 @@ export async function launchChromium(status: ChromiumStatus = chromiumStatus()):
   return chromium.launch({ executablePath: status.executablePath, args: [...CHROMIUM_ARGS] });
 }
 
-/** Resolves `tidesync` and `tidesync/...` imports in page scripts to the sources. */
-const tidesyncSources: Plugin = {
-  name: 'tidesync-sources',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^tidesync(\/.*)?$/ }, (args) => {
-      const target = TIDESYNC_ENTRIES[args.path];
-      if (!target) return { errors: [{ text: `Unknown tidesync entry point ${args.path}` }] };
-      return { path: join(REPO_ROOT, target) };
-    });
-  },
-};
-
-/**
- * Bundles a TypeScript entry for the browser (ESM, one file, inline source map) and returns
- * the code. `tidesync/...` imports resolve to `src/`, like in Node tests.
- * @param entry - path of the entry file, absolute or relative to the repository root.
- */
-export async function bundleEntry(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [isAbsolute(entry) ? entry : join(REPO_ROOT, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: 'inline',
-    write: false,
-    logLevel: 'silent',
-    plugins: [tidesyncSources],
-  });
-  const output = result.outputFiles[0];
-  if (!output) throw new Error(`esbuild produced no output for ${entry}`);
-  return output.text;
-}
-
-/** A file served from memory. A string body is served as HTML unless `contentType` says otherwise. */
-export interface StaticFile {
-  readonly body: string | Uint8Array;
-  readonly contentType?: string;
-}
-
-/** A minimal HTML page that loads the given module scripts. */
-export function modulePage(...scriptUrls: string[]): StaticFile {
-  const tags = scriptUrls.map((src) => `<script type="module" src="${src}"></script>`).join('');
-  return {
-    body: `<!doctype html><html><head><meta charset="utf-8"><title>tidesync test</title>${tags}</head><body></body></html>`,
-    contentType: 'text/html; charset=utf-8',
-  };
-}
-
-/** Options of {@link startBrowserHarness}. */
-export interface BrowserHarnessOptions {
+/** Options of {@link startBrowserHarness}; `staticDir` and `handler` go to the server. */
+export interface BrowserHarnessOptions extends ServeStaticOptions {
   /** Page scripts to bundle: URL path (such as `/page.js`) to a TS entry file. */
   readonly scripts?: Readonly<Record<string, string>>;
   /** Files served from memory: URL path to content. */
   readonly files?: Readonly<Record<string, StaticFile>>;
-  /** A directory served for paths not in `scripts` or `files` (for a built example app). */
-  readonly staticDir?: string;
-  /**
-   * Tried before everything else, for example to mount a sync server's `nodeHandler` under
-   * `/sync`. Return true when it handled the request.
-   */
-  readonly handler?: (
-    request: IncomingMessage,
-    response: ServerResponse,
-  ) => boolean | Promise<boolean>;
   /** Where Chromium is; @default chromiumStatus() */
   readonly chromium?: ChromiumStatus;
 }
@@ -180,78 +106,6 @@ export interface BrowserHarness {
   openPage(path: string, context?: BrowserContext): Promise<OpenedPage>;
   /** Closes every context, the browser and the server. Idempotent. */
   close(): Promise<void>;
-}
-
-const JS_TYPE = 'text/javascript; charset=utf-8';
-const HTML_TYPE = 'text/html; charset=utf-8';
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': HTML_TYPE,
-  '.js': JS_TYPE,
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
-/** Serves files from memory, a directory, and a custom handler on 127.0.0.1, on a free port. */
-export async function serveStatic(
-  files: Readonly<Record<string, StaticFile>>,
-  options: Pick<BrowserHarnessOptions, 'staticDir' | 'handler'> = {},
-): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  const server: Server = createServer((request, response) => {
-    void respond(request, response).catch((error: unknown) => {
-      response.statusCode = 500;
-      response.end(String(error));
-    });
-  });
-  const respond = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    if (options.handler && (await options.handler(request, response))) return;
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = files[path];
-    if (file) {
-      response.setHeader('content-type', file.contentType ?? HTML_TYPE);
-      response.setHeader('cache-control', 'no-store');
-      response.end(file.body);
-      return;
-    }
-    if (options.staticDir) {
-      const root = resolve(options.staticDir);
-      const target = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
-      if (target.startsWith(root)) {
-        try {
-          const body = await readFile(target);
-          response.setHeader(
-            'content-type',
-            CONTENT_TYPES[extname(target)] ?? 'application/octet-stream',
-          );
-          response.end(body);
-          return;
-        } catch {
-          // Fall through to 404.
-        }
-      }
-    }
-    // Browsers ask for a favicon on every page; answer so it does not log a 404 error.
-    response.statusCode = path === '/favicon.ico' ? 204 : 404;
-    response.end(path === '/favicon.ico' ? undefined : `not found: ${path}`);
-  };
-  await new Promise<void>((ready, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ready());
-  });
-  const { port } = server.address() as AddressInfo;
-  let closed: Promise<void> | undefined;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close() {
-      closed ??= new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      });
-      return closed;
-    },
-  };
 }
 
 /**

@@ -13,19 +13,25 @@
 /** The layout version this code writes and expects. */
 export const LAYOUT_VERSION = 2;
 
-/** Object store names. */
+/** Object store of records, keyed by `[collection, id]`. */
 export const RECORDS = 'records';
+/** Object store of outbox ops, keyed by `opId`. */
 export const OPS = 'ops';
+/** Object store of metadata values, with out-of-line string keys. */
 export const META = 'meta';
 
 /** Every store; read-write transactions lock all of them so they never interleave. */
 export const ALL_STORES = [RECORDS, OPS, META] as const;
 
-/** Index names. */
+/** Index of `records` on `collection` (v1). */
 export const RECORDS_BY_COLLECTION = 'byCollection';
+/** Index of `records` on `[collection, serverId]`; rows with a null serverId are absent (v2). */
 export const RECORDS_BY_SERVER_ID = 'byServerId';
+/** Index of `ops` on `seq` (v1). */
 export const OPS_BY_SEQ = 'bySeq';
+/** Index of `ops` on `[collection, id]` (v2). */
 export const OPS_BY_RECORD = 'byRecord';
+/** Index of `ops` on `state` (v2). */
 export const OPS_BY_STATE = 'byState';
 
 /**
