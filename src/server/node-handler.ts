@@ -49,6 +49,7 @@ export function createNodeHandler(
 }
 
 function readNodeBody(req: IncomingMessage, maxBodyBytes: number): Promise<string> {
+  if (req.readableEnded) return Promise.resolve(alreadyParsedBody(req, maxBodyBytes));
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (declared > maxBodyBytes) {
@@ -98,4 +99,18 @@ function discardRest(req: IncomingMessage): void {
   });
   req.on('error', () => undefined);
   req.resume();
+}
+
+/**
+ * The body when a framework middleware (such as `express.json()`) consumed the stream first:
+ * it left the parsed value on `req.body`.
+ */
+function alreadyParsedBody(req: IncomingMessage, maxBodyBytes: number): string {
+  const parsed = (req as IncomingMessage & { body?: unknown }).body;
+  let text: string;
+  if (typeof parsed === 'string') text = parsed;
+  else if (parsed instanceof Uint8Array) text = decodeUtf8([parsed], parsed.byteLength);
+  else text = parsed === undefined ? '' : (JSON.stringify(parsed) ?? '');
+  if (new TextEncoder().encode(text).byteLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
+  return text;
 }

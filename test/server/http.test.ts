@@ -128,3 +128,33 @@ describe('HTTP: server.fetch with web Requests', () => {
     expect(pulled).toBeLessThan(10);
   });
 });
+
+describe('HTTP: behind a middleware that already parsed the body', () => {
+  it('uses the parsed req.body when the stream was consumed (express.json() style)', async () => {
+    const server = makeServer(memoryServerStore());
+    const httpServer = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        (req as http.IncomingMessage & { body?: unknown }).body = JSON.parse(
+          Buffer.concat(chunks).toString(),
+        );
+        server.nodeHandler(req, res);
+      });
+    });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const port = (httpServer.address() as AddressInfo).port;
+    try {
+      const answer = await fetch(`http://127.0.0.1:${port}/api/push`, {
+        method: 'POST',
+        headers: { 'x-user': 'alice', 'content-type': 'application/json' },
+        body: JSON.stringify({ protocol: 1, clientId: 'c1', ops: [op({ seq: 1 })] }),
+      });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { lastSeq: number }).lastSeq).toBe(1);
+    } finally {
+      httpServer.closeAllConnections();
+      await new Promise((resolve) => httpServer.close(resolve));
+    }
+  });
+});
