@@ -78,17 +78,32 @@ function pick(data: RecordData, fields: readonly string[]): RecordData {
 }
 
 class OpApplier {
+  readonly #ctx: ServerContext;
+  readonly #tx: ServerStoreTransaction;
+  readonly #user: SyncUser;
+  readonly #clientId: string;
+  readonly #collection: CollectionDefinition;
+  readonly #op: WireOp;
+
   constructor(
-    private readonly ctx: ServerContext,
-    private readonly tx: ServerStoreTransaction,
-    private readonly user: SyncUser,
-    private readonly clientId: string,
-    private readonly collection: CollectionDefinition,
-    private readonly op: WireOp,
-  ) {}
+    ctx: ServerContext,
+    tx: ServerStoreTransaction,
+    user: SyncUser,
+    clientId: string,
+    collection: CollectionDefinition,
+    op: WireOp,
+  ) {
+    this.#ctx = ctx;
+    this.#tx = tx;
+    this.#user = user;
+    this.#clientId = clientId;
+    this.#collection = collection;
+    this.#op = op;
+  }
 
   async insert(): Promise<OpResult> {
-    const { op, collection } = this;
+    const op = this.#op;
+    const collection = this.#collection;
     if (!op.data) return reject(op, 'validation_failed', 'data: an insert needs `data`.');
     const parsed = collection.schema.strict().safeParse(op.data);
     if (!parsed.success) {
@@ -97,21 +112,21 @@ class OpApplier {
     const data = parsed.data as RecordData;
     let current: ServerRecord | undefined;
     let id: string;
-    if (this.ctx.assignId === 'server') {
+    if (this.#ctx.assignId === 'server') {
       // The same local record inserted again (a re-sent insert under a new opId) maps to the
       // id minted the first time.
-      current = await this.tx.getRecordByOrigin(collection.name, this.clientId, op.id);
+      current = await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
       id = current?.id ?? createId();
     } else {
       id = op.serverId ?? op.id;
-      current = await this.tx.getRecord(collection.name, id);
+      current = await this.#tx.getRecord(collection.name, id);
     }
     if (current) {
-      if (!isInScope(collection, current, this.user)) return this.forbidden();
+      if (!isInScope(collection, current, this.#user)) return this.forbidden();
       return this.concurrent(current, data, Object.keys(data));
     }
-    const ownerId = this.user.userId;
-    if (!isInScope(collection, { data, ownerId }, this.user)) return this.forbidden();
+    const ownerId = this.#user.userId;
+    if (!isInScope(collection, { data, ownerId }, this.#user)) return this.forbidden();
     return this.store(
       {
         collection: collection.name,
@@ -123,7 +138,7 @@ class OpApplier {
         fieldClocks: { ...op.fieldClocks },
         deleted: false,
         updatedAt: this.#now(),
-        originClientId: this.clientId,
+        originClientId: this.#clientId,
         originId: op.id,
       },
       false,
@@ -131,7 +146,8 @@ class OpApplier {
   }
 
   async update(): Promise<OpResult> {
-    const { op, collection } = this;
+    const op = this.#op;
+    const collection = this.#collection;
     const patch = op.patch ?? op.data;
     if (!patch) return reject(op, 'validation_failed', 'patch: an update needs `patch`.');
     const parsed = collection.schema.partial().strict().safeParse(patch);
@@ -140,12 +156,12 @@ class OpApplier {
     }
     const current = await this.#target();
     if (!current) return this.notFound();
-    if (!isInScope(collection, current, this.user)) return this.forbidden();
+    if (!isInScope(collection, current, this.#user)) return this.forbidden();
     // Only the fields the client sent: a partial parse may add defaults it never wrote.
     const changed = Object.keys(patch);
     const next: RecordData = { ...current.data };
     for (const field of changed) next[field] = (parsed.data as RecordData)[field];
-    if (!isInScope(collection, { data: next, ownerId: current.ownerId }, this.user)) {
+    if (!isInScope(collection, { data: next, ownerId: current.ownerId }, this.#user)) {
       return this.forbidden();
     }
     if (op.baseVersion !== current.version) {
@@ -179,10 +195,11 @@ class OpApplier {
   }
 
   async delete(): Promise<OpResult> {
-    const { op, collection } = this;
+    const op = this.#op;
+    const collection = this.#collection;
     const current = await this.#target();
     if (!current) return this.notFound();
-    if (!isInScope(collection, current, this.user)) return this.forbidden();
+    if (!isInScope(collection, current, this.#user)) return this.forbidden();
     if (current.deleted) {
       // Deleting a tombstone changes nothing; report the tombstone as the result.
       return this.#applied(current, false);
@@ -207,7 +224,8 @@ class OpApplier {
     local: RecordData | null,
     changedFields: readonly string[],
   ): Promise<OpResult> {
-    const { op, collection } = this;
+    const op = this.#op;
+    const collection = this.#collection;
     const strategy = collection.conflict ?? lastWriteWins();
     const conflict: OpResult = {
       opId: op.opId,
@@ -235,7 +253,7 @@ class OpApplier {
         return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
       }
       data = parsed.data as RecordData;
-      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.user)) {
+      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.#user)) {
         return this.forbidden();
       }
     }
@@ -254,29 +272,29 @@ class OpApplier {
   }
 
   async store(record: ServerRecord, merged: boolean): Promise<OpResult> {
-    await this.tx.putRecord(record);
+    await this.#tx.putRecord(record);
     return this.#applied(record, merged);
   }
 
   forbidden(): Rejection {
     return reject(
-      this.op,
+      this.#op,
       'forbidden',
-      `Record \`${this.op.serverId ?? this.op.id}\` of \`${this.collection.name}\` is outside your scope.`,
+      `Record \`${this.#op.serverId ?? this.#op.id}\` of \`${this.#collection.name}\` is outside your scope.`,
     );
   }
 
   notFound(): Rejection {
     return reject(
-      this.op,
+      this.#op,
       'not_found',
-      `No record \`${this.op.serverId ?? this.op.id}\` in \`${this.collection.name}\`. It may never have reached the server.`,
+      `No record \`${this.#op.serverId ?? this.#op.id}\` in \`${this.#collection.name}\`. It may never have reached the server.`,
     );
   }
 
   #applied(record: ServerRecord, merged: boolean): OpResult {
     return {
-      opId: this.op.opId,
+      opId: this.#op.opId,
       status: 'applied',
       serverId: record.id,
       version: record.version,
@@ -287,13 +305,14 @@ class OpApplier {
 
   /** The record an update or delete targets: its server id, else the origin mapping. */
   async #target(): Promise<ServerRecord | undefined> {
-    const { op, collection } = this;
-    if (op.serverId !== null) return this.tx.getRecord(collection.name, op.serverId);
-    if (this.ctx.assignId === 'client') return this.tx.getRecord(collection.name, op.id);
-    return this.tx.getRecordByOrigin(collection.name, this.clientId, op.id);
+    const op = this.#op;
+    const collection = this.#collection;
+    if (op.serverId !== null) return this.#tx.getRecord(collection.name, op.serverId);
+    if (this.#ctx.assignId === 'client') return this.#tx.getRecord(collection.name, op.id);
+    return this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
   }
 
   #now(): number {
-    return Math.max(0, Math.floor(this.ctx.now()));
+    return Math.max(0, Math.floor(this.#ctx.now()));
   }
 }

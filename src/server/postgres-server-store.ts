@@ -210,6 +210,8 @@ class PostgresTransaction implements ServerStoreTransaction {
   readonly #client: PostgresPoolClient;
   readonly #t: string;
   readonly #touched = new Map<string, readonly [string, string]>();
+  /** Records this transaction read (and locked) or wrote: only these may be overwritten. */
+  readonly #known = new Set<string>();
   /** ` FOR UPDATE` in write transactions: writers of one record take turns. */
   readonly #lock: string;
 
@@ -251,6 +253,7 @@ class PostgresTransaction implements ServerStoreTransaction {
       `SELECT * FROM ${this.#t}records WHERE collection = $1 AND id = $2${this.#lock}`,
       [collection, id],
     );
+    if (row) this.#known.add(`${row.collection}\u0000${row.id}`);
     return row && rowToRecord(row);
   }
 
@@ -307,19 +310,26 @@ class PostgresTransaction implements ServerStoreTransaction {
       `SELECT * FROM ${this.#t}records WHERE collection = $1 AND origin_client_id = $2 AND origin_id = $3 LIMIT 1${this.#lock}`,
       [collection, originClientId, originId],
     );
+    if (row) this.#known.add(`${row.collection}\u0000${row.id}`);
     return row && rowToRecord(row);
   }
 
   async putRecord(record: ServerRecord): Promise<void> {
-    await this.#client.query(
-      `INSERT INTO ${this.#t}records (${RECORD_COLUMNS}, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)
-       ON CONFLICT (collection, id) DO UPDATE SET owner_id = EXCLUDED.owner_id, version = EXCLUDED.version,
+    const k = `${record.collection}\u0000${record.id}`;
+    // A record this transaction did not see must still be new: a plain INSERT, so a concurrent
+    // creator of the same id makes this fail with 23505 and the transaction re-runs (and then
+    // sees the record), instead of silently overwriting it.
+    const upsert = this.#known.has(k)
+      ? `ON CONFLICT (collection, id) DO UPDATE SET owner_id = EXCLUDED.owner_id, version = EXCLUDED.version,
          data = EXCLUDED.data, hlc = EXCLUDED.hlc, field_clocks = EXCLUDED.field_clocks,
          deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at,
-         origin_client_id = EXCLUDED.origin_client_id, origin_id = EXCLUDED.origin_id, position = NULL`,
+         origin_client_id = EXCLUDED.origin_client_id, origin_id = EXCLUDED.origin_id, position = NULL`
+      : '';
+    await this.#client.query(
+      `INSERT INTO ${this.#t}records (${RECORD_COLUMNS}, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) ${upsert}`,
       recordValues(record, false),
     );
-    const k = `${record.collection}\u0000${record.id}`;
+    this.#known.add(k);
     this.#touched.delete(k);
     this.#touched.set(k, [record.collection, record.id]);
   }

@@ -114,6 +114,12 @@ export interface ServerStoreTransaction extends ServerStoreReader {
     originClientId: string,
     originId: string,
   ): Promise<ServerRecord | undefined>;
-  /** Inserts or replaces a record; it gets a new feed position when the transaction commits. */
+  /**
+   * Inserts or replaces a record; it gets a new feed position when the transaction commits.
+   * Read a record (`getRecord`, `getRecordByOrigin`) in the same transaction before replacing
+   * it: a store may treat a put of a record it did not see as an insert, and fail (or re-run
+   * the transaction) when another transaction created that record meanwhile, so a concurrent
+   * creator is never silently overwritten.
+   */
   putRecord(record: ServerRecord): Promise<void>;
 }

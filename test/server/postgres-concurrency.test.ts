@@ -95,6 +95,31 @@ describe.runIf(url !== undefined)('postgres: concurrent writers on two server in
     const last = await pull(servers[1]!, 'reader', cursor, 100);
     expect(last.body.changes).toEqual([]);
   });
+
+  it('applies one of two copies of a batch landing on both instances at once', async () => {
+    for (let round = 0; round < 10; round++) {
+      const ops = [1, 2, 3].map((n) => op({ seq: round * 3 + n, id: `dup-${round}-${n}` }));
+      const answers = await Promise.all([
+        push(servers[0]!, 'dup-client', ops),
+        push(servers[1]!, 'dup-client', ops),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      expect(answers[1]!.body.results).toEqual(answers[0]!.body.results);
+      expect(answers[0]!.body.results.map((r) => (r.status === 'applied' ? r.version : 0))).toEqual(
+        [1, 1, 1],
+      );
+    }
+  });
+
+  it('serialises concurrent inserts of one new id from two users without a 500', async () => {
+    const answers = await Promise.all([
+      push(servers[0]!, 'race-a', [op({ seq: 1, id: 'contested' })], { user: 'ann' }),
+      push(servers[1]!, 'race-b', [op({ seq: 1, id: 'contested' })], { user: 'ben' }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const outcomes = answers.map((a) => a.body.results[0]!.status).sort();
+    expect(outcomes).toEqual(['applied', 'rejected']);
+  });
 });
 
 describe.runIf(url === undefined)('postgres: concurrent writers (needs TIDESYNC_PG_URL)', () => {

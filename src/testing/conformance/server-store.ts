@@ -115,9 +115,10 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
           await tx.putRecord(sampleServerRecord({ id: 'b' }));
           await tx.putRecord(sampleServerRecord({ id: 'a', version: 2 }));
         });
-        await store.transaction(async (tx) =>
-          tx.putRecord(sampleServerRecord({ id: 'b', version: 2, deleted: true })),
-        );
+        await store.transaction(async (tx) => {
+          expect((await tx.getRecord('todos', 'b'))?.version).toBe(1);
+          await tx.putRecord(sampleServerRecord({ id: 'b', version: 2, deleted: true }));
+        });
         const feed = await store.read((r) => r.listChanges(0, 100));
         expect(feed.map((e) => [e.record.id, e.record.version, e.record.deleted])).toEqual([
           ['a', 2, false],
@@ -137,6 +138,7 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
             await tx.lockClient('c9', 'alice');
             await tx.setLastSeq('c9', 5);
             await tx.putOutcome('c9', 'op1', 1, outcome('op1'));
+            await tx.getRecord('todos', 'keep');
             await tx.putRecord(sampleServerRecord({ id: 'keep', version: 9 }));
             await tx.putRecord(sampleServerRecord({ id: 'gone' }));
             throw boom;
