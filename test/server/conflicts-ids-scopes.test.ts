@@ -72,6 +72,29 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
     });
   });
 
+  it('lets a newer concurrent update win the whole record under last-write-wins (client data)', async () => {
+    await insert('todos', 't2', { title: 'a', done: false });
+    await update('c2', 1, 'todos', 't2', { title: 'server side' }, NOW - 3000);
+    const answer = await push(server, 'c3', [
+      op({
+        seq: 1,
+        id: 't2',
+        serverId: 't2',
+        type: 'update',
+        patch: { done: true },
+        data: { title: 'a', done: true },
+        baseVersion: 1,
+        hlc: hlcAt(NOW - 1000, 'c3'),
+      }),
+    ]);
+    expect(answer.body.results[0]).toMatchObject({
+      status: 'applied',
+      merged: true,
+      version: 3,
+      record: { data: { title: 'a', done: true } },
+    });
+  });
+
   it('merges concurrent updates of different fields under fieldMerge', async () => {
     await insert('notes', 'n1', { title: 'a', body: 'b' });
     await update('c2', 1, 'notes', 'n1', { title: 'T2' }, NOW - 3000);
