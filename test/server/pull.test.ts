@@ -1,4 +1,9 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqliteServerStore } from 'tidesync/server';
 import type { ServerStore, SyncServer } from 'tidesync/server';
 import { makeServer, op, pull, pullAll, push, storeKinds } from './server-helpers.js';
 
@@ -132,5 +137,32 @@ describe.each(storeKinds())('pull: $name', (kind) => {
     expect(answer.body.changes.map((c) => c.id)).toEqual(['a']);
     await fresh.store.close();
     await fresh.cleanup();
+  });
+});
+
+describe('pull: restore from an older backup (sqlite file copy)', () => {
+  it('answers reset when the cursor is beyond the restored store’s head (same epoch)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidesync-restore-'));
+    const live = new Database(join(dir, 'live.db'));
+    try {
+      const server = makeServer(sqliteServerStore(live));
+      await push(server, 'c1', [op({ seq: 1, id: 'a' })]);
+      live.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      copyFileSync(join(dir, 'live.db'), join(dir, 'backup.db'));
+      await push(server, 'c1', [op({ seq: 2, id: 'b' }), op({ seq: 3, id: 'c' })]);
+      const { cursor } = await pullAll(server, 'c1');
+      const backup = new Database(join(dir, 'backup.db'));
+      try {
+        const restored = makeServer(sqliteServerStore(backup));
+        const answer = await pull(restored, 'c1', cursor, 100);
+        expect(answer.body.reset).toBe(true);
+        expect(answer.body.changes.map((c) => c.id)).toEqual(['a']);
+      } finally {
+        backup.close();
+      }
+    } finally {
+      live.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
