@@ -54,7 +54,14 @@ export type {
 export { custom, fieldMerge, lastWriteWins, manual } from './conflict/index.js';
 export type { CustomResolution, CustomResolver } from './conflict/index.js';
 // Client
-export { SyncClient, createSyncClient } from './client/index.js';
+export {
+  SyncClient,
+  createSyncClient,
+  foregroundTrigger,
+  intervalTrigger,
+  onlineTrigger,
+  writeTrigger,
+} from './client/index.js';
 export type {
   ChangeEvent,
   Collection,
@@ -67,14 +74,20 @@ export type {
   ProgressEvent,
   RunOnceOptions,
   SyncClientEvents,
+  AppStateSource,
+  ConnectivitySource,
   SyncClientOptions,
   SyncClientStatus,
+  SyncCoordinator,
+  SyncCoordinatorHooks,
   SyncResult,
   SyncTrigger,
   SyncTriggerContext,
   TransactionCollection,
   TransactionContext,
 } from './client/index.js';
+export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './queue/index.js';
+export type { RetryPolicy } from './queue/index.js';
 // Transports
 export { directTransport, httpTransport } from './transport/index.js';
 export type { FetchHandler, HeadersOption, HttpTransportOptions } from './transport/index.js';

@@ -25,4 +25,8 @@ export interface EngineContext {
   readonly signal: AbortSignal | undefined;
   /** Wall ms after which no new batch starts, or `undefined`. */
   readonly deadlineAt: number | undefined;
+  /** Server failures one op may cause before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Running estimate of one push batch's duration, for deadlines. Shared across runs. */
+  readonly timing: { batchMs: number };
 }

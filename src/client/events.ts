@@ -36,6 +36,8 @@ export interface SyncResult {
   readonly remaining: number;
   /** True when the server's data was reset (restored from a backup) and the client re-based. */
   readonly rebased: boolean;
+  /** True when another tab (the coordinator's leader) syncs for this database instead. */
+  readonly delegated: boolean;
 }
 
 /** Emitted when a record becomes conflicted. */

@@ -79,16 +79,33 @@ export async function resolveReferences(
   return out;
 }
 
-/** True when `data` references a record of this device that the server has not confirmed yet. */
-export function referencesUnconfirmed(
+/**
+ * True when `data` references a record of this device whose insert still waits for the server:
+ * the op must wait for the server id. A reference to a record whose insert was dead-lettered
+ * does not block (it would block forever). `cache` memoises lookups within one batch.
+ */
+export async function referencesUnconfirmedInsert(
+  tx: StorageTransaction,
   collection: CollectionDefinition,
-  data: RecordData | null,
-  pendingInserts: ReadonlySet<string>,
-): boolean {
-  if (data === null) return false;
+  data: RecordData,
+  cache: Map<string, boolean>,
+): Promise<boolean> {
   for (const [field, target] of Object.entries(collection.references)) {
     const value = data[field];
-    if (typeof value === 'string' && pendingInserts.has(`${target}\u0000${value}`)) return true;
+    if (typeof value !== 'string') continue;
+    const key = `${target}\u0000${value}`;
+    let blocked = cache.get(key);
+    if (blocked === undefined) {
+      const ref = await tx.getRecord(target, value);
+      blocked =
+        ref !== undefined &&
+        ref.serverId === null &&
+        (await tx.listOps({ collection: target, recordId: ref.id })).some(
+          (op) => op.state !== 'dead',
+        );
+      cache.set(key, blocked);
+    }
+    if (blocked) return true;
   }
   return false;
 }

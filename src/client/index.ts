@@ -10,6 +10,19 @@ export type {
   SyncClientStatus,
   SyncResult,
 } from './events.js';
-export type { SyncClientOptions, SyncTrigger, SyncTriggerContext } from './options.js';
+export type {
+  SyncClientOptions,
+  SyncCoordinator,
+  SyncCoordinatorHooks,
+  SyncTrigger,
+  SyncTriggerContext,
+} from './options.js';
+export {
+  foregroundTrigger,
+  intervalTrigger,
+  onlineTrigger,
+  writeTrigger,
+} from './triggers/index.js';
+export type { AppStateSource, ConnectivitySource } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions, TransactionCollection, TransactionContext } from './sync-client.js';

@@ -1,5 +1,6 @@
 import type { CollectionDefinition, StorageAdapter, Timers, Transport } from '../core/index.js';
 import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../queue/index.js';
 
 /** Something that can start syncs on its own (network back, app foregrounded, a timer). */
 export interface SyncTrigger {
@@ -13,6 +14,10 @@ export interface SyncTriggerContext {
   requestSync(reason: string): void;
   /** Tells the client whether the network is believed to be up. */
   setOnline(online: boolean): void;
+  /** Calls `listener` after every committed local write; returns an unsubscribe function. */
+  onLocalWrite(listener: () => void): () => void;
+  /** The client's timers (a fake clock in tests). */
+  readonly timers: Timers;
 }
 
 /** Options of `createSyncClient`. */
@@ -35,6 +40,45 @@ export interface SyncClientOptions {
   readonly now?: () => number;
   /** Timers for backoff, debounce and interval triggers; tests pass a fake clock. @default the global timers */
   readonly timers?: Timers;
+  /**
+   * Retry of failed automatic syncs: exponential backoff with full jitter, honouring
+   * `Retry-After`. Active when the client has triggers. `maxAttempts` is how many server
+   * failures one op may cause before it is dead-lettered as a poison op.
+   * @default { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 5 }
+   */
+  readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Coordinates several clients on one database (browser tabs) so exactly one syncs at a time.
+   * See `webLocksCoordinator()`. @default none (this client always syncs itself)
+   */
+  readonly coordinator?: SyncCoordinator;
+}
+
+/**
+ * Lets several clients that share one database (tabs of a web app) elect one leader that
+ * syncs; the others forward sync requests to it and hear about the changes it made.
+ */
+export interface SyncCoordinator {
+  /** Starts taking part; the hooks are called for the lifetime of the client. */
+  start(hooks: SyncCoordinatorHooks): void;
+  /** Whether this client is the one that syncs now. */
+  readonly isLeader: boolean;
+  /** Asks the leader to sync (called on a follower). */
+  requestSync(): void;
+  /** Tells the other clients that these collections changed. */
+  publish(collections: readonly string[]): void;
+  /** Leaves: a waiting client takes over. */
+  close(): void;
+}
+
+/** What a coordinator calls back into its client. */
+export interface SyncCoordinatorHooks {
+  /** Leadership was gained or lost. */
+  onLeadershipChange(isLeader: boolean): void;
+  /** Another client changed these collections in the shared database. */
+  onRemoteChange(collections: readonly string[]): void;
+  /** A follower asked this (leader) client to sync. */
+  onSyncRequest(): void;
 }
 
 /** Validated options with defaults applied. */
@@ -48,6 +92,8 @@ export interface ResolvedOptions {
   readonly triggers: readonly SyncTrigger[];
   readonly now: () => number;
   readonly timers: Timers;
+  readonly retry: RetryPolicy;
+  readonly coordinator: SyncCoordinator | undefined;
 }
 
 function invalid(message: string): TidesyncError {
@@ -120,5 +166,17 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     triggers: options.triggers ?? [],
     now: options.now ?? Date.now,
     timers: options.timers ?? systemTimers(),
+    retry: resolveRetry(options.retry),
+    coordinator: options.coordinator,
   };
+}
+
+function resolveRetry(retry: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...(retry ?? {}) };
+  positiveInt('retry.baseDelayMs', policy.baseDelayMs, 1000, 86_400_000);
+  positiveInt('retry.maxDelayMs', policy.maxDelayMs, 60_000, 86_400_000);
+  positiveInt('retry.maxAttempts', policy.maxAttempts, 5, 1000);
+  if (typeof policy.random !== 'function')
+    throw invalid('Expected `retry.random` to be a function returning [0, 1).');
+  return policy;
 }

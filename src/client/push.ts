@@ -1,5 +1,6 @@
 import type { OpResult, OutboxOp, StorageTransaction, WireOp } from '../core/index.js';
 import {
+  NetworkError,
   PROTOCOL_VERSION,
   ProtocolError,
   errorResponseSchema,
@@ -7,7 +8,7 @@ import {
 } from '../core/index.js';
 import { renumberAfter, takeBatch } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
-import { referencesUnconfirmed, resolveReferences } from './id-mapping.js';
+import { referencesUnconfirmedInsert, resolveReferences } from './id-mapping.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
 import { HLC_META_KEY } from './write-context.js';
 
@@ -29,15 +30,31 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   let gapRetries = 0;
   let total = await countPending(ctx);
   for (;;) {
-    if (ctx.deadlineAt !== undefined && ctx.now() >= ctx.deadlineAt) break;
+    // Start a batch only if it is expected to finish before the deadline (runOnce).
+    if (ctx.deadlineAt !== undefined && ctx.now() + ctx.timing.batchMs >= ctx.deadlineAt) break;
+    const startedAt = ctx.now();
     const batch = await ctx.storage.transaction('readwrite', (tx) => selectBatch(ctx, tx, limit));
     if (batch.length === 0) break;
     const wire = await ctx.storage.transaction('readonly', (tx) => toWireOps(ctx, tx, batch));
-    const raw = await ctx.transport.send(
-      'push',
-      { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, ops: wire },
-      ctx.signal ? { signal: ctx.signal } : {},
-    );
+    let raw: unknown;
+    try {
+      raw = await ctx.transport.send(
+        'push',
+        { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, ops: wire },
+        ctx.signal ? { signal: ctx.signal } : {},
+      );
+    } catch (error) {
+      if (!isServerFailure(error)) throw error;
+      // The server failed on this batch. Count it against the ops; one that keeps failing
+      // alone is a poison op: dead-letter it so the ops behind it can go (Invariant 5).
+      const poisoned = await ctx.storage.transaction('readwrite', (tx) =>
+        countFailure(ctx, tx, batch, error),
+      );
+      if (!poisoned) throw error;
+      tally.rejected += 1;
+      tally.changed.add(poisoned.collection);
+      continue;
+    }
     const failure = errorResponseSchema.safeParse(raw);
     if (failure.success) {
       const error = failure.data.error;
@@ -80,6 +97,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       await tx.setMeta(HLC_META_KEY, ctx.clock.peek());
     });
     gapRetries = 0;
+    ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.now() - startedAt) * 0.5);
     if (limit < ctx.batchSize) limit = Math.min(ctx.batchSize, limit * 2);
     const done = tally.pushed + tally.conflicts + tally.rejected;
     total = Math.max(total, done);
@@ -116,33 +134,91 @@ function matchResults(
   });
 }
 
+/**
+ * Picks the next batch. Ops already in flight go first and alone (same opIds, same push seqs,
+ * so the server replays what it has). Otherwise queued ops by collection priority, then seq,
+ * skipping (with every later op of the same record) an op that references a record whose
+ * insert is not confirmed yet, and taking at most one op per record: each op's baseVersion is
+ * rebased on the acknowledgement of the one before it.
+ */
 async function selectBatch(
   ctx: EngineContext,
   tx: StorageTransaction,
-  limit: number,
+  requested: number,
 ): Promise<OutboxOp[]> {
-  const candidates = await tx.listOps({ states: ['queued', 'inflight'], limit });
-  // Cut the batch before an op that references a record inserted earlier in the same batch:
-  // the server id it must carry is only known once that insert is acknowledged.
-  // Also cut before a second op of the same record: each op's baseVersion is rebased on the
-  // acknowledgement of the one before it, so the server never mistakes our own earlier write
-  // for a concurrent one.
-  const inserts = new Set<string>();
-  const records = new Set<string>();
+  const inflight = await tx.listOps({ states: ['inflight'] });
+  if (inflight.length > 0) {
+    inflight.sort((a, b) => (a.pushSeq ?? 0) - (b.pushSeq ?? 0));
+    const limit = (inflight[0]?.attempts ?? 0) > 0 ? 1 : requested;
+    return inflight.slice(0, limit);
+  }
+  const prioritised = hasPriorities(ctx);
+  const queued = await tx.listOps(
+    prioritised ? { states: ['queued'] } : { states: ['queued'], limit: requested * 4 },
+  );
+  if (prioritised) {
+    const priority = (op: OutboxOp) => ctx.collections.get(op.collection)?.priority ?? 0;
+    queued.sort((a, b) => priority(b) - priority(a) || a.seq - b.seq);
+  }
+  const limit = (queued[0]?.attempts ?? 0) > 0 ? 1 : requested;
+  const seen = new Set<string>();
+  const unconfirmed = new Map<string, boolean>();
   const chosen: OutboxOp[] = [];
-  for (const op of candidates) {
+  for (const op of queued) {
+    if (chosen.length >= limit) break;
     const key = `${op.collection}\u0000${op.id}`;
-    if (records.has(key)) break;
-    records.add(key);
+    if (seen.has(key)) continue;
+    seen.add(key);
     const collection = ctx.collections.get(op.collection);
-    if (collection && chosen.length > 0) {
-      const payload = op.type === 'update' ? op.data : op.type === 'insert' ? op.data : null;
-      if (referencesUnconfirmed(collection, payload, inserts)) break;
-    }
+    if (
+      collection &&
+      op.data &&
+      (await referencesUnconfirmedInsert(tx, collection, op.data, unconfirmed))
+    )
+      continue;
     chosen.push(op);
-    if (op.type === 'insert') inserts.add(`${op.collection}\u0000${op.id}`);
   }
   return takeBatch(tx, chosen);
+}
+
+function hasPriorities(ctx: EngineContext): boolean {
+  const values = new Set([...ctx.collections.values()].map((c) => c.priority));
+  return values.size > 1;
+}
+
+function isServerFailure(error: unknown): error is NetworkError {
+  return (
+    error instanceof NetworkError &&
+    error.status !== undefined &&
+    error.status >= 500 &&
+    error.status !== 503
+  );
+}
+
+async function countFailure(
+  ctx: EngineContext,
+  tx: StorageTransaction,
+  batch: readonly OutboxOp[],
+  error: NetworkError,
+): Promise<OutboxOp | undefined> {
+  for (const op of batch) {
+    const current = await tx.getOp(op.opId);
+    if (!current) continue;
+    const attempts = current.attempts + 1;
+    if (batch.length === 1 && attempts >= ctx.maxAttempts) {
+      await deadLetter(
+        ctx,
+        tx,
+        current,
+        'SERVER_ERROR',
+        `The server failed ${attempts} times on this op (last: ${error.message}).`,
+        true,
+      );
+      return current;
+    }
+    await tx.putOp({ ...current, attempts });
+  }
+  return undefined;
 }
 
 async function toWireOps(

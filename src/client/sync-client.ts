@@ -16,9 +16,20 @@ import { LiveQueries } from './live-queries.js';
 import type { ResolvedOptions } from './options.js';
 import { pullChanges } from './pull.js';
 import { pushOutbox } from './push.js';
+import { SyncScheduler } from './sync-scheduler.js';
 import { ChangeSet, HLC_META_KEY, WriteContext, type WriteEnvironment } from './write-context.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
+
+const EMPTY_RESULT: SyncResult = {
+  pushed: 0,
+  conflicts: 0,
+  rejected: 0,
+  pulled: 0,
+  remaining: 0,
+  rebased: false,
+  delegated: false,
+};
 
 /** Handle for writes inside `client.transaction()`. */
 export interface TransactionContext {
@@ -57,6 +68,9 @@ export class SyncClient {
   #scheduledToken: object | undefined;
   #closed = false;
   #stopTriggers: (() => void)[] = [];
+  #scheduler: SyncScheduler | undefined;
+  readonly #writeListeners = new Set<() => void>();
+  readonly #timing = { batchMs: 0 };
   #status: SyncClientStatus = {
     online: true,
     syncing: false,
@@ -108,15 +122,54 @@ export class SyncClient {
     const clock = new HybridLogicalClock({ nodeId: clientId, now: opts.now, last });
     const client = new SyncClient(opts, clientId, clock);
     await client.#refreshCounts();
+    client.#startRuntime();
+    return client;
+  }
+
+  #startRuntime(): void {
+    const opts = this.#opts;
+    if (opts.triggers.length > 0) {
+      this.#scheduler = new SyncScheduler(() => this.sync(), opts.timers, opts.retry);
+    }
+    const coordinator = opts.coordinator;
+    if (coordinator) {
+      coordinator.start({
+        onLeadershipChange: (isLeader) => {
+          if (isLeader) this.#requestSync();
+        },
+        onRemoteChange: (collections) => {
+          this.#liveQueries.notify(collections);
+          this.#events.emit('change', { collections: [...collections], origin: 'remote' });
+          void this.#refreshCounts().catch(() => undefined);
+        },
+        onSyncRequest: () => this.#requestSync(),
+      });
+    }
     for (const trigger of opts.triggers) {
-      client.#stopTriggers.push(
+      this.#stopTriggers.push(
         trigger.start({
-          requestSync: () => void client.sync().catch(() => undefined),
-          setOnline: (online) => client.#setStatus({ online }),
+          requestSync: () => this.#requestSync(),
+          setOnline: (online) => this.#setStatus({ online }),
+          onLocalWrite: (listener) => {
+            this.#writeListeners.add(listener);
+            return () => this.#writeListeners.delete(listener);
+          },
+          timers: opts.timers,
         }),
       );
     }
-    return client;
+  }
+
+  /** A trigger or another tab wants a sync: run it here, or hand it to the leader tab. */
+  #requestSync(): void {
+    if (this.#closed) return;
+    const coordinator = this.#opts.coordinator;
+    if (coordinator && !coordinator.isLeader) {
+      coordinator.requestSync();
+      return;
+    }
+    if (this.#scheduler) this.#scheduler.request();
+    else void this.sync().catch(() => undefined);
   }
 
   /** The current status; see {@link SyncClientStatus}. Emitted as `status` when it changes. */
@@ -184,6 +237,16 @@ export class SyncClient {
    * @throws ProtocolError when the server answers something invalid (nothing of it is stored)
    */
   sync(): Promise<SyncResult> {
+    const coordinator = this.#opts.coordinator;
+    if (coordinator && !coordinator.isLeader && !this.#closed) {
+      // Another tab syncs for this database; it will publish what changed.
+      coordinator.requestSync();
+      return Promise.resolve({
+        ...EMPTY_RESULT,
+        remaining: this.#status.pendingOps,
+        delegated: true,
+      });
+    }
     return this.#schedule(undefined);
   }
 
@@ -243,6 +306,8 @@ export class SyncClient {
       emit: (event, ...args) => this.#events.emit(event, ...args),
       signal: this.#abort.signal,
       deadlineAt,
+      maxAttempts: this.#opts.retry.maxAttempts,
+      timing: this.#timing,
     };
     this.#setStatus({ syncing: true });
     this.#events.emit('syncStart');
@@ -254,6 +319,8 @@ export class SyncClient {
         ? await pullChanges(ctx)
         : { pulled: 0, rebased: false, changed: new Set<string>() };
       if (pull.changed.size > 0) this.#notify(pull.changed, 'remote');
+      const changed = new Set([...push.changed, ...pull.changed]);
+      if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
       await this.#refreshCounts();
       const result: SyncResult = {
         pushed: push.pushed,
@@ -262,6 +329,7 @@ export class SyncClient {
         pulled: pull.pulled,
         remaining: this.#status.pendingOps,
         rebased: pull.rebased,
+        delegated: false,
       };
       this.#setStatus({
         syncing: false,
@@ -270,12 +338,14 @@ export class SyncClient {
         lastError: null,
       });
       this.#events.emit('syncComplete', result);
+      this.#scheduler?.succeeded();
       return result;
     } catch (error) {
       const err = toError(error);
       const offline = err instanceof TidesyncError && err.code === 'NETWORK_UNAVAILABLE';
       this.#setStatus({ syncing: false, lastError: err, ...(offline ? { online: false } : {}) });
       this.#events.emit('syncError', err);
+      this.#scheduler?.failed(err);
       throw err;
     }
   }
@@ -315,6 +385,8 @@ export class SyncClient {
     if (this.#closed) return;
     this.#closed = true;
     for (const stop of this.#stopTriggers) stop();
+    this.#scheduler?.stop();
+    this.#opts.coordinator?.close();
     this.#abort.abort();
     this.#liveQueries.clear();
     this.#queue.clear();
@@ -329,6 +401,10 @@ export class SyncClient {
   }
 
   #afterCommit(changes: ChangeSet, origin: 'local' | 'remote'): void {
+    if (origin === 'local' && changes.collections.size > 0) {
+      for (const listener of this.#writeListeners) listener();
+      this.#opts.coordinator?.publish([...changes.collections]);
+    }
     if (changes.pendingDelta !== 0)
       this.#setStatus({ pendingOps: Math.max(0, this.#status.pendingOps + changes.pendingDelta) });
     if (changes.collections.size > 0) this.#notify(changes.collections, origin);

@@ -1,0 +1,197 @@
+import type {
+  HybridLogicalClock,
+  Query,
+  StorageTransaction,
+  StoredRecord,
+  WireRecord,
+} from '../core/index.js';
+import {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  TidesyncError,
+  errorResponseSchema,
+  getResponseSchema,
+  matchesWhere,
+} from '../core/index.js';
+import type { EngineContext } from './engine-context.js';
+import { findEvicted, readEvicted, writeEvicted, type EvictedIndex } from './evicted-index.js';
+import type { ResolvedOptions } from './options.js';
+import { applyRemoteChange } from './pull.js';
+import { overlayPending } from './remote-records.js';
+import { HLC_META_KEY, findRecord } from './write-context.js';
+
+/** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
+const MAX_IDS_PER_GET = 1000;
+
+/** What a {@link RemoteFetcher} needs from its client. */
+export interface RemoteFetcherContext {
+  readonly clientId: string;
+  readonly clock: HybridLogicalClock;
+  readonly signal: AbortSignal;
+  /** Announces collections whose stored records changed. */
+  readonly notify: (collections: string[]) => void;
+}
+
+/**
+ * Brings records this device dropped (retention, `clearCache()`) back from the server through
+ * its `get` endpoint. Answers are validated with `getResponseSchema` and stored as synced
+ * records, exactly as a pull would store them. Private to the client folder.
+ */
+export class RemoteFetcher {
+  readonly #opts: ResolvedOptions;
+  readonly #context: RemoteFetcherContext;
+
+  constructor(opts: ResolvedOptions, context: RemoteFetcherContext) {
+    this.#opts = opts;
+    this.#context = context;
+  }
+
+  /**
+   * Fetches one record by server id or by a local id this device knows (stored or evicted),
+   * stores it, and returns the stored record; `undefined` when the server has no such record
+   * in the user's scope, or it was deleted. A record never synced is returned as it is.
+   */
+  async fetch(collection: string, id: string): Promise<StoredRecord | undefined> {
+    const target = await this.#opts.storage.transaction('readonly', async (tx) => {
+      const local = await findRecord(tx, collection, id);
+      if (local) return { local, serverId: local.serverId };
+      const evicted = findEvicted(await readEvicted(tx, collection), id);
+      return { local: undefined, serverId: evicted?.serverId ?? id };
+    });
+    if (target.serverId === null) return target.local?.deleted ? undefined : target.local;
+    const serverId = target.serverId;
+    const remote = await this.#get(collection, [serverId]);
+    const stored = await this.#store(collection, [serverId], remote, () => true);
+    const record = stored.get(serverId) ?? target.local;
+    return record && !record.deleted ? record : undefined;
+  }
+
+  /**
+   * Re-fetches every evicted record of the collection, stores those that match `query.where`
+   * (the others stay server-only), then answers `query` from local storage. It does not
+   * discover records this device never had: pulls do that.
+   */
+  async find(collection: string, query: Query): Promise<StoredRecord[]> {
+    const ids = await this.#opts.storage.transaction('readonly', async (tx) => [
+      ...(await readEvicted(tx, collection)).keys(),
+    ]);
+    for (let start = 0; start < ids.length; start += MAX_IDS_PER_GET) {
+      const chunk = ids.slice(start, start + MAX_IDS_PER_GET);
+      const remote = await this.#get(collection, chunk);
+      await this.#store(collection, chunk, remote, (r) => matchesWhere(r, query.where));
+    }
+    return this.#opts.storage.transaction('readonly', (tx) => tx.queryRecords(collection, query));
+  }
+
+  async #get(collection: string, ids: readonly string[]): Promise<WireRecord[]> {
+    const transport = this.#opts.transport;
+    if (!transport) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        'This client has no `transport`, so it cannot fetch from the server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
+      );
+    }
+    const raw = await transport.send(
+      'get',
+      { protocol: PROTOCOL_VERSION, clientId: this.#context.clientId, collection, ids },
+      { signal: this.#context.signal },
+    );
+    const failure = errorResponseSchema.safeParse(raw);
+    if (failure.success) {
+      throw new ProtocolError(
+        `The server refused to get \`${collection}\` records with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
+      );
+    }
+    const parsed = getResponseSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ProtocolError(
+        `The server's get response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored.`,
+      );
+    }
+    const asked = new Set(ids);
+    for (const record of parsed.data.records) {
+      if (record.collection !== collection || !asked.has(record.id)) {
+        throw new ProtocolError(
+          `The server answered a get of \`${collection}\` with record \`${record.collection}/${record.id}\`, which was not asked for. Nothing was stored.`,
+        );
+      }
+    }
+    return parsed.data.records;
+  }
+
+  /**
+   * Stores fetched records in one readwrite transaction and returns them as stored, by server
+   * id. A record still (or again) on this device is merged like a pulled change, so pending
+   * edits and open conflicts are kept; a dropped one is restored under its old local id.
+   */
+  async #store(
+    collection: string,
+    asked: readonly string[],
+    remote: readonly WireRecord[],
+    wanted: (record: StoredRecord) => boolean,
+  ): Promise<Map<string, StoredRecord>> {
+    const ctx = this.#engineContext();
+    const out = new Map<string, StoredRecord>();
+    let changed = false;
+    await this.#opts.storage.transaction('readwrite', async (tx) => {
+      const index = await readEvicted(tx, collection);
+      const before = index.size;
+      const found = new Set<string>();
+      for (const record of remote) {
+        found.add(record.id);
+        if (await this.#storeOne(ctx, tx, index, record, wanted)) changed = true;
+        const stored = await tx.getRecordByServerId(collection, record.id);
+        if (stored) out.set(record.id, stored);
+      }
+      // Gone from the server, or out of this user's scope: nothing left to fetch back.
+      for (const id of asked) if (!found.has(id)) index.delete(id);
+      if (index.size !== before) await writeEvicted(tx, collection, index);
+      await tx.setMeta(HLC_META_KEY, this.#context.clock.peek());
+    });
+    if (changed) this.#context.notify([collection]);
+    return out;
+  }
+
+  async #storeOne(
+    ctx: EngineContext,
+    tx: StorageTransaction,
+    index: EvictedIndex,
+    remote: WireRecord,
+    wanted: (record: StoredRecord) => boolean,
+  ): Promise<boolean> {
+    if (await tx.getRecordByServerId(remote.collection, remote.id)) {
+      index.delete(remote.id);
+      return applyRemoteChange(ctx, tx, remote);
+    }
+    if (remote.deleted) {
+      index.delete(remote.id);
+      return false;
+    }
+    const oldId = index.get(remote.id);
+    const localId =
+      oldId !== undefined && !(await tx.getRecord(remote.collection, oldId)) ? oldId : remote.id;
+    const now = this.#opts.now();
+    const record = overlayPending(undefined, remote, [], localId, now);
+    if (!wanted(record)) return false;
+    this.#context.clock.receive(remote.hlc);
+    await tx.putRecord(record);
+    index.delete(remote.id);
+    return true;
+  }
+
+  /**
+   * What `applyRemoteChange` reads of the engine context. The rest of `EngineContext` (batch
+   * sizes, retry timing) belongs to a sync run, which a fetch is not; the cast stays sound as
+   * long as `applyRemoteChange` only reads these four fields.
+   */
+  #engineContext(): EngineContext {
+    const ctx: Pick<EngineContext, 'clientId' | 'clock' | 'collections' | 'now'> = {
+      clientId: this.#context.clientId,
+      clock: this.#context.clock,
+      collections: this.#opts.collections,
+      now: this.#opts.now,
+    };
+    return ctx as EngineContext;
+  }
+}
