@@ -1,5 +1,5 @@
 /** Runs an example script as a child process (node --import tsx), the way a developer would. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Root of the repository. */
@@ -35,5 +35,56 @@ export function runExample(
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/** A long-running example process (a server) that printed its URL. */
+export interface RunningExample {
+  /** The first `http://...` URL the process printed. */
+  readonly url: string;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node --import tsx <script> ...args` and resolves once it prints an http URL on
+ * stdout (a server announcing where it listens). Rejects with its output if it exits first.
+ */
+export function startExample(
+  script: string,
+  args: readonly string[] = [],
+  timeoutMs = 30_000,
+): Promise<RunningExample> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} printed no URL within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /http:\/\/\S+/.exec(output)?.[0];
+      if (!url) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve({
+        url,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${String(code)} before printing a URL:\n${output}`));
+    });
   });
 }
