@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestKind, Transport } from 'tidesync';
+import type { Transport } from 'tidesync';
+
+type RequestKind = Parameters<Transport['send']>[0];
 import { NetworkError } from 'tidesync';
 import { createFakeClock, simulatedNetwork } from 'tidesync/testing';
 
