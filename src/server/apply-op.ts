@@ -175,10 +175,32 @@ class OpApplier {
       return this.concurrent(current, view, changed);
     }
     if (current.deleted) {
-      return reject(
-        op,
-        'not_found',
-        `Record \`${current.id}\` of \`${collection.name}\` was deleted.`,
+      // Based on the tombstone's own version: the device saw the delete and still writes the
+      // record (a conflict resolved by keeping its side, or a custom merge that keeps the edit),
+      // so the record comes back. That needs the whole record; a patch alone cannot rebuild it.
+      const full = op.data ? collection.schema.strict().safeParse(op.data) : undefined;
+      if (!full?.success) {
+        return reject(
+          op,
+          'not_found',
+          `Record \`${current.id}\` of \`${collection.name}\` was deleted.`,
+        );
+      }
+      const data = { ...(full.data as RecordData), ...pick(next, changed) };
+      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.#user)) {
+        return this.forbidden();
+      }
+      return this.store(
+        {
+          ...current,
+          version: current.version + 1,
+          data,
+          deleted: false,
+          hlc: maxHlc(current.hlc, op.hlc),
+          fieldClocks: mergeFieldClocks(current.fieldClocks, op.fieldClocks),
+          updatedAt: this.#now(),
+        },
+        false,
       );
     }
     return this.store(
