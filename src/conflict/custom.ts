@@ -4,8 +4,9 @@ import type {
   ConflictStrategy,
   RecordData,
 } from '../core/index.js';
-import { maxHlc } from '../core/index.js';
+import { TidesyncError, describeValue, maxHlc } from '../core/index.js';
 import { mergeFieldClocks } from './last-write-wins.js';
+import { assertSafeData, assertSafeInput, copyData } from './safe-data.js';
 
 /**
  * What a custom resolver returns: the merged field values, `null` to delete the record, or
@@ -13,12 +14,21 @@ import { mergeFieldClocks } from './last-write-wins.js';
  */
 export type CustomResolution = RecordData | null | 'manual';
 
-/** App business logic that merges two concurrent versions. Must be pure (no I/O, no clock reads). */
+/**
+ * App business logic that merges two concurrent versions. `local` is this device's version and
+ * `remote` the server's; either `data` is `null` when that side deleted the record. Must be pure
+ * (no I/O, no clock reads, no randomness) so every device would pick the same answer.
+ */
 export type CustomResolver = (input: ConflictInput) => CustomResolution;
 
 /**
- * Custom resolution with app logic. Runs on the client when the server reports a conflict; its
- * result is synced as a new write. Return `'manual'` to defer to the user.
+ * Custom resolution with app logic. The server reports the conflict; the client runs `resolver`,
+ * stores the result and syncs it as a new write based on the server's version (validated against
+ * the schema there). Return `'manual'` to defer to the user as under `manual()`.
+ *
+ * @throws TidesyncError `INVALID_OPTION` when `resolver` is not a function, or (when resolving)
+ * when it returns something other than an object, `null` or `'manual'`.
+ * @throws TidesyncError `FORBIDDEN_FIELD` when a version or the result holds a prototype key.
  *
  * @example
  * defineCollection({
@@ -28,19 +38,29 @@ export type CustomResolver = (input: ConflictInput) => CustomResolution;
  */
 export function custom(resolver: CustomResolver): ConflictStrategy {
   if (typeof resolver !== 'function') {
-    throw new TypeError(
-      `Expected \`custom()\` to get a resolver function, got ${typeof resolver}.`,
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`custom()\` to get a resolver function, got ${describeValue(resolver)}.`,
     );
   }
   return {
     name: 'custom',
     deterministic: false,
     resolve(input: ConflictInput): ConflictOutcome {
-      const result = resolver(input);
+      assertSafeInput(input);
+      const result: unknown = resolver(input);
       if (result === 'manual') return { kind: 'manual' };
+      if (result !== null && (typeof result !== 'object' || Array.isArray(result))) {
+        throw new TidesyncError(
+          'INVALID_OPTION',
+          `Expected the \`custom()\` resolver of \`${input.collection}\` to return an object, null or 'manual', got ${describeValue(result)}.`,
+        );
+      }
+      const data = result as RecordData | null;
+      assertSafeData(data, 'custom-resolved', input.collection);
       return {
         kind: 'merged',
-        data: result === null ? null : { ...result },
+        data: data === null ? null : copyData(data),
         hlc: maxHlc(input.local.hlc, input.remote.hlc),
         fieldClocks: mergeFieldClocks(input.local.fieldClocks, input.remote.fieldClocks),
       };

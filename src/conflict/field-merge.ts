@@ -3,17 +3,21 @@ import type {
   ConflictOutcome,
   ConflictStrategy,
   FieldClocks,
-  RecordData,
 } from '../core/index.js';
 import { compareHlc, maxHlc } from '../core/index.js';
 import { mergeFieldClocks } from './last-write-wins.js';
+import { assertSafeInput, copyData } from './safe-data.js';
 
 /**
  * Field-level merge: fields changed on one side only all survive; a field changed on both sides
- * takes the value with the later per-field clock. Between an edit and a delete the later clock
- * wins for the whole record (so a delete never silently undoes an edit made after it, and an
- * old edit never resurrects a newer delete). Deterministic: the server resolves it in the push
- * round trip, and every replica computes the same result.
+ * takes the value with the later per-field clock (ties cannot happen: clocks include the client
+ * id). A delete wins over a concurrent edit whatever the clocks (remove-wins), so every replica
+ * ends with the same answer in any delivery order; pick `lastWriteWins()` or `manual()` when an
+ * edit should be able to bring a deleted record back. Deterministic: the server resolves it in
+ * the push round trip. See docs/conflicts.md for the full table.
+ *
+ * @throws TidesyncError `FORBIDDEN_FIELD` when either version holds a prototype key
+ * (`__proto__`, `constructor`, `prototype`); no prototype is ever changed.
  *
  * @example
  * defineCollection({ name: 'todos', schema, conflict: fieldMerge() });
@@ -23,29 +27,28 @@ export function fieldMerge(): ConflictStrategy {
     name: 'fieldMerge',
     deterministic: true,
     resolve(input: ConflictInput): ConflictOutcome {
+      assertSafeInput(input);
       const { local, remote } = input;
       const hlc = maxHlc(local.hlc, remote.hlc);
       const fieldClocks = mergeFieldClocks(local.fieldClocks, remote.fieldClocks);
       if (local.data === null || remote.data === null) {
-        // Edit against delete: whole-record last write wins.
-        const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
-        return {
-          kind: 'merged',
-          data: winner.data === null ? null : { ...winner.data },
-          hlc,
-          fieldClocks,
-        };
+        // Remove-wins. Comparing clocks here is not order-independent with three or more
+        // writers: a later edit would revive the record with only its own view, while the
+        // same edits merged before the delete arrived would keep every field. A delete that
+        // always wins gives one answer in every order.
+        return { kind: 'merged', data: null, hlc, fieldClocks };
       }
-      const data: RecordData = { ...remote.data };
+      const data = copyData(remote.data);
       for (const field of local.changedFields) {
         if (!Object.hasOwn(local.data, field)) continue;
-        if (
-          compareHlc(
-            clockOf(local.fieldClocks, field, local.hlc),
-            clockOf(remote.fieldClocks, field, ''),
-          ) > 0
-        ) {
-          data[field] = local.data[field];
+        const mine = clockOf(local.fieldClocks, field, local.hlc);
+        if (compareHlc(mine, clockOf(remote.fieldClocks, field, '')) > 0) {
+          Object.defineProperty(data, field, {
+            value: local.data[field],
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
       }
       return { kind: 'merged', data, hlc, fieldClocks };

@@ -5,8 +5,9 @@ import type {
   FieldClocks,
 } from '../core/index.js';
 import { compareHlc, maxHlc } from '../core/index.js';
+import { assertSafeInput, copyData } from './safe-data.js';
 
-/** Per-field maximum of two clock maps. */
+/** Per-field maximum of two clock maps; commutative, associative and idempotent. */
 export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
   const out: FieldClocks = Object.create(null) as FieldClocks;
   for (const [field, clock] of Object.entries(a)) out[field] = clock;
@@ -19,9 +20,13 @@ export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
 
 /**
  * Last-write-wins on the whole record: the version with the later hybrid logical clock wins
- * wholly (ties cannot happen: clocks include the client id). A delete is a write like any
- * other, so a delete later than an edit removes the record, and an edit later than a delete
- * keeps it. Deterministic: the server resolves it in the push round trip.
+ * wholly (ties cannot happen: clocks include the client id), so the losing write's fields are
+ * dropped even where it changed other fields. A delete is a write like any other: a delete
+ * later than an edit removes the record, and an edit later than a delete brings the record back
+ * as the editing device saw it. Deterministic: the server resolves it in the push round trip.
+ * See docs/conflicts.md for the full table.
+ *
+ * @throws TidesyncError `FORBIDDEN_FIELD` when either version holds a prototype key.
  *
  * @example
  * defineCollection({ name: 'notes', schema, conflict: lastWriteWins() });
@@ -31,11 +36,12 @@ export function lastWriteWins(): ConflictStrategy {
     name: 'lastWriteWins',
     deterministic: true,
     resolve(input: ConflictInput): ConflictOutcome {
+      assertSafeInput(input);
       const { local, remote } = input;
       const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
       return {
         kind: 'merged',
-        data: winner.data === null ? null : { ...winner.data },
+        data: winner.data === null ? null : copyData(winner.data),
         hlc: maxHlc(local.hlc, remote.hlc),
         fieldClocks: mergeFieldClocks(local.fieldClocks, remote.fieldClocks),
       };

@@ -2,8 +2,10 @@ import type { ConflictOutcome, ConflictStrategy } from '../core/index.js';
 
 /**
  * Manual resolution: a concurrent change is never merged automatically. The record becomes
- * `conflicted` on the client, both versions are kept, and the app resolves with
- * `client.resolveConflict()`. Nothing is overwritten until then.
+ * `conflicted` on the client, both versions are kept (a deleted side is `null`), and the app
+ * resolves with `client.resolveConflict()`; the resolution syncs as a new write. Nothing is
+ * overwritten until then. Two concurrent deletes are not a conflict: the record is deleted.
+ * See docs/conflicts.md for the full table.
  *
  * @example
  * defineCollection({ name: 'contracts', schema, conflict: manual() });

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { ConflictStrategy, SyncClient } from 'tidesync';
+import { createSyncClient, defineCollection, directTransport } from 'tidesync';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
+
+/** A plausible wall clock start (2023-11-14), so server clamps see sane times. */
+export const T0 = 1_700_000_000_000;
+
+/** A two-field collection: enough to tell a field merge from a whole-record win. */
+export function notes(conflict: ConflictStrategy) {
+  return defineCollection({
+    name: 'notes',
+    schema: z.object({ title: z.string(), body: z.string() }),
+    conflict,
+  });
+}
+
+/** A device: a client whose wall clock the test sets. */
+export interface Device {
+  readonly client: SyncClient;
+  /** Sets this device's wall clock (ms). */
+  setNow(ms: number): void;
+  /** Makes pushed ops for local record `localId` carry `targetId` instead (a colliding id). */
+  collideId(localId: string, targetId: string): void;
+}
+
+/** A memory server plus devices, each with its own injectable wall clock. */
+export interface World {
+  readonly server: SyncServer;
+  setServerNow(ms: number): void;
+  device(options?: { batchSize?: number; pullPageSize?: number; now?: number }): Promise<Device>;
+  close(): Promise<void>;
+}
+
+/** Creates a {@link World} whose collections are `collections`. */
+export function createWorld(
+  collections: Parameters<typeof createSyncServer>[0]['collections'],
+  options: { maxClockDriftMs?: number } = {},
+): World {
+  let serverNow = T0;
+  const server = createSyncServer({
+    collections,
+    store: memoryServerStore(),
+    assignId: 'client',
+    authorize: () => ({ userId: 'alice' }),
+    now: () => serverNow,
+    ...(options.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: options.maxClockDriftMs }),
+  });
+  const clients: SyncClient[] = [];
+  return {
+    server,
+    setServerNow(ms) {
+      serverNow = ms;
+    },
+    async device(deviceOptions = {}) {
+      let now = deviceOptions.now ?? T0;
+      const collide = new Map<string, string>();
+      const client = await createSyncClient({
+        collections,
+        storage: memoryAdapter(),
+        triggers: [],
+        now: () => now,
+        ...(deviceOptions.batchSize ? { batchSize: deviceOptions.batchSize } : {}),
+        ...(deviceOptions.pullPageSize ? { pullPageSize: deviceOptions.pullPageSize } : {}),
+        transport: directTransport({
+          fetch: async (request) => {
+            if (collide.size === 0 || !request.url.endsWith('/push')) return server.fetch(request);
+            const body = (await request.json()) as { ops: { id: string }[] };
+            for (const op of body.ops) op.id = collide.get(op.id) ?? op.id;
+            return server.fetch(
+              new Request(request.url, {
+                method: 'POST',
+                headers: request.headers,
+                body: JSON.stringify(body),
+              }),
+            );
+          },
+        }),
+      });
+      clients.push(client);
+      return {
+        client,
+        setNow(ms) {
+          now = ms;
+        },
+        collideId(localId, targetId) {
+          collide.set(localId, targetId);
+        },
+      };
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  };
+}
+
+/** A client's live records of `collection` without local-only metadata, by server id. */
+export async function snapshot(
+  client: SyncClient,
+  collection: string,
+): Promise<Record<string, unknown>[]> {
+  const rows = await client.collection(collection).find();
+  return rows
+    .map(({ id: _id, updatedAt: _u, ...rest }) => rest)
+    .sort((a, b) => String(a.serverId).localeCompare(String(b.serverId)));
+}
