@@ -6,6 +6,7 @@ import {
   intervalTrigger,
   onlineTrigger,
   writeTrigger,
+  type CollectionDefinition,
   type SyncClient,
   type SyncTrigger,
 } from 'tidesync';
