@@ -42,7 +42,7 @@ async function client(
   clock: ReturnType<typeof manualClock>,
   triggers: SyncTrigger[],
   extra: object = {},
-  cols = collections,
+  cols: readonly CollectionDefinition[] = collections,
 ): Promise<SyncClient> {
   return createSyncClient({
     collections: cols,
