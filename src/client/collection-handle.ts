@@ -4,9 +4,21 @@ import type { AppRecord } from './write-context.js';
 import { findRecord } from './write-context.js';
 import { validateInsert, validatePatch } from './validation.js';
 import type { ClientInternals } from './client-internals.js';
+import type { RemoteFetcher } from './remote-fetch.js';
 
 /** A record of a collection as the app sees it: its fields plus id, serverId, updatedAt, syncStatus. */
 export type CollectionRecord<T extends RecordData = RecordData> = T & RecordMeta;
+
+/** Options of {@link Collection.find}. */
+export interface FindOptions {
+  /**
+   * First re-fetch, from the server, the records this device dropped (retention or
+   * `clearCache()`) and keep those that match `query.where`; then answer from local storage.
+   * Needs a transport; rejects with `NetworkError` when the server cannot be reached.
+   * See docs/storage.md. @default false
+   */
+  readonly remote?: boolean;
+}
 
 /** Called with the current rows of a live query. */
 export type LiveQueryCallback<T extends RecordData = RecordData> = (
@@ -26,8 +38,16 @@ export interface Collection<T extends RecordData = RecordData> {
   delete(id: string): Promise<void>;
   /** The record with this local or server id, or `undefined`. */
   get(id: string): Promise<CollectionRecord<T> | undefined>;
-  /** Records matching a query. */
-  find(query?: Query): Promise<CollectionRecord<T>[]>;
+  /** Records matching a query; with `{ remote: true }` evicted records are fetched back first. */
+  find(query?: Query, options?: FindOptions): Promise<CollectionRecord<T>[]>;
+  /**
+   * Fetches a record from the server by server id or by a local id this device knows, also
+   * one dropped by retention or `clearCache()`, and stores it as synced (pending edits on it
+   * are kept). Resolves `undefined` when the server has no such record for this user.
+   * @throws NetworkError when the server cannot be reached
+   * @throws TidesyncError `INVALID_OPTION` when the client has no transport
+   */
+  fetchRemote(id: string): Promise<CollectionRecord<T> | undefined>;
   /** Live query: `callback` runs once at once and again after every committed change to the collection. Returns an unsubscribe function. */
   subscribe(query: Query, callback: LiveQueryCallback<T>): () => void;
 }
@@ -68,6 +88,7 @@ function checkQuery(collection: string, query: Query | undefined): Query {
 export function createCollectionHandle<T extends RecordData>(
   internals: ClientInternals,
   definition: CollectionDefinition,
+  remote: RemoteFetcher,
 ): Collection<T> {
   const name = definition.name;
   const handle: Collection<T> = {
@@ -106,10 +127,24 @@ export function createCollectionHandle<T extends RecordData>(
       internals.touched(name, record.id);
       return toAppRecord(record) as CollectionRecord<T>;
     },
-    async find(query) {
+    async find(query, options) {
       const q = checkQuery(name, query);
-      const rows = await internals.read((tx) => tx.queryRecords(name, q));
+      const rows = options?.remote
+        ? await remote.find(name, q)
+        : await internals.read((tx) => tx.queryRecords(name, q));
       return rows.map((r) => toAppRecord(r) as CollectionRecord<T>);
+    },
+    async fetchRemote(id) {
+      if (typeof id !== 'string' || id.length === 0) {
+        throw new TidesyncError(
+          'INVALID_OPTION',
+          `Expected \`fetchRemote()\` on \`${name}\` to get a record id, got ${describeValue(id)}.`,
+        );
+      }
+      const record = await remote.fetch(name, id);
+      if (!record) return undefined;
+      internals.touched(name, record.id);
+      return toAppRecord(record) as CollectionRecord<T>;
     },
     subscribe(query, callback) {
       const q = checkQuery(name, query);

@@ -52,6 +52,7 @@ export class RemoteFetcher {
    * in the user's scope, or it was deleted. A record never synced is returned as it is.
    */
   async fetch(collection: string, id: string): Promise<StoredRecord | undefined> {
+    this.#throwIfClosed();
     const target = await this.#opts.storage.transaction('readonly', async (tx) => {
       const local = await findRecord(tx, collection, id);
       if (local) return { local, serverId: local.serverId };
@@ -72,6 +73,7 @@ export class RemoteFetcher {
    * discover records this device never had: pulls do that.
    */
   async find(collection: string, query: Query): Promise<StoredRecord[]> {
+    this.#throwIfClosed();
     const ids = await this.#opts.storage.transaction('readonly', async (tx) => [
       ...(await readEvicted(tx, collection)).keys(),
     ]);
@@ -81,6 +83,15 @@ export class RemoteFetcher {
       await this.#store(collection, chunk, remote, (r) => matchesWhere(r, query.where));
     }
     return this.#opts.storage.transaction('readonly', (tx) => tx.queryRecords(collection, query));
+  }
+
+  #throwIfClosed(): void {
+    if (this.#context.signal.aborted) {
+      throw new TidesyncError(
+        'CLIENT_CLOSED',
+        'This sync client is closed. Create a new one with `createSyncClient()`.',
+      );
+    }
   }
 
   async #get(collection: string, ids: readonly string[]): Promise<WireRecord[]> {

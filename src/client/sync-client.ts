@@ -16,6 +16,9 @@ import { LiveQueries } from './live-queries.js';
 import type { ResolvedOptions } from './options.js';
 import { pullChanges } from './pull.js';
 import { pushOutbox } from './push.js';
+import type { EvictionResult } from './retention.js';
+import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
+import type { StorageStats } from './storage-stats.js';
 import { SyncScheduler } from './sync-scheduler.js';
 import { ChangeSet, HLC_META_KEY, WriteContext, type WriteEnvironment } from './write-context.js';
 
@@ -64,6 +67,7 @@ export class SyncClient {
   readonly #abort = new AbortController();
   readonly #liveQueries: LiveQueries;
   readonly #internals: ClientInternals;
+  readonly #maintenance: StorageMaintenance;
   #scheduled: Promise<SyncResult> | undefined;
   #scheduledToken: object | undefined;
   #closed = false;
@@ -92,10 +96,17 @@ export class SyncClient {
       now: opts.now,
       coalesce: opts.coalesce,
     };
+    this.#maintenance = new StorageMaintenance(opts, {
+      clientId,
+      clock,
+      signal: this.#abort.signal,
+      notify: (collections, origin) => this.#notify(collections, origin),
+      onError: (error) => this.#events.emit('syncError', toError(error)),
+    });
     this.#internals = {
       liveQueries: this.#liveQueries,
       read: (fn) => this.#read(fn),
-      touched: () => undefined,
+      touched: (collection, id) => this.#maintenance.access.touch(collection, id),
       write: async (fn) => {
         this.#throwIfClosed();
         const changes = new ChangeSet();
@@ -191,7 +202,7 @@ export class SyncClient {
           `Collection \`${name}\` is not registered. Add it to \`collections\` in \`createSyncClient()\`.`,
         );
       }
-      handle = createCollectionHandle(this.#internals, definition);
+      handle = createCollectionHandle(this.#internals, definition, this.#maintenance.remote);
       this.#handles.set(name, handle);
     }
     return handle as unknown as Collection<T>;
@@ -322,6 +333,7 @@ export class SyncClient {
       const changed = new Set([...push.changed, ...pull.changed]);
       if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
       await this.#refreshCounts();
+      await this.#maintenance.afterSync();
       const result: SyncResult = {
         pushed: push.pushed,
         conflicts: push.conflicts,
@@ -380,6 +392,37 @@ export class SyncClient {
     await this.#refreshCounts();
   }
 
+  /**
+   * Applies each collection's `retention` policy now; it also runs after every successful
+   * sync. Drops synced records from this device only (no op is queued): pending, conflicted
+   * and dead-lettered records are never evicted. See docs/storage.md.
+   * @throws TidesyncError `INVALID_OPTION` when a `retention` policy is malformed
+   */
+  async applyRetention(): Promise<EvictionResult> {
+    this.#throwIfClosed();
+    return this.#maintenance.applyRetention();
+  }
+
+  /**
+   * What this device stores: per collection records, pending, conflicted and approximate
+   * bytes, plus the outbox and its dead letters.
+   */
+  async storageStats(): Promise<StorageStats> {
+    this.#throwIfClosed();
+    return this.#maintenance.stats();
+  }
+
+  /**
+   * Drops the synced records of every collection, or of `options.collections`, from this
+   * device. They stay on the server and come back with `fetchRemote()` or
+   * `find(query, { remote: true })`. Pending, conflicted and dead-lettered records are kept.
+   * @throws TidesyncError `UNKNOWN_COLLECTION` for a collection that is not registered
+   */
+  async clearCache(options?: ClearCacheOptions): Promise<EvictionResult> {
+    this.#throwIfClosed();
+    return this.#maintenance.clearCache(options);
+  }
+
   /** Stops triggers, aborts requests in flight and closes storage. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -391,6 +434,7 @@ export class SyncClient {
     this.#liveQueries.clear();
     this.#queue.clear();
     await this.#queue.onIdle().catch(() => undefined);
+    await this.#maintenance.close();
     await this.#opts.storage.close();
     this.#events.removeAllListeners();
   }
