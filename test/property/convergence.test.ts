@@ -1,0 +1,195 @@
+// S34 (RELIABILITY.md): random writes, reference edits, partitions, drops, duplicates and lost
+// responses on 3 clients, then heal and settle: every replica equals the server (I4) and the
+// server holds, per record, what the strategy says the acknowledged writes resolve to (I1, I8).
+// Runs: TIDESYNC_PROPERTY_RUNS (default 300 per strategy); replay a failure with
+// TIDESYNC_PROPERTY_SEED and TIDESYNC_PROPERTY_PATH from the printed report.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fieldMerge, lastWriteWins, manual, type SyncClient } from 'tidesync';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+import { createTestHarness, type TestHarness } from 'tidesync/testing';
+import {
+  CLIENTS,
+  collectionsFor,
+  expectedState,
+  recordAck,
+  stepArb,
+  trySync,
+  visible,
+  type AckedWrite,
+  type Step,
+} from './convergence-model.js';
+
+const RUNS = Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 300);
+const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
+const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
+const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 30);
+
+const strategies = {
+  lastWriteWins: lastWriteWins(),
+  fieldMerge: fieldMerge(),
+  manual: manual(),
+} as const;
+type StrategyName = keyof typeof strategies;
+
+async function pickId(
+  c: SyncClient,
+  collection: string,
+  pick: number,
+): Promise<string | undefined> {
+  const rows = await c.collection(collection).find();
+  return rows.length === 0 ? undefined : rows[pick % rows.length]?.id;
+}
+
+async function runStep(
+  h: TestHarness,
+  storages: ReturnType<typeof memoryAdapter>[],
+  acks: AckedWrite[],
+  step: Step,
+): Promise<void> {
+  if (step.t === 'tick') return h.clock.advance(step.ms);
+  const c = h.clients[step.c]!;
+  const storage = storages[step.c]!;
+  switch (step.t) {
+    case 'insertTodo': {
+      const t = await c
+        .collection('todos')
+        .insert({ title: step.title, done: false, projectId: null });
+      return recordAck(acks, storage, step.c, 'todos', t.id);
+    }
+    case 'insertProject': {
+      const p = await c.collection('projects').insert({ name: step.name });
+      return recordAck(acks, storage, step.c, 'projects', p.id);
+    }
+    case 'update': {
+      const id = await pickId(c, 'todos', step.pick);
+      if (!id) return;
+      const patch = {
+        ...(step.title === undefined ? {} : { title: step.title }),
+        ...(step.done === undefined ? {} : { done: step.done }),
+      };
+      if (Object.keys(patch).length === 0) return;
+      await c.collection('todos').update(id, patch);
+      return recordAck(acks, storage, step.c, 'todos', id);
+    }
+    case 'reference': {
+      const id = await pickId(c, 'todos', step.pick);
+      const project = await pickId(c, 'projects', step.project);
+      if (!id) return;
+      await c.collection('todos').update(id, { projectId: project ?? null });
+      return recordAck(acks, storage, step.c, 'todos', id);
+    }
+    case 'delete': {
+      const id = await pickId(c, step.collection, step.pick);
+      if (!id) return;
+      await c.collection(step.collection).delete(id);
+      const stored = await storage.transaction('readonly', (tx) =>
+        tx.getRecord(step.collection, id),
+      );
+      if (stored) return recordAck(acks, storage, step.c, step.collection, id);
+      // A never-sent insert deleted again: both ops are gone and nobody else saw the record.
+      acks.push({
+        collection: step.collection,
+        id,
+        hlc: '~',
+        fieldClocks: {},
+        data: {},
+        deleted: true,
+        client: step.c,
+      });
+      return;
+    }
+    case 'sync':
+      return trySync(() => h.sync(step.c));
+    case 'faults':
+      return h.networks[step.c]!.setFaults({
+        dropRequestRate: step.drop,
+        dropResponseRate: step.lose,
+        duplicateRate: step.duplicate,
+      });
+    case 'offline':
+      return h.offline(step.c);
+    case 'online':
+      return h.online(step.c);
+  }
+}
+
+async function checkSchedule(name: StrategyName, steps: Step[], netSeed: number): Promise<void> {
+  const collections = collectionsFor(strategies[name]);
+  const storages = Array.from({ length: CLIENTS }, () => memoryAdapter());
+  const h = await createTestHarness({
+    collections,
+    clients: storages.map((storage) => ({ storage, batchSize: 4 })),
+    network: { seed: netSeed },
+  });
+  const acks: AckedWrite[] = [];
+  try {
+    for (const step of steps) await runStep(h, storages, acks, step);
+    h.heal();
+    await h.settle({ maxRounds: 30 });
+    if (name === 'manual') {
+      for (let pass = 0; pass < 6; pass++) {
+        let open = 0;
+        for (const c of h.clients) {
+          for (const conflict of await c.conflicts()) {
+            open += 1;
+            await c.resolveConflict(conflict.collection, conflict.id, { keep: 'local' });
+          }
+        }
+        if (open === 0) break;
+        await h.settle({ maxRounds: 30 });
+      }
+    }
+    await h.assertConverged();
+    const dead = (await Promise.all(h.clients.map((c) => c.deadLetters()))).flat();
+    if (name === 'manual') return;
+    const expected = expectedState(name, acks);
+    const actual = await visible(h.clients[0]!, ['projects', 'todos']);
+    const problems: string[] = [];
+    for (const [key, want] of expected) {
+      const got = actual.get(key);
+      if (want === null && got)
+        problems.push(`${key}: present ${JSON.stringify(got)}, expected deleted`);
+      if (want !== null && !got) problems.push(`${key}: lost, expected ${JSON.stringify(want)}`);
+      if (want && got) {
+        try {
+          expect(got).toEqual(want);
+        } catch {
+          problems.push(
+            `${key}: ${JSON.stringify(got)} on the server, expected ${JSON.stringify(want)}`,
+          );
+        }
+      }
+    }
+    for (const key of actual.keys())
+      if (!expected.has(key)) problems.push(`${key}: on the server but never written`);
+    if (problems.length > 0) {
+      throw new Error(
+        `Acknowledged writes resolved wrongly under ${name} (network seed ${h.seed}):\n  ${problems.join('\n  ')}` +
+          (dead.length
+            ? `\n  dead letters: ${dead.map((d) => `${d.collection}/${d.id} ${d.type} ${d.error?.code}`).join(', ')}`
+            : ''),
+      );
+    }
+  } finally {
+    await h.close();
+  }
+}
+
+describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s', (name) => {
+  it(`converges with nothing acknowledged lost over ${RUNS} random schedules`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS }),
+        fc.integer({ min: 0, max: 0x7fff_ffff }),
+        (steps, netSeed) => checkSchedule(name, steps, netSeed),
+      ),
+      {
+        numRuns: RUNS,
+        ...(SEED ? { seed: Number(SEED) } : {}),
+        ...(PATH ? { path: PATH } : {}),
+        endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
+      },
+    );
+  });
+});
