@@ -178,11 +178,15 @@ async function checkSchedule(name: StrategyName, steps: Step[], netSeed: number)
 
 describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s', (name) => {
   it(`converges with nothing acknowledged lost over ${RUNS} random schedules`, async () => {
+    let schedules = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS }),
         fc.integer({ min: 0, max: 0x7fff_ffff }),
-        (steps, netSeed) => checkSchedule(name, steps, netSeed),
+        (steps, netSeed) => {
+          schedules += 1;
+          return checkSchedule(name, steps, netSeed);
+        },
       ),
       {
         numRuns: RUNS,
@@ -191,5 +195,6 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
         endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
       },
     );
+    expect(schedules).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
   });
 });
