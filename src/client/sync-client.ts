@@ -15,6 +15,7 @@ import type { SyncClientEvents, SyncClientStatus, SyncResult } from './events.js
 import { LiveQueries } from './live-queries.js';
 import type { ResolvedOptions } from './options.js';
 import { pullChanges } from './pull.js';
+import { discardDeadLetter, retryDeadLetter } from './dead-letters.js';
 import { pushOutbox } from './push.js';
 import type { EvictionResult } from './retention.js';
 import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
@@ -295,16 +296,15 @@ export class SyncClient {
     return run;
   }
 
-  async #run(deadlineAt: number | undefined): Promise<SyncResult> {
-    this.#throwIfClosed();
+  #engineContext(deadlineAt: number | undefined): EngineContext {
     const transport = this.#opts.transport;
     if (!transport) {
       throw new TidesyncError(
         'INVALID_OPTION',
-        'This client has no `transport`, so it cannot sync. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
+        'This client has no `transport`, so it cannot reach a server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
       );
     }
-    const ctx: EngineContext = {
+    return {
       storage: this.#opts.storage,
       transport,
       clientId: this.clientId,
@@ -320,6 +320,11 @@ export class SyncClient {
       maxAttempts: this.#opts.retry.maxAttempts,
       timing: this.#timing,
     };
+  }
+
+  async #run(deadlineAt: number | undefined): Promise<SyncResult> {
+    this.#throwIfClosed();
+    const ctx = this.#engineContext(deadlineAt);
     this.#setStatus({ syncing: true });
     this.#events.emit('syncStart');
     try {
@@ -370,6 +375,25 @@ export class SyncClient {
   /** Ops the server rejected, with its reason; retry or discard them. */
   async deadLetters(): Promise<OutboxOp[]> {
     return this.#read((tx) => tx.listOps({ states: ['dead'] }));
+  }
+
+  /** Queues a dead-lettered op again (under a new op id). */
+  async retryDeadLetter(opId: string): Promise<void> {
+    this.#throwIfClosed();
+    await this.#opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
+    await this.#refreshCounts();
+    if (this.#opts.triggers.length > 0) this.#requestSync();
+  }
+
+  /**
+   * Drops a dead-lettered op; the record returns to the server's version (fetched, so this
+   * needs the network unless the server never had the record).
+   */
+  async discardDeadLetter(opId: string): Promise<void> {
+    this.#throwIfClosed();
+    const collection = await discardDeadLetter(this.#engineContext(undefined), opId);
+    if (collection) this.#notify([collection], 'local');
+    await this.#refreshCounts();
   }
 
   /** Records in `conflicted` state, with both versions. */

@@ -1,0 +1,100 @@
+import type { OutboxOp, StorageTransaction, WireRecord } from '../core/index.js';
+import {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  TidesyncError,
+  createId,
+  errorResponseSchema,
+  getResponseSchema,
+} from '../core/index.js';
+import type { EngineContext } from './engine-context.js';
+import { overlayPending, pendingOpsOf } from './remote-records.js';
+
+async function requireDead(tx: StorageTransaction, opId: string): Promise<OutboxOp> {
+  const op = await tx.getOp(opId);
+  if (!op || op.state !== 'dead') {
+    throw new TidesyncError(
+      'RECORD_NOT_FOUND',
+      `No dead letter with op id \`${opId}\`. List them with \`client.deadLetters()\`.`,
+    );
+  }
+  return op;
+}
+
+/**
+ * Queues a dead-lettered op again under a new op id (the server remembers the old one as
+ * rejected), at its old place in the outbox order.
+ */
+export async function retryDeadLetter(tx: StorageTransaction, opId: string): Promise<void> {
+  const op = await requireDead(tx, opId);
+  await tx.deleteOp(op.opId);
+  await tx.putOp({
+    ...op,
+    opId: createId(),
+    pushSeq: null,
+    state: 'queued',
+    attempts: 0,
+    error: null,
+  });
+}
+
+/**
+ * Drops a dead-lettered op and returns the record to the server's version: a record the server
+ * never had is removed; otherwise the server's current version is fetched (this needs the
+ * network; when it fails, nothing changes and the error is thrown).
+ */
+export async function discardDeadLetter(
+  ctx: EngineContext,
+  opId: string,
+): Promise<string | undefined> {
+  const op = await ctx.storage.transaction('readonly', (tx) => requireDead(tx, opId));
+  const record = await ctx.storage.transaction('readonly', (tx) =>
+    tx.getRecord(op.collection, op.id),
+  );
+  const serverId = record?.serverId ?? null;
+  let remote: WireRecord | undefined;
+  if (serverId !== null) remote = await fetchOne(ctx, op.collection, serverId);
+  await ctx.storage.transaction('readwrite', async (tx) => {
+    await requireDead(tx, opId);
+    await tx.deleteOp(opId);
+    const current = await tx.getRecord(op.collection, op.id);
+    if (!current) return;
+    const pending = await pendingOpsOf(tx, op.collection, op.id);
+    if (serverId === null) {
+      if (pending.length === 0) await tx.deleteRecord(op.collection, op.id);
+      return;
+    }
+    if (!remote) {
+      if (pending.length === 0) await tx.deleteRecord(op.collection, op.id);
+      return;
+    }
+    await tx.putRecord(overlayPending(current, remote, pending, current.id, ctx.now()));
+  });
+  return op.collection;
+}
+
+async function fetchOne(
+  ctx: EngineContext,
+  collection: string,
+  serverId: string,
+): Promise<WireRecord | undefined> {
+  const raw = await ctx.transport.send(
+    'get',
+    { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, collection, ids: [serverId] },
+    ctx.signal ? { signal: ctx.signal } : {},
+  );
+  const failure = errorResponseSchema.safeParse(raw);
+  if (failure.success) {
+    throw new ProtocolError(
+      `The server refused to return \`${collection}\` record \`${serverId}\`: ${failure.data.error.message}`,
+    );
+  }
+  const parsed = getResponseSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ProtocolError(
+      `The server's get response does not follow protocol ${PROTOCOL_VERSION}. Nothing was changed.`,
+    );
+  }
+  const record = parsed.data.records.find((r) => r.id === serverId && r.collection === collection);
+  return record && !record.deleted ? record : undefined;
+}
