@@ -7,6 +7,11 @@ import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/s
 /** A plausible wall clock start (2023-11-14), so server clamps see sane times. */
 export const T0 = 1_700_000_000_000;
 
+/** A hybrid logical clock timestamp (the documented string form: ms, base-36 counter, node). */
+export function hlcAt(ms: number, counter: number, node: string): string {
+  return `${String(ms).padStart(15, '0')}:${counter.toString(36).padStart(6, '0')}:${node}`;
+}
+
 /** A two-field collection: enough to tell a field merge from a whole-record win. */
 export function notes(conflict: ConflictStrategy) {
   return defineCollection({
