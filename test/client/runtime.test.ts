@@ -281,6 +281,63 @@ describe('dead letters', () => {
   });
 });
 
+describe('dead letter retry and discard', () => {
+  const strict = defineCollection({
+    name: 'todos',
+    schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
+  });
+  const serverSide = defineCollection({
+    name: 'todos',
+    schema: z.object({
+      title: z.string().max(5),
+      done: z.boolean(),
+      projectId: z.string().nullable(),
+    }),
+  });
+
+  it('discarding a rejected update returns the record to the server version', async () => {
+    const net = instrumented(makeServer([serverSide]));
+    const c = await client(net.fetch, manualClock(), [], {}, [strict]);
+    const t = await c.collection('todos').insert({ title: 'ok', done: false, projectId: null });
+    await c.sync();
+    await c.collection('todos').update(t.id, { title: 'far too long', done: true });
+    expect(await c.sync()).toMatchObject({ rejected: 1 });
+    const [dead] = await c.deadLetters();
+    await c.discardDeadLetter(dead!.opId);
+    expect(await c.deadLetters()).toHaveLength(0);
+    expect(await c.collection('todos').get(t.id)).toMatchObject({
+      title: 'ok',
+      done: false,
+      syncStatus: 'synced',
+    });
+    await expect(c.discardDeadLetter(dead!.opId)).rejects.toMatchObject({
+      code: 'RECORD_NOT_FOUND',
+    });
+    await c.close();
+  });
+
+  it('retrying a dead letter sends it again under a new op id once the server accepts it', async () => {
+    const net = instrumented(makeServer([strict]));
+    let broken = true;
+    net.state.fail = () => (broken ? new Response('boom', { status: 500 }) : undefined);
+    const clock = manualClock();
+    const c = await client(net.fetch, clock, [], { retry: { random: () => 0.5, maxAttempts: 2 } }, [
+      strict,
+    ]);
+    await c.collection('todos').insert({ title: 'a', done: false, projectId: null });
+    await expect(c.sync()).rejects.toMatchObject({ code: 'SERVER_ERROR' });
+    await c.sync().catch(() => undefined);
+    const [dead] = await c.deadLetters();
+    expect(dead).toMatchObject({ error: { code: 'SERVER_ERROR' } });
+    broken = false;
+    await c.retryDeadLetter(dead!.opId);
+    const [queued] = await c.pendingOps();
+    expect(queued!.opId).not.toBe(dead!.opId);
+    expect(await c.sync()).toMatchObject({ pushed: 1, remaining: 0 });
+    await c.close();
+  });
+});
+
 describe('runOnce and priorities', () => {
   it('runOnce pushes whole batches until the deadline and reports what is left', async () => {
     const clock = manualClock();
