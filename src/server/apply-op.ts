@@ -223,8 +223,14 @@ class OpApplier {
     if (!current) return this.notFound();
     if (!isInScope(collection, current, this.#user)) return this.forbidden();
     if (current.deleted) {
-      // Deleting a tombstone changes nothing; report the tombstone as the result.
-      return this.#applied(current, false);
+      // Deleting a tombstone keeps it deleted. A later delete still moves its clock forward:
+      // under lastWriteWins an edit clocked between the two deletes must lose to the later one,
+      // whichever delete arrived first.
+      if (op.hlc <= current.hlc) return this.#applied(current, false);
+      return this.store(
+        { ...current, version: current.version + 1, hlc: op.hlc, updatedAt: this.#now() },
+        false,
+      );
     }
     if (op.baseVersion !== current.version) return this.concurrent(current, null, []);
     return this.store(
