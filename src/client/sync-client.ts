@@ -453,11 +453,12 @@ export class SyncClient {
     this.#closed = true;
     for (const stop of this.#stopTriggers) stop();
     this.#scheduler?.stop();
-    this.#opts.coordinator?.close();
     this.#abort.abort();
     this.#liveQueries.clear();
     this.#queue.clear();
     await this.#queue.onIdle().catch(() => undefined);
+    // Hand leadership over only after our last run has ended, so two tabs never sync at once (S12).
+    this.#opts.coordinator?.close();
     await this.#maintenance.close();
     await this.#opts.storage.close();
     this.#events.removeAllListeners();
