@@ -7,7 +7,7 @@ import type { ClientInternals } from './client-internals.js';
 import type { RemoteFetcher } from './remote-fetch.js';
 
 /** A record of a collection as the app sees it: its fields plus id, serverId, updatedAt, syncStatus. */
-export type CollectionRecord<T extends RecordData = RecordData> = T & RecordMeta;
+export type CollectionRecord<T extends object = RecordData> = T & RecordMeta;
 
 /** Options of {@link Collection.find}. */
 export interface FindOptions {
@@ -21,12 +21,12 @@ export interface FindOptions {
 }
 
 /** Called with the current rows of a live query. */
-export type LiveQueryCallback<T extends RecordData = RecordData> = (
+export type LiveQueryCallback<T extends object = RecordData> = (
   rows: CollectionRecord<T>[],
 ) => void;
 
 /** Reads and writes of one collection. Writes resolve after the local commit, never waiting for the network. */
-export interface Collection<T extends RecordData = RecordData> {
+export interface Collection<T extends object = RecordData> {
   readonly name: string;
   /** Inserts a record; it gets a local `id` at once and `serverId` after sync. @throws ValidationError */
   insert(value: T): Promise<CollectionRecord<T>>;
@@ -85,7 +85,7 @@ function checkQuery(collection: string, query: Query | undefined): Query {
 }
 
 /** Creates the handle for one collection. */
-export function createCollectionHandle<T extends RecordData>(
+export function createCollectionHandle<T extends object>(
   internals: ClientInternals,
   definition: CollectionDefinition,
   remote: RemoteFetcher,

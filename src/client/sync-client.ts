@@ -1,6 +1,12 @@
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
-import type { OutboxOp, RecordData, StorageTransaction } from '../core/index.js';
+import type { z } from 'zod';
+import type {
+  CollectionDefinition,
+  OutboxOp,
+  RecordData,
+  StorageTransaction,
+} from '../core/index.js';
 import { HybridLogicalClock, TidesyncError, createClientId, toError } from '../core/index.js';
 import { createCollectionHandle, type Collection } from './collection-handle.js';
 import type { ClientInternals } from './client-internals.js';
@@ -38,11 +44,11 @@ const EMPTY_RESULT: SyncResult = {
 /** Handle for writes inside `client.transaction()`. */
 export interface TransactionContext {
   /** The collection, bound to this transaction. Reads see the transaction's own writes. */
-  collection<T extends RecordData = RecordData>(name: string): TransactionCollection<T>;
+  collection<T extends object = RecordData>(name: string): TransactionCollection<T>;
 }
 
 /** Writes and reads of one collection inside a transaction. */
-export type TransactionCollection<T extends RecordData = RecordData> = Pick<
+export type TransactionCollection<T extends object = RecordData> = Pick<
   Collection<T>,
   'insert' | 'update' | 'delete' | 'get'
 >;
@@ -190,10 +196,14 @@ export class SyncClient {
   }
 
   /**
-   * The collection with this name.
+   * A collection, by its definition (record type inferred from the schema) or by name.
    * @throws TidesyncError `UNKNOWN_COLLECTION` when it was not passed to `createSyncClient()`.
    */
-  collection<T extends RecordData = RecordData>(name: string): Collection<T> {
+  collection<S extends z.ZodObject>(definition: CollectionDefinition<S>): Collection<z.infer<S>>;
+  /** A collection by name, typed as `T`. */
+  collection<T extends object = RecordData>(name: string): Collection<T>;
+  collection(nameOrDefinition: string | CollectionDefinition): Collection {
+    const name = typeof nameOrDefinition === 'string' ? nameOrDefinition : nameOrDefinition?.name;
     let handle = this.#handles.get(name);
     if (!handle) {
       const definition = this.#opts.collections.get(name);
@@ -206,7 +216,7 @@ export class SyncClient {
       handle = createCollectionHandle(this.#internals, definition, this.#maintenance.remote);
       this.#handles.set(name, handle);
     }
-    return handle as unknown as Collection<T>;
+    return handle;
   }
 
   /**
@@ -219,7 +229,7 @@ export class SyncClient {
 
   #transactionContext(w: WriteContext): TransactionContext {
     return {
-      collection: <T extends RecordData>(name: string): TransactionCollection<T> => {
+      collection: <T extends object>(name: string): TransactionCollection<T> => {
         this.collection(name);
         return {
           insert: (value) => w.insert(name, value) as Promise<never>,
