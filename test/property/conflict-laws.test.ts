@@ -48,7 +48,7 @@ const editArb = (node: string): fc.Arbitrary<Edit> =>
               .tuple(...fields.map(() => fc.integer({ min: 1, max: 9 })))
               .map((values) => Object.fromEntries(fields.map((f, i) => [f, values[i]]))),
           ),
-        { freq: 4 },
+        { freq: 2 },
       ),
     })
     .map(({ ms, counter, patch }) => ({
