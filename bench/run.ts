@@ -1,0 +1,185 @@
+// `npm run bench`: every workload of issue 10 in one run; prints the tables and writes
+// docs/benchmarks.md (bench/method.md + generated results). `BENCH_QUICK=1` is a short smoke run.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { coreBundleSize } from './bundle-size.js';
+import { runLocalWrites } from './local-writes.js';
+import { pouchLocalWrites, pouchRound, rxdbLocalWrites, rxdbRound } from './peer-workloads.js';
+import type { PullReplica } from './pull-in-child.js';
+import { figureTable, type Figure } from './report.js';
+import { evaluateTargets } from './targets.js';
+import { tidesyncConflicts, tidesyncRound, type SyncRound } from './tidesync-sync.js';
+import { QUICK, median } from './workload.js';
+
+const config = QUICK
+  ? { w1: 1000, runs: 1, sizes: [1000], bigRuns: 1, sync: 1000, w4: 200 }
+  : { w1: 10_000, runs: 3, sizes: [1000, 10_000, 100_000], bigRuns: 1, sync: 10_000, w4: 1000 };
+
+const pgUrl = process.env['TIDESYNC_PG_URL'];
+const figures: Figure[] = [];
+const notes: string[] = [];
+const loads: number[] = [loadavg()[0]!];
+const started = Date.now();
+
+function log(message: string): void {
+  const s = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[${s}s] ${message}\n`);
+}
+
+function add(
+  workload: string,
+  name: string,
+  n: number,
+  samples: number[],
+  extra: Partial<Figure> = {},
+): void {
+  figures.push({ workload, name, n, ms: median(samples), samples, note: '', ...extra });
+}
+
+async function peerLocalWrites(): Promise<void> {
+  for (const [peer, fn] of [
+    ['RxDB memory', rxdbLocalWrites],
+    ['PouchDB memory', pouchLocalWrites],
+  ] as const) {
+    const s: number[][] = [[], [], []];
+    for (let i = 0; i < config.runs; i += 1) {
+      const r = await fn(config.w1);
+      r.forEach((ms, k) => s[k]!.push(ms));
+    }
+    add('W1', `${peer}: insert one at a time`, config.w1, s[0]!);
+    add('W1', `${peer}: update one at a time`, config.w1, s[1]!);
+    add('W1', `${peer}: bulk insert`, config.w1, s[2]!);
+  }
+}
+
+function addRounds(label: string, n: number, rounds: SyncRound[], pushName: string): void {
+  add(
+    'W2',
+    pushName,
+    n,
+    rounds.map((r) => r.pushMs),
+  );
+  const replicas = new Set<PullReplica>(rounds.flatMap((r) => [...r.pulls.keys()]));
+  for (const replica of replicas) {
+    const pulls = rounds.map((r) => r.pulls.get(replica)!);
+    add(
+      'W3',
+      `${label}: fresh ${replica} replica pulls`,
+      n,
+      pulls.map((p) => p.ms),
+      {
+        peakRssMb: median(pulls.map((p) => p.peakRssMb)),
+        note: `child RSS at start ${median(pulls.map((p) => p.rssBeforeMb)).toFixed(0)} MB`,
+      },
+    );
+  }
+}
+
+async function rounds(runs: number, once: () => Promise<SyncRound>): Promise<SyncRound[]> {
+  const out: SyncRound[] = [];
+  for (let i = 0; i < runs; i += 1) out.push(await once());
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tidesync-bench-'));
+  try {
+    log(`W1 local writes, ${config.w1} records, ${config.runs} runs`);
+    figures.push(...(await runLocalWrites(config.w1, config.runs)));
+    await peerLocalWrites();
+    loads.push(loadavg()[0]!);
+    for (const n of config.sizes) {
+      const runs = n >= 100_000 ? config.bigRuns : config.runs;
+      log(`W2/W3 tidesync, SQLite store, ${n} records, ${runs} runs`);
+      const pullers: PullReplica[] = ['tidesync-memory', 'tidesync-sqlite'];
+      const r = await rounds(runs, () => tidesyncRound('sqlite', n, dir, undefined, pullers));
+      addRounds('tidesync, SQLite store', n, r, 'tidesync (SQLite client) → SQLite store');
+    }
+    loads.push(loadavg()[0]!);
+    if (pgUrl) {
+      log(`W2/W3 tidesync, Postgres store, ${config.sync} records`);
+      const r = await rounds(config.runs, () =>
+        tidesyncRound('postgres', config.sync, dir, pgUrl, ['tidesync-sqlite']),
+      );
+      addRounds(
+        'tidesync, Postgres store',
+        config.sync,
+        r,
+        'tidesync (SQLite client) → Postgres store',
+      );
+    } else {
+      notes.push(
+        'Postgres store not measured: TIDESYNC_PG_URL was not set (`export TIDESYNC_PG_URL=$(bash scripts/start-postgres.sh)`).',
+      );
+    }
+    log(`W2/W3 RxDB, ${config.sync} records`);
+    addRounds(
+      'RxDB',
+      config.sync,
+      await rounds(config.runs, () => rxdbRound(config.sync)),
+      'RxDB memory → HTTP endpoint (replicateRxCollection)',
+    );
+    log(`W2/W3 PouchDB, ${config.sync} records`);
+    addRounds(
+      'PouchDB',
+      config.sync,
+      await rounds(config.runs, () => pouchRound(config.sync)),
+      'PouchDB memory → PouchDB server (express-pouchdb, memory)',
+    );
+    loads.push(loadavg()[0]!);
+    for (const strategy of ['fieldMerge', 'lastWriteWins'] as const) {
+      log(`W4 conflicts, ${strategy}, ${config.w4} records`);
+      const s: number[] = [];
+      for (let i = 0; i < config.runs; i += 1)
+        s.push(await tidesyncConflicts(config.w4, dir, strategy));
+      add(
+        'W4',
+        `tidesync ${strategy}: A syncs, B syncs, A syncs (SQLite clients, SQLite store)`,
+        config.w4,
+        s,
+      );
+    }
+    loads.push(loadavg()[0]!);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log('bundle size');
+  const size = await coreBundleSize();
+  const targets = evaluateTargets(figures, size, config.sizes);
+  const machine = [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${process.arch}`,
+    `- Node ${process.version}; ${QUICK ? 'quick smoke run (BENCH_QUICK=1)' : 'full run'}; ${config.runs} runs per figure (median), ${config.bigRuns} at 100,000 records`,
+    `- 1-minute load average during the run: ${loads.map((l) => l.toFixed(1)).join(' → ')} (${cpus().length} cores; above ${cpus().length} means other work was competing for the CPU)`,
+    `- Core entry (tidesync): ${(size.minBytes / 1024).toFixed(1)} KB min, ${(size.gzipBytes / 1024).toFixed(1)} KB min+gzip (zod external)`,
+    `- Total bench time: ${((Date.now() - started) / 60_000).toFixed(1)} min`,
+  ].join('\n');
+  const results = [
+    '## Run',
+    '',
+    machine,
+    '',
+    '## Targets (issue 10)',
+    '',
+    targets,
+    '',
+    '## All figures',
+    '',
+    figureTable(figures),
+    ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []),
+    '',
+  ].join('\n');
+  process.stdout.write(`${results}\n`);
+  const method = readFileSync(fileURLToPath(new URL('./method.md', import.meta.url)), 'utf8');
+  const doc = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+  writeFileSync(
+    doc,
+    `${method.trimEnd()}\n\n<!-- Generated by \`npm run bench\` below this line. -->\n\n${results}`,
+  );
+  log(`wrote ${doc}`);
+}
+
+await main();
+process.exit(0);
