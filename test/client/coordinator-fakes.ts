@@ -28,7 +28,7 @@ const abortError = (): Error =>
  */
 export class FakeLockManager implements LockManagerLike {
   readonly #queues = new Map<string, Waiter[]>();
-  readonly #held = new Set<string>();
+  readonly #holders = new Map<string, Waiter>();
   readonly #grantListeners = new Set<() => void>();
   /** How many times any lock was granted. */
   grants = 0;
@@ -67,7 +67,7 @@ export class FakeLockManager implements LockManagerLike {
 
   /** Whether someone holds `name` now. */
   isHeld(name: string): boolean {
-    return this.#held.has(name);
+    return this.#holders.has(name);
   }
 
   /** Resolves after the next grant's callback has run. */
@@ -81,22 +81,47 @@ export class FakeLockManager implements LockManagerLike {
     });
   }
 
+  /**
+   * Takes the lock away from its holder, as `request(name, { steal: true })` of another
+   * context does: the holder's request rejects with `AbortError` and the next in line gets it.
+   */
+  breakLock(name: string): void {
+    const holder = this.#holders.get(name);
+    if (!holder) return;
+    this.#holders.delete(name);
+    holder.reject(abortError());
+    this.#pump(name);
+  }
+
   #pump(name: string): void {
-    if (this.#held.has(name)) return;
+    if (this.#holders.has(name)) return;
     const waiter = this.#queues.get(name)?.shift();
     if (!waiter) return;
-    this.#held.add(name);
+    this.#holders.set(name, waiter);
     waiter.signal.removeEventListener('abort', waiter.onAbort);
     this.grants += 1;
     // The browser calls the callback in a later task, never synchronously inside request().
     queueMicrotask(() => {
-      const held = Promise.resolve().then(() => waiter.callback({ name, mode: 'exclusive' }));
+      let held: Promise<unknown>;
+      try {
+        held = Promise.resolve(waiter.callback({ name, mode: 'exclusive' }));
+      } catch (error) {
+        held = Promise.reject(error);
+      }
       for (const listener of [...this.#grantListeners]) listener();
-      held.then(waiter.resolve, waiter.reject).finally(() => {
-        this.#held.delete(name);
-        this.#pump(name);
-      });
+      void held.then(
+        (value) => this.#settle(name, waiter, () => waiter.resolve(value)),
+        (error: unknown) => this.#settle(name, waiter, () => waiter.reject(error)),
+      );
     });
+  }
+
+  /** The holder's callback settled: release, unless the lock was already taken from it. */
+  #settle(name: string, waiter: Waiter, finish: () => void): void {
+    if (this.#holders.get(name) !== waiter) return;
+    this.#holders.delete(name);
+    finish();
+    this.#pump(name);
   }
 }
 

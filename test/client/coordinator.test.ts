@@ -137,6 +137,34 @@ describe('webLocksCoordinator options', () => {
     },
   );
 
+  it('reports a lock manager that refuses the lock through onError, and stays a follower', async () => {
+    const reported: TidesyncError[] = [];
+    const refusing = {
+      request: () =>
+        Promise.reject(Object.assign(new Error('opaque origin'), { name: 'SecurityError' })),
+    };
+    const server = countingServer([notes]);
+    const coordinator = webLocksCoordinator({
+      name: `db-refused-${Date.now()}`,
+      locks: refusing,
+      BroadcastChannel,
+      onError: (error) => reported.push(error),
+    });
+    const client = await createSyncClient({
+      collections: [notes],
+      storage: memoryAdapter(),
+      transport: httpTransport({ url: 'http://sync.test/sync', fetch: server.fetch }),
+      coordinator,
+    });
+    open.push(client);
+    expect((await client.sync()).delegated).toBe(true);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({ code: 'STORAGE_FAILED' });
+    expect(reported[0]?.message).toMatch(/opaque origin.*secure, non-opaque origin/);
+    expect(coordinator.isLeader).toBe(false);
+    expect(server.pushes).toEqual([]);
+  });
+
   it('refuses to be started by a second client', async () => {
     const server = countingServer([notes]);
     const locks = new FakeLockManager();
@@ -301,5 +329,31 @@ describe('several clients on one database (tabs)', () => {
     );
     expect(got).toBe('granted');
     expect(locks.grants).toBe(3);
+  });
+
+  it('a leader whose lock is taken away steps down and queues again', async () => {
+    const { server, tabs, locks, name } = await openThreeTabs();
+    const leader = leaderOf(tabs);
+    await leader.client.sync();
+    const handedOver = locks.nextGrant();
+    locks.breakLock(`tidesync:leader:${name}`);
+    await handedOver;
+    const next = leaderOf(tabs);
+    expect(next).not.toBe(leader);
+
+    // The old leader is a follower now: it delegates, and the new leader pushes its write.
+    const [id] = await insertNotes(leader.client, 'after-steal', 1);
+    const pushed = syncedUntil(next.client, async () => (await server.records()).length === 1);
+    expect((await leader.client.sync()).delegated).toBe(true);
+    await pushed;
+    expect((await server.records()).map((r) => r.id)).toEqual([id]);
+
+    // It queued again: after the other two close, it leads once more.
+    const last = tabs.find((t) => t !== leader && t !== next) as Tab;
+    await last.client.close();
+    const back = locks.nextGrant();
+    await next.client.close();
+    await back;
+    expect(leader.coordinator.isLeader).toBe(true);
   });
 });
