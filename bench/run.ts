@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coreBundleSize } from './bundle-size.js';
 import { runLocalWrites } from './local-writes.js';
+import { pouchConflicts, rxdbConflicts } from './peer-conflicts.js';
 import { pouchLocalWrites, pouchRound, rxdbLocalWrites, rxdbRound } from './peer-workloads.js';
 import type { PullReplica } from './pull-in-child.js';
 import { figureTable, type Figure } from './report.js';
@@ -140,6 +141,15 @@ async function main(): Promise<void> {
         config.w4,
         s,
       );
+    }
+    for (const [peer, fn] of [
+      ['RxDB memory, default conflict handler (master wins)', rxdbConflicts],
+      ['PouchDB memory, revision-tree winner', pouchConflicts],
+    ] as const) {
+      log(`W4 conflicts, ${peer}, ${config.w4} records`);
+      const s: number[] = [];
+      for (let i = 0; i < config.runs; i += 1) s.push(await fn(config.w4));
+      add('W4', `${peer}: A syncs, B syncs, A syncs`, config.w4, s);
     }
     loads.push(loadavg()[0]!);
   } finally {
