@@ -165,6 +165,46 @@ describe('webLocksCoordinator options', () => {
     expect(server.pushes).toEqual([]);
   });
 
+  it('ignores foreign and malformed messages on its channel; a follower ignores sync requests', async () => {
+    const name = `db-noise-${Date.now()}`;
+    const neverGranted = { request: () => new Promise<never>(() => undefined) };
+    const coordinator = webLocksCoordinator({ name, locks: neverGranted, BroadcastChannel });
+    const calls: string[] = [];
+    const changed = new Promise<void>((resolve) => {
+      coordinator.start({
+        onLeadershipChange: (leader) => calls.push(`leader:${leader}`),
+        onSyncRequest: () => calls.push('sync'),
+        onRemoteChange: (collections) => {
+          calls.push(`change:${collections.join(',')}`);
+          if (collections.includes('last')) resolve();
+        },
+      });
+    });
+    const raw = new BroadcastChannel(`tidesync:tabs:${name}`);
+    const mark = 'tidesync.coordinator.v1';
+    try {
+      for (const junk of [
+        null,
+        'change',
+        { mark: 'other-lib', from: 'x', type: 'change', collections: ['a'] },
+        { mark, type: 'change', collections: ['a'] },
+        { mark, from: 'x', type: 'change', collections: [1] },
+        { mark, from: 'x', type: 'explode' },
+        { mark, from: 'x', type: 'sync-request' },
+        { mark, from: 'x', type: 'change', collections: ['notes'] },
+        { mark, from: 'x', type: 'change', collections: ['last'] },
+      ]) {
+        raw.postMessage(junk);
+      }
+      await changed;
+    } finally {
+      raw.close();
+      coordinator.close();
+    }
+    expect(calls).toEqual(['change:notes', 'change:last']);
+    expect(coordinator.isLeader).toBe(false);
+  });
+
   it('refuses to be started by a second client', async () => {
     const server = countingServer([notes]);
     const locks = new FakeLockManager();

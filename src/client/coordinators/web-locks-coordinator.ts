@@ -1,5 +1,6 @@
 import { TidesyncError, createId, describeValue, toError } from '../../core/index.js';
 import type { SyncCoordinator, SyncCoordinatorHooks } from '../options.js';
+import { MESSAGE_MARK, parseMessage, type CoordinatorMessage } from './tab-messages.js';
 
 /**
  * The part of the Web Locks API (`navigator.locks`) the coordinator uses. Pass your own for
@@ -52,17 +53,6 @@ export interface WebLocksCoordinatorOptions {
   readonly onError?: (error: TidesyncError) => void;
 }
 
-const MESSAGE_MARK = 'tidesync.coordinator.v1';
-
-type CoordinatorMessage =
-  | { readonly mark: typeof MESSAGE_MARK; readonly from: string; readonly type: 'sync-request' }
-  | {
-      readonly mark: typeof MESSAGE_MARK;
-      readonly from: string;
-      readonly type: 'change';
-      readonly collections: readonly string[];
-    };
-
 function invalid(message: string): TidesyncError {
   return new TidesyncError('INVALID_OPTION', message);
 }
@@ -76,24 +66,6 @@ function defaultLocks(): LockManagerLike | undefined {
 function defaultChannel(): BroadcastChannelConstructor | undefined {
   const ctor = (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel;
   return typeof ctor === 'function' ? (ctor as BroadcastChannelConstructor) : undefined;
-}
-
-/** Reads a message from another tab; anything else on the channel is ignored. */
-function parseMessage(data: unknown): CoordinatorMessage | undefined {
-  if (!data || typeof data !== 'object') return undefined;
-  const m = data as Record<string, unknown>;
-  if (m['mark'] !== MESSAGE_MARK || typeof m['from'] !== 'string') return undefined;
-  if (m['type'] === 'sync-request')
-    return { mark: MESSAGE_MARK, from: m['from'], type: 'sync-request' };
-  const collections = m['collections'];
-  if (
-    m['type'] === 'change' &&
-    Array.isArray(collections) &&
-    collections.every((c) => typeof c === 'string')
-  ) {
-    return { mark: MESSAGE_MARK, from: m['from'], type: 'change', collections };
-  }
-  return undefined;
 }
 
 function isAbortError(error: unknown): boolean {
