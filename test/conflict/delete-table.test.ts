@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictStrategy, RecordData } from 'tidesync';
+import type { RecordData } from 'tidesync';
 import { custom, fieldMerge, lastWriteWins, manual } from 'tidesync';
-import { T0, createWorld, notes, snapshot } from './conflict-helpers.js';
+import { PAIRS, run, type Pair } from './pairs.js';
 
 /**
  * The table of docs/conflicts.md, end to end: device A and device B make concurrent changes to
  * one record, A syncs, B syncs, A pulls. Every replica (A, B, and a fresh device C that only
  * pulls) must end with the outcome the table states.
  */
-
-type Pair =
-  | 'update/update same field'
-  | 'update/update different fields'
-  | 'update/delete'
-  | 'delete/update'
-  | 'delete/delete'
-  | 'insert/insert same id';
-
-const BASE = { title: 't', body: 'b' };
-
-/** Each pair: what A and B do, and each side's whole version after its own change. */
-const PAIRS: Record<Pair, { a: RecordData | null; b: RecordData | null }> = {
-  'update/update same field': { a: { title: 'A', body: 'b' }, b: { title: 'B', body: 'b' } },
-  'update/update different fields': { a: { title: 'A', body: 'b' }, b: { title: 't', body: 'B' } },
-  'update/delete': { a: { title: 'A', body: 'b' }, b: null },
-  'delete/update': { a: null, b: { title: 'B', body: 'b' } },
-  'delete/delete': { a: null, b: null },
-  'insert/insert same id': { a: { title: 'A', body: 'a' }, b: { title: 'B', body: 'bb' } },
-};
 
 /** The example resolver of the docs: join both edits; an edit beats a delete. */
 const joinEdits = custom(({ local, remote }) => {
@@ -38,51 +18,6 @@ const joinEdits = custom(({ local, remote }) => {
     body: `${String(remote.data.body)}|${String(local.data.body)}`,
   };
 });
-
-async function run(strategy: ConflictStrategy, pair: Pair, later: 'A' | 'B') {
-  const world = createWorld([notes(strategy)]);
-  const a = await world.device();
-  const b = await world.device();
-  const events: unknown[] = [];
-  b.client.on('conflict', (e) => events.push(e));
-  a.setNow(T0 + (later === 'A' ? 2_000 : 1_000));
-  b.setNow(T0 + (later === 'B' ? 2_000 : 1_000));
-  const A = a.client.collection('notes');
-  const B = b.client.collection('notes');
-  if (pair === 'insert/insert same id') {
-    const ra = await A.insert({ title: 'A', body: 'a' });
-    const rb = await B.insert({ title: 'B', body: 'bb' });
-    b.collideId(rb.id, ra.id);
-  } else {
-    a.setNow(T0);
-    const r = await A.insert(BASE);
-    a.setNow(T0 + (later === 'A' ? 2_000 : 1_000));
-    await a.client.sync();
-    await b.client.sync();
-    const [rb] = await B.find();
-    const [onA, onB] = pair.split('/') as ['update' | 'delete', string];
-    if (onA === 'delete') await A.delete(r.id);
-    else await A.update(r.id, { title: 'A' });
-    if (onB.startsWith('delete')) await B.delete(rb!.id);
-    else if (pair === 'update/update different fields') await B.update(rb!.id, { body: 'B' });
-    else await B.update(rb!.id, { title: 'B' });
-  }
-  await a.client.sync();
-  await b.client.sync();
-  await a.client.sync();
-  const c = await world.device();
-  await c.client.sync();
-  const out = {
-    a: await snapshot(a.client, 'notes'),
-    b: await snapshot(b.client, 'notes'),
-    server: await snapshot(c.client, 'notes'),
-    conflicts: await b.client.conflicts(),
-    events,
-    world,
-    devices: { a, b },
-  };
-  return out;
-}
 
 const fields = (rows: Record<string, unknown>[]) =>
   rows.map(({ title, body }) => ({ title, body }));
