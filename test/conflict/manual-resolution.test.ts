@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordData } from 'tidesync';
-import { manual } from 'tidesync';
+import { custom, manual } from 'tidesync';
 import { snapshot } from './conflict-helpers.js';
 import { PAIRS, run, type Pair } from './pairs.js';
 
@@ -50,5 +50,17 @@ it('resolveConflict() on a record without a conflict fails with CONFLICT_NOT_FOU
   await expect(
     r.devices.b.client.resolveConflict('notes', 'no-such-id', { keep: 'local' }),
   ).rejects.toMatchObject({ code: 'CONFLICT_NOT_FOUND' });
+  await r.world.close();
+});
+
+it('custom(fn) returning manual hands the conflict over as under manual()', async () => {
+  const r = await run(
+    custom(({ local, remote }) => (local.data && remote.data ? local.data : 'manual')),
+    'delete/update',
+    'B',
+  );
+  expect(r.conflicts.map(({ local, remote }) => ({ local, remote }))).toEqual([
+    { local: PAIRS['delete/update'].b, remote: null },
+  ]);
   await r.world.close();
 });
