@@ -1,4 +1,9 @@
-export type { Collection, CollectionRecord, LiveQueryCallback } from './collection-handle.js';
+export type {
+  Collection,
+  CollectionRecord,
+  FindOptions,
+  LiveQueryCallback,
+} from './collection-handle.js';
 export type { ConflictRecord, ConflictResolution } from './conflicts.js';
 export { createSyncClient } from './create-sync-client.js';
 export type {
@@ -26,3 +31,6 @@ export {
 export type { AppStateSource, ConnectivitySource } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions, TransactionCollection, TransactionContext } from './sync-client.js';
+export type { EvictionResult } from './retention.js';
+export type { ClearCacheOptions } from './storage-maintenance.js';
+export type { CollectionStorageStats, OutboxStorageStats, StorageStats } from './storage-stats.js';
