@@ -84,6 +84,7 @@ export {
   foregroundTrigger,
   intervalTrigger,
   onlineTrigger,
+  webLocksCoordinator,
   writeTrigger,
 } from './client/index.js';
 export type {
@@ -99,7 +100,12 @@ export type {
   RunOnceOptions,
   SyncClientEvents,
   AppStateSource,
+  BroadcastChannelConstructor,
+  BroadcastChannelLike,
+  ChannelMessageEvent,
   ConnectivitySource,
+  LockManagerLike,
+  WebLocksCoordinatorOptions,
   SyncClientOptions,
   SyncClientStatus,
   SyncCoordinator,

@@ -34,3 +34,11 @@ export type { RunOnceOptions, TransactionCollection, TransactionContext } from '
 export type { EvictionResult } from './retention.js';
 export type { ClearCacheOptions } from './storage-maintenance.js';
 export type { CollectionStorageStats, OutboxStorageStats, StorageStats } from './storage-stats.js';
+export { webLocksCoordinator } from './coordinators/index.js';
+export type {
+  BroadcastChannelConstructor,
+  BroadcastChannelLike,
+  ChannelMessageEvent,
+  LockManagerLike,
+  WebLocksCoordinatorOptions,
+} from './coordinators/index.js';

@@ -9,7 +9,7 @@ import {
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
-import { HLC_META_KEY } from './write-context.js';
+import { persistClock } from './write-context.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -78,7 +78,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
         }
       }
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
-      await tx.setMeta(HLC_META_KEY, ctx.clock.peek());
+      await persistClock(tx, ctx.clock);
     });
     if (page.reset) {
       tally.rebased = true;

@@ -10,7 +10,7 @@ import { renumberAfter, takeBatch } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
 import { referencesUnconfirmedInsert, resolveReferences } from './id-mapping.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
-import { HLC_META_KEY } from './write-context.js';
+import { persistClock } from './write-context.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -94,7 +94,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     const results = matchResults(batch, parsed.data.results);
     await ctx.storage.transaction('readwrite', async (tx) => {
       for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally);
-      await tx.setMeta(HLC_META_KEY, ctx.clock.peek());
+      await persistClock(tx, ctx.clock);
     });
     gapRetries = 0;
     ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.now() - startedAt) * 0.5);

@@ -72,6 +72,10 @@ export class WriteContext {
   }
 
   async #tick(): Promise<string> {
+    // Other clients on the same database (tabs) share this clock value: merge it first so
+    // two of them never issue the same or a smaller timestamp.
+    const stored = await this.#tx.getMeta<string>(HLC_META_KEY);
+    if (stored !== undefined) this.#env.clock.receive(stored);
     const hlc = this.#env.clock.tick();
     await this.#tx.setMeta(HLC_META_KEY, hlc);
     return hlc;
@@ -317,4 +321,14 @@ export class WriteContext {
     if (kind === 'appended') this.changes.pendingDelta += 1;
     if (kind === 'cancelled') this.changes.pendingDelta -= 1;
   }
+}
+
+/** Stores the clock for restarts, never moving the stored value backwards. */
+export async function persistClock(
+  tx: StorageTransaction,
+  clock: HybridLogicalClock,
+): Promise<void> {
+  const stored = await tx.getMeta<string>(HLC_META_KEY);
+  const current = clock.peek();
+  if (stored === undefined || stored < current) await tx.setMeta(HLC_META_KEY, current);
 }

@@ -20,7 +20,7 @@ export function makeServer(
 export async function makeClient(
   collections: readonly CollectionDefinition[],
   server: { fetch(request: Request): Promise<Response> },
-  options: { batchSize?: number; user?: string } = {},
+  options: { batchSize?: number; user?: string; now?: () => number } = {},
 ): Promise<SyncClient> {
   const user = options.user ?? 'alice';
   return createSyncClient({
@@ -33,6 +33,7 @@ export async function makeClient(
       },
     }),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 

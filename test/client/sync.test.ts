@@ -134,12 +134,16 @@ describe('conflicts across two devices', () => {
   it('under lastWriteWins the later write wins wholly on every replica', async () => {
     const c = [notes(lastWriteWins())];
     const server = makeServer(c);
-    const a = await makeClient(c, server);
-    const b = await makeClient(c, server);
+    // Wall clocks under test control: B's edit is made a second after A's.
+    let wall = 1_000_000;
+    const a = await makeClient(c, server, { now: () => wall });
+    const b = await makeClient(c, server, { now: () => wall });
     const n = await a.collection('notes').insert({ title: 't', body: 'b' });
     await a.sync();
     await b.sync();
+    wall += 1_000;
     await a.collection('notes').update(n.id, { title: 'A' });
+    wall += 1_000;
     await b.collection('notes').update(n.id, { body: 'B' });
     await a.sync();
     await b.sync();
