@@ -30,11 +30,21 @@ export interface Device {
   collideId(localId: string, targetId: string): void;
 }
 
+/** Options of {@link World.device}. */
+export interface DeviceOptions {
+  readonly batchSize?: number;
+  readonly pullPageSize?: number;
+  /** Initial wall clock (ms). @default T0 */
+  readonly now?: number;
+  /** Runs before each pull request reaches the server (e.g. a local write racing the pull). */
+  readonly beforePull?: () => Promise<void>;
+}
+
 /** A memory server plus devices, each with its own injectable wall clock. */
 export interface World {
   readonly server: SyncServer;
   setServerNow(ms: number): void;
-  device(options?: { batchSize?: number; pullPageSize?: number; now?: number }): Promise<Device>;
+  device(options?: DeviceOptions): Promise<Device>;
   close(): Promise<void>;
 }
 
@@ -70,6 +80,7 @@ export function createWorld(
         ...(deviceOptions.pullPageSize ? { pullPageSize: deviceOptions.pullPageSize } : {}),
         transport: directTransport({
           fetch: async (request) => {
+            if (request.url.endsWith('/pull')) await deviceOptions.beforePull?.();
             if (collide.size === 0 || !request.url.endsWith('/push')) return server.fetch(request);
             const body = (await request.json()) as { ops: { id: string }[] };
             for (const op of body.ops) op.id = collide.get(op.id) ?? op.id;
