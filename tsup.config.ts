@@ -1,6 +1,6 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+const shared: Options = {
   entry: {
     index: 'src/index.ts',
     'adapters/memory/index': 'src/adapters/memory/index.ts',
@@ -10,12 +10,32 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'react/index': 'src/react/index.ts',
   },
-  format: ['esm', 'cjs'],
   dts: true,
-  clean: true,
   sourcemap: true,
   target: 'node20',
   splitting: true,
   treeshake: true,
   external: ['better-sqlite3', 'pg', 'react', 'fast-check', 'vitest', 'sql.js', 'fake-indexeddb'],
-});
+};
+
+// Two builds so that each cleans only its own files (they run in parallel).
+export default defineConfig([
+  {
+    ...shared,
+    format: ['esm'],
+    clean: ['**/*.js', '**/*.js.map', '**/*.d.ts'],
+  },
+  {
+    ...shared,
+    format: ['cjs'],
+    clean: ['**/*.cjs', '**/*.cjs.map', '**/*.d.cts'],
+    // nanoid and p-queue ship ESM only: Node before 20.19 cannot require() them, so the CJS
+    // build carries its own copy. The ESM build keeps them as normal dependencies.
+    noExternal: ['nanoid', 'p-queue', 'p-timeout'],
+    // nanoid's `browser` build uses globalThis.crypto (Node 20, browsers, React Native with
+    // the usual polyfill) instead of `node:crypto`, so the CJS output is not Node-only.
+    esbuildOptions(options) {
+      options.conditions = ['browser'];
+    },
+  },
+]);
