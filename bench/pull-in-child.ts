@@ -51,7 +51,11 @@ function childBundle(): Promise<string> {
 }
 
 /** Replicas W3 can pull into, each in its own process. */
-export type PullReplica = 'tidesync-memory' | 'tidesync-sqlite' | 'rxdb' | 'pouchdb';
+export type PullReplica =
+  'tidesync-memory' | 'tidesync-sqlite' | 'tidesync-sqlite-heap64' | 'rxdb' | 'pouchdb';
+
+/** Heap cap of the `-heap64` replica: a pull that fits holds no more than this in live objects. */
+const HEAP_CAP = '--max-old-space-size=64';
 
 /**
  * Runs one fresh pull from `url` in a child Node process (tsx), so its peak RSS is its own.
@@ -72,7 +76,11 @@ function runChild(
   expected: number,
 ): Promise<PullChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, replica, url], {
+    const capped = replica.endsWith('-heap64');
+    const args = capped
+      ? [HEAP_CAP, file, replica.replace(/-heap64$/, ''), url]
+      : [file, replica, url];
+    const child = spawn(process.execPath, args, {
       cwd: root('.'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
