@@ -1,14 +1,14 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import type { Collection, CollectionRecord } from '../client/index.js';
-import type { Query, RecordData } from '../core/index.js';
+import type { Query } from '../core/index.js';
 
 /** The rows of a live query, kept between renders and updated by the collection's subscription. */
-interface LiveQueryStore<T extends RecordData> {
+interface LiveQueryStore<T extends object> {
   subscribe(onChange: () => void): () => void;
   getSnapshot(): readonly CollectionRecord<T>[] | undefined;
 }
 
-function createLiveQueryStore<T extends RecordData>(
+function createLiveQueryStore<T extends object>(
   collection: Collection<T>,
   query: Query,
 ): LiveQueryStore<T> {
@@ -46,7 +46,7 @@ function createLiveQueryStore<T extends RecordData>(
  * @throws TidesyncError `INVALID_OPTION` for a malformed query, when the subscription starts
  *   (like `collection.subscribe()`); an error boundary catches it.
  */
-export function useLiveQuery<T extends RecordData>(
+export function useLiveQuery<T extends object>(
   collection: Collection<T>,
   query: Query = {},
 ): readonly CollectionRecord<T>[] | undefined {

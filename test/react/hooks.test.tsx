@@ -181,3 +181,18 @@ describe('useSyncStatus', () => {
     expect(status()).toBe('online=true pending=0 error=none');
   });
 });
+
+describe('useLiveQuery types', () => {
+  it('infers the row type from a collection definition', async () => {
+    const { client } = await makeClient();
+    function Typed() {
+      const rows = useLiveQuery(client.collection(todos), { where: { done: false } });
+      // Compile-time check: `title` is a string on the inferred row type.
+      const titles: string[] | undefined = rows?.map((r) => r.title.toUpperCase());
+      return <p data-testid="typed">{titles?.join(',') ?? 'loading'}</p>;
+    }
+    await client.collection(todos).insert({ title: 'typed', done: false });
+    render(<Typed />);
+    await waitFor(() => expect(screen.getByTestId('typed').textContent).toBe('TYPED'));
+  });
+});
