@@ -1,6 +1,7 @@
 import type { CollectionDefinition, StorageAdapter, Timers, Transport } from '../core/index.js';
 import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../queue/index.js';
+import { checkRetentionPolicy } from './retention.js';
 
 /** Something that can start syncs on its own (network back, app foregrounded, a timer). */
 export interface SyncTrigger {
@@ -134,6 +135,7 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     collections.set(c.name, c);
   }
   for (const c of collections.values()) {
+    checkRetentionPolicy(c);
     for (const [field, target] of Object.entries(c.references)) {
       if (!collections.has(target)) {
         throw invalid(

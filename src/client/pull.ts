@@ -108,9 +108,12 @@ async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
   }
 }
 
+/** What applying one remote change needs: less than a whole sync run. */
+export type RemoteChangeContext = Pick<EngineContext, 'clientId' | 'clock' | 'collections' | 'now'>;
+
 /** Applies one pulled change; returns whether anything changed locally. */
 export async function applyRemoteChange(
-  ctx: EngineContext,
+  ctx: RemoteChangeContext,
   tx: StorageTransaction,
   change: WireRecord,
 ): Promise<boolean> {

@@ -13,12 +13,11 @@ import {
   getResponseSchema,
   matchesWhere,
 } from '../core/index.js';
-import type { EngineContext } from './engine-context.js';
 import { findEvicted, readEvicted, writeEvicted, type EvictedIndex } from './evicted-index.js';
 import type { ResolvedOptions } from './options.js';
-import { applyRemoteChange } from './pull.js';
+import { applyRemoteChange, type RemoteChangeContext } from './pull.js';
 import { overlayPending } from './remote-records.js';
-import { HLC_META_KEY, findRecord } from './write-context.js';
+import { findRecord, persistClock } from './write-context.js';
 
 /** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
 const MAX_IDS_PER_GET = 1000;
@@ -158,14 +157,14 @@ export class RemoteFetcher {
       // Gone from the server, or out of this user's scope: nothing left to fetch back.
       for (const id of asked) if (!found.has(id)) index.delete(id);
       if (index.size !== before) await writeEvicted(tx, collection, index);
-      await tx.setMeta(HLC_META_KEY, this.#context.clock.peek());
+      await persistClock(tx, this.#context.clock);
     });
     if (changed) this.#context.notify([collection]);
     return out;
   }
 
   async #storeOne(
-    ctx: EngineContext,
+    ctx: RemoteChangeContext,
     tx: StorageTransaction,
     index: EvictedIndex,
     remote: WireRecord,
@@ -192,17 +191,15 @@ export class RemoteFetcher {
   }
 
   /**
-   * What `applyRemoteChange` reads of the engine context. The rest of `EngineContext` (batch
-   * sizes, retry timing) belongs to a sync run, which a fetch is not; the cast stays sound as
-   * long as `applyRemoteChange` only reads these four fields.
+   * What `applyRemoteChange` reads: the rest of `EngineContext` (batch sizes, retry timing)
+   * belongs to a sync run, which a fetch is not.
    */
-  #engineContext(): EngineContext {
-    const ctx: Pick<EngineContext, 'clientId' | 'clock' | 'collections' | 'now'> = {
+  #engineContext(): RemoteChangeContext {
+    return {
       clientId: this.#context.clientId,
       clock: this.#context.clock,
       collections: this.#opts.collections,
       now: this.#opts.now,
     };
-    return ctx as EngineContext;
   }
 }
