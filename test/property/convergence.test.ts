@@ -193,6 +193,7 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
         ...(SEED ? { seed: Number(SEED) } : {}),
         ...(PATH ? { path: PATH } : {}),
         endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
+        includeErrorInReport: true,
       },
     );
     expect(schedules).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
