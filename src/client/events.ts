@@ -44,7 +44,8 @@ export interface SyncResult {
 export interface ConflictEvent {
   readonly collection: string;
   readonly id: string;
-  readonly local: RecordData;
+  /** This device's version; `null` when it deleted the record. */
+  readonly local: RecordData | null;
   readonly remote: ConflictInfo;
 }
 

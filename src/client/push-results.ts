@@ -171,7 +171,7 @@ async function handleConflict(
   ctx.emit('conflict', {
     collection: op.collection,
     id: local.id,
-    local: local.data,
+    local: local.deleted ? null : local.data,
     remote: conflict,
   });
 }

@@ -499,10 +499,8 @@ export class SyncClient {
     if (this.#closed) return;
     const counts = await this.#opts.storage.transaction('readonly', async (tx) => {
       const ops = await tx.listOps({ states: ['queued', 'inflight'] });
-      let conflicts = 0;
-      for (const c of this.#opts.collections.keys()) {
-        conflicts += (await tx.queryRecords(c, { where: { syncStatus: 'conflicted' } })).length;
-      }
+      // listConflicts, not queryRecords: a conflict whose local side is a delete counts too.
+      const conflicts = (await listConflicts(tx, this.#opts.collections)).length;
       return { pendingOps: ops.length, conflicts };
     });
     this.#setStatus(counts);
