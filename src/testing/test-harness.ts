@@ -29,6 +29,8 @@ export interface HarnessClientOptions {
   readonly user?: string;
   /** Ops per push. @default the client's default (50) */
   readonly batchSize?: number;
+  /** This device's wall clock runs this far ahead (negative: behind) of the shared clock. @default 0 */
+  readonly clockOffsetMs?: number;
 }
 
 /** Server settings of a harness: any `createSyncServer` option but the ones the harness owns. */
@@ -162,7 +164,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
         collections: [...collections],
         storage: spec.storage ?? memoryAdapter(),
         transport: network,
-        now: clock.now,
+        now: spec.clockOffsetMs ? () => clock.now() + (spec.clockOffsetMs ?? 0) : clock.now,
         timers: clock,
         ...(spec.batchSize ? { batchSize: spec.batchSize } : {}),
       }),

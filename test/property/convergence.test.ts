@@ -114,12 +114,21 @@ async function runStep(
   }
 }
 
-async function checkSchedule(name: StrategyName, steps: Step[], netSeed: number): Promise<void> {
+async function checkSchedule(
+  name: StrategyName,
+  steps: Step[],
+  netSeed: number,
+  offsets: number[],
+): Promise<void> {
   const collections = collectionsFor(strategies[name]);
   const storages = Array.from({ length: CLIENTS }, () => memoryAdapter());
   const h = await createTestHarness({
     collections,
-    clients: storages.map((storage) => ({ storage, batchSize: 4 })),
+    clients: storages.map((storage, i) => ({
+      storage,
+      batchSize: 4,
+      clockOffsetMs: offsets[i] ?? 0,
+    })),
     network: { seed: netSeed },
   });
   const acks: AckedWrite[] = [];
@@ -183,9 +192,14 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
       fc.asyncProperty(
         fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS }),
         fc.integer({ min: 0, max: 0x7fff_ffff }),
-        (steps, netSeed) => {
+        // Device clock skew (S17): up to 30 min behind or 2 h ahead of the server.
+        fc.array(fc.constantFrom(0, 0, -1_800_000, 7_200_000, 250), {
+          minLength: CLIENTS,
+          maxLength: CLIENTS,
+        }),
+        (steps, netSeed, offsets) => {
           schedules += 1;
-          return checkSchedule(name, steps, netSeed);
+          return checkSchedule(name, steps, netSeed, offsets);
         },
       ),
       {
