@@ -11,9 +11,18 @@ import { StorageError, applyQuery } from '../../core/index.js';
 
 interface MemoryState {
   records: Map<string, Map<string, StoredRecord>>;
+  /** collection -> serverId -> local id, for getRecordByServerId without a scan. */
+  serverIds: Map<string, Map<string, string>>;
+  /** Ops in insertion order; `opsSorted` says whether that is also ascending `seq`. */
   ops: Map<string, OutboxOp>;
+  opsSorted: boolean;
+  lastSeq: number;
+  /** `collection \u0000 record id` -> op ids, for per-record lookups without a scan. */
+  opsByRecord: Map<string, Set<string>>;
   meta: Map<string, unknown>;
 }
+
+const recordKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
 
 const DELETED = Symbol('deleted');
 type Staged<T> = T | typeof DELETED;
@@ -34,7 +43,15 @@ export interface MemoryStore {
 
 /** Creates an empty {@link MemoryStore}. */
 export function createMemoryStore(): MemoryStore {
-  const state: MemoryState = { records: new Map(), ops: new Map(), meta: new Map() };
+  const state: MemoryState = {
+    records: new Map(),
+    serverIds: new Map(),
+    ops: new Map(),
+    opsSorted: true,
+    lastSeq: 0,
+    opsByRecord: new Map(),
+    meta: new Map(),
+  };
   return { __memoryStore: true, state } as MemoryStore;
 }
 
@@ -130,25 +147,68 @@ class MemoryTransaction implements StorageTransaction {
   }
 
   commit(): void {
+    const state = this.#state;
     for (const [collection, staged] of this.#records) {
-      let target = this.#state.records.get(collection);
+      let target = state.records.get(collection);
       if (!target) {
         target = new Map();
-        this.#state.records.set(collection, target);
+        state.records.set(collection, target);
+      }
+      let byServerId = state.serverIds.get(collection);
+      if (!byServerId) {
+        byServerId = new Map();
+        state.serverIds.set(collection, byServerId);
       }
       for (const [id, value] of staged) {
-        if (value === DELETED) target.delete(id);
-        else target.set(id, value);
+        const previous = target.get(id);
+        if (previous?.serverId != null && byServerId.get(previous.serverId) === id) {
+          byServerId.delete(previous.serverId);
+        }
+        if (value === DELETED) {
+          target.delete(id);
+        } else {
+          target.set(id, value);
+          if (value.serverId !== null) byServerId.set(value.serverId, id);
+        }
       }
-      if (target.size === 0) this.#state.records.delete(collection);
+      if (target.size === 0) {
+        state.records.delete(collection);
+        state.serverIds.delete(collection);
+      }
     }
     for (const [opId, value] of this.#ops) {
-      if (value === DELETED) this.#state.ops.delete(opId);
-      else this.#state.ops.set(opId, value);
+      const previous = state.ops.get(opId);
+      if (previous) {
+        const key = recordKey(previous.collection, previous.id);
+        state.opsByRecord.get(key)?.delete(opId);
+        if (state.opsByRecord.get(key)?.size === 0) state.opsByRecord.delete(key);
+      }
+      if (value === DELETED) {
+        state.ops.delete(opId);
+        continue;
+      }
+      if (!previous) {
+        if (value.seq < state.lastSeq) state.opsSorted = false;
+        state.lastSeq = Math.max(state.lastSeq, value.seq);
+      } else if (previous.seq !== value.seq) {
+        state.opsSorted = false;
+      }
+      state.ops.set(opId, value);
+      const key = recordKey(value.collection, value.id);
+      let set = state.opsByRecord.get(key);
+      if (!set) {
+        set = new Set();
+        state.opsByRecord.set(key, set);
+      }
+      set.add(opId);
+    }
+    if (state.ops.size === 0) {
+      state.opsSorted = true;
+      state.lastSeq = 0;
     }
     for (const [key, value] of this.#meta) {
-      if (value === DELETED) this.#state.meta.delete(key);
-      else this.#state.meta.set(key, value);
+      if (value === DELETED) state.meta.delete(key);
+      else state.meta.set(key, value);
     }
   }
 
@@ -189,10 +249,15 @@ class MemoryTransaction implements StorageTransaction {
     serverId: string,
   ): Promise<StoredRecord | undefined> {
     this.#check(false);
-    for (const record of this.#collection(collection).values()) {
-      if (record.serverId === serverId) return copy(record);
+    // This transaction's own writes first, then the committed index.
+    const staged = this.#records.get(collection);
+    for (const value of staged?.values() ?? []) {
+      if (value !== DELETED && value.serverId === serverId) return copy(value);
     }
-    return undefined;
+    const id = this.#state.serverIds.get(collection)?.get(serverId);
+    if (id === undefined || staged?.has(id)) return undefined;
+    const value = this.#state.records.get(collection)?.get(id);
+    return value === undefined ? undefined : copy(value);
   }
 
   async putRecord(record: StoredRecord): Promise<void> {
@@ -248,20 +313,36 @@ class MemoryTransaction implements StorageTransaction {
 
   async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
     this.#check(false);
-    const merged = new Map(this.#state.ops);
-    for (const [opId, value] of this.#ops) {
-      if (value === DELETED) merged.delete(opId);
-      else merged.set(opId, value);
-    }
+    const state = this.#state;
     const states = options.states ? new Set(options.states) : undefined;
-    const rows = [...merged.values()]
-      .filter(
-        (op) =>
-          (!states || states.has(op.state)) &&
-          (options.collection === undefined || op.collection === options.collection) &&
-          (options.recordId === undefined || op.id === options.recordId),
-      )
-      .sort((a, b) => a.seq - b.seq);
+    const matches = (op: OutboxOp): boolean =>
+      (!states || states.has(op.state)) &&
+      (options.collection === undefined || op.collection === options.collection) &&
+      (options.recordId === undefined || op.id === options.recordId);
+    const stagedMatches: OutboxOp[] = [];
+    for (const value of this.#ops.values())
+      if (value !== DELETED && matches(value)) stagedMatches.push(value);
+    // Committed candidates: one record's ops through the index, else all in insertion order.
+    let committed: Iterable<OutboxOp>;
+    if (options.recordId !== undefined && options.collection !== undefined) {
+      const ids =
+        state.opsByRecord.get(recordKey(options.collection, options.recordId)) ?? new Set<string>();
+      committed = [...ids]
+        .map((id) => state.ops.get(id))
+        .filter((op): op is OutboxOp => op !== undefined);
+    } else {
+      committed = state.ops.values();
+    }
+    const ordered = state.opsSorted && stagedMatches.length === 0 && options.recordId === undefined;
+    const rows: OutboxOp[] = [];
+    for (const op of committed) {
+      if (this.#ops.has(op.opId) || !matches(op)) continue;
+      rows.push(op);
+      // Insertion order is seq order here, so a limit can stop the scan early.
+      if (ordered && options.limit !== undefined && rows.length >= options.limit) break;
+    }
+    rows.push(...stagedMatches);
+    if (!ordered) rows.sort((a, b) => a.seq - b.seq);
     return (options.limit === undefined ? rows : rows.slice(0, options.limit)).map(copy);
   }
 
