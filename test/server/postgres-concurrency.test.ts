@@ -122,8 +122,10 @@ describe.runIf(url !== undefined)('postgres: concurrent writers on two server in
   });
 });
 
-describe.runIf(url === undefined)('postgres: concurrent writers (needs TIDESYNC_PG_URL)', () => {
-  it('is skipped outside CI only', () => {
-    expect(process.env['CI']).not.toBe('true');
+if (url === undefined) {
+  describe('postgres: concurrent writers (needs TIDESYNC_PG_URL)', () => {
+    it('runs only where Postgres is configured, and CI always configures it', () => {
+      expect(process.env['CI']).not.toBe('true');
+    });
   });
-});
+}
