@@ -281,6 +281,50 @@ describe('dead letters', () => {
   });
 });
 
+describe('status and progress', () => {
+  it('emits progress during a long push and pull, and status when pending/syncing/online change', async () => {
+    const server = makeServer(collections);
+    const a = await createSyncClient({
+      collections,
+      storage: memoryAdapter(),
+      transport: directTransport(server),
+      batchSize: 10,
+    });
+    const statuses: { syncing: boolean; pendingOps: number }[] = [];
+    a.on('status', (s) => statuses.push({ syncing: s.syncing, pendingOps: s.pendingOps }));
+    const pushes: number[] = [];
+    a.on('progress', (e) => {
+      if (e.phase === 'push') {
+        pushes.push(e.done);
+        expect(e.total).toBe(35);
+      }
+    });
+    await a
+      .collection('todos')
+      .insertMany(
+        Array.from({ length: 35 }, (_, i) => ({ title: `t${i}`, done: false, projectId: null })),
+      );
+    await a.sync();
+    expect(pushes).toEqual([10, 20, 30, 35]);
+    expect(statuses[0]).toEqual({ syncing: false, pendingOps: 35 });
+    expect(statuses).toContainEqual({ syncing: true, pendingOps: 35 });
+    expect(statuses.at(-1)).toEqual({ syncing: false, pendingOps: 0 });
+    const b = await createSyncClient({
+      collections,
+      storage: memoryAdapter(),
+      transport: directTransport(server),
+      pullPageSize: 10,
+    });
+    const pulls: number[] = [];
+    b.on('progress', (e) => e.phase === 'pull' && pulls.push(e.done));
+    await b.sync();
+    expect(pulls).toEqual([10, 20, 30, 35]);
+    expect(b.status.lastSyncedAt).not.toBeNull();
+    await a.close();
+    await b.close();
+  });
+});
+
 describe('dead letter retry and discard', () => {
   const strict = defineCollection({
     name: 'todos',
