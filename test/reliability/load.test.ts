@@ -23,7 +23,7 @@ import { clientSnapshot, diffSnapshots, serverSnapshot } from 'tidesync/testing'
 
 const CLIENTS = Number(process.env['TIDESYNC_LOAD_CLIENTS'] ?? 100);
 const OPS = Number(process.env['TIDESYNC_LOAD_OPS'] ?? 200);
-const USERS = 20;
+const USERS = Number(process.env['TIDESYNC_LOAD_USERS'] ?? 50);
 const items = defineCollection({
   name: 'items',
   schema: z.object({ title: z.string(), v: z.number() }),
@@ -153,7 +153,7 @@ describe('load over HTTP', () => {
     });
     const server = makeServer(sqliteServerStore(db));
     await runLoad([await listen(server)], [server]);
-  }, 180_000);
+  }, 240_000);
 
   it.runIf(pgUrl !== undefined)(
     `${CLIENTS} clients x ${OPS} ops against two server instances sharing Postgres: none lost or duplicated`,
@@ -169,6 +169,6 @@ describe('load over HTTP', () => {
       for (const server of servers) urls.push(await listen(server));
       await runLoad(urls, servers);
     },
-    180_000,
+    240_000,
   );
 });
