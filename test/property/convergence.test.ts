@@ -23,7 +23,7 @@ import {
 const RUNS = Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 300);
 const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
 const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
-const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 30);
+const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 60);
 
 const strategies = {
   lastWriteWins: lastWriteWins(),
@@ -31,6 +31,8 @@ const strategies = {
   manual: manual(),
 } as const;
 type StrategyName = keyof typeof strategies;
+type Fault = [number, number, number];
+const lossy = fc.constantFrom(0, 0.1, 0.3);
 
 async function pickId(
   c: SyncClient,
@@ -119,6 +121,8 @@ async function checkSchedule(
   steps: Step[],
   netSeed: number,
   offsets: number[],
+  tally: { acks: number; lostResponses: number; duplicates: number },
+  faults: Fault[],
 ): Promise<void> {
   const collections = collectionsFor(strategies[name]);
   const storages = Array.from({ length: CLIENTS }, () => memoryAdapter());
@@ -132,8 +136,20 @@ async function checkSchedule(
     network: { seed: netSeed },
   });
   const acks: AckedWrite[] = [];
+  for (const [i, f] of faults.entries()) {
+    h.networks[i]?.setFaults({
+      dropRequestRate: f[0],
+      dropResponseRate: f[1],
+      duplicateRate: f[2],
+    });
+  }
   try {
     for (const step of steps) await runStep(h, storages, acks, step);
+    tally.acks += acks.length;
+    for (const net of h.networks) {
+      tally.lostResponses += net.stats.droppedResponses;
+      tally.duplicates += net.stats.duplicated;
+    }
     h.heal();
     await h.settle({ maxRounds: 30 });
     if (name === 'manual') {
@@ -188,18 +204,21 @@ async function checkSchedule(
 describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s', (name) => {
   it(`converges with nothing acknowledged lost over ${RUNS} random schedules`, async () => {
     let schedules = 0;
+    const tally = { acks: 0, lostResponses: 0, duplicates: 0 };
     await fc.assert(
       fc.asyncProperty(
-        fc.array(stepArb, { minLength: 1, maxLength: MAX_STEPS }),
+        fc.array(stepArb, { minLength: 10, maxLength: MAX_STEPS, size: 'max' }),
         fc.integer({ min: 0, max: 0x7fff_ffff }),
         // Device clock skew (S17): up to 30 min behind or 2 h ahead of the server.
         fc.array(fc.constantFrom(0, 0, -1_800_000, 7_200_000, 250), {
           minLength: CLIENTS,
           maxLength: CLIENTS,
         }),
-        (steps, netSeed, offsets) => {
+        // Each link's starting faults: [drop request, lose response, duplicate] rates.
+        fc.array(fc.tuple(lossy, lossy, lossy), { minLength: CLIENTS, maxLength: CLIENTS }),
+        (steps, netSeed, offsets, faults) => {
           schedules += 1;
-          return checkSchedule(name, steps, netSeed, offsets);
+          return checkSchedule(name, steps, netSeed, offsets, tally, faults);
         },
       ),
       {
@@ -211,5 +230,11 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
       },
     );
     expect(schedules).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
+    // The schedules did real work: writes were acknowledged, responses lost, requests doubled.
+    console.info(`convergence under ${name}: ${schedules} schedules`, tally);
+    const busy = SEED || RUNS < 100 ? { acks: 0, lostResponses: 0, duplicates: 0 } : tally;
+    expect(busy.acks).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS * 5);
+    expect(busy.lostResponses).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
+    expect(busy.duplicates).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
   });
 });
