@@ -132,54 +132,51 @@ async function rawIndexedDb(n: number) {
 
 /**
  * W1: `n` inserts one at a time, then `n` updates, on each adapter with sync configured but
- * offline, and `insertMany` of `n` rows; raw baselines in the same run. Medians of `runs`.
+ * offline, and `insertMany` of `n` rows; raw baselines in the same run. Each run measures a
+ * raw baseline right before the adapter it is compared with, so the two see the same machine
+ * load; `samples[i]` of paired figures come from the same run. Medians of `runs`.
  */
 export async function runLocalWrites(n: number, runs: number): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tidesync-bench-w1-'));
-  const figures: Figure[] = [];
-  const add = (name: string, samples: number[], note = '') =>
-    figures.push({ workload: 'W1', name, n, ms: median(samples), samples, note });
+  const samples = new Map<string, number[]>();
+  const push = (name: string, ms: number) => {
+    const list = samples.get(name) ?? [];
+    list.push(ms);
+    samples.set(name, list);
+  };
+  const ours = async (kind: LocalAdapterKind) => {
+    const r = await tidesyncWrites(kind, n, dir);
+    push(`tidesync ${kind}: insert one at a time`, r.insertMs);
+    push(`tidesync ${kind}: update one at a time`, r.updateMs);
+    push(`tidesync ${kind}: insertMany`, r.insertManyMs);
+  };
   try {
-    for (const kind of ['memory', 'sqlite', 'indexeddb'] as const) {
-      const s = { insert: [] as number[], update: [] as number[], many: [] as number[] };
-      await sample(runs, async () => {
-        const r = await tidesyncWrites(kind, n, dir);
-        s.insert.push(r.insertMs);
-        s.update.push(r.updateMs);
-        s.many.push(r.insertManyMs);
-        return 0;
-      });
-      add(`tidesync ${kind}: insert one at a time`, s.insert);
-      add(`tidesync ${kind}: update one at a time`, s.update);
-      add(`tidesync ${kind}: insertMany`, s.many);
-    }
-    const sql = { insert: [] as number[], update: [] as number[], tx: [] as number[] };
-    const map = { insert: [] as number[], update: [] as number[] };
-    const idb = { insert: [] as number[], update: [] as number[], tx: [] as number[] };
     await sample(runs, async () => {
       const a = rawSqlite(n, dir);
-      sql.insert.push(a.insertMs);
-      sql.update.push(a.updateMs);
-      sql.tx.push(a.txMs);
-      const b = rawMap(n);
-      map.insert.push(b.insertMs);
-      map.update.push(b.updateMs);
+      push('raw better-sqlite3: autocommit insert per row', a.insertMs);
+      push('raw better-sqlite3: autocommit update per row', a.updateMs);
+      push('raw better-sqlite3: all rows in one transaction', a.txMs);
+      await ours('sqlite');
       const c = await rawIndexedDb(n);
-      idb.insert.push(c.insertMs);
-      idb.update.push(c.updateMs);
-      idb.tx.push(c.txMs);
+      push('raw fake-indexeddb: put per transaction', c.insertMs);
+      push('raw fake-indexeddb: update put per transaction', c.updateMs);
+      push('raw fake-indexeddb: all puts in one transaction', c.txMs);
+      await ours('indexeddb');
+      const b = rawMap(n);
+      push('raw Map: set per row', b.insertMs);
+      push('raw Map: replace per row', b.updateMs);
+      await ours('memory');
       return 0;
     });
-    add('raw better-sqlite3: autocommit insert per row', sql.insert, 'same file pragmas');
-    add('raw better-sqlite3: autocommit update per row', sql.update, 'same file pragmas');
-    add('raw better-sqlite3: all rows in one transaction', sql.tx, 'same file pragmas');
-    add('raw Map: set per row', map.insert);
-    add('raw Map: replace per row', map.update);
-    add('raw fake-indexeddb: put per transaction', idb.insert);
-    add('raw fake-indexeddb: update put per transaction', idb.update);
-    add('raw fake-indexeddb: all puts in one transaction', idb.tx);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return figures;
+  return [...samples].map(([name, list]) => ({
+    workload: 'W1',
+    name,
+    n,
+    ms: median(list),
+    samples: list,
+    note: name.startsWith('raw better-sqlite3') ? 'same file pragmas' : '',
+  }));
 }
