@@ -1,4 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
+
+// vitest cannot be require()d: the CJS build of tidesync/testing links a stand-in that explains
+// this when a vitest runner is called, so the rest of the subpath works from CommonJS.
+const vitestStandIn = fileURLToPath(
+  new URL('./src/testing/cjs/vitest-unavailable.ts', import.meta.url),
+);
+const vitestForCjs = {
+  name: 'vitest-for-cjs',
+  setup(build: { onResolve(options: { filter: RegExp }, callback: () => { path: string }): void }) {
+    build.onResolve({ filter: /^vitest$/ }, () => ({ path: vitestStandIn }));
+  },
+};
 
 const shared: Options = {
   entry: {
@@ -31,11 +44,13 @@ export default defineConfig([
     clean: ['**/*.cjs', '**/*.cjs.map', '**/*.d.cts'],
     // nanoid and p-queue ship ESM only: Node before 20.19 cannot require() them, so the CJS
     // build carries its own copy. The ESM build keeps them as normal dependencies.
-    noExternal: ['nanoid', 'p-queue', 'p-timeout'],
+    noExternal: ['nanoid', 'p-queue', 'p-timeout', 'vitest'],
+    external: (shared.external ?? []).filter((name) => name !== 'vitest'),
     // nanoid's `browser` build uses globalThis.crypto (Node 20, browsers, React Native with
     // the usual polyfill) instead of `node:crypto`, so the CJS output is not Node-only.
     esbuildOptions(options) {
       options.conditions = ['browser'];
     },
+    esbuildPlugins: [vitestForCjs],
   },
 ]);

@@ -98,9 +98,7 @@ describe('the packed tarball', { timeout: 600_000 }, () => {
     expect(cjs.exports).toMatchObject(expected);
   });
 
-  // Known defect: tidesync/testing's CJS build require()s vitest, which refuses to be
-  // required. When that is fixed this test fails: fold the subpath into the test above.
-  it.fails('requires tidesync/testing with CJS', () => {
+  it('requires tidesync/testing with CJS', () => {
     expect(cjs.errors['tidesync/testing']).toBeUndefined();
   });
 
