@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'CLIENT_CLOSED',
   'DEADLINE_EXCEEDED',
   'CONFLICT_NOT_FOUND',
+  'NOT_CONVERGED',
 ] as const;
 
 /** A stable, machine-readable error code. */

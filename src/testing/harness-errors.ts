@@ -19,7 +19,7 @@ export class SettleError extends TidesyncError {
 
 /**
  * `assertConverged()` found a replica that differs from the server. The message is a readable
- * diff; `differences` holds one line per differing field or record. Code `VALIDATION_FAILED`
+ * diff; `differences` holds one line per differing field or record. Code `NOT_CONVERGED`
  * (the replicas fail the convergence check).
  */
 export class ConvergenceError extends TidesyncError {
@@ -27,7 +27,7 @@ export class ConvergenceError extends TidesyncError {
   readonly differences: readonly string[];
 
   constructor(message: string, differences: readonly string[]) {
-    super('VALIDATION_FAILED', message);
+    super('NOT_CONVERGED', message);
     this.differences = differences;
   }
 }
