@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,9 +15,9 @@ let bundle: Promise<string> | undefined;
 function childBundle(): Promise<string> {
   bundle ??= (async () => {
     // Inside node_modules so that the bundle's external imports resolve to the project's packages.
-    const cache = root('node_modules/.cache');
+    const cache = root('node_modules/.cache/tidesync-bench');
     mkdirSync(cache, { recursive: true });
-    const outfile = join(mkdtempSync(join(cache, 'tidesync-bench-')), 'pull-child.mjs');
+    const outfile = join(cache, 'pull-child.mjs');
     await build({
       entryPoints: [root('bench/pull-child.ts')],
       outfile,
