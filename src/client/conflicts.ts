@@ -1,4 +1,9 @@
-import type { CollectionDefinition, RecordData, StorageTransaction } from '../core/index.js';
+import type {
+  CollectionDefinition,
+  RecordData,
+  StorageTransaction,
+  StoredRecord,
+} from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
 import type { WriteContext } from './write-context.js';
 
@@ -22,24 +27,65 @@ export interface ConflictRecord {
 export type ConflictResolution =
   { readonly keep: 'local' } | { readonly keep: 'remote' } | { readonly value: RecordData | null };
 
-/** Every conflicted record, by collection then id. */
+/**
+ * Metadata key listing conflicted records whose local side is a delete (`collection \u0000 id`).
+ * Queries skip deleted records, so these are found through this list instead of a full scan.
+ */
+const DELETED_CONFLICTS_META_KEY = 'conflicts.deletedLocally';
+
+/** Records (or forgets) that a conflicted record's local side is a delete. */
+export async function noteDeletedConflict(
+  tx: StorageTransaction,
+  collection: string,
+  id: string,
+  present: boolean,
+): Promise<void> {
+  const key = `${collection}\u0000${id}`;
+  const list = (await tx.getMeta<string[]>(DELETED_CONFLICTS_META_KEY)) ?? [];
+  const has = list.includes(key);
+  if (present && !has) await tx.setMeta(DELETED_CONFLICTS_META_KEY, [...list, key]);
+  if (!present && has)
+    await tx.setMeta(
+      DELETED_CONFLICTS_META_KEY,
+      list.filter((k) => k !== key),
+    );
+}
+
+function toConflictRecord(r: StoredRecord): ConflictRecord | undefined {
+  if (r.syncStatus !== 'conflicted' || !r.conflict) return undefined;
+  return {
+    collection: r.collection,
+    id: r.id,
+    serverId: r.serverId,
+    local: r.deleted ? null : r.data,
+    remote: r.conflict.remote,
+    remoteVersion: r.conflict.remoteVersion,
+    detectedAt: r.conflict.detectedAt,
+  };
+}
+
+/**
+ * Every conflicted record, by collection then id. Uses a query (indexed where the adapter can)
+ * plus the short list of locally deleted ones, never a scan of every record.
+ */
 export async function listConflicts(
   tx: StorageTransaction,
   collections: ReadonlyMap<string, CollectionDefinition>,
 ): Promise<ConflictRecord[]> {
   const out: ConflictRecord[] = [];
+  const deleted = (await tx.getMeta<string[]>(DELETED_CONFLICTS_META_KEY)) ?? [];
   for (const name of collections.keys()) {
-    for (const r of await tx.listRecords(name)) {
-      if (r.syncStatus !== 'conflicted' || !r.conflict) continue;
-      out.push({
-        collection: name,
-        id: r.id,
-        serverId: r.serverId,
-        local: r.deleted ? null : r.data,
-        remote: r.conflict.remote,
-        remoteVersion: r.conflict.remoteVersion,
-        detectedAt: r.conflict.detectedAt,
-      });
+    const rows = await tx.queryRecords(name, { where: { syncStatus: 'conflicted' } });
+    for (const key of deleted) {
+      const [collection, id] = key.split('\u0000');
+      if (collection !== name || id === undefined) continue;
+      const record = await tx.getRecord(name, id);
+      if (record?.deleted) rows.push(record);
+    }
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const r of rows) {
+      const conflict = toConflictRecord(r);
+      if (conflict) out.push(conflict);
     }
   }
   return out;

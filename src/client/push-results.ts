@@ -8,6 +8,7 @@ import type {
 import { renumberAfter, enqueueOp } from '../queue/index.js';
 import { lastWriteWins } from '../conflict/index.js';
 import type { EngineContext } from './engine-context.js';
+import { noteDeletedConflict } from './conflicts.js';
 import { assignServerId } from './id-mapping.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 
@@ -168,6 +169,7 @@ async function handleConflict(
     detectedAt: ctx.now(),
   };
   await tx.putRecord({ ...local, syncStatus: 'conflicted', conflict });
+  await noteDeletedConflict(tx, local.collection, local.id, local.deleted);
   ctx.emit('conflict', {
     collection: op.collection,
     id: local.id,

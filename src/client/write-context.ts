@@ -8,6 +8,7 @@ import type {
 } from '../core/index.js';
 import { TidesyncError, createId, toAppRecord } from '../core/index.js';
 import { enqueueOp } from '../queue/index.js';
+import { noteDeletedConflict } from './conflicts.js';
 import { validateInsert, validateMerged, validatePatch } from './validation.js';
 
 /** Metadata key of the last issued hybrid logical clock timestamp. */
@@ -247,6 +248,7 @@ export class WriteContext {
     }
     const conflict = current.conflict;
     const data = value === null ? current.data : validateMerged(collection, value);
+    await noteDeletedConflict(this.#tx, collection.name, current.id, false);
     const now = this.#env.now();
     if (fromRemote) {
       await this.#tx.putRecord({
