@@ -51,6 +51,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       'No `fetch` is available here. Pass one with `httpTransport({ url, fetch })`.',
     );
   }
+  const fetchFn: typeof fetch = doFetch;
   const root = base.href.replace(/\/+$/, '');
   const maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
 
@@ -62,7 +63,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     const extra =
       typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
     try {
-      return await doFetch!(`${root}/${kind}`, {
+      return await fetchFn(`${root}/${kind}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...extra },
         body,
@@ -83,7 +84,15 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   return {
     async send(kind, payload, sendOptions) {
       const body = JSON.stringify(payload);
-      let response = await once(kind, body, sendOptions);
+      let response: Response;
+      try {
+        response = await once(kind, body, sendOptions);
+      } catch (error) {
+        // A kept-alive socket the server closed while idle fails the first write on it. Every
+        // sync request is idempotent (pushes are replayed by op id), so one retry is safe.
+        if (!isStaleSocket(error) || sendOptions?.signal?.aborted) throw error;
+        response = await once(kind, body, sendOptions);
+      }
       if (response.status === 401 && options.onUnauthorized) {
         await options.onUnauthorized();
         response = await once(kind, body, sendOptions);
@@ -149,4 +158,16 @@ export function parseRetryAfter(
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** True for the errors a reused keep-alive socket gives when the server already closed it. */
+function isStaleSocket(error: unknown): boolean {
+  const codes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+  let cause: unknown = error;
+  for (let depth = 0; depth < 4 && cause && typeof cause === 'object'; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.has(code)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
