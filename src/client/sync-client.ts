@@ -117,9 +117,12 @@ export class SyncClient {
       write: async (fn) => {
         this.#throwIfClosed();
         const changes = new ChangeSet();
-        const result = await opts.storage.transaction('readwrite', (tx) =>
-          fn(new WriteContext(tx, env, changes)),
-        );
+        const result = await opts.storage.transaction('readwrite', async (tx) => {
+          const w = new WriteContext(tx, env, changes);
+          const value = await fn(w);
+          await w.flush();
+          return value;
+        });
         this.#afterCommit(changes, 'local');
         return result;
       },

@@ -7,7 +7,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { TidesyncError, createId, toAppRecord } from '../core/index.js';
-import { enqueueOp } from '../queue/index.js';
+import { SEQ_META_KEY, enqueueOp } from '../queue/index.js';
 import { noteDeletedConflict } from './conflicts.js';
 import { validateInsert, validateMerged, validatePatch } from './validation.js';
 
@@ -65,6 +65,9 @@ export class WriteContext {
   readonly #tx: StorageTransaction;
   readonly #env: WriteEnvironment;
   readonly changes: ChangeSet;
+  #clockLoaded = false;
+  #clockDirty = false;
+  #seq: number | undefined;
 
   constructor(tx: StorageTransaction, env: WriteEnvironment, changes: ChangeSet) {
     this.#tx = tx;
@@ -73,13 +76,32 @@ export class WriteContext {
   }
 
   async #tick(): Promise<string> {
-    // Other clients on the same database (tabs) share this clock value: merge it first so
-    // two of them never issue the same or a smaller timestamp.
-    const stored = await this.#tx.getMeta<string>(HLC_META_KEY);
-    if (stored !== undefined) this.#env.clock.receive(stored);
-    const hlc = this.#env.clock.tick();
-    await this.#tx.setMeta(HLC_META_KEY, hlc);
-    return hlc;
+    if (!this.#clockLoaded) {
+      // Other clients on the same database (tabs) share the stored clock: merge it first so
+      // two of them never issue the same or a smaller timestamp.
+      const stored = await this.#tx.getMeta<string>(HLC_META_KEY);
+      if (stored !== undefined) this.#env.clock.receive(stored);
+      this.#clockLoaded = true;
+    }
+    this.#clockDirty = true;
+    return this.#env.clock.tick();
+  }
+
+  /** Allocates op sequence numbers in memory; {@link flush} stores the last one. */
+  readonly #nextSeq = async (): Promise<number> => {
+    this.#seq ??= (await this.#tx.getMeta<number>(SEQ_META_KEY)) ?? 0;
+    this.#seq += 1;
+    return this.#seq;
+  };
+
+  /**
+   * Stores the clock and the op counter once for the whole transaction. Must run inside the
+   * transaction, after the last write (the client's write path does this).
+   */
+  async flush(): Promise<void> {
+    if (this.#clockDirty) await this.#tx.setMeta(HLC_META_KEY, this.#env.clock.peek());
+    if (this.#seq !== undefined) await this.#tx.setMeta(SEQ_META_KEY, this.#seq);
+    this.#clockDirty = false;
   }
 
   async insert(collectionName: string, value: unknown, validated?: RecordData): Promise<AppRecord> {
@@ -118,7 +140,7 @@ export class WriteContext {
         hlc,
         fieldClocks,
       },
-      { coalesce: this.#env.coalesce, now },
+      { coalesce: this.#env.coalesce, now, nextSeq: this.#nextSeq },
     );
     this.#account(collection.name, result.kind);
     return toAppRecord(record);
@@ -163,7 +185,7 @@ export class WriteContext {
         hlc,
         fieldClocks: opClocks,
       },
-      { coalesce: this.#env.coalesce, now },
+      { coalesce: this.#env.coalesce, now, nextSeq: this.#nextSeq },
     );
     this.#account(collection.name, result.kind);
     return toAppRecord(record);
@@ -188,7 +210,7 @@ export class WriteContext {
         hlc,
         fieldClocks: {},
       },
-      { coalesce: this.#env.coalesce, now },
+      { coalesce: this.#env.coalesce, now, nextSeq: this.#nextSeq },
     );
     if (result.kind === 'cancelled') {
       // Never reached the server: nothing to tell it, nothing to keep.
@@ -296,7 +318,7 @@ export class WriteContext {
         hlc,
         fieldClocks: value === null ? {} : clocks,
       },
-      { coalesce: false, now },
+      { coalesce: false, now, nextSeq: this.#nextSeq },
     );
     this.#account(collection.name, result.kind);
   }

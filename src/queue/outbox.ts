@@ -37,7 +37,15 @@ export type EnqueueResult =
 export async function enqueueOp(
   tx: StorageTransaction,
   op: NewOp,
-  options: { readonly coalesce: boolean; readonly now: number },
+  options: {
+    readonly coalesce: boolean;
+    readonly now: number;
+    /**
+     * Allocates the op's `seq`; a caller writing many ops in one transaction keeps the counter
+     * in memory and stores it once (see {@link SEQ_META_KEY}). @default read and write the meta key
+     */
+    readonly nextSeq?: () => Promise<number>;
+  },
 ): Promise<EnqueueResult> {
   if (options.coalesce && op.type !== 'insert') {
     const previous = await tx.listOps({ collection: op.collection, recordId: op.id });
@@ -52,8 +60,7 @@ export async function enqueueOp(
       return { kind: 'coalesced', op: merged };
     }
   }
-  const seq = ((await tx.getMeta<number>(SEQ_META_KEY)) ?? 0) + 1;
-  await tx.setMeta(SEQ_META_KEY, seq);
+  const seq = options.nextSeq ? await options.nextSeq() : await allocateSeq(tx);
   const full: OutboxOp = {
     ...op,
     opId: createId(),
@@ -93,6 +100,13 @@ function coalesce(last: OutboxOp, next: NewOp, onlyOp: boolean): OutboxOp | 'can
   }
   // An update after a queued delete cannot happen (updates of deleted records are refused).
   return last;
+}
+
+/** Allocates the next local op sequence number through the metadata key. */
+async function allocateSeq(tx: StorageTransaction): Promise<number> {
+  const seq = ((await tx.getMeta<number>(SEQ_META_KEY)) ?? 0) + 1;
+  await tx.setMeta(SEQ_META_KEY, seq);
+  return seq;
 }
 
 /**
