@@ -112,7 +112,7 @@ export function clientOn(
   collections: readonly CollectionDefinition[],
   storage: StorageAdapter,
   transport: Transport,
-  extra: { pullPageSize?: number; batchSize?: number } = {},
+  extra: { pullPageSize?: number; batchSize?: number; now?: () => number } = {},
 ): Promise<SyncClient> {
   return createSyncClient({ collections, storage, transport, triggers: [], ...extra });
 }

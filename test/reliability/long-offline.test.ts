@@ -1,0 +1,186 @@
+// S28 (small version): 30 simulated days offline, 2,000 updates and deletes on 200 synced
+// records, then a lossy link (dropped requests and responses, duplicates, 503s). Coalescing must
+// keep the final state and every field's clock, and must never touch an op already in flight:
+// writes made while a push is on the wire queue new ops, and every re-send of an opId carries
+// the exact payload of its first send.
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCollection, type Transport } from 'tidesync';
+import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
+import { seededRandom, simulatedNetwork } from 'tidesync/testing';
+import { clientOn, userServer, userTransport } from './fault-helpers.js';
+
+const notes = defineCollection({
+  name: 'notes',
+  schema: z.object({ key: z.number(), a: z.number(), b: z.string() }),
+});
+const collections = [notes];
+const RECORDS = 200;
+const OFFLINE_WRITES = 2_000;
+const DAY = 86_400_000;
+const SEED = Number(process.env['TIDESYNC_CRASH_SEED'] ?? 28);
+
+type Expected = { a: number; b: string } | null;
+
+describe('S28: a long offline period over a lossy link', () => {
+  it(`keeps final state and field clocks, never touches in-flight ops (seed ${SEED})`, async () => {
+    const random = seededRandom(SEED);
+    let wallClock = Date.UTC(2026, 0, 1);
+    const now = () => wallClock;
+    const server = userServer(collections);
+    const inner = userTransport(server, () => 'alice');
+
+    // Every payload sent per opId; re-sends must be identical (in-flight ops are never edited).
+    const sentPayloads = new Map<string, string>();
+    const resent = { count: 0, changed: [] as string[] };
+    let onFirstLossyPush: (() => Promise<void>) | undefined;
+    const recording: Transport = {
+      async send(kind, body, options) {
+        if (kind === 'push') {
+          for (const op of (body as { ops: { opId: string }[] }).ops) {
+            const payload = JSON.stringify(op);
+            const first = sentPayloads.get(op.opId);
+            if (first === undefined) sentPayloads.set(op.opId, payload);
+            else {
+              resent.count += 1;
+              if (first !== payload) resent.changed.push(op.opId);
+            }
+          }
+          const hook = onFirstLossyPush;
+          onFirstLossyPush = undefined;
+          if (hook) await hook();
+        }
+        return inner.send(kind, body, options);
+      },
+    };
+    const network = simulatedNetwork(recording, { seed: SEED });
+    const store = createMemoryStore();
+    const client = await clientOn(collections, memoryAdapter({ store }), network, {
+      batchSize: 25,
+      now,
+    });
+    const handle = client.collection('notes');
+    const expected = new Map<number, Expected>();
+    const ids: string[] = [];
+    const read = (s: typeof store) =>
+      memoryAdapter({ store: s }).transaction('readonly', (tx) => tx.listRecords('notes'));
+    for (let key = 0; key < RECORDS; key += 1) {
+      ids.push((await handle.insert({ key, a: 0, b: '' })).id);
+      expected.set(key, { a: 0, b: '' });
+    }
+    await client.sync();
+    expect(await client.pendingOps()).toEqual([]);
+
+    // 30 days offline: updates of one or both fields, a few deletes.
+    network.offline();
+    for (let i = 0; i < OFFLINE_WRITES; i += 1) {
+      wallClock += Math.floor((30 * DAY) / OFFLINE_WRITES);
+      const key = random.int(0, RECORDS - 1);
+      const current = expected.get(key);
+      const id = ids[key] ?? '';
+      if (current === null || current === undefined) continue;
+      if (random.next() < 0.005) {
+        await handle.delete(id);
+        expected.set(key, null);
+        continue;
+      }
+      const patch =
+        random.next() < 0.5
+          ? { a: i }
+          : random.next() < 0.5
+            ? { b: `w${i}` }
+            : { a: i, b: `w${i}` };
+      await handle.update(id, patch);
+      expected.set(key, { ...current, ...patch });
+    }
+    // Coalescing: at most one op per record, all of them still unsent.
+    const queued = await client.pendingOps();
+    expect(queued.length).toBeLessThanOrEqual(RECORDS);
+    expect(new Set(queued.map((o) => o.id)).size).toBe(queued.length);
+    expect(queued.every((o) => o.pushSeq === null)).toBe(true);
+
+    // While the first push is on the wire, edit the records it carries: reads are not blocked,
+    // and the edits must become new ops, not edits of the in-flight ones.
+    let editedInFlight = 0;
+    const writtenClocks = new Map<number, Record<string, string>>();
+    onFirstLossyPush = async () => {
+      const inflight = (await client.pendingOps()).filter((o) => o.state === 'inflight');
+      expect(inflight.length).toBeGreaterThan(0);
+      expect(await handle.find({ limit: 5 })).toHaveLength(5);
+      for (const op of inflight) {
+        const key = ids.indexOf(op.id);
+        const current = expected.get(key);
+        if (!current) continue;
+        wallClock += 1000;
+        await handle.update(op.id, { a: -key });
+        expected.set(key, { ...current, a: -key });
+        editedInFlight += 1;
+      }
+      // Every local write is done: these are the field clocks the server must end up with.
+      for (const r of await read(store)) writtenClocks.set(r.data['key'] as number, r.fieldClocks);
+      const after = await client.pendingOps();
+      for (const op of inflight) expect(after.find((o) => o.opId === op.opId)).toEqual(op);
+    };
+
+    network.online();
+    network.setFaults({
+      dropRequestRate: 0.2,
+      dropResponseRate: 0.2,
+      duplicateRate: 0.1,
+      serverErrorRate: 0.1,
+    });
+    let rounds = 0;
+    while (rounds < 400) {
+      rounds += 1;
+      const ok = await client.sync().then(
+        () => true,
+        () => false,
+      );
+      if (ok && (await client.pendingOps()).length === 0) break;
+    }
+    network.heal();
+    await client.sync();
+    expect(editedInFlight).toBeGreaterThan(0);
+    expect(network.stats.droppedResponses).toBeGreaterThan(0);
+    expect(resent.count).toBeGreaterThan(0);
+    expect(resent.changed).toEqual([]);
+    expect(await client.pendingOps()).toEqual([]);
+    expect(await client.deadLetters()).toEqual([]);
+
+    // The server holds the final state, with the field clocks of the last local writes.
+    const observerStore = createMemoryStore();
+    const observer = await clientOn(collections, memoryAdapter({ store: observerStore }), inner);
+    await observer.sync();
+    await observer.close();
+    const local = new Map((await read(store)).map((r) => [r.data['key'] as number, r]));
+    const remote = new Map((await read(observerStore)).map((r) => [r.data['key'] as number, r]));
+    const fields = (data: Record<string, unknown> | undefined) =>
+      data ? { a: data['a'], b: data['b'] } : null;
+    const got = [...expected.keys()].map((key) => {
+      const server = remote.get(key);
+      // Deleted: gone locally, or kept as an acknowledged tombstone (never visible to queries).
+      const mine = local.get(key)?.deleted ? undefined : local.get(key);
+      return {
+        key,
+        server: fields(server?.data),
+        local: fields(mine?.data),
+        status: mine?.syncStatus ?? 'gone',
+        sameClocks:
+          server?.fieldClocks['a'] === (server && writtenClocks.get(key)?.['a']) &&
+          server?.fieldClocks['b'] === (server && writtenClocks.get(key)?.['b']) &&
+          mine?.fieldClocks['a'] === server?.fieldClocks['a'],
+      };
+    });
+    expect(got).toEqual(
+      [...expected].map(([key, want]) => ({
+        key,
+        server: want,
+        local: want,
+        status: want ? 'synced' : 'gone',
+        sameClocks: true,
+      })),
+    );
+    expect(await handle.find()).toHaveLength([...expected.values()].filter(Boolean).length);
+    await client.close();
+  });
+});
