@@ -40,10 +40,33 @@ async function localNotes(store: ReturnType<typeof createMemoryStore>) {
   return rows.map((r) => r.data['n'] as number).sort((a, b) => a - b);
 }
 
-describe('S3: a crash while applying a pull page commits the page and its cursor together or not at all', () => {
-  // Calls 1..70 cover every storage call of a clean sync (65: an empty push, then 4 pages (putRecord per change,
-  // setMeta of the cursor and the clock, reads of the cursor between pages), and the calls after it.
-  const crashPoints = Array.from({ length: 70 }, (_, i) => i + 1);
+/** Storage calls of a clean sync (an empty push, then 4 pages), so crash points cover all of it. */
+async function cleanSyncCalls(): Promise<number> {
+  const server = await seededServer();
+  const counting = crashingAdapter(memoryAdapter(), () => false, { armed: false });
+  const client = await clientOn(
+    collections,
+    counting,
+    userTransport(server, () => 'alice'),
+    {
+      pullPageSize: PAGE,
+    },
+  );
+  counting.arm();
+  await client.sync();
+  await client.close();
+  return counting.calls;
+}
+
+describe('S3: a crash while applying a pull page commits the page and its cursor together or not at all', async () => {
+  const total = await cleanSyncCalls();
+  // Every storage call of the sync (putRecord per change, the cursor and clock writes, the
+  // cursor reads between pages), and one past the end (no crash).
+  const crashPoints = Array.from({ length: total + 1 }, (_, i) => i + 1);
+
+  it('the sync makes enough storage calls to be worth crashing', () => {
+    expect(total).toBeGreaterThan(RECORDS);
+  });
 
   it.each(crashPoints)('crash at storage call %i of the sync', async (point) => {
     const server = await seededServer();
@@ -58,6 +81,7 @@ describe('S3: a crash while applying a pull page commits the page and its cursor
     await closeQuietly(first);
     // Past the last call of a clean sync nothing crashes and the sync completed.
     expect(error instanceof SimulatedCrash).toBe(crashing.crashed);
+    expect(crashing.crashed).toBe(point <= total);
     expect(error instanceof Error && !(error instanceof SimulatedCrash)).toBe(false);
 
     // After the crash: whole pages only, and the stored cursor covers exactly what is stored.
