@@ -8,6 +8,7 @@ import {
 } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
+import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { persistClock } from './write-context.js';
 
@@ -45,6 +46,9 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       ctx.signal ? { signal: ctx.signal } : {},
     );
     const failure = errorResponseSchema.safeParse(raw);
+    if (failure.success && failure.data.error.code === 'forbidden') {
+      throw userMismatch(ctx.clientId, failure.data.error.message);
+    }
     if (failure.success) {
       throw new ProtocolError(
         `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,

@@ -10,6 +10,7 @@ import { renumberAfter, takeBatch } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
 import { referencesUnconfirmedInsert, resolveReferences } from './id-mapping.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
+import { userMismatch } from './user-mismatch.js';
 import { persistClock } from './write-context.js';
 
 const MAX_GAP_RETRIES = 3;
@@ -64,7 +65,8 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         await ctx.storage.transaction('readwrite', (tx) => renumberAfter(tx, lastSeq));
         continue;
       }
-      if (['bad_request', 'payload_too_large', 'forbidden', 'not_found'].includes(error.code)) {
+      if (error.code === 'forbidden') throw userMismatch(ctx.clientId, error.message);
+      if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
         // The request as a whole was refused. Split down to single ops so that only the op
         // that is itself unacceptable ends up dead-lettered; the rest go through.
         if (batch.length > 1) {

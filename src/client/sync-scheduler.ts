@@ -75,5 +75,5 @@ export class SyncScheduler {
 
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof TidesyncError)) return true;
-  return error.code !== 'CLIENT_CLOSED' && error.code !== 'INVALID_OPTION';
+  return !['CLIENT_CLOSED', 'INVALID_OPTION', 'USER_MISMATCH'].includes(error.code);
 }

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'DEADLINE_EXCEEDED',
   'CONFLICT_NOT_FOUND',
   'NOT_CONVERGED',
+  'USER_MISMATCH',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -1,7 +1,7 @@
 // S33: sign-out / user switch with pending ops. The server binds a clientId to the first user
 // that pushes with it and answers 403 `forbidden` to any other user, and the client keeps its
-// clientId in its storage. This file pins what happens today when an app switches the signed-in
-// user on one storage, and shows the pattern that works (one storage per user).
+// clientId in its storage: the client then stops with USER_MISMATCH and keeps its outbox. This
+// file pins that, and shows the pattern that works (one storage per user).
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, TidesyncError } from 'tidesync';
@@ -31,38 +31,36 @@ async function aliceWithPendingWork() {
 }
 
 describe('S33: switching the signed-in user on one storage', () => {
-  it('never pushes the previous user’s ops under the new user, and wipes nothing', async () => {
+  it('never pushes the previous user’s ops under the new user, wipes nothing and dead-letters nothing', async () => {
     const { server, session, client } = await aliceWithPendingWork();
     const aliceOps = (await client.pendingOps()).map((o) => ({ opId: o.opId, data: o.data }));
     session.user = 'bob';
 
     const error = await client.sync().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TidesyncError);
-    expect((error as TidesyncError).code).toBe('PROTOCOL_ERROR');
-    expect((error as Error).message).toMatch(/belongs to another user/);
+    expect((error as TidesyncError).code).toBe('USER_MISMATCH');
+    expect((error as Error).message).toMatch(/one storage per user/);
 
     // Nothing of alice's reached bob's account, and alice's account is as she last synced it.
     expect(await serverView(collections, server, 'bob', 'todos')).toEqual([]);
     expect(titles(await serverView(collections, server, 'alice', 'todos'))).toEqual([
       'alice synced',
     ]);
-    // Nothing wiped: alice's ops are kept, with their payloads, as dead letters (today the
-    // server's 403 for the clientId dead-letters every op: see docs/reliability.md).
-    const dead = await client.deadLetters();
-    expect(dead.map((o) => ({ opId: o.opId, data: o.data }))).toEqual(aliceOps);
-    expect(dead.every((o) => o.error?.code === 'forbidden')).toBe(true);
-    expect(await client.pendingOps()).toEqual([]);
-    // ...and alice's records are still stored, and still readable by whoever uses this storage.
+    // Nothing wiped and nothing dead-lettered: alice's ops wait, unchanged, for alice.
+    expect(await client.deadLetters()).toEqual([]);
+    expect((await client.pendingOps()).map((o) => ({ opId: o.opId, data: o.data }))).toEqual(
+      aliceOps,
+    );
+    // The pull is refused the same way.
     expect(titles(await client.collection('todos').find())).toEqual([
       'alice offline',
       'alice synced, edited',
     ]);
 
-    // Back as alice, the dead letters can be retried and land in her account exactly once.
+    // Back as alice, the same ops land in her account exactly once.
     session.user = 'alice';
-    for (const op of dead) await client.retryDeadLetter(op.opId);
     await client.sync();
-    expect(await client.deadLetters()).toEqual([]);
+    expect(await client.pendingOps()).toEqual([]);
     expect(titles(await serverView(collections, server, 'alice', 'todos'))).toEqual([
       'alice offline',
       'alice synced, edited',
@@ -70,21 +68,17 @@ describe('S33: switching the signed-in user on one storage', () => {
     await client.close();
   });
 
-  it('known problem: the new user’s own writes dead-letter, and a retry under the old user pushes them into the old user’s account', async () => {
+  it('known limit: writes made on another user’s storage belong to that storage, and sync under its user', async () => {
     const { server, session, client } = await aliceWithPendingWork();
     session.user = 'bob';
-    await client.sync().catch(() => undefined);
     await client.collection('todos').insert({ title: 'bob wrote this' });
-    await expect(client.sync()).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
-    const dead = await client.deadLetters();
-    expect(dead.map((o) => o.data?.['title'])).toContain('bob wrote this');
+    await expect(client.sync()).rejects.toMatchObject({ code: 'USER_MISMATCH' });
     expect(await serverView(collections, server, 'bob', 'todos')).toEqual([]);
 
+    // The storage is alice's: when alice syncs it, everything in it goes to her account. Apps
+    // must give each user their own storage (docs/errors.md, USER_MISMATCH).
     session.user = 'alice';
-    for (const op of dead) await client.retryDeadLetter(op.opId);
     await client.sync();
-    // Today bob's record ends up in alice's account. When per-user storage or a clientId per
-    // user lands, flip this expectation.
     expect(titles(await serverView(collections, server, 'alice', 'todos'))).toContain(
       'bob wrote this',
     );
