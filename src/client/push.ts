@@ -34,9 +34,12 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     // Start a batch only if it is expected to finish before the deadline (runOnce).
     if (ctx.deadlineAt !== undefined && ctx.now() + ctx.timing.batchMs >= ctx.deadlineAt) break;
     const startedAt = ctx.now();
-    const batch = await ctx.storage.transaction('readwrite', (tx) => selectBatch(ctx, tx, limit));
+    // One transaction picks the batch, marks it in flight and builds its wire form.
+    const { batch, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
+      const picked = await selectBatch(ctx, tx, limit);
+      return { batch: picked, wire: await toWireOps(ctx, tx, picked) };
+    });
     if (batch.length === 0) break;
-    const wire = await ctx.storage.transaction('readonly', (tx) => toWireOps(ctx, tx, batch));
     let raw: unknown;
     try {
       raw = await ctx.transport.send(
