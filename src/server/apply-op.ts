@@ -190,30 +190,9 @@ class OpApplier {
       if (!isInScope(collection, { data, ownerId: current.ownerId }, this.#user)) {
         return this.forbidden();
       }
-      return this.store(
-        {
-          ...current,
-          version: current.version + 1,
-          data,
-          deleted: false,
-          hlc: maxHlc(current.hlc, op.hlc),
-          fieldClocks: mergeFieldClocks(current.fieldClocks, op.fieldClocks),
-          updatedAt: this.#now(),
-        },
-        false,
-      );
+      return this.store(this.#nextVersion(current, { data, deleted: false }), false);
     }
-    return this.store(
-      {
-        ...current,
-        version: current.version + 1,
-        data: next,
-        hlc: maxHlc(current.hlc, op.hlc),
-        fieldClocks: mergeFieldClocks(current.fieldClocks, op.fieldClocks),
-        updatedAt: this.#now(),
-      },
-      false,
-    );
+    return this.store(this.#nextVersion(current, { data: next }), false);
   }
 
   async delete(): Promise<OpResult> {
@@ -233,17 +212,19 @@ class OpApplier {
       );
     }
     if (op.baseVersion !== current.version) return this.concurrent(current, null, []);
-    return this.store(
-      {
-        ...current,
-        version: current.version + 1,
-        deleted: true,
-        hlc: maxHlc(current.hlc, op.hlc),
-        fieldClocks: mergeFieldClocks(current.fieldClocks, op.fieldClocks),
-        updatedAt: this.#now(),
-      },
-      false,
-    );
+    return this.store(this.#nextVersion(current, { deleted: true }), false);
+  }
+
+  /** `current` advanced by this op without a conflict: next version, merged clocks. */
+  #nextVersion(current: ServerRecord, changes: Partial<ServerRecord>): ServerRecord {
+    return {
+      ...current,
+      version: current.version + 1,
+      hlc: maxHlc(current.hlc, this.#op.hlc),
+      fieldClocks: mergeFieldClocks(current.fieldClocks, this.#op.fieldClocks),
+      updatedAt: this.#now(),
+      ...changes,
+    };
   }
 
   /** A write concurrent with `current`: the collection's strategy decides, or the client. */
