@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { StorageAdapter } from 'tidesync';
 import { createSyncClient, httpTransport } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
@@ -21,7 +21,7 @@ export function freshAdapter(kind: LocalAdapterKind, dir: string): StorageAdapte
   counter += 1;
   if (kind === 'memory') return memoryAdapter();
   if (kind === 'indexeddb') {
-    return indexedDbAdapter({ name: `bench-${counter}`, indexedDB: new IDBFactory() });
+    return indexedDbAdapter({ name: `bench-${counter}`, indexedDB: new IDBFactory(), IDBKeyRange });
   }
   return sqliteAdapter({ driver: betterSqlite3Driver(new Database(join(dir, `c${counter}.db`))) });
 }

@@ -48,7 +48,7 @@ async function createV1Database(factory: IDBFactory, name: string): Promise<IDBD
 }
 
 describe('indexedDbAdapter lifecycle', () => {
-  it('upgrades a layout v1 database to v2 in place, keeping every record, op and meta value', async () => {
+  it('upgrades a layout v1 database to v3 in place, keeping every record, op and meta value', async () => {
     const factory = new IDBFactory();
     (await createV1Database(factory, 'app')).close();
 
@@ -70,11 +70,11 @@ describe('indexedDbAdapter lifecycle', () => {
       cursor: 'cursor-v1',
     });
 
-    const db = await openRaw(factory, 'app', 2);
-    expect(db.version).toBe(2);
+    const db = await openRaw(factory, 'app', 3);
+    expect(db.version).toBe(3);
     expect(
       Array.from(db.transaction('ops', 'readonly').objectStore('ops').indexNames).sort(),
-    ).toEqual(['byRecord', 'bySeq', 'byState']);
+    ).toEqual(['byRecord', 'bySeq', 'byState', 'byStateSeq']);
     db.close();
   });
 
@@ -130,16 +130,16 @@ describe('indexedDbAdapter lifecycle', () => {
     const adapter = indexedDbAdapter({ name: 'app', indexedDB: factory });
     await adapter.transaction('readwrite', (tx) => tx.setMeta('cursor', 'c1'));
 
-    // A newer app in another tab upgrades to v3; it must not be blocked by this adapter.
+    // A newer app in another tab upgrades to v4; it must not be blocked by this adapter.
     const blocked: string[] = [];
     const newer = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open('app', 3);
+      const request = factory.open('app', 4);
       request.onblocked = () => blocked.push('blocked');
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error ?? new Error('open failed'));
     });
     expect(blocked).toEqual([]);
-    expect(newer.version).toBe(3);
+    expect(newer.version).toBe(4);
     newer.close();
 
     await expect(

@@ -1,4 +1,4 @@
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type { StorageAdapter } from 'tidesync';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
@@ -7,6 +7,11 @@ import { runStorageAdapterConformance } from '../../src/testing/conformance/stor
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 
 runStorageAdapterConformance('indexeddb (fake-indexeddb)', () =>
+  indexedDbAdapter({ name: 'conformance', indexedDB: new IDBFactory(), IDBKeyRange }),
+);
+
+// Without IDBKeyRange the adapter reads every op of a state: the same contract must hold.
+runStorageAdapterConformance('indexeddb (fake-indexeddb, no IDBKeyRange)', () =>
   indexedDbAdapter({ name: 'conformance', indexedDB: new IDBFactory() }),
 );
 
@@ -244,5 +249,49 @@ describe('indexedDbAdapter transactions', () => {
       firstTwo: ['c', 'a'],
     });
     await adapter.close();
+  });
+
+  it('reads the oldest ops of a state a page at a time, and buffered writes still win', async () => {
+    const bounds: unknown[] = [];
+    const countingRange = {
+      bound: (...args: Parameters<typeof IDBKeyRange.bound>) => {
+        bounds.push(args[0]);
+        return IDBKeyRange.bound(...args);
+      },
+    } as unknown as typeof IDBKeyRange;
+    const adapter = indexedDbAdapter({
+      name: 'app',
+      indexedDB: new IDBFactory(),
+      IDBKeyRange: countingRange,
+    });
+    await adapter.transaction('readwrite', async (tx) => {
+      for (let seq = 1; seq <= 20; seq++) {
+        await tx.putOp(makeOp({ opId: `op${seq}`, seq, state: seq === 4 ? 'dead' : 'queued' }));
+      }
+    });
+    const seen = await adapter.transaction('readwrite', async (tx) => {
+      // Three buffered changes that each alter the answer for the first page.
+      await tx.putOp(makeOp({ opId: 'op1', seq: 1, state: 'inflight' }));
+      await tx.deleteOp('op2');
+      await tx.putOp(makeOp({ opId: 'op4', seq: 4, state: 'queued' }));
+      return {
+        queued: (await tx.listOps({ states: ['queued'], limit: 3 })).map((o) => o.opId),
+        queuedOrDead: (await tx.listOps({ states: ['dead', 'queued'], limit: 2 })).map(
+          (o) => o.opId,
+        ),
+      };
+    });
+    const committed = await adapter.transaction('readonly', async (tx) =>
+      (await tx.listOps({ states: ['queued'], limit: 3 })).map((o) => o.opId),
+    );
+    await adapter.close();
+    expect(seen).toEqual({ queued: ['op3', 'op4', 'op5'], queuedOrDead: ['op3', 'op4'] });
+    expect(committed).toEqual(['op3', 'op4', 'op5']);
+    expect(bounds).toEqual([
+      ['queued', -Infinity],
+      ['dead', -Infinity],
+      ['queued', -Infinity],
+      ['queued', -Infinity],
+    ]);
   });
 });

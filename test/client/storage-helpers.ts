@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { z } from 'zod';
 import type {
   CollectionDefinition,
@@ -25,7 +25,8 @@ export const ADAPTERS: readonly { name: string; create: () => StorageAdapter }[]
   },
   {
     name: 'indexeddb (fake-indexeddb)',
-    create: () => indexedDbAdapter({ name: 'storage-tests', indexedDB: new IDBFactory() }),
+    create: () =>
+      indexedDbAdapter({ name: 'storage-tests', indexedDB: new IDBFactory(), IDBKeyRange }),
   },
 ];
 

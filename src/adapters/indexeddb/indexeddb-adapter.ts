@@ -15,6 +15,13 @@ export interface IndexedDbAdapterOptions {
    */
   readonly indexedDB?: IDBFactory;
   /**
+   * The `IDBKeyRange` class of the same IndexedDB implementation, used to read the outbox
+   * page by page. Pass `IDBKeyRange` from `fake-indexeddb` along with its `IDBFactory` in Node.
+   * Without it, listing ops by state reads every op in that state.
+   * @default `globalThis.IDBKeyRange`, when it exists
+   */
+  readonly IDBKeyRange?: typeof IDBKeyRange;
+  /**
    * How long `open()` waits for other tabs to close an older version of the database before
    * it gives up with `STORAGE_UPGRADE_BLOCKED`. @default 5000
    */
@@ -80,7 +87,9 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
         '`fake-indexeddb`; elsewhere use another adapter (sqlite, memory).',
     );
   }
-  return new IndexedDbAdapter(factory, name, upgradeBlockedTimeoutMs, durability);
+  const keyRange =
+    options.IDBKeyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange;
+  return new IndexedDbAdapter(factory, name, upgradeBlockedTimeoutMs, durability, keyRange);
 }
 
 class IndexedDbAdapter implements StorageAdapter {
@@ -89,6 +98,7 @@ class IndexedDbAdapter implements StorageAdapter {
   readonly #name: string;
   readonly #blockedTimeoutMs: number;
   readonly #durability: 'strict' | 'relaxed' | 'default';
+  readonly #keyRange: typeof IDBKeyRange | undefined;
   #connection: Promise<IDBDatabase> | undefined;
   #db: IDBDatabase | undefined;
   #closed = false;
@@ -100,8 +110,10 @@ class IndexedDbAdapter implements StorageAdapter {
     name: string,
     blockedTimeoutMs: number,
     durability: 'strict' | 'relaxed' | 'default',
+    keyRange: typeof IDBKeyRange | undefined,
   ) {
     this.#factory = factory;
+    this.#keyRange = keyRange;
     this.#name = name;
     this.#blockedTimeoutMs = blockedTimeoutMs;
     this.#durability = durability;
@@ -136,7 +148,7 @@ class IndexedDbAdapter implements StorageAdapter {
       this.#throwIfUnusable();
       throw toStorageError(error, this.#name, 'starting a transaction');
     }
-    const tx = new IndexedDbTransaction(idb, this.#name, mode === 'readwrite');
+    const tx = new IndexedDbTransaction(idb, this.#name, mode === 'readwrite', this.#keyRange);
     const done = this.#settled(idb, tx);
 
     let result: T;

@@ -8,10 +8,12 @@
  * - v2: adds `records.byServerId` (`[collection, serverId]`), `ops.byRecord`
  *   (`[collection, id]`) and `ops.byState` (`state`). IndexedDB builds the new indexes over the
  *   rows already stored, so no data is copied or dropped.
+ * - v3: adds `ops.byStateSeq` (`[state, seq]`), so the oldest ops in a state are read a page
+ *   at a time instead of all at once.
  */
 
 /** The layout version this code writes and expects. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** Object store of records, keyed by `[collection, id]`. */
 export const RECORDS = 'records';
@@ -33,6 +35,8 @@ export const OPS_BY_SEQ = 'bySeq';
 export const OPS_BY_RECORD = 'byRecord';
 /** Index of `ops` on `state` (v2). */
 export const OPS_BY_STATE = 'byState';
+/** Index of `ops` on `[state, seq]` (v3). */
+export const OPS_BY_STATE_SEQ = 'byStateSeq';
 
 /**
  * Brings the layout from `oldVersion` to {@link LAYOUT_VERSION}, one step at a time, inside the
@@ -50,6 +54,9 @@ export function upgradeLayout(
         break;
       case 1:
         upgradeV1ToV2(transaction);
+        break;
+      case 2:
+        transaction.objectStore(OPS).createIndex(OPS_BY_STATE_SEQ, ['state', 'seq']);
         break;
       default:
         throw new Error(`No IndexedDB layout upgrade step from version ${version}.`);

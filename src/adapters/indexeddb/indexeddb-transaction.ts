@@ -13,6 +13,7 @@ import {
   OPS_BY_RECORD,
   OPS_BY_SEQ,
   OPS_BY_STATE,
+  OPS_BY_STATE_SEQ,
   RECORDS,
   RECORDS_BY_COLLECTION,
   RECORDS_BY_SERVER_ID,
@@ -35,6 +36,7 @@ export class IndexedDbTransaction implements StorageTransaction {
   readonly #idb: IDBTransaction;
   readonly #database: string;
   readonly #writable: boolean;
+  readonly #keyRange: typeof IDBKeyRange | undefined;
   // 'open' while the callback runs; 'ended' once transaction() is done with it.
   #state: 'open' | 'ended' = 'open';
   // Set when IndexedDB finished the transaction (complete or abort) before we were done.
@@ -43,8 +45,14 @@ export class IndexedDbTransaction implements StorageTransaction {
   readonly #ops = new Map<string, Staged<OutboxOp>>();
   readonly #meta = new Map<string, Staged<unknown>>();
 
-  constructor(idb: IDBTransaction, database: string, writable: boolean) {
+  constructor(
+    idb: IDBTransaction,
+    database: string,
+    writable: boolean,
+    keyRange?: typeof IDBKeyRange,
+  ) {
     this.#idb = idb;
+    this.#keyRange = keyRange;
     this.#database = database;
     this.#writable = writable;
   }
@@ -192,11 +200,22 @@ export class IndexedDbTransaction implements StorageTransaction {
         ops().index(OPS_BY_RECORD).getAll([collection, recordId]),
       );
     } else if (states !== undefined) {
+      // The lowest `limit` ops of a state, plus one per buffered op that may override one of
+      // them, are enough to answer after the overlay below. Needs IDBKeyRange for the range.
+      const range = this.#keyRange;
+      const count =
+        range && limit !== undefined && collection === undefined
+          ? limit + this.#ops.size
+          : undefined;
       stored = [];
       for (const state of new Set(states)) {
         stored.push(
           ...(await this.#read<OutboxOp[]>('listing ops', () =>
-            ops().index(OPS_BY_STATE).getAll(state),
+            range && count !== undefined
+              ? ops()
+                  .index(OPS_BY_STATE_SEQ)
+                  .getAll(range.bound([state, -Infinity], [state, Infinity]), count)
+              : ops().index(OPS_BY_STATE).getAll(state),
           )),
         );
       }
