@@ -6,6 +6,7 @@ import type {
   SyncUser,
   WireOp,
 } from '../core/index.js';
+import type { z } from 'zod';
 import { createId, encodeHlc, maxHlc, parseHlc } from '../core/index.js';
 import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
@@ -71,6 +72,27 @@ export async function applyOp(
   }
 }
 
+/** The strict schemas derived from a collection's schema, built once (zod compiles each). */
+interface DerivedSchemas {
+  /** The whole record: unknown fields rejected. */
+  readonly strict: z.ZodType;
+  /** A patch: every field optional, unknown fields rejected. */
+  readonly partialStrict: z.ZodType;
+}
+
+const derivedSchemas = new WeakMap<object, DerivedSchemas>();
+
+/** The derived schemas of `collection`, cached by its schema object. */
+function schemasOf(collection: CollectionDefinition): DerivedSchemas {
+  const schema = collection.schema;
+  let derived = derivedSchemas.get(schema);
+  if (!derived) {
+    derived = { strict: schema.strict(), partialStrict: schema.partial().strict() };
+    derivedSchemas.set(schema, derived);
+  }
+  return derived;
+}
+
 function pick(data: RecordData, fields: readonly string[]): RecordData {
   const out: RecordData = {};
   for (const field of fields) out[field] = data[field];
@@ -105,7 +127,7 @@ class OpApplier {
     const op = this.#op;
     const collection = this.#collection;
     if (!op.data) return reject(op, 'validation_failed', 'data: an insert needs `data`.');
-    const parsed = collection.schema.strict().safeParse(op.data);
+    const parsed = schemasOf(collection).strict.safeParse(op.data);
     if (!parsed.success) {
       return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
     }
@@ -150,7 +172,7 @@ class OpApplier {
     const collection = this.#collection;
     const patch = op.patch ?? op.data;
     if (!patch) return reject(op, 'validation_failed', 'patch: an update needs `patch`.');
-    const parsed = collection.schema.partial().strict().safeParse(patch);
+    const parsed = schemasOf(collection).partialStrict.safeParse(patch);
     if (!parsed.success) {
       return reject(op, 'validation_failed', describeIssues(parsed.error, 'patch'));
     }
@@ -167,7 +189,7 @@ class OpApplier {
     if (op.baseVersion !== current.version) {
       // The client's whole view of the record after its change: what "the later write wins
       // wholly" keeps under lastWriteWins. Field merge only reads the changed fields.
-      const full = op.data ? collection.schema.strict().safeParse(op.data) : undefined;
+      const full = op.data ? schemasOf(collection).strict.safeParse(op.data) : undefined;
       if (full && !full.success) {
         return reject(op, 'validation_failed', describeIssues(full.error, 'data'));
       }
@@ -178,7 +200,7 @@ class OpApplier {
       // Based on the tombstone's own version: the device saw the delete and still writes the
       // record (a conflict resolved by keeping its side, or a custom merge that keeps the edit),
       // so the record comes back. That needs the whole record; a patch alone cannot rebuild it.
-      const full = op.data ? collection.schema.strict().safeParse(op.data) : undefined;
+      const full = op.data ? schemasOf(collection).strict.safeParse(op.data) : undefined;
       if (!full?.success) {
         return reject(
           op,
@@ -257,7 +279,7 @@ class OpApplier {
     if (outcome.kind === 'manual') return conflict;
     let data = current.data;
     if (outcome.data !== null) {
-      const parsed = collection.schema.strict().safeParse(outcome.data);
+      const parsed = schemasOf(collection).strict.safeParse(outcome.data);
       if (!parsed.success) {
         return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
       }
