@@ -52,8 +52,18 @@ export function evaluateTargets(
     ['PouchDB', find('W2', 'PouchDB', n), find('W3', 'PouchDB', n)],
   ] as const;
   const ours: [string, Figure | undefined][] = [
-    ['W2 push, SQLite store', find('W2', 'tidesync (SQLite client) → SQLite store', n)],
-    ['W2 push, Postgres store', find('W2', 'tidesync (SQLite client) → Postgres store', n)],
+    [
+      'W2 push, SQLite client, SQLite store',
+      find('W2', 'tidesync (SQLite client) → SQLite store', n),
+    ],
+    [
+      'W2 push, memory client (like the peers), SQLite store',
+      find('W2', 'tidesync (memory client) → SQLite store', n),
+    ],
+    [
+      'W2 push, SQLite client, Postgres store',
+      find('W2', 'tidesync (SQLite client) → Postgres store', n),
+    ],
     ['W3 pull into memory', find('W3', 'tidesync, SQLite store: fresh tidesync-memory replica', n)],
     ['W3 pull into SQLite', find('W3', 'tidesync, SQLite store: fresh tidesync-sqlite replica', n)],
   ];

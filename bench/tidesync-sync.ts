@@ -49,7 +49,7 @@ export interface SyncRound {
 }
 
 /**
- * W2: `n` records created offline on a SQLite client are pushed over loopback HTTP to a fresh
+ * W2: `n` records created offline on a SQLite (or memory) client are pushed over loopback HTTP to a fresh
  * server on `store`; timed until `sync()` resolves and the store holds all `n`. Then W3: each
  * of `pullers` pulls all of them into a fresh replica in its own process.
  */
@@ -59,10 +59,11 @@ export async function tidesyncRound(
   dir: string,
   pgUrl: string | undefined,
   pullers: readonly PullReplica[],
+  clientAdapter: 'sqlite' | 'memory' = 'sqlite',
 ): Promise<SyncRound> {
   const server = await startTidesyncServer(store, [todosCollection()], dir, pgUrl);
   try {
-    const client = await httpClient(server.url, dir);
+    const client = await httpClient(server.url, dir, clientAdapter);
     await createOffline(client, n);
     let pushed = 0;
     const pushMs = await timeMs(async () => {
