@@ -45,11 +45,15 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       },
       ctx.signal ? { signal: ctx.signal } : {},
     );
-    const failure = errorResponseSchema.safeParse(raw);
-    if (failure.success && failure.data.error.code === 'forbidden') {
+    // Only an object with an `error` key can be an error answer: a page skips that schema.
+    const failure =
+      typeof raw === 'object' && raw !== null && 'error' in raw
+        ? errorResponseSchema.safeParse(raw)
+        : undefined;
+    if (failure?.success && failure.data.error.code === 'forbidden') {
       throw userMismatch(ctx.clientId, failure.data.error.message);
     }
-    if (failure.success) {
+    if (failure?.success) {
       throw new ProtocolError(
         `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
       );
@@ -75,8 +79,12 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
     }
     await ctx.storage.transaction('readwrite', async (tx) => {
       if (page.reset) await rebase(tx, tally);
+      receiveLatest(ctx, page.changes);
+      // Applying changes never adds ops, so an outbox empty now stays empty for the whole page:
+      // then no record can have pending ops, and the per-record op lookups are skipped.
+      const outboxEmpty = (await tx.listOps({ limit: 1 })).length === 0;
       for (const change of page.changes) {
-        if (await applyRemoteChange(ctx, tx, change)) {
+        if (await applyChange(ctx, tx, change, outboxEmpty)) {
           tally.pulled += 1;
           tally.changed.add(change.collection);
         }
@@ -115,6 +123,19 @@ async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
 /** What applying one remote change needs: less than a whole sync run. */
 export type RemoteChangeContext = Pick<EngineContext, 'clientId' | 'clock' | 'collections' | 'now'>;
 
+/**
+ * Merges the latest clock of a page into ours once, instead of once per change: the clock ends
+ * after every change of the page either way (HLC strings sort by time, then counter).
+ */
+function receiveLatest(ctx: RemoteChangeContext, changes: readonly WireRecord[]): void {
+  let latest: string | undefined;
+  for (const change of changes) {
+    if (!ctx.collections.has(change.collection)) continue;
+    if (latest === undefined || change.hlc > latest) latest = change.hlc;
+  }
+  if (latest !== undefined) ctx.clock.receive(latest);
+}
+
 /** Applies one pulled change; returns whether anything changed locally. */
 export async function applyRemoteChange(
   ctx: RemoteChangeContext,
@@ -123,6 +144,20 @@ export async function applyRemoteChange(
 ): Promise<boolean> {
   if (!ctx.collections.has(change.collection)) return false;
   ctx.clock.receive(change.hlc);
+  return applyChange(ctx, tx, change, false);
+}
+
+/**
+ * {@link applyRemoteChange} after the clock has seen the change. `outboxEmpty` says the caller
+ * knows there is no op at all, so the record's pending ops need not be looked up.
+ */
+async function applyChange(
+  ctx: RemoteChangeContext,
+  tx: StorageTransaction,
+  change: WireRecord,
+  outboxEmpty: boolean,
+): Promise<boolean> {
+  if (!ctx.collections.has(change.collection)) return false;
   let local = await tx.getRecordByServerId(change.collection, change.id);
   if (!local && change.originClientId === ctx.clientId && change.originId !== null) {
     // Our own insert whose acknowledgement we have not seen yet (a lost response).
@@ -136,7 +171,6 @@ export async function applyRemoteChange(
     return true;
   }
   if (change.version <= local.version) return false; // an echo or an older version
-  const pending = await pendingOpsOf(tx, local.collection, local.id);
   if (local.syncStatus === 'conflicted' && local.conflict) {
     await tx.putRecord({
       ...local,
@@ -151,6 +185,7 @@ export async function applyRemoteChange(
     });
     return true;
   }
+  const pending = outboxEmpty ? [] : await pendingOpsOf(tx, local.collection, local.id);
   await tx.putRecord(overlayPending(local, change, pending, local.id, ctx.now()));
   return true;
 }

@@ -8,6 +8,7 @@ import type {
   TransactionMode,
 } from '../../core/index.js';
 import { StorageError, applyQuery } from '../../core/index.js';
+import { cloneJson, cloneRecord } from './json-clone.js';
 
 interface MemoryState {
   records: Map<string, Map<string, StoredRecord>>;
@@ -59,7 +60,7 @@ function stateOf(store: MemoryStore): MemoryState {
   return (store as unknown as { state: MemoryState }).state;
 }
 
-const copy = <T>(value: T): T => structuredClone(value);
+const copy = cloneJson;
 
 /**
  * Storage adapter that keeps everything in memory: fast, and gone when the process ends.
@@ -134,6 +135,8 @@ class MemoryTransaction implements StorageTransaction {
   readonly #writable: boolean;
   #active = true;
   readonly #records = new Map<string, Map<string, Staged<StoredRecord>>>();
+  /** collection -> serverId -> local id of records staged here (may be stale; checked on use). */
+  readonly #stagedServerIds = new Map<string, Map<string, string>>();
   readonly #ops = new Map<string, Staged<OutboxOp>>();
   readonly #meta = new Map<string, Staged<unknown>>();
 
@@ -227,9 +230,13 @@ class MemoryTransaction implements StorageTransaction {
     }
   }
 
-  #collection(collection: string): Map<string, StoredRecord> {
-    const merged = new Map(this.#state.records.get(collection) ?? []);
-    for (const [id, value] of this.#records.get(collection) ?? []) {
+  /** Records of a collection as this transaction sees them. Read-only: may be the stored map. */
+  #collection(collection: string): ReadonlyMap<string, StoredRecord> {
+    const stored = this.#state.records.get(collection);
+    const staged = this.#records.get(collection);
+    if (!staged || staged.size === 0) return stored ?? new Map<string, StoredRecord>();
+    const merged = new Map(stored ?? []);
+    for (const [id, value] of staged) {
       if (value === DELETED) merged.delete(id);
       else merged.set(id, value);
     }
@@ -241,7 +248,7 @@ class MemoryTransaction implements StorageTransaction {
     const staged = this.#records.get(collection)?.get(id);
     if (staged === DELETED) return undefined;
     const value = staged ?? this.#state.records.get(collection)?.get(id);
-    return value === undefined ? undefined : copy(value);
+    return value === undefined ? undefined : cloneRecord(value);
   }
 
   async getRecordByServerId(
@@ -251,13 +258,31 @@ class MemoryTransaction implements StorageTransaction {
     this.#check(false);
     // This transaction's own writes first, then the committed index.
     const staged = this.#records.get(collection);
-    for (const value of staged?.values() ?? []) {
-      if (value !== DELETED && value.serverId === serverId) return copy(value);
+    if (staged && staged.size > 0) {
+      const own = this.#stagedServerId(staged, collection, serverId);
+      if (own) return cloneRecord(own);
     }
     const id = this.#state.serverIds.get(collection)?.get(serverId);
     if (id === undefined || staged?.has(id)) return undefined;
     const value = this.#state.records.get(collection)?.get(id);
-    return value === undefined ? undefined : copy(value);
+    return value === undefined ? undefined : cloneRecord(value);
+  }
+
+  /** The staged record with this server id: through the staged index, else by a scan. */
+  #stagedServerId(
+    staged: Map<string, Staged<StoredRecord>>,
+    collection: string,
+    serverId: string,
+  ): StoredRecord | undefined {
+    const id = this.#stagedServerIds.get(collection)?.get(serverId);
+    if (id === undefined) return undefined;
+    const hit = staged.get(id);
+    if (hit !== undefined && hit !== DELETED && hit.serverId === serverId) return hit;
+    // The indexed record changed its server id or was deleted since: look at every staged one.
+    for (const value of staged.values()) {
+      if (value !== DELETED && value.serverId === serverId) return value;
+    }
+    return undefined;
   }
 
   async putRecord(record: StoredRecord): Promise<void> {
@@ -267,7 +292,15 @@ class MemoryTransaction implements StorageTransaction {
       staged = new Map();
       this.#records.set(record.collection, staged);
     }
-    staged.set(record.id, copy(record));
+    staged.set(record.id, cloneRecord(record));
+    if (record.serverId !== null) {
+      let ids = this.#stagedServerIds.get(record.collection);
+      if (!ids) {
+        ids = new Map();
+        this.#stagedServerIds.set(record.collection, ids);
+      }
+      ids.set(record.serverId, record.id);
+    }
   }
 
   async deleteRecord(collection: string, id: string): Promise<void> {
@@ -282,14 +315,14 @@ class MemoryTransaction implements StorageTransaction {
 
   async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
     this.#check(false);
-    return applyQuery(this.#collection(collection).values(), query).map(copy);
+    return applyQuery(this.#collection(collection).values(), query).map(cloneRecord);
   }
 
   async listRecords(collection: string): Promise<StoredRecord[]> {
     this.#check(false);
     return [...this.#collection(collection).values()]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map(copy);
+      .map(cloneRecord);
   }
 
   async listCollections(): Promise<string[]> {
