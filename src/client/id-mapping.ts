@@ -1,5 +1,6 @@
 import type {
   CollectionDefinition,
+  OutboxOp,
   RecordData,
   StorageTransaction,
   StoredRecord,
@@ -18,6 +19,16 @@ function referrers(
   return out;
 }
 
+/** A temporary local id replaced by the canonical id the server assigned. */
+export interface ServerIdRemap {
+  /** Collection of the remapped record. */
+  readonly collection: string;
+  /** The temporary local id. */
+  readonly from: string;
+  /** The canonical server id. */
+  readonly to: string;
+}
+
 /**
  * Records the canonical id of a record created on this device and rewrites the temporary id
  * everywhere it is used: the record itself, its queued ops, reference fields of other records
@@ -32,31 +43,98 @@ export async function assignServerId(
   const updated: StoredRecord = { ...record, serverId };
   if (record.serverId === serverId) return updated;
   await tx.putRecord(updated);
-  for (const op of await tx.listOps({ collection: record.collection, recordId: record.id })) {
-    if (op.serverId !== serverId) await tx.putOp({ ...op, serverId });
-  }
-  if (serverId === record.id) return updated;
-  for (const { collection, field } of referrers(collections, record.collection)) {
-    for (const other of await tx.queryRecords(collection, { where: { [field]: record.id } })) {
-      await tx.putRecord({ ...other, data: { ...other.data, [field]: serverId } });
+  await remapOwnOps(
+    tx,
+    await tx.listOps({ collection: record.collection, recordId: record.id }),
+    serverId,
+  );
+  await rewriteReferences(tx, collections, [
+    { collection: record.collection, from: record.id, to: serverId },
+  ]);
+  return updated;
+}
+
+/**
+ * Gives `ops` (the ops of one record, any state) the record's canonical id, writing only those
+ * that still carry another one. Returns the ops as they now are.
+ */
+export async function remapOwnOps(
+  tx: StorageTransaction,
+  ops: readonly OutboxOp[],
+  serverId: string,
+): Promise<OutboxOp[]> {
+  const out: OutboxOp[] = [];
+  for (const op of ops) {
+    if (op.serverId === serverId) {
+      out.push(op);
+      continue;
     }
+    const next = { ...op, serverId };
+    await tx.putOp(next);
+    out.push(next);
+  }
+  return out;
+}
+
+/**
+ * True when rewriting `remap` into other records can change anything: the canonical id differs
+ * from the temporary one and some collection has a reference field pointing at its collection.
+ */
+export function needsReferenceRewrite(
+  collections: ReadonlyMap<string, CollectionDefinition>,
+  remap: ServerIdRemap,
+): boolean {
+  return remap.from !== remap.to && referrers(collections, remap.collection).length > 0;
+}
+
+/**
+ * Rewrites temporary ids into the reference fields of other records and of their queued and
+ * in-flight ops, for a whole set of remaps at once: each referring collection's pending ops are
+ * read once, however many ids changed. Idempotent.
+ */
+export async function rewriteReferences(
+  tx: StorageTransaction,
+  collections: ReadonlyMap<string, CollectionDefinition>,
+  remaps: readonly ServerIdRemap[],
+): Promise<void> {
+  const byField = new Map<string, { field: string; ids: Map<string, string> }[]>();
+  for (const remap of remaps) {
+    if (remap.from === remap.to) continue;
+    for (const { collection, field } of referrers(collections, remap.collection)) {
+      for (const other of await tx.queryRecords(collection, { where: { [field]: remap.from } })) {
+        await tx.putRecord({ ...other, data: { ...other.data, [field]: remap.to } });
+      }
+      const fields = byField.get(collection) ?? [];
+      let entry = fields.find((f) => f.field === field);
+      if (!entry) {
+        entry = { field, ids: new Map() };
+        fields.push(entry);
+      }
+      entry.ids.set(remap.from, remap.to);
+      byField.set(collection, fields);
+    }
+  }
+  for (const [collection, fields] of byField) {
     for (const op of await tx.listOps({ collection, states: ['queued', 'inflight'] })) {
-      const data = rewrite(op.data, field, record.id, serverId);
-      const patch = rewrite(op.patch, field, record.id, serverId);
+      let { data, patch } = op;
+      for (const { field, ids } of fields) {
+        data = rewrite(data, field, ids);
+        patch = rewrite(patch, field, ids);
+      }
       if (data !== op.data || patch !== op.patch) await tx.putOp({ ...op, data, patch });
     }
   }
-  return updated;
 }
 
 function rewrite(
   value: RecordData | null,
   field: string,
-  from: string,
-  to: string,
+  ids: ReadonlyMap<string, string>,
 ): RecordData | null {
-  if (value === null || value[field] !== from) return value;
-  return { ...value, [field]: to };
+  const from = value?.[field];
+  if (value === null || typeof from !== 'string') return value;
+  const to = ids.get(from);
+  return to === undefined ? value : { ...value, [field]: to };
 }
 
 /**

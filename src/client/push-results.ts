@@ -9,8 +9,8 @@ import { renumberAfter, enqueueOp } from '../queue/index.js';
 import { lastWriteWins } from '../conflict/index.js';
 import type { EngineContext } from './engine-context.js';
 import { noteDeletedConflict } from './conflicts.js';
-import { assignServerId } from './id-mapping.js';
-import { overlayPending, pendingOpsOf } from './remote-records.js';
+import { needsReferenceRewrite, type ServerIdRemap } from './id-mapping.js';
+import { overlayPending } from './remote-records.js';
 
 /** Counts of one push run. */
 export interface PushTally {
@@ -38,13 +38,20 @@ export async function deadLetter(
   ctx.emit('deadLetter', { opId: op.opId, collection: op.collection, id: op.id, code, message });
 }
 
-/** Applies one per-op server outcome in the caller's transaction. */
+/**
+ * Applies one per-op server outcome in the caller's transaction. Per acknowledged op it reads
+ * the record and the record's other ops once, writes the record once and deletes the op;
+ * the record's other ops are written only when they change (new server id, rebased version).
+ * A temporary id that other records may reference is added to `remaps`: the caller rewrites
+ * those references once per batch with {@link rewriteReferences}.
+ */
 export async function applyOpResult(
   ctx: EngineContext,
   tx: StorageTransaction,
   op: OutboxOp,
   result: OpResult,
   tally: PushTally,
+  remaps: ServerIdRemap[],
 ): Promise<void> {
   tally.changed.add(op.collection);
   if (result.status === 'rejected') {
@@ -54,52 +61,81 @@ export async function applyOpResult(
   }
   await tx.deleteOp(op.opId);
   ctx.clock.receive(result.record.hlc);
-  let record = await tx.getRecord(op.collection, op.id);
-  if (!record) return;
-  if (record.serverId !== result.serverId) {
-    record = await assignServerId(tx, ctx.collections, record, result.serverId);
+  const local = await tx.getRecord(op.collection, op.id);
+  if (!local) return;
+  const remapped = local.serverId !== result.serverId;
+  const record: StoredRecord = remapped ? { ...local, serverId: result.serverId } : local;
+  if (remapped) {
+    const remap = { collection: op.collection, from: local.id, to: result.serverId };
+    if (needsReferenceRewrite(ctx.collections, remap)) remaps.push(remap);
   }
+  // The record's other ops: every later write and any dead letter (the acked op is deleted).
+  const others = await tx.listOps({ collection: op.collection, recordId: op.id });
   if (result.status === 'applied') {
     tally.pushed += 1;
-    if (!result.merged && result.version === op.baseVersion + 1)
-      await rebaseFollowers(tx, op, result.version);
-    await adoptServerVersion(tx, record, result.record, ctx.now());
+    // The later ops were made on top of `op`; when the server applied `op` straight onto the
+    // version it started from (no concurrent write, no merge), they are based on its new
+    // version. After a merge they stay concurrent with the other write, and the strategy decides.
+    const rebase = !result.merged && result.version === op.baseVersion + 1;
+    const updated = await updateOthers(tx, others, result.serverId, (other) =>
+      rebase && other.state !== 'dead' && other.seq > op.seq && other.baseVersion === op.baseVersion
+        ? result.version
+        : other.baseVersion,
+    );
+    const next = adoptServerVersion(record, result.record, pendingOnly(updated), ctx.now());
+    if (next) await tx.putRecord(next);
+    else if (remapped) await tx.putRecord(record);
     return;
   }
+  await updateOthers(tx, others, result.serverId, (other) => other.baseVersion);
   tally.conflicts += 1;
   await handleConflict(ctx, tx, op, record, result.record);
 }
 
 /**
- * The record's later ops were made on top of `op`; when the server applied `op` straight onto
- * the version it started from (no concurrent write, no merge), they are based on its new
- * version. After a merge they stay concurrent with the other write, and the strategy decides.
+ * Gives a record's other ops its canonical id and the base version `baseVersion` picks, writing
+ * only the ops that change. Returns the ops as they now are.
  */
-async function rebaseFollowers(
+async function updateOthers(
   tx: StorageTransaction,
-  op: OutboxOp,
-  version: number,
-): Promise<void> {
-  for (const next of await pendingOpsOf(tx, op.collection, op.id)) {
-    if (next.seq > op.seq && next.baseVersion === op.baseVersion)
-      await tx.putOp({ ...next, baseVersion: version });
+  ops: readonly OutboxOp[],
+  serverId: string,
+  baseVersion: (op: OutboxOp) => number,
+): Promise<OutboxOp[]> {
+  const out: OutboxOp[] = [];
+  for (const op of ops) {
+    const version = baseVersion(op);
+    if (op.serverId === serverId && op.baseVersion === version) {
+      out.push(op);
+      continue;
+    }
+    const next: OutboxOp = { ...op, serverId, baseVersion: version };
+    await tx.putOp(next);
+    out.push(next);
   }
+  return out;
 }
 
-async function adoptServerVersion(
-  tx: StorageTransaction,
+function pendingOnly(ops: readonly OutboxOp[]): OutboxOp[] {
+  return ops.filter((op) => op.state !== 'dead');
+}
+
+/**
+ * The record after the server acknowledged one of its ops: the server's version with this
+ * device's unsent changes on top, or `undefined` to keep the local one (an older server
+ * version while later local changes are pending).
+ */
+function adoptServerVersion(
   local: StoredRecord,
   remote: WireRecord,
+  pending: readonly OutboxOp[],
   now: number,
-): Promise<void> {
-  const pending = await pendingOpsOf(tx, local.collection, local.id);
-  if (remote.version < local.version && pending.length > 0) return;
+): StoredRecord | undefined {
+  if (remote.version < local.version && pending.length > 0) return undefined;
   const next = overlayPending(local, remote, pending, local.id, now);
-  await tx.putRecord(
-    local.syncStatus === 'conflicted'
-      ? { ...next, syncStatus: 'conflicted', conflict: local.conflict, data: local.data }
-      : next,
-  );
+  return local.syncStatus === 'conflicted'
+    ? { ...next, syncStatus: 'conflicted', conflict: local.conflict, data: local.data }
+    : next;
 }
 
 async function handleConflict(

@@ -8,7 +8,12 @@ import {
 } from '../core/index.js';
 import { renumberAfter, takeBatch } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
-import { referencesUnconfirmedInsert, resolveReferences } from './id-mapping.js';
+import {
+  referencesUnconfirmedInsert,
+  resolveReferences,
+  rewriteReferences,
+  type ServerIdRemap,
+} from './id-mapping.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
 import { userMismatch } from './user-mismatch.js';
 import { persistClock } from './write-context.js';
@@ -98,7 +103,9 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     }
     const results = matchResults(batch, parsed.data.results);
     await ctx.storage.transaction('readwrite', async (tx) => {
-      for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally);
+      const remaps: ServerIdRemap[] = [];
+      for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);
+      await rewriteReferences(tx, ctx.collections, remaps);
       await persistClock(tx, ctx.clock);
     });
     gapRetries = 0;
@@ -226,6 +233,16 @@ async function countFailure(
   return undefined;
 }
 
+/**
+ * The server id to send with `op`. An op carries its record's server id: it is set when the op
+ * is made and rewritten into every op of the record when the server assigns one. Only an
+ * update or delete still without one looks at the record (an insert never has one to find).
+ */
+async function currentServerId(tx: StorageTransaction, op: OutboxOp): Promise<string | null> {
+  if (op.serverId !== null || op.type === 'insert') return op.serverId;
+  return (await tx.getRecord(op.collection, op.id))?.serverId ?? null;
+}
+
 async function toWireOps(
   ctx: EngineContext,
   tx: StorageTransaction,
@@ -234,7 +251,6 @@ async function toWireOps(
   const out: WireOp[] = [];
   for (const op of batch) {
     const collection = ctx.collections.get(op.collection);
-    const record = await tx.getRecord(op.collection, op.id);
     const data = collection ? await resolveReferences(tx, collection, op.data) : op.data;
     const patch = collection ? await resolveReferences(tx, collection, op.patch) : op.patch;
     out.push({
@@ -242,7 +258,7 @@ async function toWireOps(
       seq: op.pushSeq ?? 0,
       collection: op.collection,
       id: op.id,
-      serverId: record?.serverId ?? op.serverId,
+      serverId: await currentServerId(tx, op),
       type: op.type,
       data,
       patch,
