@@ -12,7 +12,7 @@ import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
-import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
+import type { PreloadRequest, ServerRecord, ServerStoreTransaction } from './server-store.js';
 
 type Rejection = Extract<OpResult, { status: 'rejected' }>;
 
@@ -35,6 +35,29 @@ function clampClocks(clocks: FieldClocks, ctx: ServerContext): FieldClocks {
   const out: FieldClocks = {};
   for (const [field, clock] of Object.entries(clocks)) out[field] = clampHlc(clock, ctx);
   return out;
+}
+
+/**
+ * The reads {@link applyOp} will make for these ops, so a store can load them in one go: the
+ * record each op targets, by canonical id or by origin (see `OpApplier`'s lookups).
+ */
+export function readsOf(
+  ctx: ServerContext,
+  clientId: string,
+  ops: readonly WireOp[],
+): PreloadRequest {
+  const records: [string, string][] = [];
+  const origins: [string, string][] = [];
+  for (const op of ops) {
+    if (!ctx.collections.has(op.collection)) continue;
+    if (op.type === 'insert') {
+      if (ctx.assignId === 'server') origins.push([op.collection, op.id]);
+      else records.push([op.collection, op.serverId ?? op.id]);
+    } else if (op.serverId !== null) records.push([op.collection, op.serverId]);
+    else if (ctx.assignId === 'client') records.push([op.collection, op.id]);
+    else origins.push([op.collection, op.id]);
+  }
+  return { clientId, opIds: ops.map((op) => op.opId), records, origins };
 }
 
 /**

@@ -1,28 +1,10 @@
-import type { OpResult } from '../core/index.js';
 import { TidesyncError, createId, describeValue } from '../core/index.js';
-import type {
-  ClientState,
-  FeedEntry,
-  ServerRecord,
-  ServerStore,
-  ServerStoreReader,
-  ServerStoreTransaction,
-} from './server-store.js';
-import type { ClientRow, RecordRow } from './sql-rows.js';
-import {
-  RECORD_COLUMNS,
-  isSafeIdentifier,
-  parseOutcome,
-  recordValues,
-  rowToClient,
-  rowToRecord,
-} from './sql-rows.js';
+import type { PostgresPoolClient } from './postgres-transaction.js';
+import { PostgresTransaction } from './postgres-transaction.js';
+import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './server-store.js';
+import { isSafeIdentifier } from './sql-rows.js';
 
-/** A checked-out connection, as pg's `PoolClient` provides it. */
-export interface PostgresPoolClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-  release(error?: Error | boolean): void;
-}
+export type { PostgresPoolClient } from './postgres-transaction.js';
 
 /** The one method {@link postgresServerStore} needs from a pg `Pool`. */
 export interface PostgresPool {
@@ -140,7 +122,7 @@ class PostgresServerStore implements ServerStore {
       try {
         const tx = new PostgresTransaction(client, this.#t, true);
         const result = await fn(tx);
-        await tx.assignPositions();
+        await tx.flush();
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -204,154 +186,4 @@ class PostgresServerStore implements ServerStore {
 
 function closedError(): TidesyncError {
   return new TidesyncError('STORAGE_CLOSED', 'The Postgres server store is closed.');
-}
-
-class PostgresTransaction implements ServerStoreTransaction {
-  readonly #client: PostgresPoolClient;
-  readonly #t: string;
-  readonly #touched = new Map<string, readonly [string, string]>();
-  /** Records this transaction read (and locked) or wrote: only these may be overwritten. */
-  readonly #known = new Set<string>();
-  /** ` FOR UPDATE` in write transactions: writers of one record take turns. */
-  readonly #lock: string;
-
-  constructor(client: PostgresPoolClient, tables: string, writable: boolean) {
-    this.#client = client;
-    this.#t = tables;
-    this.#lock = writable ? ' FOR UPDATE' : '';
-  }
-
-  async #rows<R>(sql: string, values: unknown[] = []): Promise<R[]> {
-    return (await this.#client.query(sql, values)).rows as R[];
-  }
-
-  async getEpoch(): Promise<string> {
-    const [row] = await this.#rows<{ epoch: string }>(
-      `SELECT epoch FROM ${this.#t}meta WHERE id = 1`,
-    );
-    if (!row) throw new Error('tidesync meta row missing');
-    return row.epoch;
-  }
-
-  async getHead(): Promise<number> {
-    const [row] = await this.#rows<{ head: string }>(
-      `SELECT head FROM ${this.#t}meta WHERE id = 1`,
-    );
-    return Number(row?.head ?? 0);
-  }
-
-  async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
-    const rows = await this.#rows<RecordRow>(
-      `SELECT * FROM ${this.#t}records WHERE position > $1 ORDER BY position LIMIT $2`,
-      [after, limit],
-    );
-    return rows.map((row) => ({ position: Number(row.position), record: rowToRecord(row) }));
-  }
-
-  async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
-    const [row] = await this.#rows<RecordRow>(
-      `SELECT * FROM ${this.#t}records WHERE collection = $1 AND id = $2${this.#lock}`,
-      [collection, id],
-    );
-    if (row) this.#known.add(`${row.collection}\u0000${row.id}`);
-    return row && rowToRecord(row);
-  }
-
-  async getClient(clientId: string): Promise<ClientState | undefined> {
-    const [row] = await this.#rows<ClientRow>(
-      `SELECT * FROM ${this.#t}clients WHERE client_id = $1`,
-      [clientId],
-    );
-    return row && rowToClient(row);
-  }
-
-  async lockClient(clientId: string, userId: string): Promise<ClientState> {
-    await this.#client.query(
-      `INSERT INTO ${this.#t}clients (client_id, user_id, last_seq) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING`,
-      [clientId, userId],
-    );
-    const [row] = await this.#rows<ClientRow>(
-      `SELECT * FROM ${this.#t}clients WHERE client_id = $1 FOR UPDATE`,
-      [clientId],
-    );
-    if (!row) throw new Error(`client ${clientId} vanished`);
-    return rowToClient(row);
-  }
-
-  async setLastSeq(clientId: string, lastSeq: number): Promise<void> {
-    await this.#client.query(`UPDATE ${this.#t}clients SET last_seq = $1 WHERE client_id = $2`, [
-      lastSeq,
-      clientId,
-    ]);
-  }
-
-  async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
-    const [row] = await this.#rows<{ result: unknown }>(
-      `SELECT result FROM ${this.#t}outcomes WHERE client_id = $1 AND op_id = $2`,
-      [clientId, opId],
-    );
-    return row && parseOutcome(row.result);
-  }
-
-  async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
-    await this.#client.query(
-      `INSERT INTO ${this.#t}outcomes (client_id, op_id, seq, result) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (client_id, op_id) DO UPDATE SET seq = EXCLUDED.seq, result = EXCLUDED.result`,
-      [clientId, opId, seq, JSON.stringify(result)],
-    );
-  }
-
-  async getRecordByOrigin(
-    collection: string,
-    originClientId: string,
-    originId: string,
-  ): Promise<ServerRecord | undefined> {
-    const [row] = await this.#rows<RecordRow>(
-      `SELECT * FROM ${this.#t}records WHERE collection = $1 AND origin_client_id = $2 AND origin_id = $3 LIMIT 1${this.#lock}`,
-      [collection, originClientId, originId],
-    );
-    if (row) this.#known.add(`${row.collection}\u0000${row.id}`);
-    return row && rowToRecord(row);
-  }
-
-  async putRecord(record: ServerRecord): Promise<void> {
-    const k = `${record.collection}\u0000${record.id}`;
-    // A record this transaction did not see must still be new: a plain INSERT, so a concurrent
-    // creator of the same id makes this fail with 23505 and the transaction re-runs (and then
-    // sees the record), instead of silently overwriting it.
-    const upsert = this.#known.has(k)
-      ? `ON CONFLICT (collection, id) DO UPDATE SET owner_id = EXCLUDED.owner_id, version = EXCLUDED.version,
-         data = EXCLUDED.data, hlc = EXCLUDED.hlc, field_clocks = EXCLUDED.field_clocks,
-         deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at,
-         origin_client_id = EXCLUDED.origin_client_id, origin_id = EXCLUDED.origin_id, position = NULL`
-      : '';
-    await this.#client.query(
-      `INSERT INTO ${this.#t}records (${RECORD_COLUMNS}, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) ${upsert}`,
-      recordValues(record, false),
-    );
-    this.#known.add(k);
-    this.#touched.delete(k);
-    this.#touched.set(k, [record.collection, record.id]);
-  }
-
-  /**
-   * Takes feed positions from the single meta row as the last statements before COMMIT. The
-   * row lock is held until commit, so positions are handed out in commit order: no transaction
-   * can commit a position below one a reader has already seen (docs/server.md).
-   */
-  async assignPositions(): Promise<void> {
-    if (this.#touched.size === 0) return;
-    const keys = [...this.#touched.values()];
-    const [row] = await this.#rows<{ head: string }>(
-      `UPDATE ${this.#t}meta SET head = head + $1 WHERE id = 1 RETURNING head`,
-      [keys.length],
-    );
-    const first = Number(row?.head ?? 0) - keys.length + 1;
-    await this.#client.query(
-      `UPDATE ${this.#t}records r SET position = v.p
-       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(c, i, p)
-       WHERE r.collection = v.c AND r.id = v.i`,
-      [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((_, n) => first + n)],
-    );
-  }
 }

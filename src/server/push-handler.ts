@@ -1,6 +1,6 @@
 import type { OpResult, PushRequest, PushResponse, SyncUser } from '../core/index.js';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { applyOp } from './apply-op.js';
+import { applyOp, readsOf } from './apply-op.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
 
@@ -41,6 +41,8 @@ export async function handlePush(
   return ctx.store.transaction(async (tx) => {
     const client = await tx.lockClient(clientId, user.userId);
     if (client.userId !== user.userId) throw forbiddenClient(clientId);
+    // One load for every outcome and record the batch reads, where the store supports it.
+    await tx.preload?.(readsOf(ctx, clientId, ops));
     let lastSeq = client.lastSeq;
     const results: OpResult[] = [];
     for (const op of ops) {

@@ -95,8 +95,27 @@ export interface ServerStoreReader {
   getClient(clientId: string): Promise<ClientState | undefined>;
 }
 
+/** What a push batch is about to read, for {@link ServerStoreTransaction.preload}. */
+export interface PreloadRequest {
+  /** The client whose outcomes and origin mappings are read. */
+  readonly clientId: string;
+  /** Ops whose recorded outcomes will be read with `getOutcome(clientId, opId)`. */
+  readonly opIds: readonly string[];
+  /** Records that will be read with `getRecord(collection, id)`. */
+  readonly records: readonly (readonly [collection: string, id: string])[];
+  /** Records that will be read with `getRecordByOrigin(collection, clientId, originId)`. */
+  readonly origins: readonly (readonly [collection: string, originId: string])[];
+}
+
 /** Operations inside one {@link ServerStore.transaction}. */
 export interface ServerStoreTransaction extends ServerStoreReader {
+  /**
+   * Optional hint: the reads that follow in this transaction. A store may load (and lock, as
+   * those reads would) everything at once and answer the reads from memory, so a batch costs a
+   * constant number of round trips. Reads it answers this way must return what the single
+   * reads would have returned.
+   */
+  preload?(request: PreloadRequest): Promise<void>;
   /**
    * Returns the client's state, creating it (bound to `userId`, `lastSeq` 0) when missing, and
    * locks it until the transaction ends. A client bound to another user is returned unchanged.

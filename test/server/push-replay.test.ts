@@ -37,10 +37,11 @@ function failingStore(inner: ServerStore): ServerStore & { arm(failAt: number): 
           'getOutcome',
           'putOutcome',
           'getRecordByOrigin',
+          'preload',
         ] as const) {
           (wrapped as unknown as Record<string, unknown>)[name] = (
-            tx[name] as (...a: unknown[]) => unknown
-          ).bind(tx);
+            tx[name] as ((...a: unknown[]) => unknown) | undefined
+          )?.bind(tx);
         }
         return fn(wrapped);
       }),

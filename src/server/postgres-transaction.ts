@@ -1,0 +1,259 @@
+import type { OpResult } from '../core/index.js';
+import type {
+  ClientState,
+  FeedEntry,
+  PreloadRequest,
+  ServerRecord,
+  ServerStoreTransaction,
+} from './server-store.js';
+import type { ClientRow, RecordRow } from './sql-rows.js';
+import {
+  RECORD_COLUMNS,
+  parseOutcome,
+  recordValues,
+  rowToClient,
+  rowToRecord,
+} from './sql-rows.js';
+import { TransactionCache } from './transaction-cache.js';
+
+/** A checked-out connection, as pg's `PoolClient` provides it. */
+export interface PostgresPoolClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  release(error?: Error | boolean): void;
+}
+
+/** Column list and array types of a multi-row record write through `unnest`. */
+const UNNEST_RECORDS = `unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::jsonb[],
+  $7::text[], $8::jsonb[], $9::boolean[], $10::bigint[], $11::text[], $12::text[], $13::bigint[],
+  $14::boolean[]) AS v(collection, id, owner_id, version, data, hlc, field_clocks, deleted,
+  updated_at, origin_client_id, origin_id, n, stored)`;
+
+/**
+ * One transaction of the Postgres server store on a checked-out connection. A write transaction
+ * answers reads from what it already read or wrote, and holds its writes until {@link flush}.
+ */
+export class PostgresTransaction implements ServerStoreTransaction {
+  readonly #client: PostgresPoolClient;
+  readonly #t: string;
+  /** What this write transaction read and holds to write; `undefined` for a reader. */
+  readonly #cache: TransactionCache | undefined;
+  /** ` FOR UPDATE` in write transactions: writers of one record take turns. */
+  readonly #lock: string;
+
+  constructor(client: PostgresPoolClient, tables: string, writable: boolean) {
+    this.#client = client;
+    this.#t = tables;
+    this.#lock = writable ? ' FOR UPDATE' : '';
+    this.#cache = writable ? new TransactionCache() : undefined;
+  }
+
+  async #rows<R>(sql: string, values: unknown[] = []): Promise<R[]> {
+    return (await this.#client.query(sql, values)).rows as R[];
+  }
+
+  async getEpoch(): Promise<string> {
+    const [row] = await this.#rows<{ epoch: string }>(
+      `SELECT epoch FROM ${this.#t}meta WHERE id = 1`,
+    );
+    if (!row) throw new Error('tidesync meta row missing');
+    return row.epoch;
+  }
+
+  async getHead(): Promise<number> {
+    const [row] = await this.#rows<{ head: string }>(
+      `SELECT head FROM ${this.#t}meta WHERE id = 1`,
+    );
+    return Number(row?.head ?? 0);
+  }
+
+  async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
+    const rows = await this.#rows<RecordRow>(
+      `SELECT * FROM ${this.#t}records WHERE position > $1 ORDER BY position LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map((row) => ({ position: Number(row.position), record: rowToRecord(row) }));
+  }
+
+  async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
+    const cached = this.#cache?.record(collection, id);
+    if (cached !== undefined) return cached ?? undefined;
+    const [row] = await this.#rows<RecordRow>(
+      `SELECT * FROM ${this.#t}records WHERE collection = $1 AND id = $2${this.#lock}`,
+      [collection, id],
+    );
+    const record = row && rowToRecord(row);
+    if (!this.#cache) return record;
+    this.#cache.noteRecord(collection, id, record ?? null);
+    return this.#cache.record(collection, id) ?? undefined;
+  }
+
+  async getClient(clientId: string): Promise<ClientState | undefined> {
+    const [row] = await this.#rows<ClientRow>(
+      `SELECT * FROM ${this.#t}clients WHERE client_id = $1`,
+      [clientId],
+    );
+    return row && rowToClient(row);
+  }
+
+  async lockClient(clientId: string, userId: string): Promise<ClientState> {
+    // One statement: creates the row or, when it exists, locks it (a no-op update) and returns it.
+    const [row] = await this.#rows<ClientRow>(
+      `INSERT INTO ${this.#t}clients AS c (client_id, user_id, last_seq) VALUES ($1, $2, 0)
+       ON CONFLICT (client_id) DO UPDATE SET last_seq = c.last_seq RETURNING *`,
+      [clientId, userId],
+    );
+    if (!row) throw new Error(`client ${clientId} vanished`);
+    return rowToClient(row);
+  }
+
+  async setLastSeq(clientId: string, lastSeq: number): Promise<void> {
+    await this.#client.query(`UPDATE ${this.#t}clients SET last_seq = $1 WHERE client_id = $2`, [
+      lastSeq,
+      clientId,
+    ]);
+  }
+
+  async preload(request: PreloadRequest): Promise<void> {
+    const cache = this.#cache;
+    if (!cache) return;
+    const { clientId } = request;
+    const opIds = [...new Set(request.opIds)].filter((op) => !cache.hasOutcome(clientId, op));
+    if (opIds.length > 0) {
+      const rows = await this.#rows<{ op_id: string; result: unknown }>(
+        `SELECT op_id, result FROM ${this.#t}outcomes WHERE client_id = $1 AND op_id = ANY($2::text[])`,
+        [clientId, opIds],
+      );
+      const found = new Map(rows.map((row) => [row.op_id, parseOutcome(row.result)]));
+      for (const opId of opIds) cache.noteOutcome(clientId, opId, found.get(opId) ?? null);
+    }
+    const records = request.records.filter(([c, id]) => !cache.hasRecord(c, id));
+    if (records.length > 0) {
+      // Locks the rows in key order, so two batches that share records do not deadlock.
+      const rows = await this.#rows<RecordRow>(
+        `SELECT r.* FROM ${this.#t}records r
+         JOIN unnest($1::text[], $2::text[]) AS k(c, i) ON r.collection = k.c AND r.id = k.i
+         ORDER BY r.collection, r.id FOR UPDATE OF r`,
+        [records.map((k) => k[0]), records.map((k) => k[1])],
+      );
+      for (const row of rows) cache.noteRecord(row.collection, row.id, rowToRecord(row));
+      for (const [c, id] of records) if (!cache.hasRecord(c, id)) cache.noteRecord(c, id, null);
+    }
+    const origins = request.origins.filter(([c, o]) => !cache.hasOrigin(c, clientId, o));
+    if (origins.length > 0) {
+      const rows = await this.#rows<RecordRow>(
+        `SELECT r.* FROM ${this.#t}records r
+         JOIN unnest($2::text[], $3::text[]) AS k(c, o)
+           ON r.collection = k.c AND r.origin_client_id = $1 AND r.origin_id = k.o
+         ORDER BY r.collection, r.id FOR UPDATE OF r`,
+        [clientId, origins.map((k) => k[0]), origins.map((k) => k[1])],
+      );
+      for (const row of rows) {
+        if (!cache.hasRecord(row.collection, row.id)) {
+          cache.noteRecord(row.collection, row.id, rowToRecord(row));
+        }
+      }
+      for (const [c, o] of origins) cache.noteNoOrigin(c, clientId, o);
+    }
+  }
+
+  async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
+    const cached = this.#cache?.outcome(clientId, opId);
+    if (cached !== undefined) return cached ?? undefined;
+    const [row] = await this.#rows<{ result: unknown }>(
+      `SELECT result FROM ${this.#t}outcomes WHERE client_id = $1 AND op_id = $2`,
+      [clientId, opId],
+    );
+    const result = row && parseOutcome(row.result);
+    this.#cache?.noteOutcome(clientId, opId, result ?? null);
+    return result;
+  }
+
+  async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
+    this.#writable().putOutcome({ clientId, opId, seq, result });
+  }
+
+  async getRecordByOrigin(
+    collection: string,
+    originClientId: string,
+    originId: string,
+  ): Promise<ServerRecord | undefined> {
+    const cached = this.#cache?.byOrigin(collection, originClientId, originId);
+    if (cached !== undefined) return cached ?? undefined;
+    const [row] = await this.#rows<RecordRow>(
+      `SELECT * FROM ${this.#t}records WHERE collection = $1 AND origin_client_id = $2 AND origin_id = $3 LIMIT 1${this.#lock}`,
+      [collection, originClientId, originId],
+    );
+    if (!this.#cache) return row && rowToRecord(row);
+    if (row && !this.#cache.hasRecord(row.collection, row.id)) {
+      this.#cache.noteRecord(row.collection, row.id, rowToRecord(row));
+    }
+    this.#cache.noteNoOrigin(collection, originClientId, originId);
+    return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
+  }
+
+  /**
+   * Holds the write until commit. A record this transaction did not read must still be new: it
+   * is written with a plain INSERT, so a concurrent creator of the same id makes the commit fail
+   * with 23505 and the transaction re-runs (and then sees the record), instead of silently
+   * overwriting it.
+   */
+  async putRecord(record: ServerRecord): Promise<void> {
+    this.#writable().putRecord(record);
+  }
+
+  #writable(): TransactionCache {
+    if (!this.#cache) throw new Error('write in a read-only tidesync transaction');
+    return this.#cache;
+  }
+
+  /**
+   * Writes what the transaction holds, as the last statements before COMMIT: all outcomes in
+   * one statement, then all records in one statement that also takes their feed positions from
+   * the single meta row. That row lock is held until commit, so positions are handed out in
+   * commit order: no transaction can commit a position below one a reader has already seen
+   * (docs/server.md).
+   */
+  async flush(): Promise<void> {
+    const cache = this.#writable();
+    const outcomes = cache.pendingOutcomes();
+    if (outcomes.length > 0) {
+      await this.#client.query(
+        `INSERT INTO ${this.#t}outcomes (client_id, op_id, seq, result)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
+         ON CONFLICT (client_id, op_id) DO UPDATE SET seq = EXCLUDED.seq, result = EXCLUDED.result`,
+        [
+          outcomes.map((o) => o.clientId),
+          outcomes.map((o) => o.opId),
+          outcomes.map((o) => o.seq),
+          outcomes.map((o) => JSON.stringify(o.result)),
+        ],
+      );
+    }
+    const pending = cache.pendingRecords();
+    if (pending.length === 0) return;
+    const columns = RECORD_COLUMNS.split(', ').map((c) => `v.${c}`);
+    const assignments = columns
+      .slice(2)
+      .map((c) => `${c.slice(2)} = ${c}`)
+      .join(', ');
+    const values = pending.map(({ record }) => recordValues(record, false));
+    const [row] = await this.#rows<{ updated: string; inserted: string }>(
+      `WITH h AS (UPDATE ${this.#t}meta SET head = head + $1 WHERE id = 1 RETURNING head - $1 AS base),
+       v AS (SELECT * FROM ${UNNEST_RECORDS}),
+       u AS (UPDATE ${this.#t}records r SET ${assignments}, position = h.base + v.n FROM v, h
+             WHERE v.stored AND r.collection = v.collection AND r.id = v.id RETURNING 1),
+       i AS (INSERT INTO ${this.#t}records (${RECORD_COLUMNS}, position)
+             SELECT ${columns.join(', ')}, h.base + v.n FROM v, h WHERE NOT v.stored RETURNING 1)
+       SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM i) AS inserted`,
+      [
+        pending.length,
+        ...RECORD_COLUMNS.split(', ').map((_, c) => values.map((v) => v[c])),
+        pending.map((_, n) => n + 1),
+        pending.map((p) => p.stored),
+      ],
+    );
+    if (Number(row?.updated ?? 0) + Number(row?.inserted ?? 0) !== pending.length) {
+      throw new Error(`tidesync wrote ${JSON.stringify(row)} of ${pending.length} records`);
+    }
+  }
+}
