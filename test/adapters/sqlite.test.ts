@@ -1,16 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import initSqlJs from 'sql.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SqliteDriver } from 'tidesync/adapters/sqlite';
-import {
-  SQLITE_LAYOUT_VERSION,
-  betterSqlite3Driver,
-  sqlJsDriver,
-  sqliteAdapter,
-} from 'tidesync/adapters/sqlite';
+import { betterSqlite3Driver, sqlJsDriver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 // Imported by path until src/testing/index.ts re-exports them as `tidesync/testing`.
 import { runStorageAdapterConformance } from '../../src/testing/conformance/storage-adapter-vitest.js';
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
@@ -83,72 +78,6 @@ describe('sqliteAdapter on a file', () => {
     // synchronous: 1 = NORMAL, 2 = FULL
     expect(await pragmas()).toEqual(['wal', 1]);
     expect(await pragmas('full')).toEqual(['wal', 2]);
-  });
-
-  it('upgrades a layout 1 database in place to the current layout, keeping its data', async () => {
-    const file = tempFile();
-    const old = new Database(file);
-    old.exec(readFileSync(new URL('./fixtures/sqlite-layout-v1.sql', import.meta.url), 'utf8'));
-    const record = makeRecord({ id: 'old', serverId: 'srv-old', updatedAt: 1_650_000_000_000 });
-    old
-      .prepare(
-        `INSERT INTO tidesync_records (collection, id, server_id, data, version, hlc, field_clocks,
-           updated_at, sync_status, deleted, conflict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        record.collection,
-        record.id,
-        record.serverId,
-        JSON.stringify(record.data),
-        record.version,
-        record.hlc,
-        JSON.stringify(record.fieldClocks),
-        record.updatedAt,
-        record.syncStatus,
-        0,
-        null,
-      );
-    const op = makeOp({ opId: 'old-op', seq: 4, id: 'old' });
-    old
-      .prepare('INSERT INTO tidesync_ops VALUES (?, ?, ?, ?, ?, ?)')
-      .run(op.opId, op.seq, op.collection, op.id, op.state, JSON.stringify(op));
-    old.prepare('INSERT INTO tidesync_meta VALUES (?, ?)').run('cursor', '"c-17"');
-    old.close();
-
-    const db = new Database(file);
-    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
-    await adapter.open();
-    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_LAYOUT_VERSION);
-    expect(SQLITE_LAYOUT_VERSION).toBe(2);
-    const indexes = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'tidesync_%'")
-      .all()
-      .map((row) => (row as { name: string }).name);
-    expect(indexes).toContain('tidesync_records_accessed');
-    const seen = await adapter.transaction('readonly', async (tx) => ({
-      record: await tx.getRecord('todos', 'old'),
-      ops: await tx.listOps(),
-      cursor: await tx.getMeta('cursor'),
-    }));
-    // Layout 1 had no accessedAt: the upgrade takes updatedAt as the best known access time.
-    expect(seen.record).toEqual({ ...record, accessedAt: record.updatedAt });
-    expect(seen.ops).toEqual([op]);
-    expect(seen.cursor).toBe('c-17');
-    await adapter.transaction('readwrite', (tx) => tx.putRecord(makeRecord({ id: 'new' })));
-    await adapter.close();
-  });
-
-  it('refuses a database written by a newer layout instead of touching it', async () => {
-    const file = tempFile();
-    const db = new Database(file);
-    db.pragma('user_version = 9');
-    db.close();
-    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
-    await expect(adapter.open()).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
-    await adapter.close();
-    const check = new Database(file);
-    expect(check.pragma('user_version', { simple: true })).toBe(9);
-    check.close();
   });
 });
 

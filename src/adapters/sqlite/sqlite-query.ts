@@ -6,6 +6,8 @@ import type { SqliteValue } from './sqlite-driver.js';
 export interface SqlFilter {
   readonly sql: string;
   readonly params: SqliteValue[];
+  /** An `INDEXED BY` clause when the filter should use the partial index of conflicts. */
+  readonly indexedBy: string;
 }
 
 const COLUMNS: Readonly<Record<string, string>> = {
@@ -15,6 +17,7 @@ const COLUMNS: Readonly<Record<string, string>> = {
   updatedAt: 'updated_at',
 };
 
+const STATUSES: ReadonlySet<unknown> = new Set(['synced', 'pending', 'conflicted']);
 const SIMPLE_FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -35,6 +38,7 @@ function pushable(value: unknown): value is string | number {
 export function whereToSql(where: Query['where'], useJson: boolean): SqlFilter {
   const clauses: string[] = [];
   const params: SqliteValue[] = [];
+  let indexedBy = '';
   for (const [field, condition] of Object.entries(where ?? {})) {
     let values: readonly unknown[];
     if (!isOperatorCondition(condition)) values = [condition];
@@ -54,8 +58,15 @@ export function whereToSql(where: Query['where'], useJson: boolean): SqlFilter {
     if (column !== undefined) target = column;
     else if (useJson && SIMPLE_FIELD.test(field)) target = `json_extract(data, '$.${field}')`;
     else continue;
+    if (target === 'sync_status' && values.length === 1 && STATUSES.has(values[0])) {
+      // A literal, not a parameter: only then can SQLite use the partial index of conflicts,
+      // and without statistics it has to be told to (it would rather scan the collection).
+      clauses.push(`sync_status = '${String(values[0])}'`);
+      if (values[0] === 'conflicted') indexedBy = ' INDEXED BY tidesync_records_conflicted';
+      continue;
+    }
     clauses.push(`${target} IN (${values.map(() => '?').join(', ')})`);
     params.push(...(values as (string | number)[]));
   }
-  return { sql: clauses.length > 0 ? ` AND ${clauses.join(' AND ')}` : '', params };
+  return { sql: clauses.length > 0 ? ` AND ${clauses.join(' AND ')}` : '', params, indexedBy };
 }

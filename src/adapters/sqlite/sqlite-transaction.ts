@@ -50,6 +50,16 @@ function recordParams(r: StoredRecord): SqliteValue[] {
   ];
 }
 
+// The outbox is keyed by seq (layout 3): two ops never share one.
+function duplicateSeq(error: unknown, op: OutboxOp): unknown {
+  if (!/UNIQUE constraint failed: tidesync_ops\.seq/.test(String(error))) return error;
+  return new StorageError(
+    'STORAGE_FAILED',
+    `Cannot store outbox op ${op.opId} with seq ${op.seq}: another op already has that seq. Op seqs are unique per client; allocate them from the outbox counter.`,
+    { cause: error },
+  );
+}
+
 /**
  * One transaction of the SQLite adapter. The adapter has already run `BEGIN` on the driver and
  * ends it; this object only translates calls into statements and guards against use after the
@@ -150,7 +160,7 @@ export class SqliteTransaction implements StorageTransaction {
       // SQL narrows the rows; applyQuery gives the exact core semantics and order.
       const filter = whereToSql(query.where, this.#useJson);
       const rows = await d.all(
-        `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND deleted = 0${filter.sql}`,
+        `SELECT ${RECORD_COLUMNS} FROM tidesync_records${filter.indexedBy} WHERE collection = ? AND deleted = 0${filter.sql}`,
         [collection, ...filter.params],
       );
       return applyQuery(rows.map(toRecord), query);
@@ -177,12 +187,28 @@ export class SqliteTransaction implements StorageTransaction {
 
   putOp(op: OutboxOp): Promise<void> {
     return this.#call(true, `writing outbox op ${op.opId}`, async (d) => {
-      await d.run(
-        `INSERT INTO tidesync_ops (op_id, seq, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (op_id) DO UPDATE SET seq = excluded.seq, collection = excluded.collection,
-           record_id = excluded.record_id, state = excluded.state, body = excluded.body`,
-        [op.opId, op.seq, op.collection, op.id, op.state, JSON.stringify(op)],
-      );
+      const body = JSON.stringify(op);
+      // New ops and updates that keep seq, collection and record (state changes, coalescing)
+      // write the row alone; the indexed columns are only rewritten when one of them changes.
+      const { changes } = await d
+        .run(
+          `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body
+           WHERE seq = excluded.seq AND collection = excluded.collection AND record_id = excluded.record_id`,
+          [op.seq, op.opId, op.collection, op.id, op.state, body],
+        )
+        .catch((error: unknown) => {
+          throw duplicateSeq(error, op);
+        });
+      if (changes > 0) return;
+      await d
+        .run(
+          'UPDATE tidesync_ops SET seq = ?, collection = ?, record_id = ?, state = ?, body = ? WHERE op_id = ?',
+          [op.seq, op.collection, op.id, op.state, body, op.opId],
+        )
+        .catch((error: unknown) => {
+          throw duplicateSeq(error, op);
+        });
     });
   }
 

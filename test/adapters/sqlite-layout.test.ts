@@ -1,0 +1,239 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SqliteDriver } from 'tidesync/adapters/sqlite';
+import {
+  SQLITE_LAYOUT_VERSION,
+  betterSqlite3Driver,
+  sqliteAdapter,
+} from 'tidesync/adapters/sqlite';
+import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-layout-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const tempFile = (): string => join(dir, `db${files++}.sqlite`);
+
+const V1 = readFileSync(new URL('./fixtures/sqlite-layout-v1.sql', import.meta.url), 'utf8');
+// Layout 2 as released: layout 1 plus what its upgrade step added.
+const V1_TO_V2 = `
+ALTER TABLE tidesync_records ADD COLUMN accessed_at INTEGER NOT NULL DEFAULT 0;
+UPDATE tidesync_records SET accessed_at = updated_at;
+CREATE INDEX tidesync_records_accessed ON tidesync_records (collection, accessed_at);
+CREATE INDEX tidesync_records_status ON tidesync_records (collection, sync_status);
+PRAGMA user_version = 2;`;
+
+const indexNames = (db: Database.Database): string[] =>
+  db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'tidesync_%'")
+    .all()
+    .map((row) => (row as { name: string }).name)
+    .sort();
+
+const CURRENT_INDEXES = [
+  'tidesync_ops_id',
+  'tidesync_ops_record',
+  'tidesync_records_conflicted',
+  'tidesync_records_server_id',
+];
+
+function insertOldOp(db: Database.Database, op: ReturnType<typeof makeOp>): void {
+  db.prepare(
+    'INSERT INTO tidesync_ops (op_id, seq, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(op.opId, op.seq, op.collection, op.id, op.state, JSON.stringify(op));
+}
+
+describe('sqliteAdapter table layout', () => {
+  it('creates layout 3: the outbox keyed by seq, two op indexes, conflicts indexed alone', async () => {
+    const db = new Database(tempFile());
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
+    await adapter.open();
+    expect(SQLITE_LAYOUT_VERSION).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(indexNames(db)).toEqual(CURRENT_INDEXES);
+    await adapter.close();
+  });
+
+  it('upgrades a layout 1 database in place to the current layout, keeping its data', async () => {
+    const file = tempFile();
+    const old = new Database(file);
+    old.exec(V1);
+    const record = makeRecord({ id: 'old', serverId: 'srv-old', updatedAt: 1_650_000_000_000 });
+    old
+      .prepare(
+        `INSERT INTO tidesync_records (collection, id, server_id, data, version, hlc, field_clocks,
+           updated_at, sync_status, deleted, conflict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.collection,
+        record.id,
+        record.serverId,
+        JSON.stringify(record.data),
+        record.version,
+        record.hlc,
+        JSON.stringify(record.fieldClocks),
+        record.updatedAt,
+        record.syncStatus,
+        0,
+        null,
+      );
+    const op = makeOp({ opId: 'old-op', seq: 4, id: 'old' });
+    insertOldOp(old, op);
+    old.prepare('INSERT INTO tidesync_meta VALUES (?, ?)').run('cursor', '"c-17"');
+    old.close();
+
+    const db = new Database(file);
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
+    await adapter.open();
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_LAYOUT_VERSION);
+    expect(indexNames(db)).toEqual(CURRENT_INDEXES);
+    const seen = await adapter.transaction('readonly', async (tx) => ({
+      record: await tx.getRecord('todos', 'old'),
+      ops: await tx.listOps(),
+      cursor: await tx.getMeta('cursor'),
+    }));
+    // Layout 1 had no accessedAt: the upgrade takes updatedAt as the best known access time.
+    expect(seen.record).toEqual({ ...record, accessedAt: record.updatedAt });
+    expect(seen.ops).toEqual([op]);
+    expect(seen.cursor).toBe('c-17');
+    await adapter.transaction('readwrite', (tx) => tx.putRecord(makeRecord({ id: 'new' })));
+    await adapter.close();
+  });
+
+  it('upgrades a layout 2 outbox in place: every op kept, in seq order, by id and by record', async () => {
+    const file = tempFile();
+    const old = new Database(file);
+    old.exec(V1 + V1_TO_V2);
+    const ops = [
+      makeOp({ opId: 'c', seq: 7, id: 'r2', state: 'dead' }),
+      makeOp({ opId: 'a', seq: 2, id: 'r1', state: 'inflight', pushSeq: 1 }),
+      makeOp({ opId: 'b', seq: 5, id: 'r1' }),
+      makeOp({ opId: 'd', seq: 9, id: 'r3', collection: 'projects' }),
+    ];
+    for (const op of ops) insertOldOp(old, op);
+    old.close();
+
+    const db = new Database(file);
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
+    await adapter.open();
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(indexNames(db)).toEqual(CURRENT_INDEXES);
+    const bySeq = [...ops].sort((x, y) => x.seq - y.seq);
+    const seen = await adapter.transaction('readwrite', async (tx) => {
+      await tx.putOp(makeOp({ opId: 'e', seq: 10, id: 'r1' }));
+      return {
+        all: await tx.listOps(),
+        r1: await tx.listOps({ collection: 'todos', recordId: 'r1' }),
+        live: await tx.listOps({ states: ['queued', 'inflight'], limit: 2 }),
+        c: await tx.getOp('c'),
+      };
+    });
+    expect(seen.all.map((op) => op.opId)).toEqual([...bySeq.map((op) => op.opId), 'e']);
+    expect(seen.all.slice(0, 4)).toEqual(bySeq);
+    expect(seen.r1.map((op) => op.opId)).toEqual(['a', 'b', 'e']);
+    expect(seen.live.map((op) => op.opId)).toEqual(['a', 'b']);
+    expect(seen.c).toEqual(ops[0]);
+    await adapter.close();
+  });
+
+  it('refuses to upgrade an outbox whose ops share a seq, leaving the database as it was', async () => {
+    const file = tempFile();
+    const old = new Database(file);
+    old.exec(V1 + V1_TO_V2);
+    insertOldOp(old, makeOp({ opId: 'a', seq: 3 }));
+    insertOldOp(old, makeOp({ opId: 'b', seq: 3 }));
+    old.close();
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
+    await expect(adapter.open()).rejects.toMatchObject({
+      code: 'STORAGE_FAILED',
+      message: expect.stringContaining('seq 3'),
+    });
+    await adapter.close();
+    const check = new Database(file);
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.prepare('SELECT op_id FROM tidesync_ops ORDER BY op_id').all()).toEqual([
+      { op_id: 'a' },
+      { op_id: 'b' },
+    ]);
+    check.close();
+  });
+
+  it('refuses a database written by a newer layout instead of touching it', async () => {
+    const file = tempFile();
+    const db = new Database(file);
+    db.pragma('user_version = 9');
+    db.close();
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
+    await expect(adapter.open()).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    await adapter.close();
+    const check = new Database(file);
+    expect(check.pragma('user_version', { simple: true })).toBe(9);
+    check.close();
+  });
+
+  it('names the seq when two different ops would share one, and writes neither', async () => {
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(new Database(':memory:')) });
+    await adapter.open();
+    await expect(
+      adapter.transaction('readwrite', async (tx) => {
+        await tx.putOp(makeOp({ opId: 'a', seq: 1 }));
+        await tx.putOp(makeOp({ opId: 'b', seq: 1 }));
+      }),
+    ).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining('seq 1') });
+    expect(await adapter.transaction('readonly', (tx) => tx.listOps())).toEqual([]);
+    await adapter.close();
+  });
+
+  it('moves an op to another seq or record when putOp changes them', async () => {
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(new Database(':memory:')) });
+    await adapter.open();
+    const seen = await adapter.transaction('readwrite', async (tx) => {
+      await tx.putOp(makeOp({ opId: 'a', seq: 1, id: 'r1' }));
+      await tx.putOp(makeOp({ opId: 'b', seq: 2, id: 'r1' }));
+      await tx.putOp(makeOp({ opId: 'a', seq: 3, id: 'r2', state: 'inflight', pushSeq: 1 }));
+      return {
+        all: await tx.listOps(),
+        r1: await tx.listOps({ collection: 'todos', recordId: 'r1' }),
+        r2: await tx.listOps({ collection: 'todos', recordId: 'r2' }),
+      };
+    });
+    expect(seen.all.map((op) => [op.opId, op.seq])).toEqual([
+      ['b', 2],
+      ['a', 3],
+    ]);
+    expect(seen.r1.map((op) => op.opId)).toEqual(['b']);
+    expect(seen.r2).toEqual([
+      makeOp({ opId: 'a', seq: 3, id: 'r2', state: 'inflight', pushSeq: 1 }),
+    ]);
+    await adapter.close();
+  });
+
+  it('finds conflicted records through the partial index of conflicts', async () => {
+    const db = new Database(':memory:');
+    const inner = betterSqlite3Driver(db);
+    const queries: string[] = [];
+    const driver: SqliteDriver = {
+      ...inner,
+      all: (sql, params) => {
+        queries.push(sql);
+        return inner.all(sql, params);
+      },
+    };
+    const adapter = sqliteAdapter({ driver });
+    await adapter.open();
+    const rows = await adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'a', syncStatus: 'conflicted' }));
+      await tx.putRecord(makeRecord({ id: 'b', syncStatus: 'pending' }));
+      return tx.queryRecords('todos', { where: { syncStatus: 'conflicted' } });
+    });
+    expect(rows.map((r) => r.id)).toEqual(['a']);
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${queries.at(-1)!}`)
+      .all('todos')
+      .map((row) => (row as { detail: string }).detail);
+    expect(plan.join(' ')).toContain('tidesync_records_conflicted');
+    await adapter.close();
+  });
+});
