@@ -34,17 +34,24 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   const tally: PushTally = { pushed: 0, conflicts: 0, rejected: 0, changed: new Set() };
   let limit = ctx.batchSize;
   let gapRetries = 0;
-  let total = await countPending(ctx);
+  const pending = await countPending(ctx);
+  let total = pending.total;
+  // Whether ops may be in flight from an earlier attempt (a lost response, a crash). Only
+  // `takeBatch` marks ops in flight, and applying a batch's results settles every op of it, so
+  // after a batch picked from queued ops is applied none are left: the next selection need not
+  // look for them (a scan of the outbox on stores without an index on the state).
+  let inflightPossible = pending.inflight;
   for (;;) {
     // Start a batch only if it is expected to finish before the deadline (runOnce).
     if (ctx.deadlineAt !== undefined && ctx.now() + ctx.timing.batchMs >= ctx.deadlineAt) break;
     const startedAt = ctx.now();
     // One transaction picks the batch, marks it in flight and builds its wire form.
-    const { batch, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
-      const picked = await selectBatch(ctx, tx, limit);
-      return { batch: picked, wire: await toWireOps(ctx, tx, picked) };
+    const { batch, resent, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
+      const picked = await selectBatch(ctx, tx, limit, inflightPossible);
+      return { ...picked, wire: await toWireOps(ctx, tx, picked.batch) };
     });
     if (batch.length === 0) break;
+    inflightPossible = true;
     let raw: unknown;
     try {
       raw = await ctx.transport.send(
@@ -108,6 +115,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       await rewriteReferences(tx, ctx.collections, remaps);
       await persistClock(tx, ctx.clock);
     });
+    inflightPossible = resent;
     gapRetries = 0;
     ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.now() - startedAt) * 0.5);
     if (limit < ctx.batchSize) limit = Math.min(ctx.batchSize, limit * 2);
@@ -118,11 +126,11 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   return tally;
 }
 
-async function countPending(ctx: EngineContext): Promise<number> {
-  return ctx.storage.transaction(
-    'readonly',
-    async (tx) => (await tx.listOps({ states: ['queued', 'inflight'] })).length,
+async function countPending(ctx: EngineContext): Promise<{ total: number; inflight: boolean }> {
+  const ops = await ctx.storage.transaction('readonly', (tx) =>
+    tx.listOps({ states: ['queued', 'inflight'] }),
   );
+  return { total: ops.length, inflight: ops.some((op) => op.state === 'inflight') };
 }
 
 function matchResults(
@@ -151,18 +159,20 @@ function matchResults(
  * so the server replays what it has). Otherwise queued ops by collection priority, then seq,
  * skipping (with every later op of the same record) an op that references a record whose
  * insert is not confirmed yet, and taking at most one op per record: each op's baseVersion is
- * rebased on the acknowledgement of the one before it.
+ * rebased on the acknowledgement of the one before it. `resent` tells which of the two it is.
+ * With `inflightPossible` false the caller knows that no op is in flight.
  */
 async function selectBatch(
   ctx: EngineContext,
   tx: StorageTransaction,
   requested: number,
-): Promise<OutboxOp[]> {
-  const inflight = await tx.listOps({ states: ['inflight'] });
+  inflightPossible: boolean,
+): Promise<{ batch: OutboxOp[]; resent: boolean }> {
+  const inflight = inflightPossible ? await tx.listOps({ states: ['inflight'] }) : [];
   if (inflight.length > 0) {
     inflight.sort((a, b) => (a.pushSeq ?? 0) - (b.pushSeq ?? 0));
     const limit = (inflight[0]?.attempts ?? 0) > 0 ? 1 : requested;
-    return inflight.slice(0, limit);
+    return { batch: inflight.slice(0, limit), resent: true };
   }
   const prioritised = hasPriorities(ctx);
   const queued = await tx.listOps(
@@ -190,7 +200,7 @@ async function selectBatch(
       continue;
     chosen.push(op);
   }
-  return takeBatch(tx, chosen);
+  return { batch: await takeBatch(tx, chosen), resent: false };
 }
 
 function hasPriorities(ctx: EngineContext): boolean {
