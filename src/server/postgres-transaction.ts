@@ -10,7 +10,7 @@ import type { ClientRow, RecordRow } from './sql-rows.js';
 import {
   RECORD_COLUMNS,
   parseOutcome,
-  recordValues,
+  pendingValues,
   rowToClient,
   rowToRecord,
 } from './sql-rows.js';
@@ -169,7 +169,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
   }
 
   async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
-    this.#writable().putOutcome({ clientId, opId, seq, result });
+    this.#writable().putOutcome(clientId, opId, seq, result);
   }
 
   async getRecordByOrigin(
@@ -225,7 +225,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
           outcomes.map((o) => o.clientId),
           outcomes.map((o) => o.opId),
           outcomes.map((o) => o.seq),
-          outcomes.map((o) => JSON.stringify(o.result)),
+          outcomes.map((o) => o.result),
         ],
       );
     }
@@ -236,7 +236,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
       .slice(2)
       .map((c) => `${c.slice(2)} = ${c}`)
       .join(', ');
-    const values = pending.map(({ record }) => recordValues(record, false));
+    const values = pending.map((entry) => pendingValues(entry, false));
     const [row] = await this.#rows<{ updated: string; inserted: string }>(
       `WITH h AS (UPDATE ${this.#t}meta SET head = head + $1 WHERE id = 1 RETURNING head - $1 AS base),
        v AS (SELECT * FROM ${UNNEST_RECORDS}),

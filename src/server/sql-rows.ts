@@ -1,5 +1,6 @@
 import type { OpResult } from '../core/index.js';
 import type { ClientState, ServerRecord } from './server-store.js';
+import type { PendingRecord } from './transaction-cache.js';
 
 /** A records row as the SQL stores read it (column names in snake_case). */
 export interface RecordRow {
@@ -54,16 +55,17 @@ export function parseOutcome(value: unknown): OpResult {
   return json(value) as OpResult;
 }
 
-/** Column values of a record for an upsert, in the order of {@link RECORD_COLUMNS}. */
-export function recordValues(record: ServerRecord, booleanAsInt: boolean): unknown[] {
+/** Column values of a held record write, in the order of {@link RECORD_COLUMNS}. */
+export function pendingValues(pending: PendingRecord, booleanAsInt: boolean): unknown[] {
+  const record = pending.record;
   return [
     record.collection,
     record.id,
     record.ownerId,
     record.version,
-    JSON.stringify(record.data),
+    pending.data,
     record.hlc,
-    JSON.stringify(record.fieldClocks),
+    pending.fieldClocks,
     booleanAsInt ? (record.deleted ? 1 : 0) : record.deleted,
     record.updatedAt,
     record.originClientId,

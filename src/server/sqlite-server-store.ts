@@ -8,13 +8,15 @@ import type {
   ServerStore,
   ServerStoreReader,
   ServerStoreTransaction,
+  PreloadRequest,
 } from './server-store.js';
+import { TransactionCache } from './transaction-cache.js';
 import type { ClientRow, RecordRow } from './sql-rows.js';
 import {
   RECORD_COLUMNS,
   isSafeIdentifier,
   parseOutcome,
-  recordValues,
+  pendingValues,
   rowToClient,
   rowToRecord,
 } from './sql-rows.js';
@@ -92,7 +94,7 @@ class SqliteServerStore implements ServerStore {
       this.#openNow();
       this.#db.exec('BEGIN');
       try {
-        return await fn(new SqliteTransaction(this, this.#p));
+        return await fn(new SqliteTransaction(this, this.#p, false));
       } finally {
         this.#db.exec('COMMIT');
       }
@@ -103,10 +105,10 @@ class SqliteServerStore implements ServerStore {
     return this.#mutex.run(async () => {
       this.#openNow();
       this.#db.exec('BEGIN IMMEDIATE');
-      const tx = new SqliteTransaction(this, this.#p);
+      const tx = new SqliteTransaction(this, this.#p, true);
       try {
         const result = await fn(tx);
-        tx.assignPositions();
+        tx.flush();
         this.#db.exec('COMMIT');
         return result;
       } catch (error) {
@@ -155,12 +157,13 @@ class SqliteServerStore implements ServerStore {
 class SqliteTransaction implements ServerStoreTransaction {
   readonly #store: SqliteServerStore;
   readonly #p: string;
-  /** Keys written in this transaction, in write order (re-inserted on each write). */
-  readonly #touched = new Map<string, readonly [string, string]>();
+  /** What this write transaction read and holds to write; `undefined` for a reader. */
+  readonly #cache: TransactionCache | undefined;
 
-  constructor(store: SqliteServerStore, prefix: string) {
+  constructor(store: SqliteServerStore, prefix: string, writable: boolean) {
     this.#store = store;
     this.#p = prefix;
+    this.#cache = writable ? new TransactionCache() : undefined;
   }
 
   #meta(): { epoch: string; head: number } {
@@ -187,10 +190,15 @@ class SqliteTransaction implements ServerStoreTransaction {
   }
 
   async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
+    const cached = this.#cache?.record(collection, id);
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.#store
       .statement(`SELECT * FROM ${this.#p}records WHERE collection = ? AND id = ?`)
       .get(collection, id) as RecordRow | undefined;
-    return row && rowToRecord(row);
+    const record = row && rowToRecord(row);
+    if (!this.#cache) return record;
+    this.#cache.noteRecord(collection, id, record ?? null);
+    return this.#cache.record(collection, id) ?? undefined;
   }
 
   async getClient(clientId: string): Promise<ClientState | undefined> {
@@ -201,14 +209,14 @@ class SqliteTransaction implements ServerStoreTransaction {
   }
 
   async lockClient(clientId: string, userId: string): Promise<ClientState> {
-    this.#store
+    const row = this.#store
       .statement(
-        `INSERT OR IGNORE INTO ${this.#p}clients (client_id, user_id, last_seq) VALUES (?, ?, 0)`,
+        `INSERT INTO ${this.#p}clients (client_id, user_id, last_seq) VALUES (?, ?, 0)
+         ON CONFLICT (client_id) DO UPDATE SET last_seq = last_seq RETURNING *`,
       )
-      .run(clientId, userId);
-    const client = await this.getClient(clientId);
-    if (!client) throw new Error(`client ${clientId} vanished`);
-    return client;
+      .get(clientId, userId) as ClientRow | undefined;
+    if (!row) throw new Error(`client ${clientId} vanished`);
+    return rowToClient(row);
   }
 
   async setLastSeq(clientId: string, lastSeq: number): Promise<void> {
@@ -217,19 +225,64 @@ class SqliteTransaction implements ServerStoreTransaction {
       .run(lastSeq, clientId);
   }
 
+  async preload(request: PreloadRequest): Promise<void> {
+    const cache = this.#cache;
+    if (!cache) return;
+    const p = this.#p;
+    const { clientId } = request;
+    const opIds = [...new Set(request.opIds)].filter((op) => !cache.hasOutcome(clientId, op));
+    if (opIds.length > 0) {
+      const rows = this.#store
+        .statement(
+          `SELECT op_id, result FROM ${p}outcomes
+           WHERE client_id = ? AND op_id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(clientId, JSON.stringify(opIds)) as { op_id: string; result: string }[];
+      const found = new Map(rows.map((row) => [row.op_id, parseOutcome(row.result)]));
+      for (const opId of opIds) cache.noteOutcome(clientId, opId, found.get(opId) ?? null);
+    }
+    const records = request.records.filter(([c, id]) => !cache.hasRecord(c, id));
+    if (records.length > 0) {
+      const rows = this.#store
+        .statement(
+          `SELECT r.* FROM json_each(?) AS k CROSS JOIN ${p}records AS r
+           ON r.collection = json_extract(k.value, '$[0]') AND r.id = json_extract(k.value, '$[1]')`,
+        )
+        .all(JSON.stringify(records)) as RecordRow[];
+      for (const row of rows) cache.noteRecord(row.collection, row.id, rowToRecord(row));
+      for (const [c, id] of records) if (!cache.hasRecord(c, id)) cache.noteRecord(c, id, null);
+    }
+    const origins = request.origins.filter(([c, o]) => !cache.hasOrigin(c, clientId, o));
+    if (origins.length > 0) {
+      const rows = this.#store
+        .statement(
+          `SELECT r.* FROM json_each(?) AS k CROSS JOIN ${p}records AS r
+           ON r.collection = json_extract(k.value, '$[0]') AND r.origin_client_id = ?
+           AND r.origin_id = json_extract(k.value, '$[1]')`,
+        )
+        .all(JSON.stringify(origins), clientId) as RecordRow[];
+      for (const row of rows) {
+        if (!cache.hasRecord(row.collection, row.id)) {
+          cache.noteRecord(row.collection, row.id, rowToRecord(row));
+        }
+      }
+      for (const [c, o] of origins) cache.noteNoOrigin(c, clientId, o);
+    }
+  }
+
   async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
+    const cached = this.#cache?.outcome(clientId, opId);
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.#store
       .statement(`SELECT result FROM ${this.#p}outcomes WHERE client_id = ? AND op_id = ?`)
       .get(clientId, opId) as { result: string } | undefined;
-    return row && parseOutcome(row.result);
+    const result = row && parseOutcome(row.result);
+    this.#cache?.noteOutcome(clientId, opId, result ?? null);
+    return result;
   }
 
   async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
-    this.#store
-      .statement(
-        `INSERT OR REPLACE INTO ${this.#p}outcomes (client_id, op_id, seq, result) VALUES (?, ?, ?, ?)`,
-      )
-      .run(clientId, opId, seq, JSON.stringify(result));
+    this.#writable().putOutcome(clientId, opId, seq, result);
   }
 
   async getRecordByOrigin(
@@ -237,36 +290,60 @@ class SqliteTransaction implements ServerStoreTransaction {
     originClientId: string,
     originId: string,
   ): Promise<ServerRecord | undefined> {
+    const cached = this.#cache?.byOrigin(collection, originClientId, originId);
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.#store
       .statement(
         `SELECT * FROM ${this.#p}records WHERE collection = ? AND origin_client_id = ? AND origin_id = ? LIMIT 1`,
       )
       .get(collection, originClientId, originId) as RecordRow | undefined;
-    return row && rowToRecord(row);
-  }
-
-  async putRecord(record: ServerRecord): Promise<void> {
-    this.#store
-      .statement(
-        `INSERT OR REPLACE INTO ${this.#p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-      )
-      .run(...recordValues(record, true));
-    const k = `${record.collection}\u0000${record.id}`;
-    this.#touched.delete(k);
-    this.#touched.set(k, [record.collection, record.id]);
-  }
-
-  /** Gives each written record its feed position; the last statement before COMMIT. */
-  assignPositions(): void {
-    if (this.#touched.size === 0) return;
-    let position = Number(this.#meta().head);
-    const update = this.#store.statement(
-      `UPDATE ${this.#p}records SET position = ? WHERE collection = ? AND id = ?`,
-    );
-    for (const [collection, id] of this.#touched.values()) {
-      position += 1;
-      update.run(position, collection, id);
+    if (!this.#cache) return row && rowToRecord(row);
+    if (row && !this.#cache.hasRecord(row.collection, row.id)) {
+      this.#cache.noteRecord(row.collection, row.id, rowToRecord(row));
     }
-    this.#store.statement(`UPDATE ${this.#p}meta SET head = ? WHERE id = 1`).run(position);
+    this.#cache.noteNoOrigin(collection, originClientId, originId);
+    return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
+  }
+
+  /** Holds the write until commit (see {@link flush}). */
+  async putRecord(record: ServerRecord): Promise<void> {
+    this.#writable().putRecord(record);
+  }
+
+  #writable(): TransactionCache {
+    if (!this.#cache) throw new Error('write in a read-only tidesync transaction');
+    return this.#cache;
+  }
+
+  /**
+   * Writes what the transaction holds, as the last statements before COMMIT: each record once
+   * (its latest state) with its feed position, in write order, then the outcomes and the head.
+   */
+  flush(): void {
+    const cache = this.#writable();
+    const p = this.#p;
+    const outcomes = cache.pendingOutcomes();
+    if (outcomes.length > 0) {
+      const put = this.#store.statement(
+        `INSERT OR REPLACE INTO ${p}outcomes (client_id, op_id, seq, result) VALUES (?, ?, ?, ?)`,
+      );
+      for (const o of outcomes) put.run(o.clientId, o.opId, o.seq, o.result);
+    }
+    const pending = cache.pendingRecords();
+    if (pending.length === 0) return;
+    let position = Number(this.#meta().head);
+    const assignments = RECORD_COLUMNS.split(', ')
+      .slice(2)
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ');
+    const put = this.#store.statement(
+      `INSERT INTO ${p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (collection, id) DO UPDATE SET ${assignments}, position = excluded.position`,
+    );
+    for (const entry of pending) {
+      position += 1;
+      put.run(...pendingValues(entry, true), position);
+    }
+    this.#store.statement(`UPDATE ${p}meta SET head = ? WHERE id = 1`).run(position);
   }
 }

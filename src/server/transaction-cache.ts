@@ -9,19 +9,39 @@ const originKey = (collection: string, originClientId: string, originId: string)
 
 const outcomeKey = (clientId: string, opId: string): string => `${clientId}\u0000${opId}`;
 
-/** A record write held until commit. */
+/** A record write held until commit, its JSON columns already serialised. */
 export interface PendingRecord {
-  readonly record: ServerRecord;
+  /** The record's columns; its `data` and `fieldClocks` are the JSON texts below. */
+  readonly record: Omit<ServerRecord, 'data' | 'fieldClocks'>;
+  readonly data: string;
+  readonly fieldClocks: string;
   /** Whether the transaction read a stored row for it (update), else it is new (insert). */
   readonly stored: boolean;
 }
 
-/** An outcome write held until commit. */
+/** An outcome write held until commit, serialised. */
 export interface PendingOutcome {
   readonly clientId: string;
   readonly opId: string;
   readonly seq: number;
-  readonly result: OpResult;
+  readonly result: string;
+}
+
+/** A copy of a record of JSON values (cheaper than `structuredClone` for these shapes). */
+function copyRecord(record: ServerRecord): ServerRecord {
+  return {
+    ...record,
+    data: JSON.parse(JSON.stringify(record.data)) as ServerRecord['data'],
+    fieldClocks: { ...record.fieldClocks },
+  };
+}
+
+function fromPending(pending: PendingRecord): ServerRecord {
+  return {
+    ...pending.record,
+    data: JSON.parse(pending.data) as ServerRecord['data'],
+    fieldClocks: JSON.parse(pending.fieldClocks) as ServerRecord['fieldClocks'],
+  };
 }
 
 /**
@@ -37,7 +57,7 @@ export class TransactionCache {
   readonly #readOrigins = new Map<string, string | null>();
   readonly #outcomes = new Map<string, OpResult | null>();
   /** Record writes in write order (a rewrite moves the record to the end). */
-  readonly #writes = new Map<string, ServerRecord>();
+  readonly #writes = new Map<string, Omit<PendingRecord, 'stored'>>();
   readonly #writeOrigins = new Map<string, string>();
   readonly #outcomeWrites = new Map<string, PendingOutcome>();
 
@@ -81,9 +101,14 @@ export class TransactionCache {
 
   /** The record as this transaction sees it: `null` when absent, `undefined` when unknown. */
   record(collection: string, id: string): ServerRecord | null | undefined {
-    const k = recordKey(collection, id);
-    const found = this.#writes.get(k) ?? this.#read.get(k);
-    return found && structuredClone(found);
+    return this.#byKey(recordKey(collection, id));
+  }
+
+  #byKey(k: string): ServerRecord | null | undefined {
+    const written = this.#writes.get(k);
+    if (written) return fromPending({ ...written, stored: false });
+    const found = this.#read.get(k);
+    return found && copyRecord(found);
   }
 
   /** The record with this origin: `null` when absent, `undefined` when unknown. */
@@ -95,22 +120,28 @@ export class TransactionCache {
     const o = originKey(collection, originClientId, originId);
     const k = this.#writeOrigins.get(o) ?? this.#readOrigins.get(o);
     if (k === undefined || k === null) return k;
-    const found = this.#writes.get(k) ?? this.#read.get(k);
-    return found && structuredClone(found);
+    return this.#byKey(k);
   }
 
   /** The op's outcome: `null` when none is recorded, `undefined` when unknown. */
   outcome(clientId: string, opId: string): OpResult | null | undefined {
     const k = outcomeKey(clientId, opId);
-    const found = this.#outcomeWrites.get(k)?.result ?? this.#outcomes.get(k);
-    return found && structuredClone(found);
+    const written = this.#outcomeWrites.get(k);
+    if (written) return JSON.parse(written.result) as OpResult;
+    const found = this.#outcomes.get(k);
+    return found && (JSON.parse(JSON.stringify(found)) as OpResult);
   }
 
   /** Holds a record write until commit. */
   putRecord(record: ServerRecord): void {
     const k = recordKey(record.collection, record.id);
+    const { data, fieldClocks, ...columns } = record;
     this.#writes.delete(k);
-    this.#writes.set(k, structuredClone(record));
+    this.#writes.set(k, {
+      record: columns,
+      data: JSON.stringify(data),
+      fieldClocks: JSON.stringify(fieldClocks),
+    });
     if (record.originClientId !== null && record.originId !== null) {
       this.#writeOrigins.set(
         originKey(record.collection, record.originClientId, record.originId),
@@ -120,14 +151,14 @@ export class TransactionCache {
   }
 
   /** Holds an outcome write until commit. */
-  putOutcome(outcome: PendingOutcome): void {
-    const k = outcomeKey(outcome.clientId, outcome.opId);
-    this.#outcomeWrites.set(k, { ...outcome, result: structuredClone(outcome.result) });
+  putOutcome(clientId: string, opId: string, seq: number, result: OpResult): void {
+    const k = outcomeKey(clientId, opId);
+    this.#outcomeWrites.set(k, { clientId, opId, seq, result: JSON.stringify(result) });
   }
 
   /** The held record writes, in write order. */
   pendingRecords(): PendingRecord[] {
-    return [...this.#writes].map(([k, record]) => ({ record, stored: !!this.#read.get(k) }));
+    return [...this.#writes].map(([k, pending]) => ({ ...pending, stored: !!this.#read.get(k) }));
   }
 
   /** The held outcome writes. */
