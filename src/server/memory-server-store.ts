@@ -15,13 +15,22 @@ interface MemoryServerState {
   head: number;
   /** Record key to record. */
   readonly records: Map<string, ServerRecord>;
-  /** Record key to feed position; re-inserted on each write, so iteration is by position. */
+  /** Record key to its current feed position. */
   readonly feed: Map<string, number>;
+  /**
+   * Feed entries by ascending position, for a binary search of where a page starts; an entry
+   * whose record moved on to a later position is stale and skipped (and compacted away).
+   */
+  log: { readonly position: number; readonly key: string }[];
+  /** Origin key (collection, origin client, origin id) to record key. */
+  readonly origins: Map<string, string>;
   readonly clients: Map<string, ClientState>;
   readonly outcomes: Map<string, OpResult>;
 }
 
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
+const originKey = (collection: string, originClientId: string, originId: string): string =>
+  `${collection}\u0000${originClientId}\u0000${originId}`;
 const copy = <T>(value: T): T => structuredClone(value);
 
 /**
@@ -43,6 +52,8 @@ class MemoryServerStore implements ServerStore {
     head: 0,
     records: new Map(),
     feed: new Map(),
+    log: [],
+    origins: new Map(),
     clients: new Map(),
     outcomes: new Map(),
   };
@@ -96,12 +107,20 @@ class MemoryReader implements ServerStoreReader {
   }
 
   async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
+    const { log, feed, records } = this.state;
+    let low = 0;
+    let high = log.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (log[mid]!.position <= after) low = mid + 1;
+      else high = mid;
+    }
     const out: FeedEntry[] = [];
-    for (const [k, position] of this.state.feed) {
-      if (position <= after) continue;
-      const record = this.state.records.get(k);
+    for (let i = low; i < log.length && out.length < limit; i++) {
+      const { position, key: k } = log[i]!;
+      if (feed.get(k) !== position) continue;
+      const record = records.get(k);
       if (record) out.push({ position, record: copy(record) });
-      if (out.length >= limit) break;
     }
     return out;
   }
@@ -122,6 +141,7 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
   readonly #records = new Map<string, ServerRecord>();
   readonly #clients = new Map<string, ClientState>();
   readonly #outcomes = new Map<string, OpResult>();
+  readonly #origins = new Map<string, string>();
 
   override async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
     const staged = this.#records.get(key(collection, id));
@@ -162,28 +182,36 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
     originClientId: string,
     originId: string,
   ): Promise<ServerRecord | undefined> {
-    const match = (r: ServerRecord) =>
-      r.collection === collection && r.originClientId === originClientId && r.originId === originId;
-    for (const r of this.#records.values()) if (match(r)) return copy(r);
-    for (const r of this.state.records.values())
-      if (match(r)) return this.getRecord(r.collection, r.id);
-    return undefined;
+    const o = originKey(collection, originClientId, originId);
+    const k = this.#origins.get(o) ?? this.state.origins.get(o);
+    const record =
+      k === undefined ? undefined : (this.#records.get(k) ?? this.state.records.get(k));
+    return record && copy(record);
   }
 
   async putRecord(record: ServerRecord): Promise<void> {
     const k = key(record.collection, record.id);
     this.#records.delete(k);
     this.#records.set(k, copy(record));
+    if (record.originClientId !== null && record.originId !== null) {
+      this.#origins.set(originKey(record.collection, record.originClientId, record.originId), k);
+    }
   }
 
   commit(): void {
     for (const [k, client] of this.#clients) this.state.clients.set(k, client);
     for (const [k, outcome] of this.#outcomes) this.state.outcomes.set(k, outcome);
+    for (const [o, k] of this.#origins) this.state.origins.set(o, k);
+    const { feed, records } = this.state;
     for (const [k, record] of this.#records) {
       this.state.head += 1;
-      this.state.records.set(k, record);
-      this.state.feed.delete(k);
-      this.state.feed.set(k, this.state.head);
+      records.set(k, record);
+      feed.set(k, this.state.head);
+      this.state.log.push({ position: this.state.head, key: k });
+    }
+    // Drop stale entries once they outnumber live ones: amortised O(1) per write.
+    if (this.state.log.length > 2 * feed.size + 64) {
+      this.state.log = this.state.log.filter((entry) => feed.get(entry.key) === entry.position);
     }
   }
 }
