@@ -33,17 +33,40 @@ export function cloneJson<T>(value: T): T {
   return out as T;
 }
 
+/** Number of own enumerable keys of a {@link StoredRecord}. */
+const RECORD_KEYS = 12;
+
 /**
- * Copy of a stored record. Field clocks equal to the record's `hlc` (every field of a record
- * written at once: all pulled inserts) share that one string instead of holding equal copies,
- * which saves about 200 bytes per record of a typical pull.
+ * Copy of a stored record, built as one object literal so all its fields live inside the object
+ * (no separate property array). Field clocks equal to the record's `hlc` (every field of a
+ * record written at once: all pulled inserts) share that one string instead of holding equal
+ * copies. A record with other keys than the twelve of {@link StoredRecord} is copied generically.
  */
 export function cloneRecord(record: StoredRecord): StoredRecord {
-  const out = cloneJson(record);
-  const clocks = out.fieldClocks as Record<string, string> | null | undefined;
-  const hlc = out.hlc;
-  if (clocks && typeof hlc === 'string') {
+  let keys = 0;
+  for (const key in record) if (Object.hasOwn(record, key)) keys += 1;
+  if (keys !== RECORD_KEYS) return shareClocks(cloneJson(record));
+  return shareClocks({
+    collection: record.collection,
+    id: record.id,
+    serverId: record.serverId,
+    data: cloneJson(record.data),
+    version: record.version,
+    hlc: record.hlc,
+    fieldClocks: cloneJson(record.fieldClocks),
+    updatedAt: record.updatedAt,
+    accessedAt: record.accessedAt,
+    syncStatus: record.syncStatus,
+    deleted: record.deleted,
+    conflict: cloneJson(record.conflict),
+  });
+}
+
+function shareClocks(record: StoredRecord): StoredRecord {
+  const clocks = record.fieldClocks as Record<string, string> | null | undefined;
+  const hlc = record.hlc;
+  if (clocks && typeof clocks === 'object' && typeof hlc === 'string') {
     for (const key of Object.keys(clocks)) if (clocks[key] === hlc) clocks[key] = hlc;
   }
-  return out;
+  return record;
 }

@@ -12,7 +12,11 @@ import { cloneJson, cloneRecord } from './json-clone.js';
 
 interface MemoryState {
   records: Map<string, Map<string, StoredRecord>>;
-  /** collection -> serverId -> local id, for getRecordByServerId without a scan. */
+  /**
+   * collection -> serverId -> local id, for getRecordByServerId without a scan. Only records
+   * whose server id differs from their local id: the others (every pulled record) are found by
+   * their id, which saves an index entry per record.
+   */
   serverIds: Map<string, Map<string, string>>;
   /** Ops in insertion order; `opsSorted` says whether that is also ascending `seq`. */
   ops: Map<string, OutboxOp>;
@@ -171,7 +175,7 @@ class MemoryTransaction implements StorageTransaction {
           target.delete(id);
         } else {
           target.set(id, value);
-          if (value.serverId !== null) byServerId.set(value.serverId, id);
+          if (value.serverId !== null && value.serverId !== id) byServerId.set(value.serverId, id);
         }
       }
       if (target.size === 0) {
@@ -262,9 +266,12 @@ class MemoryTransaction implements StorageTransaction {
       const own = this.#stagedServerId(staged, collection, serverId);
       if (own) return cloneRecord(own);
     }
-    const id = this.#state.serverIds.get(collection)?.get(serverId);
+    const stored = this.#state.records.get(collection);
+    const id =
+      this.#state.serverIds.get(collection)?.get(serverId) ??
+      (stored?.get(serverId)?.serverId === serverId ? serverId : undefined);
     if (id === undefined || staged?.has(id)) return undefined;
-    const value = this.#state.records.get(collection)?.get(id);
+    const value = stored?.get(id);
     return value === undefined ? undefined : cloneRecord(value);
   }
 
