@@ -20,6 +20,15 @@ export interface BetterSqlite3Database {
 // Prepared statements are cached per SQL text: the adapter uses a few dozen distinct ones.
 const MAX_CACHED_STATEMENTS = 200;
 
+// Run as cached prepared statements: `exec` parses its SQL on every call, and these run twice
+// per transaction.
+const TRANSACTION_CONTROL: ReadonlySet<string> = new Set([
+  'BEGIN',
+  'BEGIN IMMEDIATE',
+  'COMMIT',
+  'ROLLBACK',
+]);
+
 /**
  * Wraps a better-sqlite3 `Database` the app opened as a {@link SqliteDriver}, caching prepared
  * statements. The adapter closes the database in its `close()`.
@@ -41,7 +50,8 @@ export function betterSqlite3Driver(db: BetterSqlite3Database): SqliteDriver {
   };
   return {
     async exec(sql) {
-      db.exec(sql);
+      if (TRANSACTION_CONTROL.has(sql)) prepare(sql).run();
+      else db.exec(sql);
     },
     async run(sql, params = []) {
       return { changes: prepare(sql).run(...params).changes };
