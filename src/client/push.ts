@@ -35,6 +35,9 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   let limit = ctx.batchSize;
   let gapRetries = 0;
   const pending = await countPending(ctx);
+  // Nothing to send: no write transaction at all (a sync that only pulls). A write committed
+  // after this read goes with the next run, like one committed after the last batch was picked.
+  if (pending.total === 0) return tally;
   let total = pending.total;
   // Whether ops may be in flight from an earlier attempt (a lost response, a crash). Only
   // `takeBatch` marks ops in flight, and applying a batch's results settles every op of it, so

@@ -113,12 +113,14 @@ async function allocateSeq(tx: StorageTransaction): Promise<number> {
  * Takes the next batch to push: the lowest-`seq` ops not dead-lettered, at most `limit`.
  * Ops that were never sent get their push sequence numbers now, contiguous and in `seq`
  * order, in the same transaction that marks them in flight. Ops already in flight (a lost
- * response, a crash) keep theirs and are re-sent with the same `opId`.
+ * response, a crash) keep theirs and are re-sent with the same `opId`. Writes nothing when no
+ * op needs a number (an empty batch, a re-send).
  */
 export async function takeBatch(
   tx: StorageTransaction,
   ops: readonly OutboxOp[],
 ): Promise<OutboxOp[]> {
+  if (ops.every((op) => op.pushSeq !== null)) return [...ops];
   let pushSeq = (await tx.getMeta<number>(PUSH_SEQ_META_KEY)) ?? 0;
   const out: OutboxOp[] = [];
   for (const op of ops) {

@@ -121,6 +121,14 @@ describe('push cost', () => {
     // index on the state, that is a scan of the outbox per batch).
     expect(calls['listOps(inflight)']).toBeUndefined();
     expect(await client.pendingOps()).toEqual([]);
+
+    // A sync with nothing to push opens no write transaction before it pulls.
+    counts.calls.clear();
+    counts.readwrite = 0;
+    counts.counting = true;
+    expect((await client.sync()).pushed).toBe(0);
+    expect(counts.readwrite).toBe(0);
+    expect(counts.calls.get('putOp')).toBeUndefined();
     await client.close();
   });
 });
