@@ -1,7 +1,9 @@
 import type { OpResult } from '../core/index.js';
 import { TidesyncError, createId } from '../core/index.js';
+import { MemoryFeed } from './memory-feed.js';
 import { Mutex } from './mutex.js';
 import type {
+  ChangeFilter,
   ClientState,
   FeedEntry,
   ServerRecord,
@@ -15,13 +17,8 @@ interface MemoryServerState {
   head: number;
   /** Record key to record. */
   readonly records: Map<string, ServerRecord>;
-  /** Record key to its current feed position. */
-  readonly feed: Map<string, number>;
-  /**
-   * Feed entries by ascending position, for a binary search of where a page starts; an entry
-   * whose record moved on to a later position is stale and skipped (and compacted away).
-   */
-  log: { readonly position: number; readonly key: string }[];
+  /** Each record's feed position, with logs for paging. */
+  readonly feed: MemoryFeed;
   /** Origin key (collection, origin client, origin id) to record key. */
   readonly origins: Map<string, string>;
   readonly clients: Map<string, ClientState>;
@@ -51,8 +48,7 @@ class MemoryServerStore implements ServerStore {
     epoch: createId(),
     head: 0,
     records: new Map(),
-    feed: new Map(),
-    log: [],
+    feed: new MemoryFeed(),
     origins: new Map(),
     clients: new Map(),
     outcomes: new Map(),
@@ -106,20 +102,10 @@ class MemoryReader implements ServerStoreReader {
     return this.state.head;
   }
 
-  async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
-    const { log, feed, records } = this.state;
-    let low = 0;
-    let high = log.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (log[mid]!.position <= after) low = mid + 1;
-      else high = mid;
-    }
+  async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
     const out: FeedEntry[] = [];
-    for (let i = low; i < log.length && out.length < limit; i++) {
-      const { position, key: k } = log[i]!;
-      if (feed.get(k) !== position) continue;
-      const record = records.get(k);
+    for (const { position, key: k } of this.state.feed.page(after, limit, filter)) {
+      const record = this.state.records.get(k);
       if (record) out.push({ position, record: copy(record) });
     }
     return out;
@@ -206,12 +192,7 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
     for (const [k, record] of this.#records) {
       this.state.head += 1;
       records.set(k, record);
-      feed.set(k, this.state.head);
-      this.state.log.push({ position: this.state.head, key: k });
-    }
-    // Drop stale entries once they outnumber live ones: amortised O(1) per write.
-    if (this.state.log.length > 2 * feed.size + 64) {
-      this.state.log = this.state.log.filter((entry) => feed.get(entry.key) === entry.position);
+      feed.append(k, this.state.head, record.ownerId, record.collection);
     }
   }
 }

@@ -168,6 +168,14 @@ class PostgresServerStore implements ServerStore {
       await client.query(
         `CREATE INDEX IF NOT EXISTS tidesync_records_origin ON ${t}records (collection, origin_client_id, origin_id)`,
       );
+      // Pulls read one index range per owner and per scoped collection. Added in place to a
+      // store made by an older version (CREATE INDEX on first open after the upgrade).
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS tidesync_records_owner_position ON ${t}records (owner_id, position)`,
+      );
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS tidesync_records_collection_position ON ${t}records (collection, position)`,
+      );
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${t}clients (client_id text PRIMARY KEY, user_id text NOT NULL, last_seq bigint NOT NULL)`,
       );

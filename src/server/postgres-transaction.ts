@@ -1,5 +1,6 @@
 import type { OpResult } from '../core/index.js';
 import type {
+  ChangeFilter,
   ClientState,
   FeedEntry,
   PreloadRequest,
@@ -9,6 +10,7 @@ import type {
 import type { ClientRow, RecordRow } from './sql-rows.js';
 import {
   RECORD_COLUMNS,
+  mergePages,
   parseOutcome,
   pendingValues,
   rowToClient,
@@ -66,11 +68,34 @@ export class PostgresTransaction implements ServerStoreTransaction {
     return Number(row?.head ?? 0);
   }
 
-  async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
-    const rows = await this.#rows<RecordRow>(
-      `SELECT * FROM ${this.#t}records WHERE position > $1 ORDER BY position LIMIT $2`,
-      [after, limit],
-    );
+  async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
+    const t = this.#t;
+    if (!filter) {
+      return this.#entries(
+        `SELECT * FROM ${t}records WHERE position > $1 ORDER BY position LIMIT $2`,
+        [after, limit],
+      );
+    }
+    // One index range per owner and per scoped collection, merged by position.
+    const pages = [
+      await this.#entries(
+        `SELECT * FROM ${t}records WHERE owner_id = $3 AND position > $1 ORDER BY position LIMIT $2`,
+        [after, limit, filter.ownerId],
+      ),
+    ];
+    for (const collection of filter.collections) {
+      pages.push(
+        await this.#entries(
+          `SELECT * FROM ${t}records WHERE collection = $3 AND position > $1 ORDER BY position LIMIT $2`,
+          [after, limit, collection],
+        ),
+      );
+    }
+    return mergePages(pages, limit);
+  }
+
+  async #entries(sql: string, values: unknown[]): Promise<FeedEntry[]> {
+    const rows = await this.#rows<RecordRow>(sql, values);
     return rows.map((row) => ({ position: Number(row.position), record: rowToRecord(row) }));
   }
 

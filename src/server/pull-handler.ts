@@ -12,7 +12,7 @@ import { forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
-import type { ServerRecord, ServerStoreReader } from './server-store.js';
+import type { ChangeFilter, ServerRecord, ServerStoreReader } from './server-store.js';
 
 const cursorSchema = z.object({
   e: z.string().min(1).max(128),
@@ -108,6 +108,9 @@ export async function handlePull(
   // Bound the rows scanned per request, so a user who may see few records cannot make one pull
   // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
   const maxScanned = Math.max(limit * 10, 1000);
+  // Only the user's own records and those of collections a scope function guards: index ranges,
+  // so other users' writes cost this pull nothing. Visibility is still checked per entry.
+  const filter: ChangeFilter = { ownerId: user.userId, collections: scopedCollections(ctx) };
   return ctx.store.read(async (reader) => {
     const epoch = await reader.getEpoch();
     const head = await reader.getHead();
@@ -127,7 +130,7 @@ export async function handlePull(
     let scanned = 0;
     let hasMore = false;
     scan: for (;;) {
-      const rows = await reader.listChanges(position, limit + 1);
+      const rows = await reader.listChanges(position, limit + 1, filter);
       const page = rows.slice(0, limit);
       for (const [index, entry] of page.entries()) {
         position = entry.position;
@@ -176,6 +179,18 @@ export async function handleGet(
     return found;
   });
   return { protocol: PROTOCOL_VERSION, records };
+}
+
+const scoped = new WeakMap<ServerContext, readonly string[]>();
+
+/** Names of the collections whose visibility a scope function decides (not only ownership). */
+function scopedCollections(ctx: ServerContext): readonly string[] {
+  let names = scoped.get(ctx);
+  if (!names) {
+    names = [...ctx.collections.values()].filter((c) => c.scope).map((c) => c.name);
+    scoped.set(ctx, names);
+  }
+  return names;
 }
 
 function isVisible(ctx: ServerContext, record: ServerRecord, user: SyncUser): boolean {

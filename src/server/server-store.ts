@@ -81,14 +81,29 @@ export interface ServerStore {
   close(): Promise<void>;
 }
 
+/**
+ * Narrows {@link ServerStoreReader.listChanges} to the changes one user may see: records owned
+ * by `ownerId`, plus every record of `collections` (those whose visibility a scope function
+ * decides).
+ */
+export interface ChangeFilter {
+  readonly ownerId: string;
+  readonly collections: readonly string[];
+}
+
 /** Reads available in {@link ServerStore.read} and inside transactions. */
 export interface ServerStoreReader {
   /** The store's epoch (random id made when the layout was created). */
   getEpoch(): Promise<string>;
   /** Highest committed feed position, 0 when nothing was written. */
   getHead(): Promise<number>;
-  /** Records whose feed position is greater than `after`, by ascending position, at most `limit`. */
-  listChanges(after: number, limit: number): Promise<FeedEntry[]>;
+  /**
+   * Records whose feed position is greater than `after`, by ascending position, at most `limit`.
+   * With a `filter`, only entries that match it count (an index range per owner and collection
+   * keeps this cheap however many other users write); a store may still return entries that do
+   * not match (the caller checks visibility), but never skips one that does.
+   */
+  listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]>;
   /** The record with this canonical id (tombstones included), or `undefined`. */
   getRecord(collection: string, id: string): Promise<ServerRecord | undefined>;
   /** The state of a client, or `undefined` when it never made a request. */

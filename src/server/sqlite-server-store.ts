@@ -9,12 +9,14 @@ import type {
   ServerStoreReader,
   ServerStoreTransaction,
   PreloadRequest,
+  ChangeFilter,
 } from './server-store.js';
 import { TransactionCache } from './transaction-cache.js';
 import type { ClientRow, RecordRow } from './sql-rows.js';
 import {
   RECORD_COLUMNS,
   isSafeIdentifier,
+  mergePages,
   parseOutcome,
   pendingValues,
   rowToClient,
@@ -144,6 +146,8 @@ class SqliteServerStore implements ServerStore {
         PRIMARY KEY (collection, id));
       CREATE INDEX IF NOT EXISTS ${p}records_position ON ${p}records (position);
       CREATE INDEX IF NOT EXISTS ${p}records_origin ON ${p}records (collection, origin_client_id, origin_id);
+      CREATE INDEX IF NOT EXISTS ${p}records_owner_position ON ${p}records (owner_id, position);
+      CREATE INDEX IF NOT EXISTS ${p}records_collection_position ON ${p}records (collection, position);
       CREATE TABLE IF NOT EXISTS ${p}clients (client_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, last_seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ${p}outcomes (client_id TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL, PRIMARY KEY (client_id, op_id));
     `);
@@ -182,10 +186,39 @@ class SqliteTransaction implements ServerStoreTransaction {
     return Number(this.#meta().head);
   }
 
-  async listChanges(after: number, limit: number): Promise<FeedEntry[]> {
-    const rows = this.#store
-      .statement(`SELECT * FROM ${this.#p}records WHERE position > ? ORDER BY position LIMIT ?`)
-      .all(after, limit) as RecordRow[];
+  async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
+    const p = this.#p;
+    if (!filter) {
+      return this.#entries(
+        `SELECT * FROM ${p}records WHERE position > ? ORDER BY position LIMIT ?`,
+        after,
+        limit,
+      );
+    }
+    // One index range per owner and per scoped collection, merged by position.
+    const pages = [
+      this.#entries(
+        `SELECT * FROM ${p}records WHERE owner_id = ? AND position > ? ORDER BY position LIMIT ?`,
+        filter.ownerId,
+        after,
+        limit,
+      ),
+    ];
+    for (const collection of filter.collections) {
+      pages.push(
+        this.#entries(
+          `SELECT * FROM ${p}records WHERE collection = ? AND position > ? ORDER BY position LIMIT ?`,
+          collection,
+          after,
+          limit,
+        ),
+      );
+    }
+    return mergePages(pages, limit);
+  }
+
+  #entries(sql: string, ...params: unknown[]): FeedEntry[] {
+    const rows = this.#store.statement(sql).all(...params) as RecordRow[];
     return rows.map((row) => ({ position: Number(row.position), record: rowToRecord(row) }));
   }
 

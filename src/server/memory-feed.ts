@@ -1,0 +1,85 @@
+import type { ChangeFilter } from './server-store.js';
+
+interface LogEntry {
+  readonly position: number;
+  readonly key: string;
+}
+
+/** Positions of one slice of the feed (all, one owner, one collection), ascending. */
+class FeedLog {
+  entries: LogEntry[] = [];
+  /** Entries whose record has moved on to a later position. */
+  stale = 0;
+
+  /** Entries after `after` whose position is still their record's current one, at most `limit`. */
+  after(after: number, limit: number, isLive: (entry: LogEntry) => boolean): LogEntry[] {
+    const { entries } = this;
+    let low = 0;
+    let high = entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (entries[mid]!.position <= after) low = mid + 1;
+      else high = mid;
+    }
+    const out: LogEntry[] = [];
+    for (let i = low; i < entries.length && out.length < limit; i++) {
+      if (isLive(entries[i]!)) out.push(entries[i]!);
+    }
+    return out;
+  }
+
+  /** Drops stale entries once they outnumber live ones: amortised O(1) per write. */
+  compact(isLive: (entry: LogEntry) => boolean): void {
+    if (this.stale <= this.entries.length - this.stale + 64) return;
+    this.entries = this.entries.filter(isLive);
+    this.stale = 0;
+  }
+}
+
+/**
+ * The memory store's change feed: each record's current position, and position logs for the
+ * whole feed, per owner and per collection, so a page (filtered or not) starts with a binary
+ * search instead of a walk from the start of the feed.
+ */
+export class MemoryFeed {
+  /** Record key to its current position and the slices it is logged in. */
+  readonly #current = new Map<string, { position: number; slices: readonly string[] }>();
+  readonly #logs = new Map<string, FeedLog>();
+  readonly #isLive = (entry: LogEntry): boolean =>
+    this.#current.get(entry.key)?.position === entry.position;
+
+  /** Moves a record to `position` (greater than every position before it). */
+  append(key: string, position: number, ownerId: string, collection: string): void {
+    const previous = this.#current.get(key);
+    if (previous) for (const slice of previous.slices) this.#log(slice).stale += 1;
+    const slices = ['*', `o\u0000${ownerId}`, `c\u0000${collection}`];
+    this.#current.set(key, { position, slices });
+    for (const slice of slices) {
+      const log = this.#log(slice);
+      log.entries.push({ position, key });
+      log.compact(this.#isLive);
+    }
+  }
+
+  /** Keys and positions of a page: after `after`, ascending, at most `limit`. */
+  page(after: number, limit: number, filter?: ChangeFilter): LogEntry[] {
+    if (!filter) return this.#logs.get('*')?.after(after, limit, this.#isLive) ?? [];
+    const slices = [`o\u0000${filter.ownerId}`, ...filter.collections.map((c) => `c\u0000${c}`)];
+    const found = new Map<number, LogEntry>();
+    for (const slice of slices) {
+      for (const entry of this.#logs.get(slice)?.after(after, limit, this.#isLive) ?? []) {
+        found.set(entry.position, entry);
+      }
+    }
+    return [...found.values()].sort((a, b) => a.position - b.position).slice(0, limit);
+  }
+
+  #log(slice: string): FeedLog {
+    let log = this.#logs.get(slice);
+    if (!log) {
+      log = new FeedLog();
+      this.#logs.set(slice, log);
+    }
+    return log;
+  }
+}
