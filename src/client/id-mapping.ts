@@ -138,11 +138,55 @@ function rewrite(
 }
 
 /**
+ * The records that reference fields point at, read once per push selection: deciding which ops
+ * wait for a server id and rewriting local ids into the wire form read the same few records
+ * (many children of one parent). Valid for one transaction that writes no records.
+ */
+export class ReferenceLookup {
+  readonly #tx: StorageTransaction;
+  readonly #records = new Map<string, StoredRecord | undefined>();
+  readonly #blocking = new Map<string, boolean>();
+
+  constructor(tx: StorageTransaction) {
+    this.#tx = tx;
+  }
+
+  /** The record of `collection` with local id `id`, or `undefined`. */
+  async record(collection: string, id: string): Promise<StoredRecord | undefined> {
+    const key = `${collection}\u0000${id}`;
+    if (this.#records.has(key)) return this.#records.get(key);
+    const record = await this.#tx.getRecord(collection, id);
+    this.#records.set(key, record);
+    return record;
+  }
+
+  /**
+   * True when the record is one of this device's whose insert still waits for the server. A
+   * record whose insert was dead-lettered does not block (it would block forever).
+   */
+  async isUnconfirmed(collection: string, id: string): Promise<boolean> {
+    const key = `${collection}\u0000${id}`;
+    let blocked = this.#blocking.get(key);
+    if (blocked === undefined) {
+      const ref = await this.record(collection, id);
+      blocked =
+        ref !== undefined &&
+        ref.serverId === null &&
+        (await this.#tx.listOps({ collection, recordId: ref.id })).some(
+          (op) => op.state !== 'dead',
+        );
+      this.#blocking.set(key, blocked);
+    }
+    return blocked;
+  }
+}
+
+/**
  * Rewrites reference fields of `data` that still hold a local id whose record has a server id
  * by now. Used when building a push, so the server only sees canonical ids where known.
  */
 export async function resolveReferences(
-  tx: StorageTransaction,
+  refs: ReferenceLookup,
   collection: CollectionDefinition,
   data: RecordData | null,
 ): Promise<RecordData | null> {
@@ -151,7 +195,7 @@ export async function resolveReferences(
   for (const [field, target] of Object.entries(collection.references)) {
     const value = data[field];
     if (typeof value !== 'string') continue;
-    const ref = await tx.getRecord(target, value);
+    const ref = await refs.record(target, value);
     if (ref?.serverId && ref.serverId !== value) out = { ...out, [field]: ref.serverId };
   }
   return out;
@@ -159,31 +203,16 @@ export async function resolveReferences(
 
 /**
  * True when `data` references a record of this device whose insert still waits for the server:
- * the op must wait for the server id. A reference to a record whose insert was dead-lettered
- * does not block (it would block forever). `cache` memoises lookups within one batch.
+ * the op must wait for the server id (see {@link ReferenceLookup.isUnconfirmed}).
  */
 export async function referencesUnconfirmedInsert(
-  tx: StorageTransaction,
+  refs: ReferenceLookup,
   collection: CollectionDefinition,
   data: RecordData,
-  cache: Map<string, boolean>,
 ): Promise<boolean> {
   for (const [field, target] of Object.entries(collection.references)) {
     const value = data[field];
-    if (typeof value !== 'string') continue;
-    const key = `${target}\u0000${value}`;
-    let blocked = cache.get(key);
-    if (blocked === undefined) {
-      const ref = await tx.getRecord(target, value);
-      blocked =
-        ref !== undefined &&
-        ref.serverId === null &&
-        (await tx.listOps({ collection: target, recordId: ref.id })).some(
-          (op) => op.state !== 'dead',
-        );
-      cache.set(key, blocked);
-    }
-    if (blocked) return true;
+    if (typeof value === 'string' && (await refs.isUnconfirmed(target, value))) return true;
   }
   return false;
 }

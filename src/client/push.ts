@@ -9,6 +9,7 @@ import {
 import { renumberAfter, takeBatch } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
 import {
+  ReferenceLookup,
   referencesUnconfirmedInsert,
   resolveReferences,
   rewriteReferences,
@@ -50,8 +51,9 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     const startedAt = ctx.now();
     // One transaction picks the batch, marks it in flight and builds its wire form.
     const { batch, resent, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
-      const picked = await selectBatch(ctx, tx, limit, inflightPossible);
-      return { ...picked, wire: await toWireOps(ctx, tx, picked.batch) };
+      const refs = new ReferenceLookup(tx);
+      const picked = await selectBatch(ctx, tx, refs, limit, inflightPossible);
+      return { ...picked, wire: await toWireOps(ctx, tx, refs, picked.batch) };
     });
     if (batch.length === 0) break;
     inflightPossible = true;
@@ -168,6 +170,7 @@ function matchResults(
 async function selectBatch(
   ctx: EngineContext,
   tx: StorageTransaction,
+  refs: ReferenceLookup,
   requested: number,
   inflightPossible: boolean,
 ): Promise<{ batch: OutboxOp[]; resent: boolean }> {
@@ -187,7 +190,6 @@ async function selectBatch(
   }
   const limit = (queued[0]?.attempts ?? 0) > 0 ? 1 : requested;
   const seen = new Set<string>();
-  const unconfirmed = new Map<string, boolean>();
   const chosen: OutboxOp[] = [];
   for (const op of queued) {
     if (chosen.length >= limit) break;
@@ -195,11 +197,7 @@ async function selectBatch(
     if (seen.has(key)) continue;
     seen.add(key);
     const collection = ctx.collections.get(op.collection);
-    if (
-      collection &&
-      op.data &&
-      (await referencesUnconfirmedInsert(tx, collection, op.data, unconfirmed))
-    )
+    if (collection && op.data && (await referencesUnconfirmedInsert(refs, collection, op.data)))
       continue;
     chosen.push(op);
   }
@@ -259,13 +257,14 @@ async function currentServerId(tx: StorageTransaction, op: OutboxOp): Promise<st
 async function toWireOps(
   ctx: EngineContext,
   tx: StorageTransaction,
+  refs: ReferenceLookup,
   batch: readonly OutboxOp[],
 ): Promise<WireOp[]> {
   const out: WireOp[] = [];
   for (const op of batch) {
     const collection = ctx.collections.get(op.collection);
-    const data = collection ? await resolveReferences(tx, collection, op.data) : op.data;
-    const patch = collection ? await resolveReferences(tx, collection, op.patch) : op.patch;
+    const data = collection ? await resolveReferences(refs, collection, op.data) : op.data;
+    const patch = collection ? await resolveReferences(refs, collection, op.patch) : op.patch;
     out.push({
       opId: op.opId,
       seq: op.pushSeq ?? 0,

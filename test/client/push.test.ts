@@ -133,6 +133,40 @@ describe('push cost', () => {
   });
 });
 
+describe('push cost with references', () => {
+  it('reads a referenced record once per batch, however many ops point at it', async () => {
+    const server = makeServer([folders, files], 'server');
+    const counts: Counts = { calls: new Map(), readwrite: 0, readonly: 0, counting: false };
+    const client = await clientOf(
+      [folders, files],
+      countingAdapter(memoryAdapter(), counts),
+      (request) => {
+        if (request.url.endsWith('/pull')) counts.counting = false;
+        return server.fetch(request);
+      },
+    );
+    const folder = await client.collection('folders').insert({ name: 'docs' });
+    await client.sync();
+    const n = 100;
+    await client
+      .collection('files')
+      .insertMany(Array.from({ length: n }, (_, i) => ({ title: `f${i}`, folderId: folder.id })));
+    counts.counting = true;
+    expect((await client.sync()).pushed).toBe(n);
+    // One read per acknowledged op, plus the folder once per batch (two batches of 50).
+    expect(counts.calls.get('getRecord')).toBe(n + 2);
+    const fresh = await clientOf([folders, files], memoryAdapter(), (r) => server.fetch(r));
+    await fresh.sync();
+    const stored = await fresh.collection('files').find();
+    expect(stored).toHaveLength(n);
+    const serverFolderId = (await client.collection('folders').get(folder.id))?.serverId;
+    expect(serverFolderId).not.toBe(folder.id);
+    for (const file of stored) expect(file['folderId']).toBe(serverFolderId);
+    await fresh.close();
+    await client.close();
+  });
+});
+
 describe('applying results', () => {
   it('rewrites every server id confirmed in one batch into the references of waiting records and ops', async () => {
     const server = makeServer([folders, files], 'server');
