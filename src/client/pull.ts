@@ -1,4 +1,4 @@
-import type { StorageTransaction, WireRecord } from '../core/index.js';
+import type { PullResponse, StorageTransaction, WireRecord } from '../core/index.js';
 import {
   PROTOCOL_VERSION,
   ProtocolError,
@@ -27,45 +27,19 @@ export interface PullTally {
 /**
  * Pulls pages until the server says there is no more. Each page and the cursor that covers it
  * commit in one local transaction (I6), so a crash mid-page re-pulls that page and never skips.
+ * The next page is requested (with this page's cursor) while this one is stored, so the server
+ * works while the client applies; it is only applied after this page committed, so the order
+ * of commits and cursors is the same as one request at a time.
  */
 export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
   const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
   let sameCursor = 0;
+  let cursor =
+    (await ctx.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
+    null;
+  let next = fetchPage(ctx, cursor);
   for (;;) {
-    const cursor = await ctx.storage.transaction('readonly', (tx) =>
-      tx.getMeta<string>(CURSOR_META_KEY),
-    );
-    const raw = await ctx.transport.send(
-      'pull',
-      {
-        protocol: PROTOCOL_VERSION,
-        clientId: ctx.clientId,
-        cursor: cursor ?? null,
-        limit: ctx.pullPageSize,
-      },
-      ctx.signal ? { signal: ctx.signal } : {},
-    );
-    // Only an object with an `error` key can be an error answer: a page skips that schema.
-    const failure =
-      typeof raw === 'object' && raw !== null && 'error' in raw
-        ? errorResponseSchema.safeParse(raw)
-        : undefined;
-    if (failure?.success && failure.data.error.code === 'forbidden') {
-      throw userMismatch(ctx.clientId, failure.data.error.message);
-    }
-    if (failure?.success) {
-      throw new ProtocolError(
-        `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
-      );
-    }
-    const parsed = pullResponseSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ProtocolError(
-        `The server's pull response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored; the cursor is unchanged.`,
-      );
-    }
-    const page = parsed.data;
+    const page = await next;
     if (page.cursor === cursor && page.hasMore) {
       sameCursor += 1;
       if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
@@ -77,6 +51,10 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
     } else {
       sameCursor = 0;
     }
+    // A cursor that does not move gets no early request: SYNC_STUCK stays bounded in requests.
+    const ahead = page.hasMore && page.cursor !== cursor ? fetchPage(ctx, page.cursor) : undefined;
+    // If storing this page fails, the early request's outcome is dropped, never unhandled.
+    ahead?.catch(() => undefined);
     await ctx.storage.transaction('readwrite', async (tx) => {
       if (page.reset) await rebase(tx, tally);
       receiveLatest(ctx, page.changes);
@@ -102,7 +80,43 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       total: tally.pulled + (page.hasMore ? ctx.pullPageSize : 0),
     });
     if (!page.hasMore) return tally;
+    cursor = page.cursor;
+    next = ahead ?? fetchPage(ctx, cursor);
   }
+}
+
+/**
+ * Requests the page after `cursor` and validates the answer (zod, once).
+ * @throws ProtocolError `PROTOCOL_ERROR` for an error answer or a malformed page;
+ * TidesyncError `USER_MISMATCH` when the server says the scope belongs to another user.
+ */
+async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
+  const raw = await ctx.transport.send(
+    'pull',
+    { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
+    ctx.signal ? { signal: ctx.signal } : {},
+  );
+  // Only an object with an `error` key can be an error answer: a page skips that schema.
+  const failure =
+    typeof raw === 'object' && raw !== null && 'error' in raw
+      ? errorResponseSchema.safeParse(raw)
+      : undefined;
+  if (failure?.success && failure.data.error.code === 'forbidden') {
+    throw userMismatch(ctx.clientId, failure.data.error.message);
+  }
+  if (failure?.success) {
+    throw new ProtocolError(
+      `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
+    );
+  }
+  const parsed = pullResponseSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProtocolError(
+      `The server's pull response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored; the cursor is unchanged.`,
+    );
+  }
+  return parsed.data;
 }
 
 /**
