@@ -159,4 +159,77 @@ describe('pull pages', () => {
     for (const hlc of pulled) expect(local > hlc).toBe(true);
     await Promise.all([early.close(), ahead.close(), reader.close()]);
   });
+
+  it('stores a page before the error of the request made for the next one surfaces', async () => {
+    const server = makeServer(collections);
+    const writer = await seed(server, 5);
+    const direct = directTransport({ fetch: (request) => server.fetch(request) });
+    let pulls = 0;
+    const failing: Transport = {
+      async send(kind, body, options) {
+        if (kind === 'pull' && ++pulls === 2) throw new Error('network down on page 2');
+        return direct.send(kind, body, options);
+      },
+    };
+    const store = createMemoryStore();
+    const open = (transport: Transport) =>
+      createSyncClient({
+        collections,
+        storage: memoryAdapter({ store }),
+        transport,
+        triggers: [],
+        pullPageSize: 2,
+      });
+    const reader = await open(failing);
+    await expect(reader.sync()).rejects.toThrow('network down on page 2');
+    // Page 1 (two records) committed although page 2 was asked for while it was stored.
+    expect(await reader.collection('todos').find()).toHaveLength(2);
+    await reader.close();
+    const again = await open(direct);
+    expect((await again.sync()).pulled).toBe(3);
+    const titles = (await again.collection('todos').find()).map((r) => r['title']).sort();
+    expect(titles).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    await again.close();
+    await writer.close();
+  });
+
+  it('drops the next page when storing the current one fails', async () => {
+    const server = makeServer(collections);
+    const writer = await seed(server, 5);
+    const direct = directTransport({ fetch: (request) => server.fetch(request) });
+    let pulls = 0;
+    const transport: Transport = {
+      async send(kind, body, options) {
+        // The early request for page 2 fails too: its rejection must not go unhandled.
+        if (kind === 'pull' && ++pulls === 2) throw new Error('page 2 lost');
+        return direct.send(kind, body, options);
+      },
+    };
+    const inner = memoryAdapter();
+    const broken: StorageAdapter = {
+      kind: inner.kind,
+      open: () => inner.open(),
+      close: () => inner.close(),
+      transaction: (mode, fn) =>
+        inner.transaction(mode, async (tx) => {
+          const result = await fn(tx);
+          if (mode === 'readwrite' && (await tx.getMeta('pull.cursor')) !== undefined) {
+            throw new Error('disk full');
+          }
+          return result;
+        }),
+    };
+    const reader = await createSyncClient({
+      collections,
+      storage: broken,
+      transport,
+      triggers: [],
+      pullPageSize: 2,
+    });
+    await expect(reader.sync()).rejects.toThrow('disk full');
+    expect(pulls).toBe(2);
+    expect(await reader.collection('todos').find()).toHaveLength(0);
+    await reader.close();
+    await writer.close();
+  });
 });
