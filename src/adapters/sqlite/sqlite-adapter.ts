@@ -81,6 +81,7 @@ class SqliteAdapter implements StorageAdapter {
   readonly #durability: 'normal' | 'full';
   readonly #busyTimeoutMs: number;
   #opening: Promise<void> | undefined;
+  #opened = false;
   #useJson = false;
   #closed = false;
   // One connection runs one transaction at a time: every transaction waits for the previous.
@@ -94,11 +95,19 @@ class SqliteAdapter implements StorageAdapter {
 
   open(): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    this.#opening ??= this.#enqueue(() => this.#openNow());
-    // A failed open may be retried (for example after STORAGE_BUSY).
-    this.#opening.catch(() => {
-      this.#opening = undefined;
-    });
+    if (!this.#opening) {
+      const opening = this.#enqueue(() => this.#openNow());
+      this.#opening = opening;
+      opening.then(
+        () => {
+          this.#opened = true;
+        },
+        // A failed open may be retried (for example after STORAGE_BUSY).
+        () => {
+          if (this.#opening === opening) this.#opening = undefined;
+        },
+      );
+    }
     return this.#opening;
   }
 
@@ -115,7 +124,7 @@ class SqliteAdapter implements StorageAdapter {
     fn: (tx: StorageTransaction) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) throw this.#closedError();
-    await this.open();
+    if (!this.#opened) await this.open();
     return this.#enqueue(() => this.#run(mode, fn));
   }
 
@@ -161,7 +170,14 @@ class SqliteAdapter implements StorageAdapter {
     if (mode === 'readwrite') {
       // BEGIN IMMEDIATE takes the write lock now, so a busy database is detected before any
       // work, when retrying is still safe.
-      await this.#retryWhileBusy('starting a write transaction', () => d.exec('BEGIN IMMEDIATE'));
+      await d.exec('BEGIN IMMEDIATE').catch((error: unknown) => {
+        if (classifySqliteError(error) !== 'busy') {
+          throw toStorageError(error, 'starting a write transaction');
+        }
+        return this.#retryWhileBusy('starting a write transaction', () =>
+          d.exec('BEGIN IMMEDIATE'),
+        );
+      });
     } else {
       await d.exec('BEGIN').catch((error: unknown) => {
         throw toStorageError(error, 'starting a read transaction');
