@@ -24,15 +24,25 @@ export interface PostgresPoolClient {
   release(error?: Error | boolean): void;
 }
 
-/** Column list and array types of a multi-row record write through `unnest`. */
-const UNNEST_RECORDS = `unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::jsonb[],
-  $7::text[], $8::jsonb[], $9::boolean[], $10::bigint[], $11::text[], $12::text[], $13::bigint[],
-  $14::boolean[]) AS v(collection, id, owner_id, version, data, hlc, field_clocks, deleted,
-  updated_at, origin_client_id, origin_id, n, stored)`;
+/** Array types of the record columns, for multi-row writes through `unnest`. */
+const RECORD_TYPES: Readonly<Record<string, string>> = {
+  collection: 'text[]',
+  id: 'text[]',
+  owner_id: 'text[]',
+  version: 'bigint[]',
+  data: 'jsonb[]',
+  hlc: 'text[]',
+  field_clocks: 'jsonb[]',
+  deleted: 'boolean[]',
+  updated_at: 'bigint[]',
+  origin_client_id: 'text[]',
+  origin_id: 'text[]',
+};
 
 /**
  * One transaction of the Postgres server store on a checked-out connection. A write transaction
- * answers reads from what it already read or wrote, and holds its writes until {@link flush}.
+ * answers reads from what it already read or wrote, and holds its writes until {@link flush}
+ * writes them all in one statement.
  */
 export class PostgresTransaction implements ServerStoreTransaction {
   readonly #client: PostgresPoolClient;
@@ -41,6 +51,8 @@ export class PostgresTransaction implements ServerStoreTransaction {
   readonly #cache: TransactionCache | undefined;
   /** ` FOR UPDATE` in write transactions: writers of one record take turns. */
   readonly #lock: string;
+  /** `lastSeq` per client set in this transaction, written by {@link flush}. */
+  readonly #lastSeqs = new Map<string, number>();
 
   constructor(client: PostgresPoolClient, tables: string, writable: boolean) {
     this.#client = client;
@@ -117,7 +129,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
       `SELECT * FROM ${this.#t}clients WHERE client_id = $1`,
       [clientId],
     );
-    return row && rowToClient(row);
+    return row && this.#clientState(row);
   }
 
   async lockClient(clientId: string, userId: string): Promise<ClientState> {
@@ -128,14 +140,20 @@ export class PostgresTransaction implements ServerStoreTransaction {
       [clientId, userId],
     );
     if (!row) throw new Error(`client ${clientId} vanished`);
-    return rowToClient(row);
+    return this.#clientState(row);
   }
 
+  /** Held until commit (see {@link flush}). */
   async setLastSeq(clientId: string, lastSeq: number): Promise<void> {
-    await this.#client.query(`UPDATE ${this.#t}clients SET last_seq = $1 WHERE client_id = $2`, [
-      lastSeq,
-      clientId,
-    ]);
+    this.#writable();
+    this.#lastSeqs.set(clientId, lastSeq);
+  }
+
+  /** A client row with the `lastSeq` this transaction set, if any. */
+  #clientState(row: ClientRow): ClientState {
+    const client = rowToClient(row);
+    const lastSeq = this.#lastSeqs.get(client.clientId);
+    return lastSeq === undefined ? client : { ...client, lastSeq };
   }
 
   async preload(request: PreloadRequest): Promise<void> {
@@ -232,53 +250,90 @@ export class PostgresTransaction implements ServerStoreTransaction {
   }
 
   /**
-   * Writes what the transaction holds, as the last statements before COMMIT: all outcomes in
-   * one statement, then all records in one statement that also takes their feed positions from
-   * the single meta row. That row lock is held until commit, so positions are handed out in
-   * commit order: no transaction can commit a position below one a reader has already seen
-   * (docs/server.md).
+   * Writes what the transaction holds in one statement, the last before COMMIT: clients'
+   * `lastSeq`, the outcomes, and the records (updates of rows this transaction read and locked,
+   * plain inserts of the others), which take their feed positions from the single meta row.
+   * That row lock is held until commit, so positions are handed out in commit order: no
+   * transaction can commit a position below one a reader has already seen (docs/server.md).
    */
   async flush(): Promise<void> {
     const cache = this.#writable();
+    const values: unknown[] = [];
+    const param = (value: unknown, type: string): string => {
+      values.push(value);
+      return `$${values.length}::${type}`;
+    };
+    const steps: string[] = [];
+    const t = this.#t;
+    if (this.#lastSeqs.size > 0) {
+      steps.push(`s AS (UPDATE ${t}clients c SET last_seq = q.l
+        FROM unnest(${param([...this.#lastSeqs.keys()], 'text[]')}, ${param([...this.#lastSeqs.values()], 'bigint[]')}) AS q(i, l)
+        WHERE c.client_id = q.i)`);
+    }
     const outcomes = cache.pendingOutcomes();
     if (outcomes.length > 0) {
-      await this.#client.query(
-        `INSERT INTO ${this.#t}outcomes (client_id, op_id, seq, result)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
-         ON CONFLICT (client_id, op_id) DO UPDATE SET seq = EXCLUDED.seq, result = EXCLUDED.result`,
-        [
+      const columns = [
+        param(
           outcomes.map((o) => o.clientId),
+          'text[]',
+        ),
+        param(
           outcomes.map((o) => o.opId),
+          'text[]',
+        ),
+        param(
           outcomes.map((o) => o.seq),
+          'bigint[]',
+        ),
+        param(
           outcomes.map((o) => o.result),
-        ],
-      );
+          'jsonb[]',
+        ),
+      ];
+      steps.push(`o AS (INSERT INTO ${t}outcomes (client_id, op_id, seq, result)
+        SELECT * FROM unnest(${columns.join(', ')})
+        ON CONFLICT (client_id, op_id) DO UPDATE SET seq = EXCLUDED.seq, result = EXCLUDED.result)`);
     }
     const pending = cache.pendingRecords();
-    if (pending.length === 0) return;
-    const columns = RECORD_COLUMNS.split(', ').map((c) => `v.${c}`);
-    const assignments = columns
-      .slice(2)
-      .map((c) => `${c.slice(2)} = ${c}`)
-      .join(', ');
-    const values = pending.map((entry) => pendingValues(entry, false));
-    const [row] = await this.#rows<{ updated: string; inserted: string }>(
-      `WITH h AS (UPDATE ${this.#t}meta SET head = head + $1 WHERE id = 1 RETURNING head - $1 AS base),
-       v AS (SELECT * FROM ${UNNEST_RECORDS}),
-       u AS (UPDATE ${this.#t}records r SET ${assignments}, position = h.base + v.n FROM v, h
-             WHERE v.stored AND r.collection = v.collection AND r.id = v.id RETURNING 1),
-       i AS (INSERT INTO ${this.#t}records (${RECORD_COLUMNS}, position)
-             SELECT ${columns.join(', ')}, h.base + v.n FROM v, h WHERE NOT v.stored RETURNING 1)
-       SELECT (SELECT count(*) FROM u) AS updated, (SELECT count(*) FROM i) AS inserted`,
-      [
-        pending.length,
-        ...RECORD_COLUMNS.split(', ').map((_, c) => values.map((v) => v[c])),
-        pending.map((_, n) => n + 1),
-        pending.map((p) => p.stored),
-      ],
+    if (pending.length > 0) {
+      const rows = pending.map((entry) => pendingValues(entry, false));
+      const names = RECORD_COLUMNS.split(', ');
+      const arrays = names.map((name, c) =>
+        param(
+          rows.map((row) => row[c]),
+          RECORD_TYPES[name]!,
+        ),
+      );
+      const count = param(pending.length, 'bigint');
+      const vs = names.map((name) => `v.${name}`).join(', ');
+      const assignments = names
+        .slice(2)
+        .map((name) => `${name} = v.${name}`)
+        .join(', ');
+      steps.push(
+        `h AS (UPDATE ${t}meta SET head = head + ${count} WHERE id = 1 RETURNING head - ${count} AS base)`,
+        `v AS (SELECT * FROM unnest(${arrays.join(', ')}, ${param(
+          pending.map((_, n) => n + 1),
+          'bigint[]',
+        )}, ${param(
+          pending.map((entry) => entry.stored),
+          'boolean[]',
+        )}) AS v(${RECORD_COLUMNS}, n, stored))`,
+        `u AS (UPDATE ${t}records r SET ${assignments}, position = h.base + v.n FROM v, h
+          WHERE v.stored AND r.collection = v.collection AND r.id = v.id RETURNING 1)`,
+        `i AS (INSERT INTO ${t}records (${RECORD_COLUMNS}, position)
+          SELECT ${vs}, h.base + v.n FROM v, h WHERE NOT v.stored RETURNING 1)`,
+      );
+    }
+    if (steps.length === 0) return;
+    const written =
+      pending.length > 0 ? '(SELECT count(*) FROM u) + (SELECT count(*) FROM i)' : '0';
+    const [row] = await this.#rows<{ written: string }>(
+      `WITH ${steps.join(',\n')} SELECT ${written} AS written`,
+      values,
     );
-    if (Number(row?.updated ?? 0) + Number(row?.inserted ?? 0) !== pending.length) {
-      throw new Error(`tidesync wrote ${JSON.stringify(row)} of ${pending.length} records`);
+    if (Number(row?.written ?? -1) !== pending.length) {
+      throw new Error(`tidesync wrote ${row?.written} of ${pending.length} records`);
     }
   }
 }
