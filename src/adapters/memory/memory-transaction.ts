@@ -1,0 +1,306 @@
+import type {
+  ListOpsOptions,
+  OutboxOp,
+  Query,
+  StorageTransaction,
+  StoredRecord,
+} from '../../core/index.js';
+import { StorageError, applyQuery } from '../../core/index.js';
+import { cloneJson, cloneRecord } from './json-clone.js';
+
+/** Everything one `MemoryStore` holds: records, the outbox, metadata and their indexes. */
+export interface MemoryState {
+  records: Map<string, Map<string, StoredRecord>>;
+  /**
+   * collection -> serverId -> local id, for getRecordByServerId without a scan. Only records
+   * whose server id differs from their local id: the others (every pulled record) are found by
+   * their id, which saves an index entry per record.
+   */
+  serverIds: Map<string, Map<string, string>>;
+  /** Ops in insertion order; `opsSorted` says whether that is also ascending `seq`. */
+  ops: Map<string, OutboxOp>;
+  opsSorted: boolean;
+  lastSeq: number;
+  /** `collection \u0000 record id` -> op ids, for per-record lookups without a scan. */
+  opsByRecord: Map<string, Set<string>>;
+  meta: Map<string, unknown>;
+}
+
+const recordKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
+
+const DELETED = Symbol('deleted');
+type Staged<T> = T | typeof DELETED;
+
+const copy = cloneJson;
+
+/** One transaction of the memory adapter: writes are staged here until `commit()`. */
+export class MemoryTransaction implements StorageTransaction {
+  readonly #state: MemoryState;
+  readonly #writable: boolean;
+  #active = true;
+  readonly #records = new Map<string, Map<string, Staged<StoredRecord>>>();
+  /** collection -> serverId -> local id of records staged here (may be stale; checked on use). */
+  readonly #stagedServerIds = new Map<string, Map<string, string>>();
+  readonly #ops = new Map<string, Staged<OutboxOp>>();
+  readonly #meta = new Map<string, Staged<unknown>>();
+
+  constructor(state: MemoryState, writable: boolean) {
+    this.#state = state;
+    this.#writable = writable;
+  }
+
+  end(): void {
+    this.#active = false;
+  }
+
+  commit(): void {
+    const state = this.#state;
+    for (const [collection, staged] of this.#records) {
+      let target = state.records.get(collection);
+      if (!target) {
+        target = new Map();
+        state.records.set(collection, target);
+      }
+      let byServerId = state.serverIds.get(collection);
+      if (!byServerId) {
+        byServerId = new Map();
+        state.serverIds.set(collection, byServerId);
+      }
+      for (const [id, value] of staged) {
+        const previous = target.get(id);
+        if (previous?.serverId != null && byServerId.get(previous.serverId) === id) {
+          byServerId.delete(previous.serverId);
+        }
+        if (value === DELETED) {
+          target.delete(id);
+        } else {
+          target.set(id, value);
+          if (value.serverId !== null && value.serverId !== id) byServerId.set(value.serverId, id);
+        }
+      }
+      if (target.size === 0) {
+        state.records.delete(collection);
+        state.serverIds.delete(collection);
+      }
+    }
+    for (const [opId, value] of this.#ops) {
+      const previous = state.ops.get(opId);
+      if (previous) {
+        const key = recordKey(previous.collection, previous.id);
+        state.opsByRecord.get(key)?.delete(opId);
+        if (state.opsByRecord.get(key)?.size === 0) state.opsByRecord.delete(key);
+      }
+      if (value === DELETED) {
+        state.ops.delete(opId);
+        continue;
+      }
+      if (!previous) {
+        if (value.seq < state.lastSeq) state.opsSorted = false;
+        state.lastSeq = Math.max(state.lastSeq, value.seq);
+      } else if (previous.seq !== value.seq) {
+        state.opsSorted = false;
+      }
+      state.ops.set(opId, value);
+      const key = recordKey(value.collection, value.id);
+      let set = state.opsByRecord.get(key);
+      if (!set) {
+        set = new Set();
+        state.opsByRecord.set(key, set);
+      }
+      set.add(opId);
+    }
+    if (state.ops.size === 0) {
+      state.opsSorted = true;
+      state.lastSeq = 0;
+    }
+    for (const [key, value] of this.#meta) {
+      if (value === DELETED) state.meta.delete(key);
+      else state.meta.set(key, value);
+    }
+  }
+
+  #check(write: boolean): void {
+    if (!this.#active) {
+      throw new StorageError(
+        'TRANSACTION_INACTIVE',
+        'This storage transaction has already ended. Do all work inside the transaction callback.',
+      );
+    }
+    if (write && !this.#writable) {
+      throw new StorageError(
+        'STORAGE_FAILED',
+        'Cannot write in a readonly transaction. Open it with mode `readwrite`.',
+      );
+    }
+  }
+
+  /** Records of a collection as this transaction sees them. Read-only: may be the stored map. */
+  #collection(collection: string): ReadonlyMap<string, StoredRecord> {
+    const stored = this.#state.records.get(collection);
+    const staged = this.#records.get(collection);
+    if (!staged || staged.size === 0) return stored ?? new Map<string, StoredRecord>();
+    const merged = new Map(stored ?? []);
+    for (const [id, value] of staged) {
+      if (value === DELETED) merged.delete(id);
+      else merged.set(id, value);
+    }
+    return merged;
+  }
+
+  async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
+    this.#check(false);
+    const staged = this.#records.get(collection)?.get(id);
+    if (staged === DELETED) return undefined;
+    const value = staged ?? this.#state.records.get(collection)?.get(id);
+    return value === undefined ? undefined : cloneRecord(value);
+  }
+
+  async getRecordByServerId(
+    collection: string,
+    serverId: string,
+  ): Promise<StoredRecord | undefined> {
+    this.#check(false);
+    // This transaction's own writes first, then the committed index.
+    const staged = this.#records.get(collection);
+    if (staged && staged.size > 0) {
+      const own = this.#stagedServerId(staged, collection, serverId);
+      if (own) return cloneRecord(own);
+    }
+    const stored = this.#state.records.get(collection);
+    const id =
+      this.#state.serverIds.get(collection)?.get(serverId) ??
+      (stored?.get(serverId)?.serverId === serverId ? serverId : undefined);
+    if (id === undefined || staged?.has(id)) return undefined;
+    const value = stored?.get(id);
+    return value === undefined ? undefined : cloneRecord(value);
+  }
+
+  /** The staged record with this server id: through the staged index, else by a scan. */
+  #stagedServerId(
+    staged: Map<string, Staged<StoredRecord>>,
+    collection: string,
+    serverId: string,
+  ): StoredRecord | undefined {
+    const id = this.#stagedServerIds.get(collection)?.get(serverId);
+    if (id === undefined) return undefined;
+    const hit = staged.get(id);
+    if (hit !== undefined && hit !== DELETED && hit.serverId === serverId) return hit;
+    // The indexed record changed its server id or was deleted since: look at every staged one.
+    for (const value of staged.values()) {
+      if (value !== DELETED && value.serverId === serverId) return value;
+    }
+    return undefined;
+  }
+
+  async putRecord(record: StoredRecord): Promise<void> {
+    this.#check(true);
+    let staged = this.#records.get(record.collection);
+    if (!staged) {
+      staged = new Map();
+      this.#records.set(record.collection, staged);
+    }
+    staged.set(record.id, cloneRecord(record));
+    if (record.serverId !== null) {
+      let ids = this.#stagedServerIds.get(record.collection);
+      if (!ids) {
+        ids = new Map();
+        this.#stagedServerIds.set(record.collection, ids);
+      }
+      ids.set(record.serverId, record.id);
+    }
+  }
+
+  async deleteRecord(collection: string, id: string): Promise<void> {
+    this.#check(true);
+    let staged = this.#records.get(collection);
+    if (!staged) {
+      staged = new Map();
+      this.#records.set(collection, staged);
+    }
+    staged.set(id, DELETED);
+  }
+
+  async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
+    this.#check(false);
+    return applyQuery(this.#collection(collection).values(), query).map(cloneRecord);
+  }
+
+  async listRecords(collection: string): Promise<StoredRecord[]> {
+    this.#check(false);
+    return [...this.#collection(collection).values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(cloneRecord);
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.#check(false);
+    const names = new Set([...this.#state.records.keys(), ...this.#records.keys()]);
+    return [...names].filter((name) => this.#collection(name).size > 0).sort();
+  }
+
+  async putOp(op: OutboxOp): Promise<void> {
+    this.#check(true);
+    this.#ops.set(op.opId, copy(op));
+  }
+
+  async getOp(opId: string): Promise<OutboxOp | undefined> {
+    this.#check(false);
+    const staged = this.#ops.get(opId);
+    if (staged === DELETED) return undefined;
+    const value = staged ?? this.#state.ops.get(opId);
+    return value === undefined ? undefined : copy(value);
+  }
+
+  async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
+    this.#check(false);
+    const state = this.#state;
+    const states = options.states ? new Set(options.states) : undefined;
+    const matches = (op: OutboxOp): boolean =>
+      (!states || states.has(op.state)) &&
+      (options.collection === undefined || op.collection === options.collection) &&
+      (options.recordId === undefined || op.id === options.recordId);
+    const stagedMatches: OutboxOp[] = [];
+    for (const value of this.#ops.values())
+      if (value !== DELETED && matches(value)) stagedMatches.push(value);
+    // Committed candidates: one record's ops through the index, else all in insertion order.
+    let committed: Iterable<OutboxOp>;
+    if (options.recordId !== undefined && options.collection !== undefined) {
+      const ids =
+        state.opsByRecord.get(recordKey(options.collection, options.recordId)) ?? new Set<string>();
+      committed = [...ids]
+        .map((id) => state.ops.get(id))
+        .filter((op): op is OutboxOp => op !== undefined);
+    } else {
+      committed = state.ops.values();
+    }
+    const ordered = state.opsSorted && stagedMatches.length === 0 && options.recordId === undefined;
+    const rows: OutboxOp[] = [];
+    for (const op of committed) {
+      if (this.#ops.has(op.opId) || !matches(op)) continue;
+      rows.push(op);
+      // Insertion order is seq order here, so a limit can stop the scan early.
+      if (ordered && options.limit !== undefined && rows.length >= options.limit) break;
+    }
+    rows.push(...stagedMatches);
+    if (!ordered) rows.sort((a, b) => a.seq - b.seq);
+    return (options.limit === undefined ? rows : rows.slice(0, options.limit)).map(copy);
+  }
+
+  async deleteOp(opId: string): Promise<void> {
+    this.#check(true);
+    this.#ops.set(opId, DELETED);
+  }
+
+  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    this.#check(false);
+    const staged = this.#meta.get(key);
+    if (staged === DELETED) return undefined;
+    const value = this.#meta.has(key) ? staged : this.#state.meta.get(key);
+    return value === undefined ? undefined : (copy(value) as T);
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    this.#check(true);
+    this.#meta.set(key, value === undefined ? DELETED : copy(value));
+  }
+}
