@@ -1,4 +1,4 @@
-import type { OpResult, OutboxOp, StorageTransaction, WireOp } from '../core/index.js';
+import type { OpResult, OutboxOp, StorageTransaction } from '../core/index.js';
 import {
   NetworkError,
   PROTOCOL_VERSION,
@@ -6,15 +6,10 @@ import {
   errorResponseSchema,
   pushResponseSchema,
 } from '../core/index.js';
-import { renumberAfter, takeBatch } from '../queue/index.js';
+import { renumberAfter } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
-import {
-  ReferenceLookup,
-  referencesUnconfirmedInsert,
-  resolveReferences,
-  rewriteReferences,
-  type ServerIdRemap,
-} from './id-mapping.js';
+import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from './id-mapping.js';
+import { selectBatch, toWireOps } from './push-batch.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
 import { userMismatch } from './user-mismatch.js';
 import { persistClock } from './write-context.js';
@@ -159,56 +154,6 @@ function matchResults(
   });
 }
 
-/**
- * Picks the next batch. Ops already in flight go first and alone (same opIds, same push seqs,
- * so the server replays what it has). Otherwise queued ops by collection priority, then seq,
- * skipping (with every later op of the same record) an op that references a record whose
- * insert is not confirmed yet, and taking at most one op per record: each op's baseVersion is
- * rebased on the acknowledgement of the one before it. `resent` tells which of the two it is.
- * With `inflightPossible` false the caller knows that no op is in flight.
- */
-async function selectBatch(
-  ctx: EngineContext,
-  tx: StorageTransaction,
-  refs: ReferenceLookup,
-  requested: number,
-  inflightPossible: boolean,
-): Promise<{ batch: OutboxOp[]; resent: boolean }> {
-  const inflight = inflightPossible ? await tx.listOps({ states: ['inflight'] }) : [];
-  if (inflight.length > 0) {
-    inflight.sort((a, b) => (a.pushSeq ?? 0) - (b.pushSeq ?? 0));
-    const limit = (inflight[0]?.attempts ?? 0) > 0 ? 1 : requested;
-    return { batch: inflight.slice(0, limit), resent: true };
-  }
-  const prioritised = hasPriorities(ctx);
-  const queued = await tx.listOps(
-    prioritised ? { states: ['queued'] } : { states: ['queued'], limit: requested * 4 },
-  );
-  if (prioritised) {
-    const priority = (op: OutboxOp) => ctx.collections.get(op.collection)?.priority ?? 0;
-    queued.sort((a, b) => priority(b) - priority(a) || a.seq - b.seq);
-  }
-  const limit = (queued[0]?.attempts ?? 0) > 0 ? 1 : requested;
-  const seen = new Set<string>();
-  const chosen: OutboxOp[] = [];
-  for (const op of queued) {
-    if (chosen.length >= limit) break;
-    const key = `${op.collection}\u0000${op.id}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const collection = ctx.collections.get(op.collection);
-    if (collection && op.data && (await referencesUnconfirmedInsert(refs, collection, op.data)))
-      continue;
-    chosen.push(op);
-  }
-  return { batch: await takeBatch(tx, chosen), resent: false };
-}
-
-function hasPriorities(ctx: EngineContext): boolean {
-  const values = new Set([...ctx.collections.values()].map((c) => c.priority));
-  return values.size > 1;
-}
-
 function isServerFailure(error: unknown): error is NetworkError {
   return (
     error instanceof NetworkError &&
@@ -242,42 +187,4 @@ async function countFailure(
     await tx.putOp({ ...current, attempts });
   }
   return undefined;
-}
-
-/**
- * The server id to send with `op`. An op carries its record's server id: it is set when the op
- * is made and rewritten into every op of the record when the server assigns one. Only an
- * update or delete still without one looks at the record (an insert never has one to find).
- */
-async function currentServerId(tx: StorageTransaction, op: OutboxOp): Promise<string | null> {
-  if (op.serverId !== null || op.type === 'insert') return op.serverId;
-  return (await tx.getRecord(op.collection, op.id))?.serverId ?? null;
-}
-
-async function toWireOps(
-  ctx: EngineContext,
-  tx: StorageTransaction,
-  refs: ReferenceLookup,
-  batch: readonly OutboxOp[],
-): Promise<WireOp[]> {
-  const out: WireOp[] = [];
-  for (const op of batch) {
-    const collection = ctx.collections.get(op.collection);
-    const data = collection ? await resolveReferences(refs, collection, op.data) : op.data;
-    const patch = collection ? await resolveReferences(refs, collection, op.patch) : op.patch;
-    out.push({
-      opId: op.opId,
-      seq: op.pushSeq ?? 0,
-      collection: op.collection,
-      id: op.id,
-      serverId: await currentServerId(tx, op),
-      type: op.type,
-      data,
-      patch,
-      baseVersion: op.baseVersion,
-      hlc: op.hlc,
-      fieldClocks: op.fieldClocks,
-    });
-  }
-  return out;
 }

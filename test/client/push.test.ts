@@ -167,6 +167,34 @@ describe('push cost with references', () => {
   });
 });
 
+describe('batch selection', () => {
+  it('looks past ops that must wait for a reference to fill the batch', async () => {
+    const server = makeServer([folders, files], 'server');
+    const sent: string[][] = [];
+    const client = await clientOf(
+      [folders, files],
+      memoryAdapter(),
+      async (request) => {
+        if (request.url.endsWith('/push')) {
+          const body = (await request.clone().json()) as { ops: { collection: string }[] };
+          sent.push(body.ops.map((op) => op.collection));
+        }
+        return server.fetch(request);
+      },
+      4,
+    );
+    const first = await client.collection('folders').insert({ name: 'a' });
+    for (let i = 0; i < 6; i++)
+      await client.collection('files').insert({ title: `f${i}`, folderId: first.id });
+    for (const name of ['b', 'c', 'd']) await client.collection('folders').insert({ name });
+    expect((await client.sync()).pushed).toBe(10);
+    // The six files wait for folder a; the first batch takes the four folders instead.
+    expect(sent[0]).toEqual(['folders', 'folders', 'folders', 'folders']);
+    expect(sent.slice(1).flat()).toEqual(Array.from({ length: 6 }, () => 'files'));
+    await client.close();
+  });
+});
+
 describe('applying results', () => {
   it('rewrites every server id confirmed in one batch into the references of waiting records and ops', async () => {
     const server = makeServer([folders, files], 'server');
