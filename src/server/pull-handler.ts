@@ -103,7 +103,24 @@ export async function handlePull(
   user: SyncUser,
   request: PullRequest,
 ): Promise<PullResponse> {
+  // The client check shares the page's read; only a client's first request binds it first.
+  const answer = await ctx.store.read(async (reader) => {
+    const client = await reader.getClient(request.clientId);
+    if (!client) return undefined;
+    if (client.userId !== user.userId) throw forbiddenClient(request.clientId);
+    return readPage(ctx, user, request, reader);
+  });
+  if (answer) return answer;
   await bindClient(ctx, user, request.clientId);
+  return ctx.store.read((reader) => readPage(ctx, user, request, reader));
+}
+
+async function readPage(
+  ctx: ServerContext,
+  user: SyncUser,
+  request: PullRequest,
+  reader: ServerStoreReader,
+): Promise<PullResponse> {
   const limit = Math.min(request.limit, ctx.maxPullLimit);
   // Bound the rows scanned per request, so a user who may see few records cannot make one pull
   // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
@@ -111,47 +128,45 @@ export async function handlePull(
   // Only the user's own records and those of collections a scope function guards: index ranges,
   // so other users' writes cost this pull nothing. Visibility is still checked per entry.
   const filter: ChangeFilter = { ownerId: user.userId, collections: scopedCollections(ctx) };
-  return ctx.store.read(async (reader) => {
-    const epoch = await reader.getEpoch();
-    const head = await reader.getHead();
-    let position = 0;
-    let fingerprint: string | undefined;
-    let reset = false;
-    if (request.cursor !== null) {
-      const cursor = decodeCursor(request.cursor);
-      if (cursor && (await isCursorValid(reader, cursor, epoch, head))) {
-        position = cursor.position;
-        fingerprint = cursor.fingerprint;
-      } else {
-        reset = true;
+  const epoch = await reader.getEpoch();
+  const head = await reader.getHead();
+  let position = 0;
+  let fingerprint: string | undefined;
+  let reset = false;
+  if (request.cursor !== null) {
+    const cursor = decodeCursor(request.cursor);
+    if (cursor && (await isCursorValid(reader, cursor, epoch, head))) {
+      position = cursor.position;
+      fingerprint = cursor.fingerprint;
+    } else {
+      reset = true;
+    }
+  }
+  const changes: WireRecord[] = [];
+  let scanned = 0;
+  let hasMore = false;
+  scan: for (;;) {
+    const rows = await reader.listChanges(position, limit + 1, filter);
+    const page = rows.slice(0, limit);
+    for (const [index, entry] of page.entries()) {
+      position = entry.position;
+      fingerprint = fingerprintOf(entry.record);
+      scanned += 1;
+      if (isVisible(ctx, entry.record, user)) changes.push(toWireRecord(entry.record));
+      if (changes.length >= limit || scanned >= maxScanned) {
+        hasMore = index < page.length - 1 || rows.length > limit;
+        break scan;
       }
     }
-    const changes: WireRecord[] = [];
-    let scanned = 0;
-    let hasMore = false;
-    scan: for (;;) {
-      const rows = await reader.listChanges(position, limit + 1, filter);
-      const page = rows.slice(0, limit);
-      for (const [index, entry] of page.entries()) {
-        position = entry.position;
-        fingerprint = fingerprintOf(entry.record);
-        scanned += 1;
-        if (isVisible(ctx, entry.record, user)) changes.push(toWireRecord(entry.record));
-        if (changes.length >= limit || scanned >= maxScanned) {
-          hasMore = index < page.length - 1 || rows.length > limit;
-          break scan;
-        }
-      }
-      if (rows.length <= limit) break;
-    }
-    return {
-      protocol: PROTOCOL_VERSION,
-      changes,
-      cursor: encodeCursor(epoch, position, fingerprint),
-      hasMore,
-      reset,
-    };
-  });
+    if (rows.length <= limit) break;
+  }
+  return {
+    protocol: PROTOCOL_VERSION,
+    changes,
+    cursor: encodeCursor(epoch, position, fingerprint),
+    hasMore,
+    reset,
+  };
 }
 
 /** Handles a validated get: the requested records the user may see (tombstones included). */
