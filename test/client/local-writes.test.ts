@@ -178,6 +178,27 @@ describe('bad input', () => {
     await client.close();
   });
 
+  it('checks every update patch against its own collection’s schema, update after update', async () => {
+    const client = await newClient();
+    const todo = await client
+      .collection('todos')
+      .insert({ title: 'a', done: false, projectId: null });
+    const project = await client.collection('projects').insert({ name: 'trip' });
+    for (let i = 0; i < 3; i++) {
+      await client.collection('todos').update(todo.id, { priority: i });
+      await expect(
+        client.collection('todos').update(todo.id, { priority: 9 }),
+      ).rejects.toMatchObject({ collection: 'todos', issues: [{ path: 'priority' }] });
+      await expect(
+        client.collection('projects').update(project.id, { name: '' }),
+      ).rejects.toMatchObject({ collection: 'projects', issues: [{ path: 'name' }] });
+      await client.collection('projects').update(project.id, { name: `trip ${i}` });
+    }
+    expect(await client.collection('todos').get(todo.id)).toMatchObject({ priority: 2 });
+    expect(await client.collection('projects').get(project.id)).toMatchObject({ name: 'trip 2' });
+    await client.close();
+  });
+
   it('names unknown collections, unknown ids and deleted records with typed errors', async () => {
     const client = await newClient();
     expect(() => client.collection('nope')).toThrow(
