@@ -22,13 +22,16 @@ interface MemoryServerState {
   /** Origin key (collection, origin client, origin id) to record key. */
   readonly origins: Map<string, string>;
   readonly clients: Map<string, ClientState>;
-  readonly outcomes: Map<string, OpResult>;
+  /** Outcomes as JSON text: written once per op, read back only for a replay. */
+  readonly outcomes: Map<string, string>;
 }
 
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
 const originKey = (collection: string, originClientId: string, originId: string): string =>
   `${collection}\u0000${originClientId}\u0000${originId}`;
-const copy = <T>(value: T): T => structuredClone(value);
+// Stored values are JSON (the store contract); a JSON round trip copies them faster than
+// structuredClone.
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /**
  * Server store that keeps everything in memory, for tests, demos and single-process prototypes.
@@ -126,7 +129,7 @@ class MemoryReader implements ServerStoreReader {
 class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
   readonly #records = new Map<string, ServerRecord>();
   readonly #clients = new Map<string, ClientState>();
-  readonly #outcomes = new Map<string, OpResult>();
+  readonly #outcomes = new Map<string, string>();
   readonly #origins = new Map<string, string>();
 
   override async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
@@ -156,11 +159,11 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
   async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
     const k = key(clientId, opId);
     const found = this.#outcomes.get(k) ?? this.state.outcomes.get(k);
-    return found && copy(found);
+    return found === undefined ? undefined : (JSON.parse(found) as OpResult);
   }
 
   async putOutcome(clientId: string, opId: string, _seq: number, result: OpResult): Promise<void> {
-    this.#outcomes.set(key(clientId, opId), copy(result));
+    this.#outcomes.set(key(clientId, opId), JSON.stringify(result));
   }
 
   async getRecordByOrigin(
