@@ -51,6 +51,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
   readonly #cache: TransactionCache | undefined;
   /** ` FOR UPDATE` in write transactions: writers of one record take turns. */
   readonly #lock: string;
+  #snapshotMeta: { epoch: string; head: number } | undefined;
   /** `lastSeq` per client set in this transaction, written by {@link flush}. */
   readonly #lastSeqs = new Map<string, number>();
 
@@ -65,19 +66,24 @@ export class PostgresTransaction implements ServerStoreTransaction {
     return (await this.#client.query(sql, values)).rows as R[];
   }
 
-  async getEpoch(): Promise<string> {
-    const [row] = await this.#rows<{ epoch: string }>(
-      `SELECT epoch FROM ${this.#t}meta WHERE id = 1`,
+  /** The meta row; a read-only transaction (one snapshot) reads it once for epoch and head. */
+  async #meta(): Promise<{ epoch: string; head: number }> {
+    if (this.#snapshotMeta) return this.#snapshotMeta;
+    const [row] = await this.#rows<{ epoch: string; head: string }>(
+      `SELECT epoch, head FROM ${this.#t}meta WHERE id = 1`,
     );
     if (!row) throw new Error('tidesync meta row missing');
-    return row.epoch;
+    const meta = { epoch: row.epoch, head: Number(row.head) };
+    if (!this.#cache) this.#snapshotMeta = meta;
+    return meta;
+  }
+
+  async getEpoch(): Promise<string> {
+    return (await this.#meta()).epoch;
   }
 
   async getHead(): Promise<number> {
-    const [row] = await this.#rows<{ head: string }>(
-      `SELECT head FROM ${this.#t}meta WHERE id = 1`,
-    );
-    return Number(row?.head ?? 0);
+    return (await this.#meta()).head;
   }
 
   async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
