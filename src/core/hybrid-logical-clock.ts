@@ -23,6 +23,8 @@ export function encodeHlc(parts: HlcParts): string {
 }
 
 const HLC_PATTERN = /^(\d{15}):([0-9a-z]{6}):([A-Za-z0-9_-]{1,64})$/;
+// The same shape without capture groups: cheaper for a yes/no check of every wire timestamp.
+const HLC_SHAPE = /^\d{15}:[0-9a-z]{6}:[A-Za-z0-9_-]{1,64}$/;
 
 /** Decodes a timestamp string, or returns `undefined` when it is not one. */
 export function parseHlc(value: string): HlcParts | undefined {
@@ -37,7 +39,7 @@ export function parseHlc(value: string): HlcParts | undefined {
 
 /** True when `value` is a well-formed timestamp string. */
 export function isHlc(value: unknown): value is string {
-  return typeof value === 'string' && HLC_PATTERN.test(value);
+  return typeof value === 'string' && HLC_SHAPE.test(value);
 }
 
 /** Compares two timestamps: negative when `a` is earlier. */
