@@ -29,10 +29,7 @@ export async function selectBatch(
   }
   let chosen: OutboxOp[];
   if (hasPriorities(ctx)) {
-    const queued = await tx.listOps({ states: ['queued'] });
-    const priority = (op: OutboxOp) => ctx.collections.get(op.collection)?.priority ?? 0;
-    queued.sort((a, b) => priority(b) - priority(a) || a.seq - b.seq);
-    chosen = await choose(ctx, refs, queued, requested);
+    chosen = await chooseByPriority(ctx, tx, refs, requested);
   } else {
     // Usually the first `requested` queued ops are the batch. When some of them are skipped
     // (a second op of a record, a reference still waiting), look further, up to 4x as far.
@@ -44,6 +41,63 @@ export async function selectBatch(
     }
   }
   return { batch: await takeBatch(tx, chosen), resent: false };
+}
+
+/**
+ * The batch when collections have different priorities: the same choice as over every queued
+ * op sorted by priority then seq, read one priority level at a time and, within a level, a
+ * window per collection (widened while the batch is not full). Only when the batch is not full
+ * after every level is every queued op read (that also finds ops of collections this client no
+ * longer defines, priority 0).
+ */
+async function chooseByPriority(
+  ctx: EngineContext,
+  tx: StorageTransaction,
+  refs: ReferenceLookup,
+  requested: number,
+): Promise<OutboxOp[]> {
+  const levels = new Map<number, string[]>();
+  for (const c of ctx.collections.values())
+    levels.set(c.priority, [...(levels.get(c.priority) ?? []), c.name]);
+  let prefix: OutboxOp[] = [];
+  for (const level of [...levels.keys()].sort((a, b) => b - a)) {
+    for (let size = requested; ; size *= 4) {
+      const window = await levelWindow(tx, levels.get(level) ?? [], size);
+      const list = [...prefix, ...window.ops];
+      const chosen = await choose(ctx, refs, list, requested);
+      if (chosen.length >= batchLimit(list, requested)) return chosen;
+      if (window.complete) {
+        prefix = list;
+        break;
+      }
+    }
+  }
+  const queued = await tx.listOps({ states: ['queued'] });
+  const priority = (op: OutboxOp) => ctx.collections.get(op.collection)?.priority ?? 0;
+  queued.sort((a, b) => priority(b) - priority(a) || a.seq - b.seq);
+  return choose(ctx, refs, queued, requested);
+}
+
+/**
+ * The first queued ops (by seq) of a set of collections, read `size` per collection: every op
+ * up to the lowest seq that a full window may have left out, so the list is exact as far as it
+ * goes. `complete` when no window was full.
+ */
+async function levelWindow(
+  tx: StorageTransaction,
+  collections: readonly string[],
+  size: number,
+): Promise<{ ops: OutboxOp[]; complete: boolean }> {
+  let cut = Infinity;
+  const ops: OutboxOp[] = [];
+  for (const collection of collections) {
+    const window = await tx.listOps({ states: ['queued'], collection, limit: size });
+    ops.push(...window);
+    const last = window.at(-1);
+    if (window.length >= size && last) cut = Math.min(cut, last.seq);
+  }
+  ops.sort((a, b) => a.seq - b.seq);
+  return { ops: ops.filter((op) => op.seq <= cut), complete: cut === Infinity };
 }
 
 /** How many ops a batch may hold: one alone after a failure, so a poison op is found. */

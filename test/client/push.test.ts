@@ -9,6 +9,7 @@ import {
   directTransport,
   manual,
   type CollectionDefinition,
+  type ListOpsOptions,
   type StorageAdapter,
   type StorageTransaction,
   type SyncClient,
@@ -42,17 +43,7 @@ function countingAdapter(inner: StorageAdapter, counts: Counts): StorageAdapter 
           get(target, name: keyof StorageTransaction) {
             const method = target[name];
             return (...args: unknown[]) => {
-              const options = args[0] as { recordId?: string; states?: string[] } | undefined;
-              const onlyInflight = options?.states?.join() === 'inflight';
-              count(
-                name !== 'listOps'
-                  ? name
-                  : options?.recordId
-                    ? 'listOps(record)'
-                    : onlyInflight
-                      ? 'listOps(inflight)'
-                      : name,
-              );
+              count(name === 'listOps' ? listOpsKind(args[0] as ListOpsOptions) : name);
               return (method as (...a: unknown[]) => unknown).apply(target, args);
             };
           },
@@ -60,6 +51,15 @@ function countingAdapter(inner: StorageAdapter, counts: Counts): StorageAdapter 
         return fn(wrapped);
       }),
   };
+}
+
+/** Which kind of outbox read a `listOps` call is. */
+function listOpsKind(options: ListOpsOptions | undefined): string {
+  if (options?.recordId) return 'listOps(record)';
+  if (options?.states?.join() === 'inflight') return 'listOps(inflight)';
+  const whole = options?.collection === undefined && options?.limit === undefined;
+  if (whole && options?.states?.join() === 'queued') return 'listOps(all queued)';
+  return 'listOps';
 }
 
 const notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
@@ -133,6 +133,37 @@ describe('push cost', () => {
   });
 });
 
+describe('push cost with priorities', () => {
+  it('reads the whole outbox only when a batch cannot be filled, not per batch', async () => {
+    const first = defineCollection({
+      name: 'first',
+      schema: z.object({ text: z.string() }),
+      priority: 1,
+    });
+    const server = makeServer([first, notes]);
+    const counts: Counts = { calls: new Map(), readwrite: 0, readonly: 0, counting: false };
+    const client = await clientOf(
+      [first, notes],
+      countingAdapter(memoryAdapter(), counts),
+      (request) => {
+        if (request.url.endsWith('/pull')) counts.counting = false;
+        return server.fetch(request);
+      },
+    );
+    await client
+      .collection('notes')
+      .insertMany(Array.from({ length: 200 }, (_, i) => ({ text: `n${i}` })));
+    await client
+      .collection('first')
+      .insertMany(Array.from({ length: 10 }, (_, i) => ({ text: `f${i}` })));
+    counts.counting = true;
+    expect((await client.sync()).pushed).toBe(210);
+    // Only for the last (short) batch and the selection that finds nothing.
+    expect(counts.calls.get('listOps(all queued)')).toBe(2);
+    await client.close();
+  });
+});
+
 describe('push cost with references', () => {
   it('reads a referenced record once per batch, however many ops point at it', async () => {
     const server = makeServer([folders, files], 'server');
@@ -191,6 +222,56 @@ describe('batch selection', () => {
     // The six files wait for folder a; the first batch takes the four folders instead.
     expect(sent[0]).toEqual(['folders', 'folders', 'folders', 'folders']);
     expect(sent.slice(1).flat()).toEqual(Array.from({ length: 6 }, () => 'files'));
+    await client.close();
+  });
+});
+
+describe('batch selection by priority', () => {
+  it('sends higher priorities first, in write order within one, looking past ops that wait', async () => {
+    const urgent = defineCollection({
+      name: 'urgent',
+      schema: z.object({ title: z.string(), folderId: z.string() }),
+      references: { folderId: 'folders' },
+      priority: 2,
+    });
+    const normal = defineCollection({
+      name: 'normal',
+      schema: z.object({ text: z.string() }),
+      priority: 1,
+    });
+    const cols = [urgent, normal, folders];
+    const server = makeServer(cols, 'server');
+    const sent: string[][] = [];
+    const client = await clientOf(
+      cols,
+      memoryAdapter(),
+      async (request) => {
+        if (request.url.endsWith('/push')) {
+          const body = (await request.clone().json()) as {
+            ops: { collection: string; data: Record<string, unknown> | null }[];
+          };
+          const label = (d: Record<string, unknown> | null) =>
+            String(d?.['title'] ?? d?.['text'] ?? d?.['name']);
+          sent.push(body.ops.map((op) => label(op.data)));
+        }
+        return server.fetch(request);
+      },
+      2,
+    );
+    const f = await client.collection('folders').insert({ name: 'F' });
+    for (let i = 1; i <= 5; i++)
+      await client.collection('urgent').insert({ title: `u${i}`, folderId: f.id });
+    for (let i = 1; i <= 3; i++) await client.collection('normal').insert({ text: `n${i}` });
+    await client.collection('folders').insert({ name: 'G' });
+    expect((await client.sync()).pushed).toBe(10);
+    // The urgent ops wait for folder F, which has the lowest priority: the notes go first.
+    expect(sent).toEqual([
+      ['n1', 'n2'],
+      ['n3', 'F'],
+      ['u1', 'u2'],
+      ['u3', 'u4'],
+      ['u5', 'G'],
+    ]);
     await client.close();
   });
 });
