@@ -54,26 +54,13 @@ export async function assignServerId(
   return updated;
 }
 
-/**
- * Gives `ops` (the ops of one record, any state) the record's canonical id, writing only those
- * that still carry another one. Returns the ops as they now are.
- */
-export async function remapOwnOps(
+/** Gives `ops` (the ops of one record, any state) the record's canonical id where they lack it. */
+async function remapOwnOps(
   tx: StorageTransaction,
   ops: readonly OutboxOp[],
   serverId: string,
-): Promise<OutboxOp[]> {
-  const out: OutboxOp[] = [];
-  for (const op of ops) {
-    if (op.serverId === serverId) {
-      out.push(op);
-      continue;
-    }
-    const next = { ...op, serverId };
-    await tx.putOp(next);
-    out.push(next);
-  }
-  return out;
+): Promise<void> {
+  for (const op of ops) if (op.serverId !== serverId) await tx.putOp({ ...op, serverId });
 }
 
 /**
