@@ -1,0 +1,77 @@
+import type { StoredRecord } from '../../core/index.js';
+import type { SqliteRow, SqliteValue } from './sqlite-driver.js';
+
+// The SQL the adapter runs for records, ops and metadata, and the mapping of record rows.
+// Statements are constants: the driver caches prepared statements by SQL text, and a constant
+// string is hashed once instead of being rebuilt and rehashed on every call.
+
+/** Columns of `tidesync_records`, in the order of {@link recordParams}. */
+export const RECORD_COLUMNS =
+  'collection, id, server_id, data, version, hlc, field_clocks, updated_at, accessed_at, sync_status, deleted, conflict';
+
+/** A record by local id. */
+export const SELECT_RECORD = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND id = ?`;
+/** A record by server id. */
+export const SELECT_BY_SERVER_ID = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND server_id = ?`;
+/**
+ * Inserts or replaces a record. ON CONFLICT on the primary key only: INSERT OR REPLACE would
+ * silently delete another record that holds the same server id instead of failing.
+ */
+export const UPSERT_RECORD = `INSERT INTO tidesync_records (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (collection, id) DO UPDATE SET server_id = excluded.server_id,
+    data = excluded.data, version = excluded.version, hlc = excluded.hlc,
+    field_clocks = excluded.field_clocks, updated_at = excluded.updated_at,
+    accessed_at = excluded.accessed_at, sync_status = excluded.sync_status,
+    deleted = excluded.deleted, conflict = excluded.conflict`;
+/**
+ * Inserts an op, or updates its state and body when seq, collection and record are unchanged
+ * (state changes, coalescing): then the row alone is written and no index. Changes nothing
+ * (`changes` 0) when one of those differs: {@link MOVE_OP} does that rarer update.
+ */
+export const UPSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body
+    WHERE seq = excluded.seq AND collection = excluded.collection AND record_id = excluded.record_id`;
+/** Updates every column of an op, indexed ones included. */
+export const MOVE_OP =
+  'UPDATE tidesync_ops SET seq = ?, collection = ?, record_id = ?, state = ?, body = ? WHERE op_id = ?';
+/** A metadata value. */
+export const SELECT_META = 'SELECT value FROM tidesync_meta WHERE key = ?';
+/** Inserts or replaces a metadata value. */
+export const UPSERT_META =
+  'INSERT INTO tidesync_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+
+/** A `tidesync_records` row as a stored record. */
+export function toRecord(row: SqliteRow): StoredRecord {
+  return {
+    collection: String(row['collection']),
+    id: String(row['id']),
+    serverId: row['server_id'] === null ? null : String(row['server_id']),
+    data: JSON.parse(String(row['data'])) as StoredRecord['data'],
+    version: Number(row['version']),
+    hlc: String(row['hlc']),
+    fieldClocks: JSON.parse(String(row['field_clocks'])) as StoredRecord['fieldClocks'],
+    updatedAt: Number(row['updated_at']),
+    accessedAt: Number(row['accessed_at']),
+    syncStatus: String(row['sync_status']) as StoredRecord['syncStatus'],
+    deleted: Number(row['deleted']) === 1,
+    conflict: row['conflict'] === null ? null : (JSON.parse(String(row['conflict'])) as never),
+  };
+}
+
+/** The parameters of {@link UPSERT_RECORD} for a record, in `RECORD_COLUMNS` order. */
+export function recordParams(r: StoredRecord): SqliteValue[] {
+  return [
+    r.collection,
+    r.id,
+    r.serverId,
+    JSON.stringify(r.data),
+    r.version,
+    r.hlc,
+    JSON.stringify(r.fieldClocks),
+    r.updatedAt,
+    r.accessedAt,
+    r.syncStatus,
+    r.deleted ? 1 : 0,
+    r.conflict === null ? null : JSON.stringify(r.conflict),
+  ];
+}
