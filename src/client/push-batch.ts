@@ -138,15 +138,14 @@ function hasPriorities(ctx: EngineContext): boolean {
  * is made and rewritten into every op of the record when the server assigns one. Only an
  * update or delete still without one looks at the record (an insert never has one to find).
  */
-async function currentServerId(tx: StorageTransaction, op: OutboxOp): Promise<string | null> {
+async function currentServerId(refs: ReferenceLookup, op: OutboxOp): Promise<string | null> {
   if (op.serverId !== null || op.type === 'insert') return op.serverId;
-  return (await tx.getRecord(op.collection, op.id))?.serverId ?? null;
+  return (await refs.record(op.collection, op.id))?.serverId ?? null;
 }
 
 /** The wire form of a batch: reference fields and server ids as the server should see them. */
 export async function toWireOps(
   ctx: EngineContext,
-  tx: StorageTransaction,
   refs: ReferenceLookup,
   batch: readonly OutboxOp[],
 ): Promise<WireOp[]> {
@@ -160,7 +159,7 @@ export async function toWireOps(
       seq: op.pushSeq ?? 0,
       collection: op.collection,
       id: op.id,
-      serverId: await currentServerId(tx, op),
+      serverId: await currentServerId(refs, op),
       type: op.type,
       data,
       patch,

@@ -48,7 +48,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     const { batch, resent, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
       const refs = new ReferenceLookup(tx);
       const picked = await selectBatch(ctx, tx, refs, limit, inflightPossible);
-      return { ...picked, wire: await toWireOps(ctx, tx, refs, picked.batch) };
+      return { ...picked, wire: await toWireOps(ctx, refs, picked.batch) };
     });
     if (batch.length === 0) break;
     inflightPossible = true;
