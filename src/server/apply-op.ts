@@ -6,13 +6,13 @@ import type {
   SyncUser,
   WireOp,
 } from '../core/index.js';
-import type { z } from 'zod';
 import { createId, encodeHlc, maxHlc, parseHlc } from '../core/index.js';
 import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
-import type { PreloadRequest, ServerRecord, ServerStoreTransaction } from './server-store.js';
+import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
+import { schemasOf } from './op-plan.js';
 
 type Rejection = Extract<OpResult, { status: 'rejected' }>;
 
@@ -35,29 +35,6 @@ function clampClocks(clocks: FieldClocks, ctx: ServerContext): FieldClocks {
   const out: FieldClocks = {};
   for (const [field, clock] of Object.entries(clocks)) out[field] = clampHlc(clock, ctx);
   return out;
-}
-
-/**
- * The reads {@link applyOp} will make for these ops, so a store can load them in one go: the
- * record each op targets, by canonical id or by origin (see `OpApplier`'s lookups).
- */
-export function readsOf(
-  ctx: ServerContext,
-  clientId: string,
-  ops: readonly WireOp[],
-): PreloadRequest {
-  const records: [string, string][] = [];
-  const origins: [string, string][] = [];
-  for (const op of ops) {
-    if (!ctx.collections.has(op.collection)) continue;
-    if (op.type === 'insert') {
-      if (ctx.assignId === 'server') origins.push([op.collection, op.id]);
-      else records.push([op.collection, op.serverId ?? op.id]);
-    } else if (op.serverId !== null) records.push([op.collection, op.serverId]);
-    else if (ctx.assignId === 'client') records.push([op.collection, op.id]);
-    else origins.push([op.collection, op.id]);
-  }
-  return { clientId, opIds: ops.map((op) => op.opId), records, origins };
 }
 
 /**
@@ -93,27 +70,6 @@ export async function applyOp(
     case 'delete':
       return apply.delete();
   }
-}
-
-/** The strict schemas derived from a collection's schema, built once (zod compiles each). */
-interface DerivedSchemas {
-  /** The whole record: unknown fields rejected. */
-  readonly strict: z.ZodType;
-  /** A patch: every field optional, unknown fields rejected. */
-  readonly partialStrict: z.ZodType;
-}
-
-const derivedSchemas = new WeakMap<object, DerivedSchemas>();
-
-/** The derived schemas of `collection`, cached by its schema object. */
-function schemasOf(collection: CollectionDefinition): DerivedSchemas {
-  const schema = collection.schema;
-  let derived = derivedSchemas.get(schema);
-  if (!derived) {
-    derived = { strict: schema.strict(), partialStrict: schema.partial().strict() };
-    derivedSchemas.set(schema, derived);
-  }
-  return derived;
 }
 
 function pick(data: RecordData, fields: readonly string[]): RecordData {

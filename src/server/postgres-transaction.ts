@@ -8,36 +8,15 @@ import type {
   ServerStoreTransaction,
 } from './server-store.js';
 import type { ClientRow, RecordRow } from './sql-rows.js';
-import {
-  RECORD_COLUMNS,
-  mergePages,
-  parseOutcome,
-  pendingValues,
-  rowToClient,
-  rowToRecord,
-} from './sql-rows.js';
+import { mergePages, parseOutcome, rowToClient, rowToRecord } from './sql-rows.js';
 import { TransactionCache } from './transaction-cache.js';
+import { batchWriteStatement } from './postgres-batch-write.js';
 
 /** A checked-out connection, as pg's `PoolClient` provides it. */
 export interface PostgresPoolClient {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   release(error?: Error | boolean): void;
 }
-
-/** Array types of the record columns, for multi-row writes through `unnest`. */
-const RECORD_TYPES: Readonly<Record<string, string>> = {
-  collection: 'text[]',
-  id: 'text[]',
-  owner_id: 'text[]',
-  version: 'bigint[]',
-  data: 'jsonb[]',
-  hlc: 'text[]',
-  field_clocks: 'jsonb[]',
-  deleted: 'boolean[]',
-  updated_at: 'bigint[]',
-  origin_client_id: 'text[]',
-  origin_id: 'text[]',
-};
 
 /**
  * One transaction of the Postgres server store on a checked-out connection. A write transaction
@@ -264,82 +243,16 @@ export class PostgresTransaction implements ServerStoreTransaction {
    */
   async flush(): Promise<void> {
     const cache = this.#writable();
-    const values: unknown[] = [];
-    const param = (value: unknown, type: string): string => {
-      values.push(value);
-      return `$${values.length}::${type}`;
-    };
-    const steps: string[] = [];
-    const t = this.#t;
-    if (this.#lastSeqs.size > 0) {
-      steps.push(`s AS (UPDATE ${t}clients c SET last_seq = q.l
-        FROM unnest(${param([...this.#lastSeqs.keys()], 'text[]')}, ${param([...this.#lastSeqs.values()], 'bigint[]')}) AS q(i, l)
-        WHERE c.client_id = q.i)`);
-    }
-    const outcomes = cache.pendingOutcomes();
-    if (outcomes.length > 0) {
-      const columns = [
-        param(
-          outcomes.map((o) => o.clientId),
-          'text[]',
-        ),
-        param(
-          outcomes.map((o) => o.opId),
-          'text[]',
-        ),
-        param(
-          outcomes.map((o) => o.seq),
-          'bigint[]',
-        ),
-        param(
-          outcomes.map((o) => o.result),
-          'jsonb[]',
-        ),
-      ];
-      steps.push(`o AS (INSERT INTO ${t}outcomes (client_id, op_id, seq, result)
-        SELECT * FROM unnest(${columns.join(', ')})
-        ON CONFLICT (client_id, op_id) DO UPDATE SET seq = EXCLUDED.seq, result = EXCLUDED.result)`);
-    }
-    const pending = cache.pendingRecords();
-    if (pending.length > 0) {
-      const rows = pending.map((entry) => pendingValues(entry, false));
-      const names = RECORD_COLUMNS.split(', ');
-      const arrays = names.map((name, c) =>
-        param(
-          rows.map((row) => row[c]),
-          RECORD_TYPES[name]!,
-        ),
-      );
-      const count = param(pending.length, 'bigint');
-      const vs = names.map((name) => `v.${name}`).join(', ');
-      const assignments = names
-        .slice(2)
-        .map((name) => `${name} = v.${name}`)
-        .join(', ');
-      steps.push(
-        `h AS (UPDATE ${t}meta SET head = head + ${count} WHERE id = 1 RETURNING head - ${count} AS base)`,
-        `v AS (SELECT * FROM unnest(${arrays.join(', ')}, ${param(
-          pending.map((_, n) => n + 1),
-          'bigint[]',
-        )}, ${param(
-          pending.map((entry) => entry.stored),
-          'boolean[]',
-        )}) AS v(${RECORD_COLUMNS}, n, stored))`,
-        `u AS (UPDATE ${t}records r SET ${assignments}, position = h.base + v.n FROM v, h
-          WHERE v.stored AND r.collection = v.collection AND r.id = v.id RETURNING 1)`,
-        `i AS (INSERT INTO ${t}records (${RECORD_COLUMNS}, position)
-          SELECT ${vs}, h.base + v.n FROM v, h WHERE NOT v.stored RETURNING 1)`,
-      );
-    }
-    if (steps.length === 0) return;
-    const written =
-      pending.length > 0 ? '(SELECT count(*) FROM u) + (SELECT count(*) FROM i)' : '0';
-    const [row] = await this.#rows<{ written: string }>(
-      `WITH ${steps.join(',\n')} SELECT ${written} AS written`,
-      values,
-    );
-    if (Number(row?.written ?? -1) !== pending.length) {
-      throw new Error(`tidesync wrote ${row?.written} of ${pending.length} records`);
+    const records = cache.pendingRecords();
+    const statement = batchWriteStatement(this.#t, {
+      lastSeqs: this.#lastSeqs,
+      outcomes: cache.pendingOutcomes(),
+      records,
+    });
+    if (!statement) return;
+    const [row] = await this.#rows<{ written: string }>(statement.text, statement.values);
+    if (Number(row?.written ?? -1) !== records.length) {
+      throw new Error(`tidesync wrote ${row?.written} of ${records.length} records`);
     }
   }
 }

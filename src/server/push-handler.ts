@@ -1,6 +1,7 @@
 import type { OpResult, PushRequest, PushResponse, SyncUser } from '../core/index.js';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { applyOp, readsOf } from './apply-op.js';
+import { applyOp } from './apply-op.js';
+import { readsOf } from './op-plan.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
 

@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+import type { CollectionDefinition, WireOp } from '../core/index.js';
+import type { ServerContext } from './server-context.js';
+import type { PreloadRequest } from './server-store.js';
+
+/** The strict schemas derived from a collection's schema, built once (zod compiles each). */
+export interface DerivedSchemas {
+  /** The whole record: unknown fields rejected. */
+  readonly strict: z.ZodType;
+  /** A patch: every field optional, unknown fields rejected. */
+  readonly partialStrict: z.ZodType;
+}
+
+const derivedSchemas = new WeakMap<object, DerivedSchemas>();
+
+/** The derived schemas of `collection`, cached by its schema object. */
+export function schemasOf(collection: CollectionDefinition): DerivedSchemas {
+  const schema = collection.schema;
+  let derived = derivedSchemas.get(schema);
+  if (!derived) {
+    derived = { strict: schema.strict(), partialStrict: schema.partial().strict() };
+    derivedSchemas.set(schema, derived);
+  }
+  return derived;
+}
+
+/**
+ * The reads `applyOp` will make for these ops, so a store can load them in one go: the
+ * record each op targets, by canonical id or by origin (its `insert` lookup and `#target`).
+ */
+export function readsOf(
+  ctx: ServerContext,
+  clientId: string,
+  ops: readonly WireOp[],
+): PreloadRequest {
+  const records: [string, string][] = [];
+  const origins: [string, string][] = [];
+  for (const op of ops) {
+    if (!ctx.collections.has(op.collection)) continue;
+    if (op.type === 'insert') {
+      if (ctx.assignId === 'server') origins.push([op.collection, op.id]);
+      else records.push([op.collection, op.serverId ?? op.id]);
+    } else if (op.serverId !== null) records.push([op.collection, op.serverId]);
+    else if (ctx.assignId === 'client') records.push([op.collection, op.id]);
+    else origins.push([op.collection, op.id]);
+  }
+  return { clientId, opIds: ops.map((op) => op.opId), records, origins };
+}

@@ -1,0 +1,258 @@
+import type { OpResult } from '../core/index.js';
+import type {
+  ChangeFilter,
+  ClientState,
+  FeedEntry,
+  PreloadRequest,
+  ServerRecord,
+  ServerStoreTransaction,
+} from './server-store.js';
+import type { ClientRow, RecordRow } from './sql-rows.js';
+import {
+  RECORD_COLUMNS,
+  mergePages,
+  parseOutcome,
+  pendingValues,
+  rowToClient,
+  rowToRecord,
+} from './sql-rows.js';
+import { TransactionCache } from './transaction-cache.js';
+
+/** A prepared statement, as better-sqlite3 provides it. */
+export interface SqliteServerStatement {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+/** Prepares (or returns the cached) statement for some SQL. */
+export interface SqliteStatementCache {
+  statement(sql: string): SqliteServerStatement;
+}
+
+/**
+ * One transaction of the SQLite server store. A write transaction answers reads from what it
+ * already read or wrote, and holds its writes until {@link SqliteTransaction.flush}.
+ */
+export class SqliteTransaction implements ServerStoreTransaction {
+  readonly #store: SqliteStatementCache;
+  readonly #p: string;
+  /** What this write transaction read and holds to write; `undefined` for a reader. */
+  readonly #cache: TransactionCache | undefined;
+
+  constructor(store: SqliteStatementCache, prefix: string, writable: boolean) {
+    this.#store = store;
+    this.#p = prefix;
+    this.#cache = writable ? new TransactionCache() : undefined;
+  }
+
+  #meta(): { epoch: string; head: number } {
+    const row = this.#store
+      .statement(`SELECT epoch, head FROM ${this.#p}meta WHERE id = 1`)
+      .get() as { epoch: string; head: number } | undefined;
+    if (!row) throw new Error('tidesync meta row missing');
+    return row;
+  }
+
+  async getEpoch(): Promise<string> {
+    return this.#meta().epoch;
+  }
+
+  async getHead(): Promise<number> {
+    return Number(this.#meta().head);
+  }
+
+  async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
+    const p = this.#p;
+    if (!filter) {
+      return this.#entries(
+        `SELECT * FROM ${p}records WHERE position > ? ORDER BY position LIMIT ?`,
+        after,
+        limit,
+      );
+    }
+    // One index range per owner and per scoped collection, merged by position.
+    const pages = [
+      this.#entries(
+        `SELECT * FROM ${p}records WHERE owner_id = ? AND position > ? ORDER BY position LIMIT ?`,
+        filter.ownerId,
+        after,
+        limit,
+      ),
+    ];
+    for (const collection of filter.collections) {
+      pages.push(
+        this.#entries(
+          `SELECT * FROM ${p}records WHERE collection = ? AND position > ? ORDER BY position LIMIT ?`,
+          collection,
+          after,
+          limit,
+        ),
+      );
+    }
+    return mergePages(pages, limit);
+  }
+
+  #entries(sql: string, ...params: unknown[]): FeedEntry[] {
+    const rows = this.#store.statement(sql).all(...params) as RecordRow[];
+    return rows.map((row) => ({ position: Number(row.position), record: rowToRecord(row) }));
+  }
+
+  async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
+    const cached = this.#cache?.record(collection, id);
+    if (cached !== undefined) return cached ?? undefined;
+    const row = this.#store
+      .statement(`SELECT * FROM ${this.#p}records WHERE collection = ? AND id = ?`)
+      .get(collection, id) as RecordRow | undefined;
+    const record = row && rowToRecord(row);
+    if (!this.#cache) return record;
+    this.#cache.noteRecord(collection, id, record ?? null);
+    return this.#cache.record(collection, id) ?? undefined;
+  }
+
+  async getClient(clientId: string): Promise<ClientState | undefined> {
+    const row = this.#store
+      .statement(`SELECT * FROM ${this.#p}clients WHERE client_id = ?`)
+      .get(clientId) as ClientRow | undefined;
+    return row && rowToClient(row);
+  }
+
+  async lockClient(clientId: string, userId: string): Promise<ClientState> {
+    const row = this.#store
+      .statement(
+        `INSERT INTO ${this.#p}clients (client_id, user_id, last_seq) VALUES (?, ?, 0)
+         ON CONFLICT (client_id) DO UPDATE SET last_seq = last_seq RETURNING *`,
+      )
+      .get(clientId, userId) as ClientRow | undefined;
+    if (!row) throw new Error(`client ${clientId} vanished`);
+    return rowToClient(row);
+  }
+
+  async setLastSeq(clientId: string, lastSeq: number): Promise<void> {
+    this.#store
+      .statement(`UPDATE ${this.#p}clients SET last_seq = ? WHERE client_id = ?`)
+      .run(lastSeq, clientId);
+  }
+
+  async preload(request: PreloadRequest): Promise<void> {
+    const cache = this.#cache;
+    if (!cache) return;
+    const p = this.#p;
+    const { clientId } = request;
+    const opIds = [...new Set(request.opIds)].filter((op) => !cache.hasOutcome(clientId, op));
+    if (opIds.length > 0) {
+      const rows = this.#store
+        .statement(
+          `SELECT op_id, result FROM ${p}outcomes
+           WHERE client_id = ? AND op_id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(clientId, JSON.stringify(opIds)) as { op_id: string; result: string }[];
+      const found = new Map(rows.map((row) => [row.op_id, parseOutcome(row.result)]));
+      for (const opId of opIds) cache.noteOutcome(clientId, opId, found.get(opId) ?? null);
+    }
+    const records = request.records.filter(([c, id]) => !cache.hasRecord(c, id));
+    if (records.length > 0) {
+      const rows = this.#store
+        .statement(
+          `SELECT r.* FROM json_each(?) AS k CROSS JOIN ${p}records AS r
+           ON r.collection = json_extract(k.value, '$[0]') AND r.id = json_extract(k.value, '$[1]')`,
+        )
+        .all(JSON.stringify(records)) as RecordRow[];
+      for (const row of rows) cache.noteRecord(row.collection, row.id, rowToRecord(row));
+      for (const [c, id] of records) if (!cache.hasRecord(c, id)) cache.noteRecord(c, id, null);
+    }
+    const origins = request.origins.filter(([c, o]) => !cache.hasOrigin(c, clientId, o));
+    if (origins.length > 0) {
+      const rows = this.#store
+        .statement(
+          `SELECT r.* FROM json_each(?) AS k CROSS JOIN ${p}records AS r
+           ON r.collection = json_extract(k.value, '$[0]') AND r.origin_client_id = ?
+           AND r.origin_id = json_extract(k.value, '$[1]')`,
+        )
+        .all(JSON.stringify(origins), clientId) as RecordRow[];
+      for (const row of rows) {
+        if (!cache.hasRecord(row.collection, row.id)) {
+          cache.noteRecord(row.collection, row.id, rowToRecord(row));
+        }
+      }
+      for (const [c, o] of origins) cache.noteNoOrigin(c, clientId, o);
+    }
+  }
+
+  async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
+    const cached = this.#cache?.outcome(clientId, opId);
+    if (cached !== undefined) return cached ?? undefined;
+    const row = this.#store
+      .statement(`SELECT result FROM ${this.#p}outcomes WHERE client_id = ? AND op_id = ?`)
+      .get(clientId, opId) as { result: string } | undefined;
+    const result = row && parseOutcome(row.result);
+    this.#cache?.noteOutcome(clientId, opId, result ?? null);
+    return result;
+  }
+
+  async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
+    this.#writable().putOutcome(clientId, opId, seq, result);
+  }
+
+  async getRecordByOrigin(
+    collection: string,
+    originClientId: string,
+    originId: string,
+  ): Promise<ServerRecord | undefined> {
+    const cached = this.#cache?.byOrigin(collection, originClientId, originId);
+    if (cached !== undefined) return cached ?? undefined;
+    const row = this.#store
+      .statement(
+        `SELECT * FROM ${this.#p}records WHERE collection = ? AND origin_client_id = ? AND origin_id = ? LIMIT 1`,
+      )
+      .get(collection, originClientId, originId) as RecordRow | undefined;
+    if (!this.#cache) return row && rowToRecord(row);
+    if (row && !this.#cache.hasRecord(row.collection, row.id)) {
+      this.#cache.noteRecord(row.collection, row.id, rowToRecord(row));
+    }
+    this.#cache.noteNoOrigin(collection, originClientId, originId);
+    return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
+  }
+
+  /** Holds the write until commit (see {@link flush}). */
+  async putRecord(record: ServerRecord): Promise<void> {
+    this.#writable().putRecord(record);
+  }
+
+  #writable(): TransactionCache {
+    if (!this.#cache) throw new Error('write in a read-only tidesync transaction');
+    return this.#cache;
+  }
+
+  /**
+   * Writes what the transaction holds, as the last statements before COMMIT: each record once
+   * (its latest state) with its feed position, in write order, then the outcomes and the head.
+   */
+  flush(): void {
+    const cache = this.#writable();
+    const p = this.#p;
+    const outcomes = cache.pendingOutcomes();
+    if (outcomes.length > 0) {
+      const put = this.#store.statement(
+        `INSERT OR REPLACE INTO ${p}outcomes (client_id, op_id, seq, result) VALUES (?, ?, ?, ?)`,
+      );
+      for (const o of outcomes) put.run(o.clientId, o.opId, o.seq, o.result);
+    }
+    const pending = cache.pendingRecords();
+    if (pending.length === 0) return;
+    let position = Number(this.#meta().head);
+    const assignments = RECORD_COLUMNS.split(', ')
+      .slice(2)
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', ');
+    const put = this.#store.statement(
+      `INSERT INTO ${p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (collection, id) DO UPDATE SET ${assignments}, position = excluded.position`,
+    );
+    for (const entry of pending) {
+      position += 1;
+      put.run(...pendingValues(entry, true), position);
+    }
+    this.#store.statement(`UPDATE ${p}meta SET head = ? WHERE id = 1`).run(position);
+  }
+}
