@@ -76,8 +76,8 @@ export function needsReferenceRewrite(
 
 /**
  * Rewrites temporary ids into the reference fields of other records and of their queued and
- * in-flight ops, for a whole set of remaps at once: each referring collection's pending ops are
- * read once, however many ids changed. Idempotent.
+ * in-flight ops, for a whole set of remaps at once: one record query per referring field and
+ * one read of each referring collection's pending ops, however many ids changed. Idempotent.
  */
 export async function rewriteReferences(
   tx: StorageTransaction,
@@ -88,9 +88,6 @@ export async function rewriteReferences(
   for (const remap of remaps) {
     if (remap.from === remap.to) continue;
     for (const { collection, field } of referrers(collections, remap.collection)) {
-      for (const other of await tx.queryRecords(collection, { where: { [field]: remap.from } })) {
-        await tx.putRecord({ ...other, data: { ...other.data, [field]: remap.to } });
-      }
       const fields = byField.get(collection) ?? [];
       let entry = fields.find((f) => f.field === field);
       if (!entry) {
@@ -102,6 +99,14 @@ export async function rewriteReferences(
     }
   }
   for (const [collection, fields] of byField) {
+    // One query per referring field for every id of the batch, not one per id.
+    for (const { field, ids } of fields) {
+      const where = { [field]: { in: [...ids.keys()] } };
+      for (const other of await tx.queryRecords(collection, { where })) {
+        const data = rewrite(other.data, field, ids);
+        if (data !== other.data && data) await tx.putRecord({ ...other, data });
+      }
+    }
     for (const op of await tx.listOps({ collection, states: ['queued', 'inflight'] })) {
       let { data, patch } = op;
       for (const { field, ids } of fields) {
