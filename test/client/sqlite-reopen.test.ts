@@ -65,3 +65,65 @@ describe('a client on an SQLite file survives close and reopen', () => {
     await second.close();
   });
 });
+
+// Rewrites a layout 3 file into layout 2 as released (the records and meta tables are the
+// same; the outbox was keyed by op id with three indexes, records had two more indexes).
+function downgradeToLayout2(file: string): void {
+  const db = new Database(file);
+  db.exec(`
+    BEGIN;
+    DROP INDEX tidesync_records_conflicted;
+    CREATE INDEX tidesync_records_accessed ON tidesync_records (collection, accessed_at);
+    CREATE INDEX tidesync_records_status ON tidesync_records (collection, sync_status);
+    ALTER TABLE tidesync_ops RENAME TO ops_v3;
+    DROP INDEX tidesync_ops_id;
+    DROP INDEX tidesync_ops_record;
+    CREATE TABLE tidesync_ops (
+      op_id TEXT PRIMARY KEY NOT NULL, seq INTEGER NOT NULL, collection TEXT NOT NULL,
+      record_id TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL);
+    CREATE INDEX tidesync_ops_seq ON tidesync_ops (seq);
+    CREATE INDEX tidesync_ops_record ON tidesync_ops (collection, record_id, seq);
+    CREATE INDEX tidesync_ops_state ON tidesync_ops (state, seq);
+    INSERT INTO tidesync_ops SELECT op_id, seq, collection, record_id, state, body FROM ops_v3;
+    DROP TABLE ops_v3;
+    PRAGMA user_version = 2;
+    COMMIT;`);
+  db.close();
+}
+
+describe('a client on an SQLite file written by layout 2', () => {
+  it('upgrades it on open, keeps its outbox in order and syncs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidesync-layout2-'));
+    dirs.push(dir);
+    const file = join(dir, 'app.db');
+    const server = makeServer(collections, 'server');
+    const first = await open(file, server);
+    const a = await first.collection('todos').insert({ title: 'a', done: false, projectId: null });
+    const b = await first.collection('todos').insert({ title: 'b', done: false, projectId: null });
+    await first.collection('todos').update(a.id, { done: true });
+    const before = await first.pendingOps();
+    await first.close();
+    downgradeToLayout2(file);
+
+    const second = await open(file, server);
+    expect(await second.pendingOps()).toEqual(before);
+    await second.collection('todos').update(b.id, { done: true });
+    const c = await second.collection('todos').insert({ title: 'c', done: false, projectId: null });
+    const after = await second.pendingOps();
+    expect(after.map((op) => op.id)).toEqual([a.id, b.id, c.id]);
+    expect(after.map((op) => op.seq)).toEqual([...after.map((op) => op.seq)].sort((x, y) => x - y));
+    expect(after[2]!.seq).toBeGreaterThan(before.at(-1)!.seq);
+    await second.sync();
+    expect(await second.pendingOps()).toEqual([]);
+    const synced = await second.collection('todos').find({ orderBy: [['title', 'asc']] });
+    expect(synced.map((t) => [t.title, t.done, t.syncStatus])).toEqual([
+      ['a', true, 'synced'],
+      ['b', true, 'synced'],
+      ['c', false, 'synced'],
+    ]);
+    await second.close();
+    const check = new Database(file);
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    check.close();
+  });
+});
