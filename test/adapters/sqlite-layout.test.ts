@@ -236,4 +236,35 @@ describe('sqliteAdapter table layout', () => {
     expect(plan.join(' ')).toContain('tidesync_records_conflicted');
     await adapter.close();
   });
+
+  it('reads the first ops of a collection in seq order without sorting the whole outbox', async () => {
+    const db = new Database(':memory:');
+    const inner = betterSqlite3Driver(db);
+    const queries: { sql: string; params: readonly unknown[] }[] = [];
+    const driver: SqliteDriver = {
+      ...inner,
+      all: (sql, params = []) => {
+        queries.push({ sql, params });
+        return inner.all(sql, params);
+      },
+    };
+    const adapter = sqliteAdapter({ driver });
+    await adapter.open();
+    const first = await adapter.transaction('readwrite', async (tx) => {
+      for (let seq = 1; seq <= 6; seq++) {
+        const collection = seq % 2 === 0 ? 'todos' : 'projects';
+        await tx.putOp(makeOp({ opId: `op-${seq}`, seq, collection, id: `r${seq}` }));
+      }
+      return tx.listOps({ states: ['queued'], collection: 'todos', limit: 2 });
+    });
+    expect(first.map((op) => op.seq)).toEqual([2, 4]);
+    const last = queries.at(-1)!;
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${last.sql}`)
+      .all(...last.params)
+      .map((row) => (row as { detail: string }).detail)
+      .join(' ');
+    expect(plan).not.toContain('TEMP B-TREE');
+    await adapter.close();
+  });
 });

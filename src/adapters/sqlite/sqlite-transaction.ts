@@ -236,10 +236,14 @@ export class SqliteTransaction implements StorageTransaction {
         const where = clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '';
         const limit = options.limit === undefined ? '' : ' LIMIT ?';
         if (options.limit !== undefined) params.push(options.limit);
-        const rows = await d.all(
-          `SELECT body FROM tidesync_ops${where} ORDER BY seq${limit}`,
-          params,
-        );
+        // The first few ops of a collection: walk the table in seq order and stop at the
+        // limit. Left alone, SQLite would read every op of the collection through the record
+        // index and sort them, for each call.
+        const from =
+          options.limit !== undefined && options.recordId === undefined
+            ? 'tidesync_ops NOT INDEXED'
+            : 'tidesync_ops';
+        const rows = await d.all(`SELECT body FROM ${from}${where} ORDER BY seq${limit}`, params);
         return rows.map((row) => JSON.parse(String(row['body'])) as OutboxOp);
       },
     );
