@@ -1,11 +1,38 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresServerStore } from 'tidesync/server';
-import type { ServerStore, ServerStoreTransaction, SyncServer } from 'tidesync/server';
+import type {
+  PostgresPool,
+  ServerStore,
+  ServerStoreTransaction,
+  SyncServer,
+} from 'tidesync/server';
 import { postgresUrl, uniqueSchema } from './postgres-fixture.js';
 import { makeServer, op, pull, push } from './server-helpers.js';
 
 const url = postgresUrl();
+
+/**
+ * A pool whose connections wait a random 0-4 ms before each COMMIT: the store writes a batch
+ * (and takes its feed positions) as the last statement before COMMIT, so this is the window in
+ * which a commit landing behind a reader's cursor would lose a change.
+ */
+function slowCommits(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      return {
+        query: async (text: string, values?: unknown[]) => {
+          if (text === 'COMMIT') {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
+          }
+          return client.query(text, values);
+        },
+        release: (error?: Error | boolean) => client.release(error),
+      };
+    },
+  };
+}
 
 /** Holds every transaction open a random 0-4 ms after its writes, so commits interleave. */
 function jittery(inner: ServerStore): ServerStore {
@@ -30,7 +57,9 @@ describe.runIf(url !== undefined)('postgres: concurrent writers on two server in
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) pools.push(new pg.Pool({ connectionString: url, max: 5 }));
-    servers = pools.map((pool) => makeServer(jittery(postgresServerStore(pool, { schema }))));
+    servers = pools.map((pool) =>
+      makeServer(jittery(postgresServerStore(slowCommits(pool), { schema }))),
+    );
   });
   afterAll(async () => {
     await pools[0]?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
