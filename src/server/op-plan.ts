@@ -33,16 +33,24 @@ export function readsOf(
   clientId: string,
   ops: readonly WireOp[],
 ): PreloadRequest {
-  const records: [string, string][] = [];
-  const origins: [string, string][] = [];
+  // Keyed, so a record several ops of the batch touch is loaded once.
+  const records = new Map<string, [string, string]>();
+  const origins = new Map<string, [string, string]>();
+  const add = (to: Map<string, [string, string]>, collection: string, id: string) =>
+    to.set(`${collection}\u0000${id}`, [collection, id]);
   for (const op of ops) {
     if (!ctx.collections.has(op.collection)) continue;
     if (op.type === 'insert') {
-      if (ctx.assignId === 'server') origins.push([op.collection, op.id]);
-      else records.push([op.collection, op.serverId ?? op.id]);
-    } else if (op.serverId !== null) records.push([op.collection, op.serverId]);
-    else if (ctx.assignId === 'client') records.push([op.collection, op.id]);
-    else origins.push([op.collection, op.id]);
+      if (ctx.assignId === 'server') add(origins, op.collection, op.id);
+      else add(records, op.collection, op.serverId ?? op.id);
+    } else if (op.serverId !== null) add(records, op.collection, op.serverId);
+    else if (ctx.assignId === 'client') add(records, op.collection, op.id);
+    else add(origins, op.collection, op.id);
   }
-  return { clientId, opIds: ops.map((op) => op.opId), records, origins };
+  return {
+    clientId,
+    opIds: ops.map((op) => op.opId),
+    records: [...records.values()],
+    origins: [...origins.values()],
+  };
 }
