@@ -14,8 +14,10 @@ export type {
   PostgresServerStoreOptions,
 } from './postgres-server-store.js';
 export type {
+  ChangeFilter,
   ClientState,
   FeedEntry,
+  PreloadRequest,
   ServerRecord,
   ServerStore,
   ServerStoreReader,
