@@ -39,6 +39,31 @@ const CURRENT_INDEXES = [
   'tidesync_records_server_id',
 ];
 
+const recordsTableSql = (db: Database.Database): string =>
+  (
+    db
+      .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tidesync_records'")
+      .get() as { sql: string }
+  ).sql;
+
+// Layout 2 to 3 as released: the outbox rebuilt keyed by seq, records indexes replaced by the
+// partial index of conflicts; the records table stayed WITHOUT ROWID.
+const LAYOUT_2_TO_3 = `
+DROP INDEX IF EXISTS tidesync_records_accessed;
+DROP INDEX IF EXISTS tidesync_records_status;
+ALTER TABLE tidesync_ops RENAME TO tidesync_ops_v2;
+DROP INDEX IF EXISTS tidesync_ops_seq;
+DROP INDEX IF EXISTS tidesync_ops_record;
+DROP INDEX IF EXISTS tidesync_ops_state;
+CREATE TABLE tidesync_ops (seq INTEGER PRIMARY KEY NOT NULL, op_id TEXT NOT NULL,
+  collection TEXT NOT NULL, record_id TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL);
+CREATE UNIQUE INDEX tidesync_ops_id ON tidesync_ops (op_id);
+CREATE INDEX tidesync_ops_record ON tidesync_ops (collection, record_id);
+DROP TABLE tidesync_ops_v2;
+CREATE INDEX tidesync_records_conflicted
+  ON tidesync_records (collection, sync_status) WHERE sync_status = 'conflicted';
+PRAGMA user_version = 3;`;
+
 function insertOldOp(db: Database.Database, op: ReturnType<typeof makeOp>): void {
   db.prepare(
     'INSERT INTO tidesync_ops (op_id, seq, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)',
@@ -46,13 +71,76 @@ function insertOldOp(db: Database.Database, op: ReturnType<typeof makeOp>): void
 }
 
 describe('sqliteAdapter table layout', () => {
-  it('creates layout 3: the outbox keyed by seq, two op indexes, conflicts indexed alone', async () => {
+  it('creates layout 4: records in a rowid table, the outbox keyed by seq, conflicts indexed alone', async () => {
     const db = new Database(tempFile());
     const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
     await adapter.open();
-    expect(SQLITE_LAYOUT_VERSION).toBe(3);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(SQLITE_LAYOUT_VERSION).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(indexNames(db)).toEqual(CURRENT_INDEXES);
+    expect(recordsTableSql(db)).not.toMatch(/WITHOUT ROWID/i);
+    await adapter.close();
+  });
+
+  it('upgrades a layout 3 records table in place to a rowid table, keeping every record', async () => {
+    const file = tempFile();
+    const old = new Database(file);
+    old.exec(V1 + V1_TO_V2);
+    old.close();
+    // A layout 3 file as released: the layout 2 file after its layout 3 step.
+    const db3 = new Database(file);
+    db3.exec(LAYOUT_2_TO_3);
+    const records = [
+      makeRecord({ id: 'a', serverId: 'srv-a' }),
+      makeRecord({ id: 'b', serverId: null, syncStatus: 'pending' }),
+      makeRecord({ id: 'c', serverId: 'srv-c', syncStatus: 'conflicted' }),
+      makeRecord({ id: 'd', collection: 'projects', serverId: 'srv-a' }),
+    ];
+    const insert = db3.prepare(
+      `INSERT INTO tidesync_records (collection, id, server_id, data, version, hlc, field_clocks,
+         updated_at, accessed_at, sync_status, deleted, conflict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const r of records) {
+      insert.run(
+        r.collection,
+        r.id,
+        r.serverId,
+        JSON.stringify(r.data),
+        r.version,
+        r.hlc,
+        JSON.stringify(r.fieldClocks),
+        r.updatedAt,
+        r.accessedAt,
+        r.syncStatus,
+        r.deleted ? 1 : 0,
+        null,
+      );
+    }
+    expect(recordsTableSql(db3)).toMatch(/WITHOUT ROWID/i);
+    db3.close();
+
+    const db = new Database(file);
+    const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
+    await adapter.open();
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(indexNames(db)).toEqual(CURRENT_INDEXES);
+    expect(recordsTableSql(db)).not.toMatch(/WITHOUT ROWID/i);
+    const seen = await adapter.transaction('readonly', async (tx) => ({
+      todos: await tx.listRecords('todos'),
+      projects: await tx.listRecords('projects'),
+      bySrv: await tx.getRecordByServerId('todos', 'srv-c'),
+      conflicted: await tx.queryRecords('todos', { where: { syncStatus: 'conflicted' } }),
+    }));
+    expect(seen.todos).toEqual(records.slice(0, 3));
+    expect(seen.projects).toEqual([records[3]]);
+    expect(seen.bySrv).toEqual(records[2]);
+    expect(seen.conflicted.map((r) => r.id)).toEqual(['c']);
+    // The server id index survived the rebuild: a second holder of srv-a is still refused.
+    await expect(
+      adapter.transaction('readwrite', (tx) =>
+        tx.putRecord(makeRecord({ id: 'e', serverId: 'srv-a' })),
+      ),
+    ).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining('srv-a') });
     await adapter.close();
   });
 
@@ -118,7 +206,7 @@ describe('sqliteAdapter table layout', () => {
     const db = new Database(file);
     const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
     await adapter.open();
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_LAYOUT_VERSION);
     expect(indexNames(db)).toEqual(CURRENT_INDEXES);
     const bySeq = [...ops].sort((x, y) => x.seq - y.seq);
     const seen = await adapter.transaction('readwrite', async (tx) => {

@@ -2,9 +2,13 @@ import { StorageError } from '../../core/index.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 
 /** The table layout version this code writes, stored in `PRAGMA user_version`. */
-export const SQLITE_LAYOUT_VERSION = 3;
+export const SQLITE_LAYOUT_VERSION = 4;
 
-const RECORDS_V2 = `
+// Layout 4: records are a rowid table, so new rows are appended in arrival order and only the
+// two small key indexes (local id, server id) take random inserts. Layouts 1-3 clustered the
+// whole row by (collection, id): a pull of random ids rewrote most of the table's pages on
+// every commit (~2.5x the pages written per 500 records at 10k, ~5x at 100k).
+const RECORDS_TABLE = `
 CREATE TABLE IF NOT EXISTS tidesync_records (
   collection   TEXT NOT NULL,
   id           TEXT NOT NULL,
@@ -19,13 +23,18 @@ CREATE TABLE IF NOT EXISTS tidesync_records (
   deleted      INTEGER NOT NULL,
   conflict     TEXT,
   PRIMARY KEY (collection, id)
-) WITHOUT ROWID;
+);
 CREATE UNIQUE INDEX IF NOT EXISTS tidesync_records_server_id
-  ON tidesync_records (collection, server_id) WHERE server_id IS NOT NULL;
+  ON tidesync_records (collection, server_id) WHERE server_id IS NOT NULL;`;
+
+const META_TABLE = `
 CREATE TABLE IF NOT EXISTS tidesync_meta (
   key   TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
 ) WITHOUT ROWID;`;
+
+const RECORD_COLUMNS_V4 =
+  'collection, id, server_id, data, version, hlc, field_clocks, updated_at, accessed_at, sync_status, deleted, conflict';
 
 // Layout 3: the outbox is keyed by `seq` (the rowid), so listing in order needs no index and
 // appending an op writes the last page; by op id and by record are the only indexes. Conflicted
@@ -52,7 +61,8 @@ CREATE INDEX IF NOT EXISTS tidesync_records_conflicted
  * Upgrades from layout N-1 to N. Data is never dropped. Layout 1 had no `accessed_at` column;
  * layout 2 added it with two record indexes and had an op table keyed by op id with three
  * indexes, which layout 3 rebuilds keyed by `seq` (unique per client: it is allocated from one
- * counter in the same transaction as the op).
+ * counter in the same transaction as the op). Layout 4 rebuilds the records table as a rowid
+ * table (rows and key values unchanged).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   2: `
@@ -69,6 +79,15 @@ ${OPS_V3}
 INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body)
   SELECT seq, op_id, collection, record_id, state, body FROM tidesync_ops_v2 ORDER BY seq;
 DROP TABLE tidesync_ops_v2;
+${INDEXES_V3}`,
+  4: `
+ALTER TABLE tidesync_records RENAME TO tidesync_records_v3;
+DROP INDEX IF EXISTS tidesync_records_server_id;
+DROP INDEX IF EXISTS tidesync_records_conflicted;
+${RECORDS_TABLE}
+INSERT INTO tidesync_records (${RECORD_COLUMNS_V4})
+  SELECT ${RECORD_COLUMNS_V4} FROM tidesync_records_v3;
+DROP TABLE tidesync_records_v3;
 ${INDEXES_V3}`,
 };
 
@@ -102,7 +121,7 @@ export async function migrateLayout(driver: SqliteDriver): Promise<void> {
     );
   }
   if (current === 0) {
-    await driver.exec(RECORDS_V2 + OPS_V3 + INDEXES_V3);
+    await driver.exec(RECORDS_TABLE + META_TABLE + OPS_V3 + INDEXES_V3);
   } else {
     for (let version = current + 1; version <= SQLITE_LAYOUT_VERSION; version++) {
       if (version === 3) await checkUniqueSeqs(driver);
