@@ -1,6 +1,5 @@
 import type { CollectionDefinition, Query, RecordData, RecordMeta } from '../core/index.js';
 import { TidesyncError, describeValue, toAppRecord } from '../core/index.js';
-import type { AppRecord } from './write-context.js';
 import { findRecord } from './write-context.js';
 import { validateInsert, validatePatch } from './validation.js';
 import type { ClientInternals } from './client-internals.js';
@@ -105,12 +104,7 @@ export function createCollectionHandle<T extends object>(
         );
       }
       const validated = values.map((v) => validateInsert(definition, v));
-      return (await internals.write(async (w) => {
-        const out: AppRecord[] = [];
-        for (let i = 0; i < values.length; i++)
-          out.push(await w.insert(name, values[i], validated[i]));
-        return out;
-      })) as CollectionRecord<T>[];
+      return (await internals.write((w) => w.insertMany(name, validated))) as CollectionRecord<T>[];
     },
     async update(id, patch) {
       const clean = validatePatch(definition, patch);

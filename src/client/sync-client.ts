@@ -102,6 +102,7 @@ export class SyncClient {
       clock,
       now: opts.now,
       coalesce: opts.coalesce,
+      clockMark: { value: undefined },
     };
     this.#maintenance = new StorageMaintenance(opts, {
       clientId,
@@ -309,7 +310,11 @@ export class SyncClient {
     return run;
   }
 
-  #engineContext(deadlineAt: number | undefined): EngineContext {
+  /**
+   * The push and pull steps' context. `onOutboxSettled` hears of every event that follows a
+   * change to the outbox's pending ops (an applied batch's `progress`, a `deadLetter`).
+   */
+  #engineContext(deadlineAt: number | undefined, onOutboxSettled?: () => void): EngineContext {
     const transport = this.#opts.transport;
     if (!transport) {
       throw new TidesyncError(
@@ -327,7 +332,10 @@ export class SyncClient {
       pullPageSize: this.#opts.pullPageSize,
       coalesce: this.#opts.coalesce,
       now: this.#opts.now,
-      emit: (event, ...args) => this.#events.emit(event, ...args),
+      emit: (event, ...args) => {
+        if (onOutboxSettled && (event === 'progress' || event === 'deadLetter')) onOutboxSettled();
+        this.#events.emit(event, ...args);
+      },
       signal: this.#abort.signal,
       deadlineAt,
       maxAttempts: this.#opts.retry.maxAttempts,
@@ -337,11 +345,26 @@ export class SyncClient {
 
   async #run(deadlineAt: number | undefined): Promise<SyncResult> {
     this.#throwIfClosed();
-    const ctx = this.#engineContext(deadlineAt);
+    // Whether the push changed the outbox (applied a batch, dead-lettered an op). A push that
+    // fails before that (offline: the first request fails) leaves the counts as they are, so
+    // they are not read again: that read lists every queued op, on every retry.
+    let outboxSettled = false;
+    const ctx = this.#engineContext(deadlineAt, () => {
+      outboxSettled = true;
+    });
     this.#setStatus({ syncing: true });
     this.#events.emit('syncStart');
     try {
-      const push = await pushOutbox(ctx).finally(() => this.#refreshCounts());
+      const push = await pushOutbox(ctx).then(
+        async (tally) => {
+          await this.#refreshCounts();
+          return tally;
+        },
+        async (error: unknown) => {
+          if (outboxSettled) await this.#refreshCounts();
+          throw error;
+        },
+      );
       if (push.changed.size > 0) this.#notify(push.changed, 'remote');
       const timeLeft = deadlineAt === undefined || this.#opts.now() < deadlineAt;
       const pull = timeLeft
@@ -350,7 +373,8 @@ export class SyncClient {
       if (pull.changed.size > 0) this.#notify(pull.changed, 'remote');
       const changed = new Set([...push.changed, ...pull.changed]);
       if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
-      await this.#refreshCounts();
+      // Pulled changes never add or remove ops; they may open conflicts.
+      if (pull.changed.size > 0 || pull.rebased) await this.#refreshCounts(false);
       await this.#maintenance.afterSync();
       const result: SyncResult = {
         pushed: push.pushed,
@@ -498,24 +522,34 @@ export class SyncClient {
     this.#liveQueries.notify(list);
   }
 
-  async #refreshCounts(): Promise<void> {
+  /**
+   * Reads the exact counts of the status from storage: conflicts, and pending ops unless
+   * `ops` is false. Local writes keep `pendingOps` up to date by themselves (see
+   * {@link SyncClient.#afterCommit}); this runs where something else may have changed them.
+   */
+  async #refreshCounts(ops = true): Promise<void> {
     if (this.#closed) return;
     const counts = await this.#opts.storage.transaction('readonly', async (tx) => {
-      const ops = await tx.listOps({ states: ['queued', 'inflight'] });
       // listConflicts, not queryRecords: a conflict whose local side is a delete counts too.
       const conflicts = (await listConflicts(tx, this.#opts.collections)).length;
-      return { pendingOps: ops.length, conflicts };
+      if (!ops) return { conflicts };
+      return {
+        pendingOps: (await tx.listOps({ states: ['queued', 'inflight'] })).length,
+        conflicts,
+      };
     });
     this.#setStatus(counts);
   }
 
   #setStatus(patch: Partial<SyncClientStatus>): void {
-    const next = { ...this.#status, ...patch };
-    const changed = (Object.keys(patch) as (keyof SyncClientStatus)[]).some(
-      (k) => next[k] !== this.#status[k],
-    );
-    this.#status = next;
-    if (changed) this.#events.emit('status', next);
+    const current = this.#status;
+    let changed = false;
+    for (const key of Object.keys(patch) as (keyof SyncClientStatus)[]) {
+      if (patch[key] !== current[key]) changed = true;
+    }
+    if (!changed) return;
+    this.#status = { ...current, ...patch };
+    this.#events.emit('status', this.#status);
   }
 
   #closedError(): TidesyncError {

@@ -7,7 +7,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { TidesyncError, createId, toAppRecord } from '../core/index.js';
-import { SEQ_META_KEY, enqueueOp } from '../queue/index.js';
+import { SEQ_META_KEY, enqueueOp, newOp } from '../queue/index.js';
 import { noteDeletedConflict } from './conflicts.js';
 import { validateInsert, validateMerged, validatePatch } from './validation.js';
 
@@ -30,6 +30,11 @@ export interface WriteEnvironment {
   readonly clock: HybridLogicalClock;
   readonly now: () => number;
   readonly coalesce: boolean;
+  /**
+   * A clock value this client's clock has already issued or merged (the last one it stored):
+   * a stored clock at or below it needs no merge. Shared by the client's write transactions.
+   */
+  readonly clockMark: { value: string | undefined };
 }
 
 /** An app-facing record. */
@@ -75,56 +80,113 @@ export class WriteContext {
     this.changes = changes;
   }
 
-  async #tick(): Promise<string> {
-    if (!this.#clockLoaded) {
-      // Other clients on the same database (tabs) share the stored clock: merge it first so
-      // two of them never issue the same or a smaller timestamp.
-      const stored = await this.#tx.getMeta<string>(HLC_META_KEY);
-      if (stored !== undefined) this.#env.clock.receive(stored);
-      this.#clockLoaded = true;
-    }
+  /** Issues the next clock value; the first call of a transaction loads the stored clock. */
+  #tick(): string | Promise<string> {
+    if (!this.#clockLoaded) return this.#loadClock().then(() => this.#tick());
     this.#clockDirty = true;
     return this.#env.clock.tick();
   }
 
+  async #loadClock(): Promise<void> {
+    // Other clients on the same database (tabs) share the stored clock: merge it first so
+    // two of them never issue the same or a smaller timestamp. A stored value this clock has
+    // already issued or merged (the usual case: its own last write) needs no merge.
+    const stored = await this.#tx.getMeta<string>(HLC_META_KEY);
+    const mark = this.#env.clockMark.value;
+    if (stored !== undefined && (mark === undefined || stored > mark)) {
+      this.#env.clock.receive(stored);
+    }
+    this.#clockLoaded = true;
+  }
+
   /** Allocates op sequence numbers in memory; {@link flush} stores the last one. */
-  readonly #nextSeq = async (): Promise<number> => {
-    this.#seq ??= (await this.#tx.getMeta<number>(SEQ_META_KEY)) ?? 0;
-    this.#seq += 1;
-    return this.#seq;
+  readonly #nextSeq = (): number | Promise<number> => {
+    if (this.#seq !== undefined) return (this.#seq += 1);
+    return this.#loadSeq().then((last) => (this.#seq = last + 1));
   };
+
+  /** The last op sequence number: the stored one on the first call of a transaction. */
+  async #loadSeq(): Promise<number> {
+    const stored = (await this.#tx.getMeta<number>(SEQ_META_KEY)) ?? 0;
+    // A concurrent write of this transaction may have loaded it meanwhile and counted on.
+    this.#seq ??= stored;
+    return this.#seq;
+  }
 
   /**
    * Stores the clock and the op counter once for the whole transaction. Must run inside the
    * transaction, after the last write (the client's write path does this).
    */
   async flush(): Promise<void> {
-    if (this.#clockDirty) await this.#tx.setMeta(HLC_META_KEY, this.#env.clock.peek());
+    if (this.#clockDirty) {
+      const value = this.#env.clock.peek();
+      await this.#tx.setMeta(HLC_META_KEY, value);
+      this.#env.clockMark.value = value;
+    }
     if (this.#seq !== undefined) await this.#tx.setMeta(SEQ_META_KEY, this.#seq);
     this.#clockDirty = false;
+  }
+
+  /**
+   * Inserts already validated rows of one collection. Per row one record and one op are
+   * written; the clock and the op counter are loaded once, and no coalescing lookup runs
+   * (a record created here has no earlier op).
+   */
+  async insertMany(collectionName: string, rows: readonly RecordData[]): Promise<AppRecord[]> {
+    const collection = requireCollection(this.#env, collectionName);
+    const out: AppRecord[] = new Array<AppRecord>(rows.length);
+    if (rows.length === 0) return out;
+    if (!this.#clockLoaded) await this.#loadClock();
+    if (this.#seq === undefined) await this.#loadSeq();
+    const clock = this.#env.clock;
+    const tx = this.#tx;
+    const name = collection.name;
+    const now = this.#env.now();
+    this.#clockDirty = true;
+    for (let i = 0; i < rows.length; i += 1) {
+      const data = rows[i]!;
+      const hlc = clock.tick();
+      const fields = Object.keys(data);
+      const fieldClocks: FieldClocks = {};
+      for (const field of fields) fieldClocks[field] = hlc;
+      const record = newRecord(name, data, hlc, fieldClocks, now);
+      await tx.putRecord(record);
+      const seq = (this.#seq = (this.#seq ?? 0) + 1);
+      await tx.putOp(
+        newOp(
+          {
+            collection: name,
+            id: record.id,
+            serverId: null,
+            type: 'insert',
+            data,
+            patch: null,
+            changedFields: fields,
+            baseVersion: 0,
+            hlc,
+            fieldClocks,
+          },
+          seq,
+          now,
+        ),
+      );
+      out[i] = toAppRecord(record);
+    }
+    this.changes.touch(name);
+    this.changes.pendingDelta += rows.length;
+    return out;
   }
 
   async insert(collectionName: string, value: unknown, validated?: RecordData): Promise<AppRecord> {
     const collection = requireCollection(this.#env, collectionName);
     const data = validated ?? validateInsert(collection, value);
-    const hlc = await this.#tick();
+    const tick = this.#tick();
+    const hlc = typeof tick === 'string' ? tick : await tick;
     const now = this.#env.now();
+    const fields = Object.keys(data);
     const fieldClocks: FieldClocks = {};
-    for (const field of Object.keys(data)) fieldClocks[field] = hlc;
-    const record: StoredRecord = {
-      collection: collection.name,
-      id: createId(),
-      serverId: null,
-      data,
-      version: 0,
-      hlc,
-      fieldClocks,
-      updatedAt: now,
-      accessedAt: now,
-      syncStatus: 'pending',
-      deleted: false,
-      conflict: null,
-    };
+    for (const field of fields) fieldClocks[field] = hlc;
+    const record = newRecord(collection.name, data, hlc, fieldClocks, now);
     await this.#tx.putRecord(record);
     const result = await enqueueOp(
       this.#tx,
@@ -135,7 +197,7 @@ export class WriteContext {
         type: 'insert',
         data,
         patch: null,
-        changedFields: Object.keys(data),
+        changedFields: fields,
         baseVersion: 0,
         hlc,
         fieldClocks,
@@ -156,7 +218,8 @@ export class WriteContext {
     const clean = validated ?? validatePatch(collection, patch);
     const current = await this.#require(collection.name, id, 'update');
     const data = validateMerged(collection, { ...current.data, ...clean });
-    const hlc = await this.#tick();
+    const tick = this.#tick();
+    const hlc = typeof tick === 'string' ? tick : await tick;
     const now = this.#env.now();
     const changed = Object.keys(clean);
     const opClocks: FieldClocks = {};
@@ -345,6 +408,30 @@ export class WriteContext {
     if (kind === 'appended') this.changes.pendingDelta += 1;
     if (kind === 'cancelled') this.changes.pendingDelta -= 1;
   }
+}
+
+/** A new local record, never synced. */
+function newRecord(
+  collection: string,
+  data: RecordData,
+  hlc: string,
+  fieldClocks: FieldClocks,
+  now: number,
+): StoredRecord {
+  return {
+    collection,
+    id: createId(),
+    serverId: null,
+    data,
+    version: 0,
+    hlc,
+    fieldClocks,
+    updatedAt: now,
+    accessedAt: now,
+    syncStatus: 'pending',
+    deleted: false,
+    conflict: null,
+  };
 }
 
 /** Stores the clock for restarts, never moving the stored value backwards. */

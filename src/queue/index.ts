@@ -1,4 +1,11 @@
-export { PUSH_SEQ_META_KEY, SEQ_META_KEY, enqueueOp, renumberAfter, takeBatch } from './outbox.js';
+export {
+  PUSH_SEQ_META_KEY,
+  SEQ_META_KEY,
+  enqueueOp,
+  newOp,
+  renumberAfter,
+  takeBatch,
+} from './outbox.js';
 export type { EnqueueResult, NewOp } from './outbox.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './backoff.js';
 export type { RetryPolicy } from './backoff.js';
