@@ -163,8 +163,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
          ORDER BY r.collection, r.id FOR UPDATE OF r`,
         [records.map((k) => k[0]), records.map((k) => k[1])],
       );
-      for (const row of rows) cache.noteRecord(row.collection, row.id, rowToRecord(row));
-      for (const [c, id] of records) if (!cache.hasRecord(c, id)) cache.noteRecord(c, id, null);
+      cache.noteRecordsRead(records, rows.map(rowToRecord));
     }
     const origins = request.origins.filter(([c, o]) => !cache.hasOrigin(c, clientId, o));
     if (origins.length > 0) {
@@ -175,12 +174,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
          ORDER BY r.collection, r.id FOR UPDATE OF r`,
         [clientId, origins.map((k) => k[0]), origins.map((k) => k[1])],
       );
-      for (const row of rows) {
-        if (!cache.hasRecord(row.collection, row.id)) {
-          cache.noteRecord(row.collection, row.id, rowToRecord(row));
-        }
-      }
-      for (const [c, o] of origins) cache.noteNoOrigin(c, clientId, o);
+      cache.noteOriginsRead(clientId, origins, rows.map(rowToRecord));
     }
   }
 
@@ -212,10 +206,11 @@ export class PostgresTransaction implements ServerStoreTransaction {
       [collection, originClientId, originId],
     );
     if (!this.#cache) return row && rowToRecord(row);
-    if (row && !this.#cache.hasRecord(row.collection, row.id)) {
-      this.#cache.noteRecord(row.collection, row.id, rowToRecord(row));
-    }
-    this.#cache.noteNoOrigin(collection, originClientId, originId);
+    this.#cache.noteOriginsRead(
+      originClientId,
+      [[collection, originId]],
+      row ? [rowToRecord(row)] : [],
+    );
     return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
   }
 

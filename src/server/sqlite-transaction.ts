@@ -158,8 +158,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
            ON r.collection = json_extract(k.value, '$[0]') AND r.id = json_extract(k.value, '$[1]')`,
         )
         .all(JSON.stringify(records)) as RecordRow[];
-      for (const row of rows) cache.noteRecord(row.collection, row.id, rowToRecord(row));
-      for (const [c, id] of records) if (!cache.hasRecord(c, id)) cache.noteRecord(c, id, null);
+      cache.noteRecordsRead(records, rows.map(rowToRecord));
     }
     const origins = request.origins.filter(([c, o]) => !cache.hasOrigin(c, clientId, o));
     if (origins.length > 0) {
@@ -170,12 +169,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
            AND r.origin_id = json_extract(k.value, '$[1]')`,
         )
         .all(JSON.stringify(origins), clientId) as RecordRow[];
-      for (const row of rows) {
-        if (!cache.hasRecord(row.collection, row.id)) {
-          cache.noteRecord(row.collection, row.id, rowToRecord(row));
-        }
-      }
-      for (const [c, o] of origins) cache.noteNoOrigin(c, clientId, o);
+      cache.noteOriginsRead(clientId, origins, rows.map(rowToRecord));
     }
   }
 
@@ -207,10 +201,11 @@ export class SqliteTransaction implements ServerStoreTransaction {
       )
       .get(collection, originClientId, originId) as RecordRow | undefined;
     if (!this.#cache) return row && rowToRecord(row);
-    if (row && !this.#cache.hasRecord(row.collection, row.id)) {
-      this.#cache.noteRecord(row.collection, row.id, rowToRecord(row));
-    }
-    this.#cache.noteNoOrigin(collection, originClientId, originId);
+    this.#cache.noteOriginsRead(
+      originClientId,
+      [[collection, originId]],
+      row ? [rowToRecord(row)] : [],
+    );
     return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
   }
 

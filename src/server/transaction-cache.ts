@@ -88,6 +88,33 @@ export class TransactionCache {
     }
   }
 
+  /** Remembers the records a batch read found, and that the other `keys` have none. */
+  noteRecordsRead(
+    keys: readonly (readonly [string, string])[],
+    found: readonly ServerRecord[],
+  ): void {
+    for (const record of found) this.noteRecord(record.collection, record.id, record);
+    for (const [c, id] of keys) if (!this.hasRecord(c, id)) this.noteRecord(c, id, null);
+  }
+
+  /**
+   * Remembers the records a read by origin found (a record already known stays as known), and
+   * that no other stored record has any of `origins` (collection, origin id) of
+   * `originClientId`.
+   */
+  noteOriginsRead(
+    originClientId: string,
+    origins: readonly (readonly [string, string])[],
+    found: readonly ServerRecord[],
+  ): void {
+    for (const record of found) {
+      if (!this.hasRecord(record.collection, record.id)) {
+        this.noteRecord(record.collection, record.id, record);
+      }
+    }
+    for (const [c, o] of origins) this.noteNoOrigin(c, originClientId, o);
+  }
+
   /** Remembers that no stored record has this origin. */
   noteNoOrigin(collection: string, originClientId: string, originId: string): void {
     const k = originKey(collection, originClientId, originId);
