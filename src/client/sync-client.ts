@@ -346,8 +346,8 @@ export class SyncClient {
   async #run(deadlineAt: number | undefined): Promise<SyncResult> {
     this.#throwIfClosed();
     // Whether the push changed the outbox (applied a batch, dead-lettered an op). A push that
-    // fails before that (offline: the first request fails) leaves the counts as they are, so
-    // they are not read again: that read lists every queued op, on every retry.
+    // ends before that (offline: the first request fails; nothing to send) leaves the counts
+    // as they are, so they are not read again: that read lists every queued op, every retry.
     let outboxSettled = false;
     const ctx = this.#engineContext(deadlineAt, () => {
       outboxSettled = true;
@@ -357,7 +357,9 @@ export class SyncClient {
     try {
       const push = await pushOutbox(ctx).then(
         async (tally) => {
-          await this.#refreshCounts();
+          // A push that settled nothing found no op to send: a count above 0 is stale then
+          // (another client on this database pushed them).
+          if (outboxSettled || this.#status.pendingOps !== 0) await this.#refreshCounts();
           return tally;
         },
         async (error: unknown) => {

@@ -71,7 +71,8 @@ export class WriteContext {
   readonly #env: WriteEnvironment;
   readonly changes: ChangeSet;
   #clockLoaded = false;
-  #clockDirty = false;
+  /** The last clock value issued in this transaction, stored by {@link flush}. */
+  #lastTick: string | undefined;
   #seq: number | undefined;
 
   constructor(tx: StorageTransaction, env: WriteEnvironment, changes: ChangeSet) {
@@ -83,8 +84,7 @@ export class WriteContext {
   /** Issues the next clock value; the first call of a transaction loads the stored clock. */
   #tick(): string | Promise<string> {
     if (!this.#clockLoaded) return this.#loadClock().then(() => this.#tick());
-    this.#clockDirty = true;
-    return this.#env.clock.tick();
+    return (this.#lastTick = this.#env.clock.tick());
   }
 
   async #loadClock(): Promise<void> {
@@ -102,15 +102,15 @@ export class WriteContext {
   /** Allocates op sequence numbers in memory; {@link flush} stores the last one. */
   readonly #nextSeq = (): number | Promise<number> => {
     if (this.#seq !== undefined) return (this.#seq += 1);
-    return this.#loadSeq().then((last) => (this.#seq = last + 1));
+    // Count on from the value current when the load ends, not from the loaded one: another
+    // write of this transaction may have loaded it and counted on meanwhile.
+    return this.#loadSeq().then(() => (this.#seq = (this.#seq ?? 0) + 1));
   };
 
-  /** The last op sequence number: the stored one on the first call of a transaction. */
-  async #loadSeq(): Promise<number> {
+  /** Loads the stored op counter, the first time in this transaction. */
+  async #loadSeq(): Promise<void> {
     const stored = (await this.#tx.getMeta<number>(SEQ_META_KEY)) ?? 0;
-    // A concurrent write of this transaction may have loaded it meanwhile and counted on.
     this.#seq ??= stored;
-    return this.#seq;
   }
 
   /**
@@ -118,13 +118,14 @@ export class WriteContext {
    * transaction, after the last write (the client's write path does this).
    */
   async flush(): Promise<void> {
-    if (this.#clockDirty) {
-      const value = this.#env.clock.peek();
-      await this.#tx.setMeta(HLC_META_KEY, value);
-      this.#env.clockMark.value = value;
+    // The last value issued here: at or above the stored one, which was merged first.
+    const last = this.#lastTick;
+    if (last !== undefined) {
+      await this.#tx.setMeta(HLC_META_KEY, last);
+      this.#env.clockMark.value = last;
     }
     if (this.#seq !== undefined) await this.#tx.setMeta(SEQ_META_KEY, this.#seq);
-    this.#clockDirty = false;
+    this.#lastTick = undefined;
   }
 
   /**
@@ -142,10 +143,9 @@ export class WriteContext {
     const tx = this.#tx;
     const name = collection.name;
     const now = this.#env.now();
-    this.#clockDirty = true;
     for (let i = 0; i < rows.length; i += 1) {
       const data = rows[i]!;
-      const hlc = clock.tick();
+      const hlc = (this.#lastTick = clock.tick());
       const fields = Object.keys(data);
       const fieldClocks: FieldClocks = {};
       for (const field of fields) fieldClocks[field] = hlc;
