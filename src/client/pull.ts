@@ -1,4 +1,4 @@
-import type { PullResponse, StorageTransaction, WireRecord } from '../core/index.js';
+import type { PullResponse, StorageTransaction, StoredRecord, WireRecord } from '../core/index.js';
 import {
   PROTOCOL_VERSION,
   ProtocolError,
@@ -61,8 +61,9 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       // Applying changes never adds ops, so an outbox empty now stays empty for the whole page:
       // then no record can have pending ops, and the per-record op lookups are skipped.
       const outboxEmpty = (await tx.listOps({ limit: 1 })).length === 0;
+      const known = await lookUpPage(ctx, tx, page.changes);
       for (const change of page.changes) {
-        if (await applyChange(ctx, tx, change, outboxEmpty)) {
+        if (await applyChange(ctx, tx, change, outboxEmpty, known)) {
           tally.pulled += 1;
           tally.changed.add(change.collection);
         }
@@ -150,6 +151,62 @@ function receiveLatest(ctx: RemoteChangeContext, changes: readonly WireRecord[])
   if (latest !== undefined) ctx.clock.receive(latest);
 }
 
+/** A batch lookup an adapter may offer beside the port (the SQLite adapter does). */
+interface ServerIdBatchLookup {
+  getRecordsByServerIds(
+    collection: string,
+    serverIds: readonly string[],
+  ): Promise<ReadonlyMap<string, StoredRecord>>;
+}
+
+/** Local records (null: none) of a page's changes, by collection, then server id. */
+type PageRecords = Map<string, Map<string, StoredRecord | null>>;
+
+/**
+ * Reads the local records of a page's changes up front, in one statement per collection, when
+ * the adapter offers a batch lookup; `undefined` when it does not (one lookup per change then).
+ */
+async function lookUpPage(
+  ctx: RemoteChangeContext,
+  tx: StorageTransaction,
+  changes: readonly WireRecord[],
+): Promise<PageRecords | undefined> {
+  // `in` first: a wrapper (a Proxy) may answer any name with a function its target lacks.
+  if (!('getRecordsByServerIds' in tx)) return undefined;
+  const batch = (tx as Partial<ServerIdBatchLookup>).getRecordsByServerIds;
+  if (typeof batch !== 'function') return undefined;
+  const ids = new Map<string, string[]>();
+  for (const change of changes) {
+    if (!ctx.collections.has(change.collection)) continue;
+    const list = ids.get(change.collection);
+    if (list) list.push(change.id);
+    else ids.set(change.collection, [change.id]);
+  }
+  const known: PageRecords = new Map();
+  for (const [collection, serverIds] of ids) {
+    const found = await batch.call(tx, collection, serverIds);
+    known.set(collection, new Map(serverIds.map((id) => [id, found.get(id) ?? null])));
+  }
+  return known;
+}
+
+/**
+ * The local record of a change's server id: from the page's batch lookup for the first change
+ * of that record in the page (the entry is taken out: a later change of the same record must
+ * see the first one's write), else one lookup.
+ */
+function localRecordOf(
+  tx: StorageTransaction,
+  change: WireRecord,
+  known: PageRecords | undefined,
+): Promise<StoredRecord | undefined> | StoredRecord | undefined {
+  const records = known?.get(change.collection);
+  const hit = records?.get(change.id);
+  if (hit === undefined) return tx.getRecordByServerId(change.collection, change.id);
+  records!.delete(change.id);
+  return hit ?? undefined;
+}
+
 /** Applies one pulled change; returns whether anything changed locally. */
 export async function applyRemoteChange(
   ctx: RemoteChangeContext,
@@ -163,21 +220,26 @@ export async function applyRemoteChange(
 
 /**
  * {@link applyRemoteChange} after the clock has seen the change. `outboxEmpty` says the caller
- * knows there is no op at all, so the record's pending ops need not be looked up.
+ * knows there is no op at all, so the record's pending ops need not be looked up. `known` is the
+ * page's batch lookup, if any.
  */
 async function applyChange(
   ctx: RemoteChangeContext,
   tx: StorageTransaction,
   change: WireRecord,
   outboxEmpty: boolean,
+  known?: PageRecords,
 ): Promise<boolean> {
   if (!ctx.collections.has(change.collection)) return false;
-  let local = await tx.getRecordByServerId(change.collection, change.id);
+  let local = await localRecordOf(tx, change, known);
   if (!local && change.originClientId === ctx.clientId && change.originId !== null) {
     // Our own insert whose acknowledgement we have not seen yet (a lost response).
     const own = await tx.getRecord(change.collection, change.originId);
-    if (own && own.serverId === null)
+    if (own && own.serverId === null) {
       local = await assignServerId(tx, ctx.collections, own, change.id);
+      // Assigning rewrote references in other records: the batch lookup may be stale now.
+      known?.clear();
+    }
   }
   if (!local) {
     if (change.deleted) return false;

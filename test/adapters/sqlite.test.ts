@@ -125,4 +125,33 @@ describe('sqliteAdapter', () => {
     expect(await adapter.transaction('readonly', (tx) => tx.listRecords('todos'))).toEqual([]);
     await adapter.close();
   });
+
+  it.each([
+    ['better-sqlite3', () => betterSqlite3Driver(new Database(':memory:'))],
+    ['sql.js', () => sqlJsDriver(new SQL.Database())],
+  ] as const)(
+    'reads the records of many server ids at once, by collection, on %s',
+    async (_, driver) => {
+      const adapter = sqliteAdapter({ driver: driver() });
+      await adapter.open();
+      const found = await adapter.transaction('readwrite', async (tx) => {
+        for (let i = 0; i < 250; i += 2) {
+          await tx.putRecord(makeRecord({ id: `l${i}`, serverId: `s${i}` }));
+        }
+        await tx.putRecord(makeRecord({ id: 'p', collection: 'projects', serverId: 's1' }));
+        await tx.putRecord(makeRecord({ id: 'local-only', serverId: null }));
+        const batch = tx as typeof tx & {
+          getRecordsByServerIds(c: string, ids: readonly string[]): Promise<Map<string, unknown>>;
+        };
+        const ids = Array.from({ length: 250 }, (_unused, i) => `s${i}`);
+        return batch.getRecordsByServerIds('todos', ['local-only', ...ids]);
+      });
+      // Every even id across three statements of 100; odd ids are absent (s1 is a project's).
+      expect([...found.keys()].sort()).toEqual(
+        Array.from({ length: 125 }, (_unused, i) => `s${i * 2}`).sort(),
+      );
+      expect(found.get('s248')).toEqual(makeRecord({ id: 'l248', serverId: 's248' }));
+      await adapter.close();
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import type { OutboxOp } from '../../core/index.js';
 import { StorageError, TidesyncError, toError } from '../../core/index.js';
 
 /** What kind of engine failure an error from a driver is. */
@@ -43,4 +44,17 @@ export function toStorageError(error: unknown, doing: string): TidesyncError {
         cause,
       });
   }
+}
+
+/**
+ * The error of storing `op` when the outbox is keyed by seq (layout 3 and later) and another
+ * op already has its seq: a `STORAGE_FAILED` that names the seq; any other error unchanged.
+ */
+export function duplicateSeq(error: unknown, op: OutboxOp): unknown {
+  if (!/UNIQUE constraint failed: tidesync_ops\.seq/.test(String(error))) return error;
+  return new StorageError(
+    'STORAGE_FAILED',
+    `Cannot store outbox op ${op.opId} with seq ${op.seq}: another op already has that seq. Op seqs are unique per client; allocate them from the outbox counter.`,
+    { cause: error },
+  );
 }

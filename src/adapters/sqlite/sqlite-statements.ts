@@ -13,6 +13,13 @@ export const RECORD_COLUMNS =
 export const SELECT_RECORD = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND id = ?`;
 /** A record by server id. */
 export const SELECT_BY_SERVER_ID = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND server_id = ?`;
+/** How many server ids {@link SELECT_BY_SERVER_IDS} takes; fewer are padded with null. */
+export const SERVER_ID_CHUNK = 100;
+/**
+ * Records of one collection by up to {@link SERVER_ID_CHUNK} server ids. One constant text
+ * (padding never matches: `IN` with null is not true), so it is prepared once.
+ */
+export const SELECT_BY_SERVER_IDS = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND server_id IN (${Array.from({ length: SERVER_ID_CHUNK }, () => '?').join(', ')})`;
 /**
  * Inserts or replaces a record. ON CONFLICT on the primary key only: INSERT OR REPLACE would
  * silently delete another record that holds the same server id instead of failing.

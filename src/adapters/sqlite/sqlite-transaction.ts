@@ -8,12 +8,14 @@ import type {
 } from '../../core/index.js';
 import { StorageError, applyQuery } from '../../core/index.js';
 import type { SqliteDriver, SqliteValue } from './sqlite-driver.js';
-import { toStorageError } from './sqlite-errors.js';
+import { duplicateSeq, toStorageError } from './sqlite-errors.js';
 import { whereToSql } from './sqlite-query.js';
 import {
   MOVE_OP,
   RECORD_COLUMNS,
   SELECT_BY_SERVER_ID,
+  SELECT_BY_SERVER_IDS,
+  SERVER_ID_CHUNK,
   SELECT_META,
   SELECT_RECORD,
   UPSERT_META,
@@ -24,16 +26,6 @@ import {
 } from './sqlite-statements.js';
 
 const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-// The outbox is keyed by seq (layout 3): two ops never share one.
-function duplicateSeq(error: unknown, op: OutboxOp): unknown {
-  if (!/UNIQUE constraint failed: tidesync_ops\.seq/.test(String(error))) return error;
-  return new StorageError(
-    'STORAGE_FAILED',
-    `Cannot store outbox op ${op.opId} with seq ${op.seq}: another op already has that seq. Op seqs are unique per client; allocate them from the outbox counter.`,
-    { cause: error },
-  );
-}
 
 /**
  * One transaction of the SQLite adapter. The adapter has already run `BEGIN` on the driver and
@@ -104,6 +96,33 @@ export class SqliteTransaction implements StorageTransaction {
       async (d) => {
         const row = await d.get(SELECT_BY_SERVER_ID, [collection, serverId]);
         return row ? toRecord(row) : undefined;
+      },
+    );
+  }
+
+  /**
+   * The records of `collection` that hold any of `serverIds`, keyed by server id, in one
+   * statement per {@link SERVER_ID_CHUNK} ids. Not part of the StorageTransaction port: the pull
+   * feature-detects it to read a whole page's records at once.
+   */
+  getRecordsByServerIds(
+    collection: string,
+    serverIds: readonly string[],
+  ): Promise<Map<string, StoredRecord>> {
+    return this.#call(
+      false,
+      () => 'reading records by server id',
+      async (d) => {
+        const found = new Map<string, StoredRecord>();
+        for (let start = 0; start < serverIds.length; start += SERVER_ID_CHUNK) {
+          const params: SqliteValue[] = [collection];
+          for (let i = start; i < start + SERVER_ID_CHUNK; i++) params.push(serverIds[i] ?? null);
+          for (const row of await d.all(SELECT_BY_SERVER_IDS, params)) {
+            const record = toRecord(row);
+            if (record.serverId !== null) found.set(record.serverId, record);
+          }
+        }
+        return found;
       },
     );
   }
