@@ -7,7 +7,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { TidesyncError, createId, toAppRecord } from '../core/index.js';
-import { SEQ_META_KEY, enqueueOp, newOp } from '../queue/index.js';
+import { OpCounter, enqueueOp, newOp } from '../queue/index.js';
 import { noteDeletedConflict } from './conflicts.js';
 import { validateInsert, validateMerged, validatePatch } from './validation.js';
 
@@ -73,12 +73,14 @@ export class WriteContext {
   #clockLoaded = false;
   /** The last clock value issued in this transaction, stored by {@link flush}. */
   #lastTick: string | undefined;
-  #seq: number | undefined;
+  /** Op sequence numbers of this transaction. */
+  readonly #seq: OpCounter;
 
   constructor(tx: StorageTransaction, env: WriteEnvironment, changes: ChangeSet) {
     this.#tx = tx;
     this.#env = env;
     this.changes = changes;
+    this.#seq = new OpCounter(tx);
   }
 
   /** Issues the next clock value; the first call of a transaction loads the stored clock. */
@@ -99,20 +101,6 @@ export class WriteContext {
     this.#clockLoaded = true;
   }
 
-  /** Allocates op sequence numbers in memory; {@link flush} stores the last one. */
-  readonly #nextSeq = (): number | Promise<number> => {
-    if (this.#seq !== undefined) return (this.#seq += 1);
-    // Count on from the value current when the load ends, not from the loaded one: another
-    // write of this transaction may have loaded it and counted on meanwhile.
-    return this.#loadSeq().then(() => (this.#seq = (this.#seq ?? 0) + 1));
-  };
-
-  /** Loads the stored op counter, the first time in this transaction. */
-  async #loadSeq(): Promise<void> {
-    const stored = (await this.#tx.getMeta<number>(SEQ_META_KEY)) ?? 0;
-    this.#seq ??= stored;
-  }
-
   /**
    * Stores the clock and the op counter once for the whole transaction. Must run inside the
    * transaction, after the last write (the client's write path does this).
@@ -124,7 +112,7 @@ export class WriteContext {
       await this.#tx.setMeta(HLC_META_KEY, last);
       this.#env.clockMark.value = last;
     }
-    if (this.#seq !== undefined) await this.#tx.setMeta(SEQ_META_KEY, this.#seq);
+    await this.#seq.store();
     this.#lastTick = undefined;
   }
 
@@ -138,7 +126,7 @@ export class WriteContext {
     const out: AppRecord[] = new Array<AppRecord>(rows.length);
     if (rows.length === 0) return out;
     if (!this.#clockLoaded) await this.#loadClock();
-    if (this.#seq === undefined) await this.#loadSeq();
+    await this.#seq.load();
     const clock = this.#env.clock;
     const tx = this.#tx;
     const name = collection.name;
@@ -151,7 +139,7 @@ export class WriteContext {
       for (const field of fields) fieldClocks[field] = hlc;
       const record = newRecord(name, data, hlc, fieldClocks, now);
       await tx.putRecord(record);
-      const seq = (this.#seq = (this.#seq ?? 0) + 1);
+      const seq = this.#seq.nextLoaded();
       await tx.putOp(
         newOp(
           {
@@ -202,7 +190,7 @@ export class WriteContext {
         hlc,
         fieldClocks,
       },
-      { coalesce: this.#env.coalesce, now, nextSeq: this.#nextSeq },
+      { coalesce: this.#env.coalesce, now, counter: this.#seq },
     );
     this.#account(collection.name, result.kind);
     return toAppRecord(record);
@@ -248,7 +236,7 @@ export class WriteContext {
         hlc,
         fieldClocks: opClocks,
       },
-      { coalesce: this.#env.coalesce, now, nextSeq: this.#nextSeq },
+      { coalesce: this.#env.coalesce, now, counter: this.#seq },
     );
     this.#account(collection.name, result.kind);
     return toAppRecord(record);
@@ -273,7 +261,7 @@ export class WriteContext {
         hlc,
         fieldClocks: {},
       },
-      { coalesce: this.#env.coalesce, now, nextSeq: this.#nextSeq },
+      { coalesce: this.#env.coalesce, now, counter: this.#seq },
     );
     if (result.kind === 'cancelled') {
       // Never reached the server: nothing to tell it, nothing to keep.
@@ -381,7 +369,7 @@ export class WriteContext {
         hlc,
         fieldClocks: value === null ? {} : clocks,
       },
-      { coalesce: false, now, nextSeq: this.#nextSeq },
+      { coalesce: false, now, counter: this.#seq },
     );
     this.#account(collection.name, result.kind);
   }

@@ -1,4 +1,5 @@
 export {
+  OpCounter,
   PUSH_SEQ_META_KEY,
   SEQ_META_KEY,
   enqueueOp,

@@ -41,11 +41,11 @@ export async function enqueueOp(
     readonly coalesce: boolean;
     readonly now: number;
     /**
-     * Allocates the op's `seq`; a caller writing many ops in one transaction keeps the counter
-     * in memory and stores it once (see {@link SEQ_META_KEY}). It may answer synchronously
-     * (no await then). @default read and write the meta key
+     * Allocates the op's `seq`: a caller writing many ops in one transaction counts in memory
+     * and stores the counter once ({@link OpCounter.store}). @default read and write the
+     * meta key for this op
      */
-    readonly nextSeq?: () => number | Promise<number>;
+    readonly counter?: OpCounter;
   },
 ): Promise<EnqueueResult> {
   if (options.coalesce && op.type !== 'insert') {
@@ -61,7 +61,7 @@ export async function enqueueOp(
       return { kind: 'coalesced', op: merged };
     }
   }
-  let seq = options.nextSeq ? options.nextSeq() : allocateSeq(tx);
+  let seq = options.counter ? options.counter.next() : allocateSeq(tx);
   if (typeof seq !== 'number') seq = await seq;
   const full = newOp(op, seq, options.now);
   await tx.putOp(full);
@@ -122,6 +122,48 @@ function coalesce(last: OutboxOp, next: NewOp, onlyOp: boolean): OutboxOp | 'can
   }
   // An update after a queued delete cannot happen (updates of deleted records are refused).
   return last;
+}
+
+/**
+ * Op sequence numbers for one transaction: the stored counter ({@link SEQ_META_KEY}) is read
+ * once, numbers are counted in memory, and {@link OpCounter.store} writes the last one. Only
+ * the first number costs a storage call.
+ */
+export class OpCounter {
+  readonly #tx: StorageTransaction;
+  #seq: number | undefined;
+
+  constructor(tx: StorageTransaction) {
+    this.#tx = tx;
+  }
+
+  /** The next number; synchronous once the stored counter is loaded. */
+  next(): number | Promise<number> {
+    if (this.#seq !== undefined) return (this.#seq += 1);
+    // Count on from the value current when the load ends, not from the loaded one: another
+    // write of this transaction may have loaded it and counted on meanwhile.
+    return this.load().then(() => (this.#seq = (this.#seq ?? 0) + 1));
+  }
+
+  /** Loads the stored counter (once); resolves with the last number allocated. */
+  async load(): Promise<number> {
+    if (this.#seq === undefined) {
+      const stored = (await this.#tx.getMeta<number>(SEQ_META_KEY)) ?? 0;
+      this.#seq ??= stored;
+    }
+    return this.#seq;
+  }
+
+  /** The next number, after {@link OpCounter.load} resolved. */
+  nextLoaded(): number {
+    this.#seq = (this.#seq ?? 0) + 1;
+    return this.#seq;
+  }
+
+  /** Stores the last number allocated, if any was. Must run inside the transaction. */
+  async store(): Promise<void> {
+    if (this.#seq !== undefined) await this.#tx.setMeta(SEQ_META_KEY, this.#seq);
+  }
 }
 
 /** Allocates the next local op sequence number through the metadata key. */
