@@ -7,7 +7,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { TidesyncError, createId, toAppRecord } from '../core/index.js';
-import { OpCounter, enqueueOp, newOp } from '../queue/index.js';
+import { OpCounter, enqueueOp, newOp, type NewOp } from '../queue/index.js';
 import { noteDeletedConflict } from './conflicts.js';
 import { validateInsert, validateMerged, validatePatch } from './validation.js';
 
@@ -132,32 +132,9 @@ export class WriteContext {
     const name = collection.name;
     const now = this.#env.now();
     for (let i = 0; i < rows.length; i += 1) {
-      const data = rows[i]!;
-      const hlc = (this.#lastTick = clock.tick());
-      const fields = Object.keys(data);
-      const fieldClocks: FieldClocks = {};
-      for (const field of fields) fieldClocks[field] = hlc;
-      const record = newRecord(name, data, hlc, fieldClocks, now);
+      const { record, op } = newInsert(name, rows[i]!, (this.#lastTick = clock.tick()), now);
       await tx.putRecord(record);
-      const seq = this.#seq.nextLoaded();
-      await tx.putOp(
-        newOp(
-          {
-            collection: name,
-            id: record.id,
-            serverId: null,
-            type: 'insert',
-            data,
-            patch: null,
-            changedFields: fields,
-            baseVersion: 0,
-            hlc,
-            fieldClocks,
-          },
-          seq,
-          now,
-        ),
-      );
+      await tx.putOp(newOp(op, this.#seq.nextLoaded(), now));
       out[i] = toAppRecord(record);
     }
     this.changes.touch(name);
@@ -170,28 +147,13 @@ export class WriteContext {
     const data = validated ?? validateInsert(collection, value);
     const tick = this.#tick();
     const hlc = typeof tick === 'string' ? tick : await tick;
-    const now = this.#env.now();
-    const fields = Object.keys(data);
-    const fieldClocks: FieldClocks = {};
-    for (const field of fields) fieldClocks[field] = hlc;
-    const record = newRecord(collection.name, data, hlc, fieldClocks, now);
+    const { record, op } = newInsert(collection.name, data, hlc, this.#env.now());
     await this.#tx.putRecord(record);
-    const result = await enqueueOp(
-      this.#tx,
-      {
-        collection: collection.name,
-        id: record.id,
-        serverId: null,
-        type: 'insert',
-        data,
-        patch: null,
-        changedFields: fields,
-        baseVersion: 0,
-        hlc,
-        fieldClocks,
-      },
-      { coalesce: this.#env.coalesce, now, counter: this.#seq },
-    );
+    const result = await enqueueOp(this.#tx, op, {
+      coalesce: this.#env.coalesce,
+      now: record.updatedAt,
+      counter: this.#seq,
+    });
     this.#account(collection.name, result.kind);
     return toAppRecord(record);
   }
@@ -398,27 +360,44 @@ export class WriteContext {
   }
 }
 
-/** A new local record, never synced. */
-function newRecord(
+/** A new local record, never synced, and its insert op; every field has the clock `hlc`. */
+function newInsert(
   collection: string,
   data: RecordData,
   hlc: string,
-  fieldClocks: FieldClocks,
   now: number,
-): StoredRecord {
+): { record: StoredRecord; op: NewOp } {
+  const fields = Object.keys(data);
+  const fieldClocks: FieldClocks = {};
+  for (const field of fields) fieldClocks[field] = hlc;
+  const id = createId();
   return {
-    collection,
-    id: createId(),
-    serverId: null,
-    data,
-    version: 0,
-    hlc,
-    fieldClocks,
-    updatedAt: now,
-    accessedAt: now,
-    syncStatus: 'pending',
-    deleted: false,
-    conflict: null,
+    record: {
+      collection,
+      id,
+      serverId: null,
+      data,
+      version: 0,
+      hlc,
+      fieldClocks,
+      updatedAt: now,
+      accessedAt: now,
+      syncStatus: 'pending',
+      deleted: false,
+      conflict: null,
+    },
+    op: {
+      collection,
+      id,
+      serverId: null,
+      type: 'insert',
+      data,
+      patch: null,
+      changedFields: fields,
+      baseVersion: 0,
+      hlc,
+      fieldClocks,
+    },
   };
 }
 
