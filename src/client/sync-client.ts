@@ -420,7 +420,8 @@ export class SyncClient {
   async retryDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
     await this.#opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
-    await this.#refreshCounts();
+    // The dead letter (not counted) is queued again: exactly one more pending op.
+    this.#setStatus({ pendingOps: this.#status.pendingOps + 1 });
     if (this.#opts.triggers.length > 0) this.#requestSync();
   }
 
@@ -432,7 +433,8 @@ export class SyncClient {
     this.#throwIfClosed();
     const collection = await discardDeadLetter(this.#engineContext(undefined), opId);
     if (collection) this.#notify([collection], 'local');
-    await this.#refreshCounts();
+    // Dead letters are not pending ops: only the conflicts may have changed.
+    await this.#refreshCounts(false);
   }
 
   /** Records in `conflicted` state, with both versions. */
@@ -451,8 +453,9 @@ export class SyncClient {
     resolution: ConflictResolution,
   ): Promise<void> {
     this.collection(collection);
+    // The write counts its op into pendingOps itself; only the conflicts need a read.
     await this.#internals.write((w) => resolveConflict(w, collection, id, resolution));
-    await this.#refreshCounts();
+    await this.#refreshCounts(false);
   }
 
   /**

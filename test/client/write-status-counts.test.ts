@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   createSyncClient,
+  defineCollection,
   directTransport,
+  manual,
   NetworkError,
   type ListOpsOptions,
   type StorageAdapter,
@@ -9,7 +12,7 @@ import {
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { collections } from './helpers.js';
-import { makeServer } from './sync-helpers.js';
+import { makeClient, makeServer } from './sync-helpers.js';
 
 /** A memory adapter that counts `listOps` calls that read every queued op (no limit, no record). */
 function countingAdapter(): { storage: StorageAdapter; fullReads: () => number } {
@@ -127,5 +130,69 @@ describe('status counts without reading the outbox on every sync run', () => {
     expect(fullReads() - before).toBeLessThanOrEqual(1);
     expect(client.status.pendingOps).toBe(0);
     await client.close();
+  });
+
+  it('dead letters: retry and discard keep pendingOps equal to the queued and in-flight ops', async () => {
+    // The server allows short titles only: the client's long one is rejected and dead-lettered.
+    const strict = defineCollection({
+      name: 'todos',
+      schema: z.object({
+        title: z.string().max(3),
+        done: z.boolean(),
+        projectId: z.string().nullable(),
+      }),
+    });
+    const client = await makeClient(collections, makeServer([collections[0]!, strict]));
+    const exact = async () =>
+      expect(client.status.pendingOps).toBe((await client.pendingOps()).length);
+    await client
+      .collection('todos')
+      .insert({ title: 'far too long', done: false, projectId: null });
+    await client.collection('todos').insert({ title: 'ok', done: false, projectId: null });
+    expect(client.status.pendingOps).toBe(2);
+    await client.sync();
+    const [dead] = await client.deadLetters();
+    expect(dead).toBeDefined();
+    await exact();
+    expect(client.status.pendingOps).toBe(0);
+    await client.retryDeadLetter(dead!.opId);
+    await exact();
+    expect(client.status.pendingOps).toBe(1);
+    await client.sync();
+    await exact();
+    const [again] = await client.deadLetters();
+    await client.discardDeadLetter(again!.opId);
+    await exact();
+    expect(await client.deadLetters()).toEqual([]);
+    await client.close();
+  });
+
+  it('resolving a conflict counts the resolution’s op and clears the conflict', async () => {
+    const notes = defineCollection({
+      name: 'notes',
+      schema: z.object({ title: z.string() }),
+      conflict: manual(),
+    });
+    const server = makeServer([notes]);
+    const a = await makeClient([notes], server);
+    const b = await makeClient([notes], server);
+    const note = await a.collection('notes').insert({ title: 'first' });
+    await a.sync();
+    await b.sync();
+    await a.collection('notes').update(note.id, { title: 'from a' });
+    await a.sync();
+    const serverId = (await a.collection('notes').get(note.id))!.serverId!;
+    await b.collection('notes').update(serverId, { title: 'from b' });
+    await b.sync();
+    expect(b.status.conflicts).toBe(1);
+    expect(b.status.pendingOps).toBe((await b.pendingOps()).length);
+    await b.resolveConflict('notes', serverId, { keep: 'local' });
+    expect(b.status.conflicts).toBe(0);
+    expect(b.status.pendingOps).toBe((await b.pendingOps()).length);
+    expect(b.status.pendingOps).toBe(1);
+    await b.sync();
+    expect(b.status).toMatchObject({ pendingOps: 0, conflicts: 0 });
+    await a.close();
+    await b.close();
   });
 });
