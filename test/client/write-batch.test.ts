@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSyncClient, parseHlc, type SyncClient } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
+import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { collections } from './helpers.js';
 
 const row = (i: number) => ({ title: `t${i}`, done: i % 2 === 0, projectId: null });
@@ -123,5 +125,30 @@ describe('insertMany and the write transaction’s clock and op counter', () => 
     expect(new Set(ops.map((o) => o.hlc)).size).toBe(4);
     expect(client.status.pendingOps).toBe(4);
     await client.close();
+  });
+
+  it('on IndexedDB (auto-committing transactions): insertMany, concurrent writes and a restart', async () => {
+    const indexedDB = new IDBFactory();
+    const storage = () => indexedDbAdapter({ name: 'write-batch', indexedDB, IDBKeyRange });
+    const client = await createSyncClient({ collections, storage: storage() });
+    const todos = client.collection('todos');
+    await todos.insertMany([row(1), row(2)]);
+    await client.transaction(async (tx) => {
+      await Promise.all([3, 4].map((i) => tx.collection('todos').insert(row(i))));
+    });
+    const [first] = await client.pendingOps();
+    await todos.update(first!.id, { done: true });
+    expect((await client.pendingOps()).map((o) => o.seq)).toEqual([1, 2, 3, 4]);
+    await client.close();
+    const again = await createSyncClient({ collections, storage: storage() });
+    await again.collection('todos').insert(row(5));
+    const ops = await again.pendingOps();
+    expect(ops.map((o) => o.seq)).toEqual([1, 2, 3, 4, 5]);
+    // The first op took the update's clock (coalesced); the write after the restart is last.
+    const clocks = ops.map((o) => o.hlc);
+    expect(new Set(clocks).size).toBe(5);
+    expect(clocks.slice(0, 4).every((c) => c < clocks[4]!)).toBe(true);
+    expect(again.status.pendingOps).toBe(5);
+    await again.close();
   });
 });
