@@ -163,7 +163,7 @@ interface ServerIdBatchLookup {
 type PageRecords = Map<string, Map<string, StoredRecord | null>>;
 
 /**
- * Reads the local records of a page's changes up front, in one statement per collection, when
+ * Reads the local records of a page's changes up front, in one call per collection, when
  * the adapter offers a batch lookup; `undefined` when it does not (one lookup per change then).
  */
 async function lookUpPage(
