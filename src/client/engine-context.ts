@@ -29,4 +29,6 @@ export interface EngineContext {
   readonly maxAttempts: number;
   /** Running estimate of one push batch's duration, for deadlines. Shared across runs. */
   readonly timing: { batchMs: number };
+  /** The client's count of queued and in-flight ops (`status.pendingOps`): progress totals. */
+  readonly pendingOps: () => number;
 }

@@ -126,11 +126,17 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   return tally;
 }
 
+/**
+ * Whether anything waits to be sent, and whether ops may be in flight, from two one-op reads
+ * (not a read of the whole outbox: an offline client retries this with all its ops queued).
+ * The progress total is the client's own count of pending ops, at least 1 when any are.
+ */
 async function countPending(ctx: EngineContext): Promise<{ total: number; inflight: boolean }> {
-  const ops = await ctx.storage.transaction('readonly', (tx) =>
-    tx.listOps({ states: ['queued', 'inflight'] }),
-  );
-  return { total: ops.length, inflight: ops.some((op) => op.state === 'inflight') };
+  return ctx.storage.transaction('readonly', async (tx) => {
+    const inflight = (await tx.listOps({ states: ['inflight'], limit: 1 })).length > 0;
+    const any = inflight || (await tx.listOps({ states: ['queued'], limit: 1 })).length > 0;
+    return { total: any ? Math.max(ctx.pendingOps(), 1) : 0, inflight };
+  });
 }
 
 function matchResults(

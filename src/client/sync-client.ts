@@ -340,6 +340,7 @@ export class SyncClient {
       deadlineAt,
       maxAttempts: this.#opts.retry.maxAttempts,
       timing: this.#timing,
+      pendingOps: () => this.#status.pendingOps,
     };
   }
 

@@ -123,7 +123,7 @@ describe('a client on an SQLite file written by layout 2', () => {
     ]);
     await second.close();
     const check = new Database(file);
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     check.close();
   });
 });
