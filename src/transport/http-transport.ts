@@ -84,20 +84,32 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   return {
     async send(kind, payload, sendOptions) {
       const body = JSON.stringify(payload);
-      let response: Response;
+      // The caller's signal lives as long as the client; fetch would leave one abort listener
+      // on it per request. A signal of this request's own, linked until it ends, does not.
+      const parent = sendOptions?.signal;
+      const request = parent ? new AbortController() : undefined;
+      const onAbort = () => request?.abort(parent?.reason);
+      if (parent?.aborted) onAbort();
+      else parent?.addEventListener('abort', onAbort, { once: true });
+      const own = request ? { signal: request.signal } : undefined;
       try {
-        response = await once(kind, body, sendOptions);
-      } catch (error) {
-        // A kept-alive socket the server closed while idle fails the first write on it. Every
-        // sync request is idempotent (pushes are replayed by op id), so one retry is safe.
-        if (!isStaleSocket(error) || sendOptions?.signal?.aborted) throw error;
-        response = await once(kind, body, sendOptions);
+        let response: Response;
+        try {
+          response = await once(kind, body, own);
+        } catch (error) {
+          // A kept-alive socket the server closed while idle fails the first write on it.
+          // Every sync request is idempotent (pushes are replayed by op id): one retry is safe.
+          if (!isStaleSocket(error) || request?.signal.aborted) throw error;
+          response = await once(kind, body, own);
+        }
+        if (response.status === 401 && options.onUnauthorized) {
+          await options.onUnauthorized();
+          response = await once(kind, body, own);
+        }
+        return await readResponse(response, root, maxBytes);
+      } finally {
+        parent?.removeEventListener('abort', onAbort);
       }
-      if (response.status === 401 && options.onUnauthorized) {
-        await options.onUnauthorized();
-        response = await once(kind, body, sendOptions);
-      }
-      return readResponse(response, root, maxBytes);
     },
   };
 }

@@ -90,6 +90,44 @@ describe('httpTransport', () => {
     ).rejects.toMatchObject({ code: 'PROTOCOL_ERROR' });
   });
 
+  it('leaves no listener on the caller’s signal after a request, and passes an abort on', async () => {
+    const seen: AbortSignal[] = [];
+    let release: () => void = () => undefined;
+    const fetch = (async (_input: string | URL | Request, init?: RequestInit) => {
+      seen.push(init!.signal!);
+      if (seen.length === 3) {
+        await new Promise<void>((resolve) => (release = resolve));
+        init!.signal!.throwIfAborted();
+      }
+      return ok();
+    }) as typeof globalThis.fetch;
+    const parent = new AbortController();
+    const listeners = { added: 0, removed: 0 };
+    const add = parent.signal.addEventListener.bind(parent.signal);
+    const remove = parent.signal.removeEventListener.bind(parent.signal);
+    parent.signal.addEventListener = (...args: Parameters<typeof add>) => {
+      listeners.added += 1;
+      add(...args);
+    };
+    parent.signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+      listeners.removed += 1;
+      remove(...args);
+    };
+    const transport = httpTransport({ url: 'http://x/sync', fetch });
+    await transport.send('pull', {}, { signal: parent.signal });
+    await transport.send('push', {}, { signal: parent.signal });
+    expect(listeners).toEqual({ added: 2, removed: 2 });
+    expect(seen[0]).not.toBe(parent.signal);
+
+    const pending = transport.send('pull', {}, { signal: parent.signal });
+    while (seen.length < 3) await Promise.resolve();
+    parent.abort(new Error('client closed'));
+    release();
+    await expect(pending).rejects.toMatchObject({ code: 'NETWORK_UNAVAILABLE' });
+    expect(seen[2]!.aborted).toBe(true);
+    expect(listeners.removed).toBe(3);
+  });
+
   it('refuses a URL that is not absolute http(s)', () => {
     expect(() => httpTransport({ url: 'ftp://x' })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
