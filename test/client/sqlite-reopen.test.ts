@@ -66,7 +66,7 @@ describe('a client on an SQLite file survives close and reopen', () => {
   });
 });
 
-// Rewrites a layout 3 file into layout 2 as released (the records and meta tables are the
+// Rewrites a file of the current layout into layout 2 as released (the records and meta tables are the
 // same; the outbox was keyed by op id with three indexes, records had two more indexes).
 function downgradeToLayout2(file: string): void {
   const db = new Database(file);
