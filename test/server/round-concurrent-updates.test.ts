@@ -34,7 +34,8 @@ async function racingUpdates(servers: readonly SyncServer[], collection: string,
   );
 }
 
-async function checkRace(servers: readonly SyncServer[], collection: string): Promise<void> {
+/** Runs the race; returns how many updates got a terminal outcome (every one of them). */
+async function checkRace(servers: readonly SyncServer[], collection: string): Promise<number> {
   const id = `${collection}-shared`;
   const data = collection === 'notes' ? { title: 't', body: 'b' } : { title: 't', done: false };
   const created = await push(servers[0]!, `creator-${collection}`, [
@@ -58,6 +59,7 @@ async function checkRace(servers: readonly SyncServer[], collection: string): Pr
   const stored = changes.filter((c) => c.id === id);
   expect(stored).toHaveLength(1);
   expect(stored[0]!.version).toBe(applied.length + 1);
+  return results.length;
 }
 
 describe.each(storeKinds())('concurrent updates of one record ($name store)', (kind) => {
@@ -73,11 +75,11 @@ describe.each(storeKinds())('concurrent updates of one record ($name store)', (k
   });
 
   it('gives every applied update its own version (last-write-wins collection)', async () => {
-    await checkRace([server], 'todos');
+    expect(await checkRace([server], 'todos')).toBe(WRITERS);
   });
 
   it('gives every applied update its own version (field-merge collection)', async () => {
-    await checkRace([server], 'notes');
+    expect(await checkRace([server], 'notes')).toBe(WRITERS);
   });
 });
 
@@ -99,11 +101,11 @@ describe.runIf(url !== undefined)(
     });
 
     it('serialises writers of one record across instances (last-write-wins collection)', async () => {
-      await checkRace(servers, 'todos');
+      expect(await checkRace(servers, 'todos')).toBe(WRITERS);
     });
 
     it('serialises writers of one record across instances (field-merge collection)', async () => {
-      await checkRace(servers, 'notes');
+      expect(await checkRace(servers, 'notes')).toBe(WRITERS);
     });
   },
 );
