@@ -1,6 +1,6 @@
 import type { CollectionDefinition, Query, RecordData, RecordMeta } from '../core/index.js';
 import { TidesyncError, describeValue, toAppRecord } from '../core/index.js';
-import { findRecord } from './write-context.js';
+import { findRecord } from './record-lookup.js';
 import { validateInsert, validatePatch } from './validation.js';
 import type { ClientInternals } from './client-internals.js';
 import type { RemoteFetcher } from './remote-fetch.js';

@@ -10,7 +10,7 @@ import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
 import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
-import { persistClock } from './write-context.js';
+import { persistClock } from './transaction-clock.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';

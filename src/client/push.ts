@@ -12,7 +12,7 @@ import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from './id-map
 import { selectBatch, toWireOps } from './push-batch.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
 import { userMismatch } from './user-mismatch.js';
-import { persistClock } from './write-context.js';
+import { persistClock } from './transaction-clock.js';
 
 const MAX_GAP_RETRIES = 3;
 

@@ -17,7 +17,8 @@ import { findEvicted, readEvicted, writeEvicted, type EvictedIndex } from './evi
 import type { ResolvedOptions } from './options.js';
 import { applyRemoteChange, type RemoteChangeContext } from './pull.js';
 import { overlayPending } from './remote-records.js';
-import { findRecord, persistClock } from './write-context.js';
+import { findRecord } from './record-lookup.js';
+import { persistClock } from './transaction-clock.js';
 
 /** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
 const MAX_IDS_PER_GET = 1000;

@@ -27,7 +27,9 @@ import type { EvictionResult } from './retention.js';
 import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
 import type { StorageStats } from './storage-stats.js';
 import { SyncScheduler } from './sync-scheduler.js';
-import { ChangeSet, HLC_META_KEY, WriteContext, type WriteEnvironment } from './write-context.js';
+import { ChangeSet } from './change-set.js';
+import { HLC_META_KEY } from './transaction-clock.js';
+import { WriteContext, type WriteEnvironment } from './write-context.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
 
