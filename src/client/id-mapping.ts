@@ -201,10 +201,13 @@ export async function referencesUnconfirmedInsert(
   refs: ReferenceLookup,
   collection: CollectionDefinition,
   data: RecordData,
+  ownId?: string,
 ): Promise<boolean> {
   for (const [field, target] of Object.entries(collection.references)) {
     const value = data[field];
-    if (typeof value === 'string' && (await refs.isUnconfirmed(target, value))) return true;
+    // A record pointing at itself cannot wait for its own insert to be confirmed.
+    if (typeof value !== 'string' || (target === collection.name && value === ownId)) continue;
+    if (await refs.isUnconfirmed(target, value)) return true;
   }
   return false;
 }

@@ -121,7 +121,11 @@ async function choose(
     if (seen.has(key)) continue;
     seen.add(key);
     const collection = ctx.collections.get(op.collection);
-    if (collection && op.data && (await referencesUnconfirmedInsert(refs, collection, op.data)))
+    if (
+      collection &&
+      op.data &&
+      (await referencesUnconfirmedInsert(refs, collection, op.data, op.id))
+    )
       continue;
     chosen.push(op);
   }

@@ -110,7 +110,7 @@ class OpApplier {
     if (!parsed.success) {
       return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
     }
-    const data = parsed.data as RecordData;
+    let data = parsed.data as RecordData;
     let current: ServerRecord | undefined;
     let id: string;
     if (this.#ctx.assignId === 'server') {
@@ -118,6 +118,7 @@ class OpApplier {
       // id minted the first time.
       current = await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
       id = current?.id ?? createId();
+      data = withOwnId(collection, data, op.id, id);
     } else {
       id = op.serverId ?? op.id;
       current = await this.#tx.getRecord(collection.name, id);
@@ -325,4 +326,24 @@ class OpApplier {
   #now(): number {
     return Math.max(0, Math.floor(this.#ctx.now()));
   }
+}
+
+/**
+ * A record created offline whose reference fields point at itself holds its local id there:
+ * under server-assigned ids, those fields get the id the server minted (the client cannot send
+ * it, as it only learns it from this answer).
+ */
+function withOwnId(
+  collection: CollectionDefinition,
+  data: RecordData,
+  localId: string,
+  id: string,
+): RecordData {
+  let out = data;
+  for (const [field, target] of Object.entries(collection.references)) {
+    if (target !== collection.name || data[field] !== localId) continue;
+    if (out === data) out = { ...data };
+    out[field] = id;
+  }
+  return out;
 }
