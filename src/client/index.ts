@@ -30,7 +30,8 @@ export {
 } from './triggers/index.js';
 export type { AppStateSource, ConnectivitySource } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
-export type { RunOnceOptions, TransactionCollection, TransactionContext } from './sync-client.js';
+export type { RunOnceOptions } from './sync-client.js';
+export type { TransactionCollection, TransactionContext } from './transaction-context.js';
 export type { EvictionResult } from './retention.js';
 export type { ClearCacheOptions } from './storage-maintenance.js';
 export type { CollectionStorageStats, OutboxStorageStats, StorageStats } from './storage-stats.js';

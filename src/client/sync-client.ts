@@ -1,5 +1,4 @@
 import { EventEmitter } from 'eventemitter3';
-import PQueue from 'p-queue';
 import type { z } from 'zod';
 import type {
   CollectionDefinition,
@@ -8,52 +7,32 @@ import type {
   StorageTransaction,
 } from '../core/index.js';
 import { HybridLogicalClock, TidesyncError, createClientId, toError } from '../core/index.js';
-import { createCollectionHandle, type Collection } from './collection-handle.js';
+import { ChangeSet } from './change-set.js';
+import { clientClosedError } from './client-closed.js';
 import type { ClientInternals } from './client-internals.js';
+import { startRuntime } from './client-runtime.js';
+import { ClientStatus } from './client-status.js';
+import { createCollectionHandle, type Collection } from './collection-handle.js';
 import {
   listConflicts,
   resolveConflict,
   type ConflictRecord,
   type ConflictResolution,
 } from './conflicts.js';
-import type { EngineContext } from './engine-context.js';
+import { discardDeadLetter, retryDeadLetter } from './dead-letters.js';
 import type { SyncClientEvents, SyncClientStatus, SyncResult } from './events.js';
 import { LiveQueries } from './live-queries.js';
 import type { ResolvedOptions } from './options.js';
-import { pullChanges } from './pull.js';
-import { discardDeadLetter, retryDeadLetter } from './dead-letters.js';
-import { pushOutbox } from './push.js';
 import type { EvictionResult } from './retention.js';
 import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
 import type { StorageStats } from './storage-stats.js';
-import { SyncScheduler } from './sync-scheduler.js';
-import { ChangeSet } from './change-set.js';
+import { requireCollection } from './record-lookup.js';
+import { SyncRunner } from './sync-runner.js';
 import { HLC_META_KEY } from './transaction-clock.js';
+import { createTransactionContext, type TransactionContext } from './transaction-context.js';
 import { WriteContext, type WriteEnvironment } from './write-context.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
-
-const EMPTY_RESULT: SyncResult = {
-  pushed: 0,
-  conflicts: 0,
-  rejected: 0,
-  pulled: 0,
-  remaining: 0,
-  rebased: false,
-  delegated: false,
-};
-
-/** Handle for writes inside `client.transaction()`. */
-export interface TransactionContext {
-  /** The collection, bound to this transaction. Reads see the transaction's own writes. */
-  collection<T extends object = RecordData>(name: string): TransactionCollection<T>;
-}
-
-/** Writes and reads of one collection inside a transaction. */
-export type TransactionCollection<T extends object = RecordData> = Pick<
-  Collection<T>,
-  'insert' | 'update' | 'delete' | 'get'
->;
 
 /** Options of {@link SyncClient.runOnce}. */
 export interface RunOnceOptions {
@@ -69,36 +48,41 @@ export class SyncClient {
   /** This device's client id (stable across restarts). */
   readonly clientId: string;
   readonly #opts: ResolvedOptions;
-  readonly #clock: HybridLogicalClock;
   readonly #events = new EventEmitter();
   readonly #handles = new Map<string, Collection>();
-  readonly #queue = new PQueue({ concurrency: 1 });
   readonly #abort = new AbortController();
   readonly #liveQueries: LiveQueries;
   readonly #internals: ClientInternals;
   readonly #maintenance: StorageMaintenance;
-  #scheduled: Promise<SyncResult> | undefined;
-  #scheduledToken: object | undefined;
-  #closed = false;
-  #stopTriggers: (() => void)[] = [];
-  #scheduler: SyncScheduler | undefined;
+  readonly #status: ClientStatus;
+  readonly #runs: SyncRunner;
   readonly #writeListeners = new Set<() => void>();
-  readonly #timing = { batchMs: 0 };
-  #status: SyncClientStatus = {
-    online: true,
-    syncing: false,
-    pendingOps: 0,
-    conflicts: 0,
-    lastSyncedAt: null,
-    lastError: null,
-  };
+  #stopTriggers: (() => void)[] = [];
+  #closed = false;
 
   /** @internal Use `createSyncClient()`. */
   constructor(opts: ResolvedOptions, clientId: string, clock: HybridLogicalClock) {
     this.#opts = opts;
     this.clientId = clientId;
-    this.#clock = clock;
-    this.#liveQueries = new LiveQueries((error) => this.#events.emit('syncError', toError(error)));
+    const events = this.#events;
+    const onError = (error: unknown): boolean => events.emit('syncError', toError(error));
+    this.#liveQueries = new LiveQueries(onError);
+    const isClosed = (): boolean => this.#closed;
+    this.#status = new ClientStatus(opts, events, isClosed);
+    // One context for the storage upkeep and the sync runs.
+    const context = {
+      clientId,
+      clock,
+      signal: this.#abort.signal,
+      events,
+      status: this.#status,
+      notify: (collections: Iterable<string>, origin: 'local' | 'remote'): void =>
+        this.#notify(collections, origin),
+      onError,
+      isClosed,
+    };
+    this.#maintenance = new StorageMaintenance(opts, context);
+    this.#runs = new SyncRunner(opts, context, this.#maintenance);
     const env: WriteEnvironment = {
       collections: opts.collections,
       clock,
@@ -106,13 +90,6 @@ export class SyncClient {
       coalesce: opts.coalesce,
       clockMark: { value: undefined },
     };
-    this.#maintenance = new StorageMaintenance(opts, {
-      clientId,
-      clock,
-      signal: this.#abort.signal,
-      notify: (collections, origin) => this.#notify(collections, origin),
-      onError: (error) => this.#events.emit('syncError', toError(error)),
-    });
     this.#internals = {
       liveQueries: this.#liveQueries,
       read: (fn) => this.#read(fn),
@@ -126,7 +103,7 @@ export class SyncClient {
           await w.flush();
           return value;
         });
-        this.#afterCommit(changes, 'local');
+        this.#afterLocalCommit(changes);
         return result;
       },
     };
@@ -145,60 +122,28 @@ export class SyncClient {
     });
     const clock = new HybridLogicalClock({ nodeId: clientId, now: opts.now, last });
     const client = new SyncClient(opts, clientId, clock);
-    await client.#refreshCounts();
+    await client.#status.refreshCounts();
     client.#startRuntime();
     return client;
   }
 
   #startRuntime(): void {
-    const opts = this.#opts;
-    if (opts.triggers.length > 0) {
-      this.#scheduler = new SyncScheduler(() => this.sync(), opts.timers, opts.retry);
-    }
-    const coordinator = opts.coordinator;
-    if (coordinator) {
-      coordinator.start({
-        onLeadershipChange: (isLeader) => {
-          if (isLeader) this.#requestSync();
-        },
-        onRemoteChange: (collections) => {
-          this.#liveQueries.notify(collections);
-          this.#events.emit('change', { collections: [...collections], origin: 'remote' });
-          void this.#refreshCounts().catch(() => undefined);
-        },
-        onSyncRequest: () => this.#requestSync(),
-      });
-    }
-    for (const trigger of opts.triggers) {
-      this.#stopTriggers.push(
-        trigger.start({
-          requestSync: () => this.#requestSync(),
-          setOnline: (online) => this.#setStatus({ online }),
-          onLocalWrite: (listener) => {
-            this.#writeListeners.add(listener);
-            return () => this.#writeListeners.delete(listener);
-          },
-          timers: opts.timers,
-        }),
-      );
-    }
-  }
-
-  /** A trigger or another tab wants a sync: run it here, or hand it to the leader tab. */
-  #requestSync(): void {
-    if (this.#closed) return;
-    const coordinator = this.#opts.coordinator;
-    if (coordinator && !coordinator.isLeader) {
-      coordinator.requestSync();
-      return;
-    }
-    if (this.#scheduler) this.#scheduler.request();
-    else void this.sync().catch(() => undefined);
+    this.#stopTriggers = startRuntime(
+      this.#opts,
+      this.#runs,
+      this.#status,
+      this.#writeListeners,
+      (collections) => {
+        this.#liveQueries.notify(collections);
+        this.#events.emit('change', { collections: [...collections], origin: 'remote' });
+        void this.#status.refreshCounts().catch(() => undefined);
+      },
+    );
   }
 
   /** The current status; see {@link SyncClientStatus}. Emitted as `status` when it changes. */
   get status(): SyncClientStatus {
-    return this.#status;
+    return this.#status.value;
   }
 
   /**
@@ -212,13 +157,7 @@ export class SyncClient {
     const name = typeof nameOrDefinition === 'string' ? nameOrDefinition : nameOrDefinition?.name;
     let handle = this.#handles.get(name);
     if (!handle) {
-      const definition = this.#opts.collections.get(name);
-      if (!definition) {
-        throw new TidesyncError(
-          'UNKNOWN_COLLECTION',
-          `Collection \`${name}\` is not registered. Add it to \`collections\` in \`createSyncClient()\`.`,
-        );
-      }
+      const definition = requireCollection(this.#opts.collections, name);
       handle = createCollectionHandle(this.#internals, definition, this.#maintenance.remote);
       this.#handles.set(name, handle);
     }
@@ -230,21 +169,9 @@ export class SyncClient {
    * none. Do not await network or timers inside `fn` (IndexedDB would end the transaction).
    */
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
-    return this.#internals.write(async (w) => fn(this.#transactionContext(w)));
-  }
-
-  #transactionContext(w: WriteContext): TransactionContext {
-    return {
-      collection: <T extends object>(name: string): TransactionCollection<T> => {
-        this.collection(name);
-        return {
-          insert: (value) => w.insert(name, value) as Promise<never>,
-          update: (id, patch) => w.update(name, id, patch) as Promise<never>,
-          delete: (id) => w.delete(name, id),
-          get: async (id) => (await w.get(name, id)) as never,
-        };
-      },
-    };
+    return this.#internals.write(async (w) =>
+      fn(createTransactionContext(w, (name) => this.collection(name))),
+    );
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -265,17 +192,7 @@ export class SyncClient {
    * @throws ProtocolError when the server answers something invalid (nothing of it is stored)
    */
   sync(): Promise<SyncResult> {
-    const coordinator = this.#opts.coordinator;
-    if (coordinator && !coordinator.isLeader && !this.#closed) {
-      // Another tab syncs for this database; it will publish what changed.
-      coordinator.requestSync();
-      return Promise.resolve({
-        ...EMPTY_RESULT,
-        remaining: this.#status.pendingOps,
-        delegated: true,
-      });
-    }
-    return this.#schedule(undefined);
+    return this.#runs.sync();
   }
 
   /**
@@ -289,124 +206,7 @@ export class SyncClient {
         `Expected \`deadlineMs\` to be a number > 0, got \`${String(options?.deadlineMs)}\`.`,
       );
     }
-    return this.#queue.add(() =>
-      this.#run(this.#opts.now() + options.deadlineMs),
-    ) as Promise<SyncResult>;
-  }
-
-  #schedule(deadlineAt: number | undefined): Promise<SyncResult> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    if (this.#scheduled) return this.#scheduled;
-    const busy = this.#queue.pending > 0 || this.#queue.size > 0;
-    const token = {};
-    this.#scheduledToken = busy ? token : undefined;
-    const run = this.#queue.add(() => {
-      if (this.#scheduledToken === token) {
-        this.#scheduled = undefined;
-        this.#scheduledToken = undefined;
-      }
-      return this.#run(deadlineAt);
-    }) as Promise<SyncResult>;
-    // A run is in progress: this call becomes the one extra run that later calls share.
-    if (busy) this.#scheduled = run;
-    return run;
-  }
-
-  /**
-   * The push and pull steps' context. `onOutboxSettled` hears of every event that follows a
-   * change to the outbox's pending ops (an applied batch's `progress`, a `deadLetter`).
-   */
-  #engineContext(deadlineAt: number | undefined, onOutboxSettled?: () => void): EngineContext {
-    const transport = this.#opts.transport;
-    if (!transport) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        'This client has no `transport`, so it cannot reach a server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
-      );
-    }
-    return {
-      storage: this.#opts.storage,
-      transport,
-      clientId: this.clientId,
-      clock: this.#clock,
-      collections: this.#opts.collections,
-      batchSize: this.#opts.batchSize,
-      pullPageSize: this.#opts.pullPageSize,
-      coalesce: this.#opts.coalesce,
-      now: this.#opts.now,
-      emit: (event, ...args) => {
-        if (onOutboxSettled && (event === 'progress' || event === 'deadLetter')) onOutboxSettled();
-        this.#events.emit(event, ...args);
-      },
-      signal: this.#abort.signal,
-      deadlineAt,
-      maxAttempts: this.#opts.retry.maxAttempts,
-      timing: this.#timing,
-      pendingOps: () => this.#status.pendingOps,
-    };
-  }
-
-  async #run(deadlineAt: number | undefined): Promise<SyncResult> {
-    this.#throwIfClosed();
-    // Whether the push changed the outbox (applied a batch, dead-lettered an op). A push that
-    // ends before that (offline: the first request fails; nothing to send) leaves the counts
-    // as they are, so they are not read again: that read lists every queued op, every retry.
-    let outboxSettled = false;
-    const ctx = this.#engineContext(deadlineAt, () => {
-      outboxSettled = true;
-    });
-    this.#setStatus({ syncing: true });
-    this.#events.emit('syncStart');
-    try {
-      const push = await pushOutbox(ctx).then(
-        async (tally) => {
-          // A push that settled nothing found no op to send: a count above 0 is stale then
-          // (another client on this database pushed them).
-          if (outboxSettled || this.#status.pendingOps !== 0) await this.#refreshCounts();
-          return tally;
-        },
-        async (error: unknown) => {
-          if (outboxSettled) await this.#refreshCounts();
-          throw error;
-        },
-      );
-      if (push.changed.size > 0) this.#notify(push.changed, 'remote');
-      const timeLeft = deadlineAt === undefined || this.#opts.now() < deadlineAt;
-      const pull = timeLeft
-        ? await pullChanges(ctx)
-        : { pulled: 0, rebased: false, changed: new Set<string>() };
-      if (pull.changed.size > 0) this.#notify(pull.changed, 'remote');
-      const changed = new Set([...push.changed, ...pull.changed]);
-      if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
-      // Pulled changes never add or remove ops; they may open conflicts.
-      if (pull.changed.size > 0 || pull.rebased) await this.#refreshCounts(false);
-      await this.#maintenance.afterSync();
-      const result: SyncResult = {
-        pushed: push.pushed,
-        conflicts: push.conflicts,
-        rejected: push.rejected,
-        pulled: pull.pulled,
-        remaining: this.#status.pendingOps,
-        rebased: pull.rebased,
-        delegated: false,
-      };
-      this.#setStatus({
-        syncing: false,
-        online: true,
-        lastSyncedAt: this.#opts.now(),
-        lastError: null,
-      });
-      this.#events.emit('syncComplete', result);
-      this.#scheduler?.succeeded();
-      return result;
-    } catch (error) {
-      const err = toError(error);
-      const offline = err instanceof TidesyncError && err.code === 'NETWORK_UNAVAILABLE';
-      this.#setStatus({ syncing: false, lastError: err, ...(offline ? { online: false } : {}) });
-      this.#events.emit('syncError', err);
-      this.#scheduler?.failed(err);
-      throw err;
-    }
+    return this.#runs.runWithin(options.deadlineMs);
   }
 
   /** Ops waiting to be acknowledged by the server, oldest first (dead letters excluded). */
@@ -424,8 +224,8 @@ export class SyncClient {
     this.#throwIfClosed();
     await this.#opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
     // The dead letter (not counted) is queued again: exactly one more pending op.
-    this.#setStatus({ pendingOps: this.#status.pendingOps + 1 });
-    if (this.#opts.triggers.length > 0) this.#requestSync();
+    this.#status.addPending(1);
+    if (this.#opts.triggers.length > 0) this.#runs.request();
   }
 
   /**
@@ -434,10 +234,10 @@ export class SyncClient {
    */
   async discardDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    const collection = await discardDeadLetter(this.#engineContext(undefined), opId);
+    const collection = await discardDeadLetter(this.#runs.engineContext(undefined), opId);
     if (collection) this.#notify([collection], 'local');
     // Dead letters are not pending ops: only the conflicts may have changed.
-    await this.#refreshCounts(false);
+    await this.#status.refreshCounts(false);
   }
 
   /** Records in `conflicted` state, with both versions. */
@@ -458,7 +258,7 @@ export class SyncClient {
     this.collection(collection);
     // The write counts its op into pendingOps itself; only the conflicts need a read.
     await this.#internals.write((w) => resolveConflict(w, collection, id, resolution));
-    await this.#refreshCounts(false);
+    await this.#status.refreshCounts(false);
   }
 
   /**
@@ -497,11 +297,10 @@ export class SyncClient {
     if (this.#closed) return;
     this.#closed = true;
     for (const stop of this.#stopTriggers) stop();
-    this.#scheduler?.stop();
+    this.#runs.stop();
     this.#abort.abort();
     this.#liveQueries.clear();
-    this.#queue.clear();
-    await this.#queue.onIdle().catch(() => undefined);
+    await this.#runs.drain();
     // Hand leadership over only after our last run has ended, so two tabs never sync at once (S12).
     this.#opts.coordinator?.close();
     await this.#maintenance.close();
@@ -514,14 +313,14 @@ export class SyncClient {
     return this.#opts.storage.transaction('readonly', fn);
   }
 
-  #afterCommit(changes: ChangeSet, origin: 'local' | 'remote'): void {
-    if (origin === 'local' && changes.collections.size > 0) {
+  /** Tells triggers, other tabs, the status and live queries of a committed local write. */
+  #afterLocalCommit(changes: ChangeSet): void {
+    if (changes.collections.size > 0) {
       for (const listener of this.#writeListeners) listener();
       this.#opts.coordinator?.publish([...changes.collections]);
     }
-    if (changes.pendingDelta !== 0)
-      this.#setStatus({ pendingOps: Math.max(0, this.#status.pendingOps + changes.pendingDelta) });
-    if (changes.collections.size > 0) this.#notify(changes.collections, origin);
+    this.#status.addPending(changes.pendingDelta);
+    if (changes.collections.size > 0) this.#notify(changes.collections, 'local');
   }
 
   #notify(collections: Iterable<string>, origin: 'local' | 'remote'): void {
@@ -530,44 +329,7 @@ export class SyncClient {
     this.#liveQueries.notify(list);
   }
 
-  /**
-   * Reads the exact counts of the status from storage: conflicts, and pending ops unless
-   * `ops` is false. Local writes keep `pendingOps` up to date by themselves (see
-   * {@link SyncClient.#afterCommit}); this runs where something else may have changed them.
-   */
-  async #refreshCounts(ops = true): Promise<void> {
-    if (this.#closed) return;
-    const counts = await this.#opts.storage.transaction('readonly', async (tx) => {
-      // listConflicts, not queryRecords: a conflict whose local side is a delete counts too.
-      const conflicts = (await listConflicts(tx, this.#opts.collections)).length;
-      if (!ops) return { conflicts };
-      return {
-        pendingOps: (await tx.listOps({ states: ['queued', 'inflight'] })).length,
-        conflicts,
-      };
-    });
-    this.#setStatus(counts);
-  }
-
-  #setStatus(patch: Partial<SyncClientStatus>): void {
-    const current = this.#status;
-    let changed = false;
-    for (const key of Object.keys(patch) as (keyof SyncClientStatus)[]) {
-      if (patch[key] !== current[key]) changed = true;
-    }
-    if (!changed) return;
-    this.#status = { ...current, ...patch };
-    this.#events.emit('status', this.#status);
-  }
-
-  #closedError(): TidesyncError {
-    return new TidesyncError(
-      'CLIENT_CLOSED',
-      'This sync client is closed. Create a new one with `createSyncClient()`.',
-    );
-  }
-
   #throwIfClosed(): void {
-    if (this.#closed) throw this.#closedError();
+    if (this.#closed) throw clientClosedError();
   }
 }
