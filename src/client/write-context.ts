@@ -8,6 +8,7 @@ import { toAppRecord } from '../core/index.js';
 import { OpCounter, enqueueOp, newOp } from '../queue/index.js';
 import type { ChangeSet } from './change-set.js';
 import { noteDeletedConflict } from './conflicts.js';
+import { ReferenceLookup, referencesUnconfirmedInsert } from './id-mapping.js';
 import {
   adoptedRemote,
   deletedRecord,
@@ -127,12 +128,19 @@ export class WriteContext {
     const hlc = typeof tick === 'string' ? tick : await tick;
     const now = this.#env.now();
     const { record, op } = newUpdate(collection.name, current, data, clean, hlc, now);
+    // An update pointing at a record whose own insert still waits for the server stays an op
+    // of its own: merged into this record's unsent insert, two inserts could each wait for the
+    // other (A's insert references B, B's references A) and neither would ever be sent.
+    const coalesce =
+      this.#env.coalesce &&
+      !(await referencesUnconfirmedInsert(
+        new ReferenceLookup(this.#tx),
+        collection,
+        clean,
+        current.id,
+      ));
     await this.#tx.putRecord(record);
-    const result = await enqueueOp(this.#tx, op, {
-      coalesce: this.#env.coalesce,
-      now,
-      counter: this.#seq,
-    });
+    const result = await enqueueOp(this.#tx, op, { coalesce, now, counter: this.#seq });
     this.changes.count(collection.name, result.kind);
     return toAppRecord(record);
   }

@@ -41,3 +41,35 @@ describe('push with a self-reference', () => {
     });
   }
 });
+
+describe('push with references between records created offline', () => {
+  for (const assignId of ['client', 'server'] as const) {
+    it(`sends two records that end up referencing each other (assignId: '${assignId}')`, async () => {
+      const server = makeServer([nodes], assignId);
+      const client = await makeClient([nodes], server);
+      const a = await client.collection('nodes').insert({ label: 'a', parentId: null });
+      const b = await client.collection('nodes').insert({ label: 'b', parentId: a.id });
+      // Were this merged into a's unsent insert, a's insert would wait for b's, and b's for a's.
+      await client.collection('nodes').update(a.id, { parentId: b.id });
+
+      await client.sync();
+      expect(client.status.pendingOps).toBe(0);
+      const [sa, sb] = [
+        await client.collection('nodes').get(a.id),
+        await client.collection('nodes').get(b.id),
+      ];
+      expect(sa?.parentId).toBe(sb?.serverId);
+      expect(sb?.parentId).toBe(sa?.serverId);
+
+      const other = await makeClient([nodes], server);
+      await other.sync();
+      const byLabel = new Map(
+        (await other.collection('nodes').find()).map((n) => [n.label, n] as const),
+      );
+      expect(byLabel.get('a')?.parentId).toBe(byLabel.get('b')?.serverId);
+      expect(byLabel.get('b')?.parentId).toBe(byLabel.get('a')?.serverId);
+      await client.close();
+      await other.close();
+    });
+  }
+});
