@@ -24,6 +24,9 @@ const RUNS = Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 300);
 const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
 const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
 const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 60);
+// A schedule takes tens of milliseconds: soak runs (`npm run test:soak`, 10,000 schedules) need
+// more than the suite's 60 s per test.
+const TIMEOUT_MS = Math.max(60_000, RUNS * MAX_STEPS * 2);
 
 const strategies = {
   lastWriteWins: lastWriteWins(),
@@ -202,39 +205,43 @@ async function checkSchedule(
 }
 
 describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s', (name) => {
-  it(`converges with nothing acknowledged lost over ${RUNS} random schedules`, async () => {
-    let schedules = 0;
-    const tally = { acks: 0, lostResponses: 0, duplicates: 0 };
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(stepArb, { minLength: 10, maxLength: MAX_STEPS, size: 'max' }),
-        fc.integer({ min: 0, max: 0x7fff_ffff }),
-        // Device clock skew (S17): up to 30 min behind or 2 h ahead of the server.
-        fc.array(fc.constantFrom(0, 0, -1_800_000, 7_200_000, 250), {
-          minLength: CLIENTS,
-          maxLength: CLIENTS,
-        }),
-        // Each link's starting faults: [drop request, lose response, duplicate] rates.
-        fc.array(fc.tuple(lossy, lossy, lossy), { minLength: CLIENTS, maxLength: CLIENTS }),
-        (steps, netSeed, offsets, faults) => {
-          schedules += 1;
-          return checkSchedule(name, steps, netSeed, offsets, tally, faults);
+  it(
+    `converges with nothing acknowledged lost over ${RUNS} random schedules`,
+    async () => {
+      let schedules = 0;
+      const tally = { acks: 0, lostResponses: 0, duplicates: 0 };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(stepArb, { minLength: 10, maxLength: MAX_STEPS, size: 'max' }),
+          fc.integer({ min: 0, max: 0x7fff_ffff }),
+          // Device clock skew (S17): up to 30 min behind or 2 h ahead of the server.
+          fc.array(fc.constantFrom(0, 0, -1_800_000, 7_200_000, 250), {
+            minLength: CLIENTS,
+            maxLength: CLIENTS,
+          }),
+          // Each link's starting faults: [drop request, lose response, duplicate] rates.
+          fc.array(fc.tuple(lossy, lossy, lossy), { minLength: CLIENTS, maxLength: CLIENTS }),
+          (steps, netSeed, offsets, faults) => {
+            schedules += 1;
+            return checkSchedule(name, steps, netSeed, offsets, tally, faults);
+          },
+        ),
+        {
+          numRuns: RUNS,
+          ...(SEED ? { seed: Number(SEED) } : {}),
+          ...(PATH ? { path: PATH } : {}),
+          endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
+          includeErrorInReport: true,
         },
-      ),
-      {
-        numRuns: RUNS,
-        ...(SEED ? { seed: Number(SEED) } : {}),
-        ...(PATH ? { path: PATH } : {}),
-        endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
-        includeErrorInReport: true,
-      },
-    );
-    expect(schedules).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
-    // The schedules did real work: writes were acknowledged, responses lost, requests doubled.
-    console.info(`convergence under ${name}: ${schedules} schedules`, tally);
-    const busy = SEED || RUNS < 100 ? { acks: 0, lostResponses: 0, duplicates: 0 } : tally;
-    expect(busy.acks).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS * 5);
-    expect(busy.lostResponses).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
-    expect(busy.duplicates).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
-  });
+      );
+      expect(schedules).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
+      // The schedules did real work: writes were acknowledged, responses lost, requests doubled.
+      console.info(`convergence under ${name}: ${schedules} schedules`, tally);
+      const busy = SEED || RUNS < 100 ? { acks: 0, lostResponses: 0, duplicates: 0 } : tally;
+      expect(busy.acks).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS * 5);
+      expect(busy.lostResponses).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
+      expect(busy.duplicates).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
+    },
+    TIMEOUT_MS,
+  );
 });
