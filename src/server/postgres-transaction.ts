@@ -9,7 +9,12 @@ import type {
 } from './server-store.js';
 import type { ClientRow, RecordRow } from './sql-rows.js';
 import { mergePages, parseOutcome, rowToClient, rowToRecord } from './sql-rows.js';
-import { TransactionCache } from './transaction-cache.js';
+import {
+  TransactionCache,
+  readOutcome,
+  readRecord,
+  readRecordByOrigin,
+} from './transaction-cache.js';
 import { batchWriteStatement } from './postgres-batch-write.js';
 
 /** A checked-out connection, as pg's `PoolClient` provides it. */
@@ -97,16 +102,13 @@ export class PostgresTransaction implements ServerStoreTransaction {
   }
 
   async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
-    const cached = this.#cache?.record(collection, id);
-    if (cached !== undefined) return cached ?? undefined;
-    const [row] = await this.#rows<RecordRow>(
-      `SELECT * FROM ${this.#t}records WHERE collection = $1 AND id = $2${this.#lock}`,
-      [collection, id],
-    );
-    const record = row && rowToRecord(row);
-    if (!this.#cache) return record;
-    this.#cache.noteRecord(collection, id, record ?? null);
-    return this.#cache.record(collection, id) ?? undefined;
+    return readRecord(this.#cache, collection, id, async () => {
+      const [row] = await this.#rows<RecordRow>(
+        `SELECT * FROM ${this.#t}records WHERE collection = $1 AND id = $2${this.#lock}`,
+        [collection, id],
+      );
+      return row && rowToRecord(row);
+    });
   }
 
   async getClient(clientId: string): Promise<ClientState | undefined> {
@@ -179,15 +181,13 @@ export class PostgresTransaction implements ServerStoreTransaction {
   }
 
   async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
-    const cached = this.#cache?.outcome(clientId, opId);
-    if (cached !== undefined) return cached ?? undefined;
-    const [row] = await this.#rows<{ result: unknown }>(
-      `SELECT result FROM ${this.#t}outcomes WHERE client_id = $1 AND op_id = $2`,
-      [clientId, opId],
-    );
-    const result = row && parseOutcome(row.result);
-    this.#cache?.noteOutcome(clientId, opId, result ?? null);
-    return result;
+    return readOutcome(this.#cache, clientId, opId, async () => {
+      const [row] = await this.#rows<{ result: unknown }>(
+        `SELECT result FROM ${this.#t}outcomes WHERE client_id = $1 AND op_id = $2`,
+        [clientId, opId],
+      );
+      return row && parseOutcome(row.result);
+    });
   }
 
   async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
@@ -199,19 +199,13 @@ export class PostgresTransaction implements ServerStoreTransaction {
     originClientId: string,
     originId: string,
   ): Promise<ServerRecord | undefined> {
-    const cached = this.#cache?.byOrigin(collection, originClientId, originId);
-    if (cached !== undefined) return cached ?? undefined;
-    const [row] = await this.#rows<RecordRow>(
-      `SELECT * FROM ${this.#t}records WHERE collection = $1 AND origin_client_id = $2 AND origin_id = $3 LIMIT 1${this.#lock}`,
-      [collection, originClientId, originId],
-    );
-    if (!this.#cache) return row && rowToRecord(row);
-    this.#cache.noteOriginsRead(
-      originClientId,
-      [[collection, originId]],
-      row ? [rowToRecord(row)] : [],
-    );
-    return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
+    return readRecordByOrigin(this.#cache, collection, originClientId, originId, async () => {
+      const [row] = await this.#rows<RecordRow>(
+        `SELECT * FROM ${this.#t}records WHERE collection = $1 AND origin_client_id = $2 AND origin_id = $3 LIMIT 1${this.#lock}`,
+        [collection, originClientId, originId],
+      );
+      return row && rowToRecord(row);
+    });
   }
 
   /**

@@ -16,7 +16,12 @@ import {
   rowToClient,
   rowToRecord,
 } from './sql-rows.js';
-import { TransactionCache } from './transaction-cache.js';
+import {
+  TransactionCache,
+  readOutcome,
+  readRecord,
+  readRecordByOrigin,
+} from './transaction-cache.js';
 
 /** A prepared statement, as better-sqlite3 provides it. */
 export interface SqliteServerStatement {
@@ -99,15 +104,12 @@ export class SqliteTransaction implements ServerStoreTransaction {
   }
 
   async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
-    const cached = this.#cache?.record(collection, id);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = this.#store
-      .statement(`SELECT * FROM ${this.#p}records WHERE collection = ? AND id = ?`)
-      .get(collection, id) as RecordRow | undefined;
-    const record = row && rowToRecord(row);
-    if (!this.#cache) return record;
-    this.#cache.noteRecord(collection, id, record ?? null);
-    return this.#cache.record(collection, id) ?? undefined;
+    return readRecord(this.#cache, collection, id, async () => {
+      const row = this.#store
+        .statement(`SELECT * FROM ${this.#p}records WHERE collection = ? AND id = ?`)
+        .get(collection, id) as RecordRow | undefined;
+      return row && rowToRecord(row);
+    });
   }
 
   async getClient(clientId: string): Promise<ClientState | undefined> {
@@ -174,14 +176,12 @@ export class SqliteTransaction implements ServerStoreTransaction {
   }
 
   async getOutcome(clientId: string, opId: string): Promise<OpResult | undefined> {
-    const cached = this.#cache?.outcome(clientId, opId);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = this.#store
-      .statement(`SELECT result FROM ${this.#p}outcomes WHERE client_id = ? AND op_id = ?`)
-      .get(clientId, opId) as { result: string } | undefined;
-    const result = row && parseOutcome(row.result);
-    this.#cache?.noteOutcome(clientId, opId, result ?? null);
-    return result;
+    return readOutcome(this.#cache, clientId, opId, async () => {
+      const row = this.#store
+        .statement(`SELECT result FROM ${this.#p}outcomes WHERE client_id = ? AND op_id = ?`)
+        .get(clientId, opId) as { result: string } | undefined;
+      return row && parseOutcome(row.result);
+    });
   }
 
   async putOutcome(clientId: string, opId: string, seq: number, result: OpResult): Promise<void> {
@@ -193,20 +193,14 @@ export class SqliteTransaction implements ServerStoreTransaction {
     originClientId: string,
     originId: string,
   ): Promise<ServerRecord | undefined> {
-    const cached = this.#cache?.byOrigin(collection, originClientId, originId);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = this.#store
-      .statement(
-        `SELECT * FROM ${this.#p}records WHERE collection = ? AND origin_client_id = ? AND origin_id = ? LIMIT 1`,
-      )
-      .get(collection, originClientId, originId) as RecordRow | undefined;
-    if (!this.#cache) return row && rowToRecord(row);
-    this.#cache.noteOriginsRead(
-      originClientId,
-      [[collection, originId]],
-      row ? [rowToRecord(row)] : [],
-    );
-    return this.#cache.byOrigin(collection, originClientId, originId) ?? undefined;
+    return readRecordByOrigin(this.#cache, collection, originClientId, originId, async () => {
+      const row = this.#store
+        .statement(
+          `SELECT * FROM ${this.#p}records WHERE collection = ? AND origin_client_id = ? AND origin_id = ? LIMIT 1`,
+        )
+        .get(collection, originClientId, originId) as RecordRow | undefined;
+      return row && rowToRecord(row);
+    });
   }
 
   /** Holds the write until commit (see {@link flush}). */

@@ -193,3 +193,51 @@ export class TransactionCache {
     return [...this.#outcomeWrites.values()];
   }
 }
+
+/**
+ * A record read through `cache` (when the transaction has one): `load` runs only when the
+ * record's state is unknown, and what it finds is remembered.
+ */
+export async function readRecord(
+  cache: TransactionCache | undefined,
+  collection: string,
+  id: string,
+  load: () => Promise<ServerRecord | undefined>,
+): Promise<ServerRecord | undefined> {
+  const cached = cache?.record(collection, id);
+  if (cached !== undefined) return cached ?? undefined;
+  const record = await load();
+  if (!cache) return record;
+  cache.noteRecord(collection, id, record ?? null);
+  return cache.record(collection, id) ?? undefined;
+}
+
+/** Like {@link readRecord}, for the record with this origin (client and its local id). */
+export async function readRecordByOrigin(
+  cache: TransactionCache | undefined,
+  collection: string,
+  originClientId: string,
+  originId: string,
+  load: () => Promise<ServerRecord | undefined>,
+): Promise<ServerRecord | undefined> {
+  const cached = cache?.byOrigin(collection, originClientId, originId);
+  if (cached !== undefined) return cached ?? undefined;
+  const record = await load();
+  if (!cache) return record;
+  cache.noteOriginsRead(originClientId, [[collection, originId]], record ? [record] : []);
+  return cache.byOrigin(collection, originClientId, originId) ?? undefined;
+}
+
+/** Like {@link readRecord}, for the recorded outcome of an op. */
+export async function readOutcome(
+  cache: TransactionCache | undefined,
+  clientId: string,
+  opId: string,
+  load: () => Promise<OpResult | undefined>,
+): Promise<OpResult | undefined> {
+  const cached = cache?.outcome(clientId, opId);
+  if (cached !== undefined) return cached ?? undefined;
+  const result = await load();
+  cache?.noteOutcome(clientId, opId, result ?? null);
+  return result;
+}
