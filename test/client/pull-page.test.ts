@@ -9,7 +9,7 @@ import type {
 import { createSyncClient, directTransport } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { collections } from './helpers.js';
-import { makeClient, makeServer } from './sync-helpers.js';
+import { clientWithHook, makeClient, makeServer } from './sync-helpers.js';
 
 /** Wraps an adapter and records every `listOps` call made in its transactions. */
 function countingAdapter(inner: StorageAdapter, calls: ListOpsOptions[]): StorageAdapter {
@@ -35,28 +35,6 @@ function countingAdapter(inner: StorageAdapter, calls: ListOpsOptions[]): Storag
         ),
       ),
   };
-}
-
-/** A client whose transport runs `hook.beforePull` (once, then clears it) before a pull request. */
-async function clientWithHook(
-  server: { fetch(request: Request): Promise<Response> },
-  storage: StorageAdapter,
-  hook: { beforePull?: (client: SyncClient) => Promise<void> },
-): Promise<SyncClient> {
-  const direct = directTransport({ fetch: (request) => server.fetch(request) });
-  const self: { client?: SyncClient } = {};
-  const transport: Transport = {
-    async send(kind, body, options) {
-      const run = hook.beforePull;
-      if (kind === 'pull' && run && self.client) {
-        delete hook.beforePull;
-        await run(self.client);
-      }
-      return direct.send(kind, body, options);
-    },
-  };
-  self.client = await createSyncClient({ collections, storage, transport, triggers: [] });
-  return self.client;
 }
 
 async function seed(server: ReturnType<typeof makeServer>, n: number): Promise<SyncClient> {
@@ -100,7 +78,12 @@ describe('pull pages', () => {
     const writer = await seed(server, 3);
     const calls: ListOpsOptions[] = [];
     const hook: { beforePull?: (client: SyncClient) => Promise<void> } = {};
-    const reader = await clientWithHook(server, countingAdapter(memoryAdapter(), calls), hook);
+    const reader = await clientWithHook(
+      server,
+      countingAdapter(memoryAdapter(), calls),
+      collections,
+      hook,
+    );
     await reader.sync();
     const [theirs] = await writer.collection('todos').find({ where: { title: 't1' } });
     await writer.collection('todos').update(theirs!.id, { done: true });

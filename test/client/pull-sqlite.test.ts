@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SyncClient, Transport, WireRecord } from 'tidesync';
-import { createSyncClient, directTransport } from 'tidesync';
+import { createSyncClient } from 'tidesync';
 import type { SqliteDriver } from 'tidesync/adapters/sqlite';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import { collections } from './helpers.js';
-import { makeClient, makeServer } from './sync-helpers.js';
+import { clientWithHook, makeClient, makeServer } from './sync-helpers.js';
 
 const HLC = '001795628220306:000000:serverclock';
 
@@ -79,21 +79,8 @@ describe('pulling into a SQLite replica', () => {
       .insertMany([0, 1, 2].map((i) => ({ title: `t${i}`, done: false, projectId: null })));
     await writer.sync();
     const hook: { beforePull?: (client: SyncClient) => Promise<void> } = {};
-    const direct = directTransport({ fetch: (request) => server.fetch(request) });
-    const self: { client?: SyncClient } = {};
-    const transport: Transport = {
-      async send(kind, body, options) {
-        const run = hook.beforePull;
-        if (kind === 'pull' && run && self.client) {
-          delete hook.beforePull;
-          await run(self.client);
-        }
-        return direct.send(kind, body, options);
-      },
-    };
     const storage = sqliteAdapter({ driver: betterSqlite3Driver(new Database(':memory:')) });
-    const reader = await createSyncClient({ collections, storage, transport, triggers: [] });
-    self.client = reader;
+    const reader = await clientWithHook(server, storage, collections, hook);
     await reader.sync();
     const theirs = inserted[1]!;
     await writer.collection('todos').update(theirs.id, { done: true });

@@ -1,4 +1,4 @@
-import type { CollectionDefinition, SyncClient } from 'tidesync';
+import type { CollectionDefinition, StorageAdapter, SyncClient, Transport } from 'tidesync';
 import { createSyncClient, directTransport } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
@@ -46,4 +46,27 @@ export async function snapshot(
   return rows
     .map(({ id: _id, updatedAt: _u, ...rest }) => rest)
     .sort((a, b) => String(a.serverId).localeCompare(String(b.serverId)));
+}
+
+/** A client whose transport runs `hook.beforePull` (once, then clears it) before a pull request. */
+export async function clientWithHook(
+  server: { fetch(request: Request): Promise<Response> },
+  storage: StorageAdapter,
+  collections: readonly CollectionDefinition[],
+  hook: { beforePull?: (client: SyncClient) => Promise<void> },
+): Promise<SyncClient> {
+  const direct = directTransport({ fetch: (request) => server.fetch(request) });
+  const self: { client?: SyncClient } = {};
+  const transport: Transport = {
+    async send(kind, body, options) {
+      const run = hook.beforePull;
+      if (kind === 'pull' && run && self.client) {
+        delete hook.beforePull;
+        await run(self.client);
+      }
+      return direct.send(kind, body, options);
+    },
+  };
+  self.client = await createSyncClient({ collections, storage, transport, triggers: [] });
+  return self.client;
 }
