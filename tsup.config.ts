@@ -31,17 +31,19 @@ const shared: Options = {
   external: ['better-sqlite3', 'pg', 'react', 'fast-check', 'vitest', 'sql.js', 'fake-indexeddb'],
 };
 
-// Two builds so that each cleans only its own files (they run in parallel).
+// Two builds, run in parallel. Neither cleans: tsup's declaration pass of each build deletes
+// every .d.ts/.d.cts in dist, so two of them race on the same files (ENOENT on unlink).
+// `npm run build` empties dist once before tsup starts instead.
 export default defineConfig([
   {
     ...shared,
     format: ['esm'],
-    clean: ['**/*.js', '**/*.js.map', '**/*.d.ts'],
+    clean: false,
   },
   {
     ...shared,
     format: ['cjs'],
-    clean: ['**/*.cjs', '**/*.cjs.map', '**/*.d.cts'],
+    clean: false,
     // nanoid and p-queue ship ESM only: Node before 20.19 cannot require() them, so the CJS
     // build carries its own copy. The ESM build keeps them as normal dependencies.
     noExternal: ['nanoid', 'p-queue', 'p-timeout', 'vitest'],
