@@ -1,18 +1,18 @@
 import type {
   CollectionDefinition,
-  FieldClocks,
   OpResult,
   RecordData,
   SyncUser,
   WireOp,
 } from '../core/index.js';
-import { createId, encodeHlc, maxHlc, parseHlc } from '../core/index.js';
+import { createId, maxHlc } from '../core/index.js';
 import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
+import { clampClocks, clampHlc, pick, withOwnId } from './op-data.js';
 
 type Rejection = Extract<OpResult, { status: 'rejected' }>;
 
@@ -22,20 +22,6 @@ const reject = (op: WireOp, code: string, message: string): Rejection => ({
   code,
   message,
 });
-
-/** Clamps a clock further than `maxClockDriftMs` ahead of server time (same node, same counter). */
-export function clampHlc(hlc: string, ctx: ServerContext): string {
-  const parts = parseHlc(hlc);
-  const limit = Math.floor(ctx.now()) + ctx.maxClockDriftMs;
-  if (!parts || parts.ms <= limit) return hlc;
-  return encodeHlc({ ms: limit, counter: parts.counter, node: parts.node });
-}
-
-function clampClocks(clocks: FieldClocks, ctx: ServerContext): FieldClocks {
-  const out: FieldClocks = {};
-  for (const [field, clock] of Object.entries(clocks)) out[field] = clampHlc(clock, ctx);
-  return out;
-}
 
 /**
  * Applies one new op inside the push transaction and returns its outcome. Only writes through
@@ -70,12 +56,6 @@ export async function applyOp(
     case 'delete':
       return apply.delete();
   }
-}
-
-function pick(data: RecordData, fields: readonly string[]): RecordData {
-  const out: RecordData = {};
-  for (const field of fields) out[field] = data[field];
-  return out;
 }
 
 class OpApplier {
@@ -326,24 +306,4 @@ class OpApplier {
   #now(): number {
     return Math.max(0, Math.floor(this.#ctx.now()));
   }
-}
-
-/**
- * A record created offline whose reference fields point at itself holds its local id there:
- * under server-assigned ids, those fields get the id the server minted (the client cannot send
- * it, as it only learns it from this answer).
- */
-function withOwnId(
-  collection: CollectionDefinition,
-  data: RecordData,
-  localId: string,
-  id: string,
-): RecordData {
-  let out = data;
-  for (const [field, target] of Object.entries(collection.references)) {
-    if (target !== collection.name || data[field] !== localId) continue;
-    if (out === data) out = { ...data };
-    out[field] = id;
-  }
-  return out;
 }
