@@ -156,6 +156,7 @@ describe.each(FIXTURES)('a layout $layout database written by $writtenBy', (fixt
       ) as unknown;
     const oldSeq = meta('outbox.seq') as number;
     const oldHlc = meta('client.hlc') as string;
+    const oldCursor = meta('pull.cursor') as string;
     const oldMaxOpSeq = (
       old.prepare('SELECT max(seq) AS m FROM tidesync_ops').get() as { m: number }
     ).m;
@@ -170,11 +171,13 @@ describe.each(FIXTURES)('a layout $layout database written by $writtenBy', (fixt
     });
     const direct = directTransport({ fetch: (request) => server.fetch(request) });
     const pushed: string[][] = [];
+    const pulledFrom: unknown[] = [];
     const transport: Transport = {
       send(kind, body, options) {
         if (kind === 'push') {
           pushed.push((body as { ops: { opId: string }[] }).ops.map((op) => op.opId));
         }
+        if (kind === 'pull') pulledFrom.push((body as { cursor: unknown }).cursor);
         return direct.send(kind, body, options);
       },
     };
@@ -303,6 +306,8 @@ describe.each(FIXTURES)('a layout $layout database written by $writtenBy', (fixt
     const toPush = (await client.pendingOps()).map((op) => op.opId);
     await client.sync();
     expect(pushed.flat()).toEqual(toPush);
+    // The pull goes on from where the old client left off.
+    expect(pulledFrom[0]).toBe(oldCursor);
     expect(client.status.pendingOps).toBe(0);
     const onServer = async (id: string) => store.read(async (r) => r.getRecord('todos', id));
     // Re-sent, not applied twice: still version 2.
