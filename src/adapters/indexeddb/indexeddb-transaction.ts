@@ -194,6 +194,9 @@ export class IndexedDbTransaction implements StorageTransaction {
     this.#check(false);
     const { states, collection, recordId, limit } = options;
     const ops = (): IDBObjectStore => this.#idb.objectStore(OPS);
+    // The engine may cut a read at `limit` only when no filter is left for the overlay below:
+    // a recordId without a collection is such a filter (it has no index of its own).
+    const unfiltered = collection === undefined && recordId === undefined;
     let stored: OutboxOp[];
     if (collection !== undefined && recordId !== undefined) {
       stored = await this.#read('listing ops', () =>
@@ -203,10 +206,7 @@ export class IndexedDbTransaction implements StorageTransaction {
       // The lowest `limit` ops of a state, plus one per buffered op that may override one of
       // them, are enough to answer after the overlay below. Needs IDBKeyRange for the range.
       const range = this.#keyRange;
-      const count =
-        range && limit !== undefined && collection === undefined
-          ? limit + this.#ops.size
-          : undefined;
+      const count = range && limit !== undefined && unfiltered ? limit + this.#ops.size : undefined;
       stored = [];
       for (const state of new Set(states)) {
         stored.push(
@@ -221,7 +221,7 @@ export class IndexedDbTransaction implements StorageTransaction {
       }
     } else {
       // With nothing buffered, the engine can apply the limit itself.
-      const count = this.#ops.size === 0 && collection === undefined ? limit : undefined;
+      const count = this.#ops.size === 0 && unfiltered ? limit : undefined;
       stored = await this.#read('listing ops', () => ops().index(OPS_BY_SEQ).getAll(null, count));
     }
     const merged = new Map<string, OutboxOp>();
