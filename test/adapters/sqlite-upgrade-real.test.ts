@@ -14,14 +14,8 @@ import {
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
-import {
-  createSyncServer,
-  memoryServerStore,
-  type ClientState,
-  type FeedEntry,
-  type ServerStore,
-  type ServerStoreReader,
-} from 'tidesync/server';
+import { createSyncServer } from 'tidesync/server';
+import { contents, restoreServer, type ServerDump } from './sqlite-upgrade-helpers.js';
 
 /**
  * Upgrades of client databases written by the real older code (not by frozen SQL): each fixture
@@ -34,14 +28,6 @@ const FIXTURES = [
   { layout: 2, name: 'sqlite-layout-v2', writtenBy: 'f9b45a6~1 (0085aff), layout 2' },
   { layout: 3, name: 'sqlite-layout-v3', writtenBy: '5f6acfd~1 (88367e2), layout 3' },
 ] as const;
-
-interface ServerDump {
-  readonly epoch: string;
-  readonly head: number;
-  readonly entries: FeedEntry[];
-  readonly client: ClientState;
-  readonly outcomes: { opId: string; pushSeq: number; result: never }[];
-}
 
 const projects = defineCollection({ name: 'projects', schema: z.object({ name: z.string() }) });
 const todos = defineCollection({
@@ -58,74 +44,6 @@ const collections = [projects, todos];
 
 const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-upgrade-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A memory server store whose epoch is `epoch` (a new memory store makes a random one). */
-function withEpoch(inner: ServerStore, epoch: string): ServerStore {
-  const patch = <T extends ServerStoreReader>(target: T): T =>
-    new Proxy(target, {
-      get(t, key) {
-        if (key === 'getEpoch') return () => Promise.resolve(epoch);
-        const value = Reflect.get(t, key) as unknown;
-        return typeof value === 'function' ? value.bind(t) : value;
-      },
-    });
-  return {
-    kind: inner.kind,
-    open: () => inner.open(),
-    close: () => inner.close(),
-    read: (fn) => inner.read((reader) => fn(patch(reader))),
-    transaction: (fn) => inner.transaction((tx) => fn(patch(tx))),
-  };
-}
-
-/** The server the old client last talked to: same epoch, feed positions, client seq, outcomes. */
-async function restoreServer(dump: ServerDump): Promise<ServerStore> {
-  const store = withEpoch(memoryServerStore(), dump.epoch);
-  await store.open();
-  const byPosition = new Map(dump.entries.map((e) => [e.position, e.record]));
-  // One commit per position; positions no record holds any more get records of another user.
-  for (let position = 1; position <= dump.head; position++) {
-    await store.transaction(async (tx) => {
-      const record = byPosition.get(position) ?? {
-        ...dump.entries[0]!.record,
-        id: `filler-${position}`,
-        ownerId: 'nobody',
-      };
-      await tx.getRecord(record.collection, record.id);
-      await tx.putRecord(record);
-    });
-  }
-  await store.transaction(async (tx) => {
-    await tx.lockClient(dump.client.clientId, dump.client.userId);
-    await tx.setLastSeq(dump.client.clientId, dump.client.lastSeq);
-    for (const o of dump.outcomes) {
-      await tx.putOutcome(dump.client.clientId, o.opId, o.pushSeq, o.result);
-    }
-  });
-  expect(await store.read((r) => r.getHead())).toBe(dump.head);
-  return store;
-}
-
-/** The schema and every row of the database, to compare two opens. */
-function contents(file: string): unknown {
-  const db = new Database(file, { readonly: true });
-  try {
-    const tables = db
-      .prepare(
-        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
-      )
-      .all() as { type: string; name: string; sql: string }[];
-    return {
-      version: db.pragma('user_version', { simple: true }),
-      schema: tables,
-      rows: tables
-        .filter((t) => t.type === 'table')
-        .map((t) => db.prepare(`SELECT * FROM ${t.name} ORDER BY 1, 2`).all()),
-    };
-  } finally {
-    db.close();
-  }
-}
 
 // Earlier than any time the fixtures were written at: a clock not restored from the file would
 // issue timestamps behind the old ones.
