@@ -45,19 +45,11 @@ interface PutStep {
   readonly record: number;
   readonly attempts: number;
 }
-interface DeleteStep {
-  readonly kind: 'delete';
-  readonly op: number;
-}
-interface ListStep {
-  readonly kind: 'list';
-  readonly options: ListOpsOptions;
-}
-interface GetStep {
-  readonly kind: 'get';
-  readonly op: number;
-}
-type Step = PutStep | DeleteStep | ListStep | GetStep;
+type Step =
+  | PutStep
+  | { readonly kind: 'delete'; readonly op: number }
+  | { readonly kind: 'get'; readonly op: number }
+  | { readonly kind: 'list'; readonly options: ListOpsOptions };
 
 interface Tx {
   readonly steps: readonly Step[];
@@ -145,12 +137,10 @@ function modelList(ops: ReadonlyMap<string, OutboxOp>, options: ListOpsOptions):
 function opOf(step: PutStep, ops: ReadonlyMap<string, OutboxOp>): OutboxOp {
   const opId = `op-${step.op}`;
   const current = ops.get(opId);
-  let seq = current?.seq ?? step.seq;
-  if (!step.keepSeq || current === undefined) {
-    const taken = new Set([...ops.values()].filter((op) => op.opId !== opId).map((op) => op.seq));
-    seq = step.seq;
-    while (taken.has(seq)) seq++;
-  }
+  const taken = new Set([...ops.values()].filter((op) => op.opId !== opId).map((op) => op.seq));
+  let seq = step.seq;
+  if (step.keepSeq && current) seq = current.seq;
+  else while (taken.has(seq)) seq++;
   return makeOp({
     opId,
     seq,
@@ -168,7 +158,7 @@ async function expectModel(adapter: StorageAdapter, scenario: Scenario): Promise
   await adapter.open();
   try {
     let committed = new Map<string, OutboxOp>();
-    const txs: Tx[] = [{ steps: scenario.fill, throws: false, after: [{}] }, ...scenario.txs];
+    const txs: Tx[] = [{ steps: scenario.fill, throws: false, after: [] }, ...scenario.txs];
     for (const [t, { steps, throws, after }] of txs.entries()) {
       const working = new Map(committed);
       const run = adapter.transaction('readwrite', async (tx) => {
@@ -234,7 +224,7 @@ const put = (op: number, seq: number, fields: Partial<PutStep> = {}): PutStep =>
   attempts: 0,
   ...fields,
 });
-const list = (options: ListOpsOptions): ListStep => ({ kind: 'list', options });
+const list = (options: ListOpsOptions): Step => ({ kind: 'list', options });
 const tx = (steps: readonly Step[], after: readonly ListOpsOptions[] = []): Tx => ({
   steps,
   throws: false,

@@ -193,6 +193,8 @@ export class IndexedDbTransaction implements StorageTransaction {
   async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
     this.#check(false);
     const { states, collection, recordId, limit } = options;
+    // getAll(query, 0) would read every op: IndexedDB takes a count of 0 as no count.
+    if (limit === 0) return [];
     const ops = (): IDBObjectStore => this.#idb.objectStore(OPS);
     // The engine may cut a read at `limit` only when no filter is left for the overlay below:
     // a recordId without a collection is such a filter (it has no index of its own).
