@@ -10,9 +10,9 @@ export interface ListOpsOptions {
   readonly states?: readonly OpState[];
   /** Only ops of this collection. */
   readonly collection?: string;
-  /** Only ops of this record (local id); requires `collection`. */
+  /** Only ops of this record (local id); give `collection` too (adapters index by both). */
   readonly recordId?: string;
-  /** At most this many, lowest `seq` first. */
+  /** At most this many, lowest `seq` first: a non-negative integer (`0` returns none). */
   readonly limit?: number;
 }
 
