@@ -1,11 +1,11 @@
 // S4: with server-minted ids (`assignId: 'server'`), a crash between the server's id mapping
 // (the push response) and the local remap, and at every storage call during the remap, is redone
-// idempotently after a restart: one parent row on the server, no op or reference keeps the
+// idempotently after a restart, over each store of crash-stores.ts (memory, an SQLite file,
+// IndexedDB): one parent row on the server, no op or reference keeps the
 // temporary id.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, type Transport } from 'tidesync';
-import { createMemoryStore, memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
 import {
   SimulatedCrash,
   clientOn,
@@ -15,6 +15,12 @@ import {
   userServer,
   userTransport,
 } from './fault-helpers.js';
+import {
+  CRASH_STORE_ROWS,
+  crashPoints,
+  type CrashStore,
+  type CrashStoreKind,
+} from './crash-stores.js';
 
 const projects = defineCollection({ name: 'projects', schema: z.object({ name: z.string() }) });
 const todos = defineCollection({
@@ -25,8 +31,8 @@ const todos = defineCollection({
 const collections = [projects, todos];
 
 /** Writes a parent and three children offline; returns the parent's temporary id. */
-async function writeOffline(store: MemoryStore, transport: Transport): Promise<string> {
-  const client = await clientOn(collections, memoryAdapter({ store }), transport);
+async function writeOffline(store: CrashStore, transport: Transport): Promise<string> {
+  const client = await clientOn(collections, store.adapter(), transport);
   const parent = await client.collection('projects').insert({ name: 'trip' });
   for (const title of ['pack', 'book', 'go'])
     await client.collection('todos').insert({ title, projectId: parent.id });
@@ -36,9 +42,9 @@ async function writeOffline(store: MemoryStore, transport: Transport): Promise<s
   return parent.id;
 }
 
-async function localState(store: MemoryStore) {
-  const adapter = memoryAdapter({ store });
-  return adapter.transaction('readonly', async (tx) => ({
+/** Records and ops as stored, read through a fresh adapter over `store`. */
+async function localState(store: CrashStore) {
+  return store.read(async (tx) => ({
     projects: await tx.listRecords('projects'),
     todos: await tx.listRecords('todos'),
     ops: await tx.listOps(),
@@ -46,88 +52,93 @@ async function localState(store: MemoryStore) {
 }
 
 /** Counts storage calls of a clean first sync, so the crash points cover all of it. */
-async function cleanSyncCalls(): Promise<number> {
+async function cleanSyncCalls(kind: CrashStoreKind): Promise<number> {
   const server = userServer(collections, 'server');
-  const store = createMemoryStore();
+  const store = kind.create();
   const transport = userTransport(server, () => 'alice');
   await writeOffline(store, transport);
-  const counting = crashingAdapter(memoryAdapter({ store }), () => false, { armed: false });
+  const counting = crashingAdapter(store.adapter(), () => false, { armed: false });
   const client = await clientOn(collections, counting, transport);
   counting.arm();
   await client.sync();
   await client.close();
+  await store.dispose();
   return counting.calls;
 }
 
-describe('S4: a crash around the server-id remap is redone idempotently', async () => {
-  const total = await cleanSyncCalls();
-  const points = Array.from({ length: total + 1 }, (_, i) => i + 1);
+describe.each(CRASH_STORE_ROWS)(
+  'S4: a crash around the server-id remap is redone idempotently, at %s',
+  async (_, kind) => {
+    const total = await cleanSyncCalls(kind);
+    const points = crashPoints(total, kind.step);
 
-  it('the clean sync makes enough storage calls to be worth crashing', () => {
-    expect(total).toBeGreaterThan(20);
-  });
-
-  it.each(points)('crash at storage call %i of the first sync', async (point) => {
-    const server = userServer(collections, 'server');
-    const store = createMemoryStore();
-    let pushAnswers = 0;
-    const inner = userTransport(server, () => 'alice');
-    const transport: Transport = {
-      async send(kind, body, options) {
-        const answer = await inner.send(kind, body, options);
-        if (kind === 'push') pushAnswers += 1;
-        return answer;
-      },
-    };
-    const tempId = await writeOffline(store, transport);
-    const crashing = crashingAdapter(memoryAdapter({ store }), (c) => c.index === point, {
-      armed: false,
+    it('the clean sync makes enough storage calls to be worth crashing', () => {
+      expect(total).toBeGreaterThan(20);
     });
-    const first = await clientOn(collections, crashing, transport);
-    crashing.arm();
-    const error = await first.sync().catch((e: unknown) => e);
-    await closeQuietly(first);
-    expect(error instanceof SimulatedCrash).toBe(crashing.crashed);
-    expect(crashing.crashed).toBe(point <= total);
 
-    // Restart on the same store and sync until quiet.
-    const restarted = await clientOn(collections, memoryAdapter({ store }), transport);
-    await restarted.sync();
-    await restarted.sync();
+    it.each(points)('crash at storage call %i of the first sync', async (point) => {
+      const server = userServer(collections, 'server');
+      const store = kind.create();
+      onTestFinished(() => store.dispose());
+      let pushAnswers = 0;
+      const inner = userTransport(server, () => 'alice');
+      const transport: Transport = {
+        async send(kind, body, options) {
+          const answer = await inner.send(kind, body, options);
+          if (kind === 'push') pushAnswers += 1;
+          return answer;
+        },
+      };
+      const tempId = await writeOffline(store, transport);
+      const crashing = crashingAdapter(store.adapter(), (c) => c.index === point, {
+        armed: false,
+      });
+      const first = await clientOn(collections, crashing, transport);
+      crashing.arm();
+      const error = await first.sync().catch((e: unknown) => e);
+      await closeQuietly(first);
+      expect(error instanceof SimulatedCrash).toBe(crashing.crashed);
+      expect(crashing.crashed).toBe(point <= total);
 
-    const serverProjects = await serverView(collections, server, 'alice', 'projects');
-    const serverTodos = await serverView(collections, server, 'alice', 'todos');
-    expect(serverProjects).toHaveLength(1);
-    const parentId = serverProjects[0]?.['serverId'];
-    expect(serverProjects[0]).toMatchObject({ name: 'trip 2' });
-    expect(parentId).not.toBe(tempId);
-    expect(serverTodos.map((t) => [t['title'], t['projectId']]).sort()).toEqual([
-      ['book', parentId],
-      ['go', parentId],
-      ['pack', parentId],
-    ]);
+      // Restart on the same store and sync until quiet.
+      const restarted = await clientOn(collections, store.adapter(), transport);
+      await restarted.sync();
+      await restarted.sync();
 
-    const local = await localState(store);
-    expect(local.ops).toEqual([]);
-    expect(local.projects).toHaveLength(1);
-    expect(local.projects[0]).toMatchObject({
-      id: tempId,
-      serverId: parentId,
-      syncStatus: 'synced',
-      data: { name: 'trip 2' },
+      const serverProjects = await serverView(collections, server, 'alice', 'projects');
+      const serverTodos = await serverView(collections, server, 'alice', 'todos');
+      expect(serverProjects).toHaveLength(1);
+      const parentId = serverProjects[0]?.['serverId'];
+      expect(serverProjects[0]).toMatchObject({ name: 'trip 2' });
+      expect(parentId).not.toBe(tempId);
+      expect(serverTodos.map((t) => [t['title'], t['projectId']]).sort()).toEqual([
+        ['book', parentId],
+        ['go', parentId],
+        ['pack', parentId],
+      ]);
+
+      const local = await localState(store);
+      expect(local.ops).toEqual([]);
+      expect(local.projects).toHaveLength(1);
+      expect(local.projects[0]).toMatchObject({
+        id: tempId,
+        serverId: parentId,
+        syncStatus: 'synced',
+        data: { name: 'trip 2' },
+      });
+      expect(local.todos).toHaveLength(3);
+      for (const todo of local.todos) {
+        expect(todo.serverId).not.toBeNull();
+        expect(todo.data['projectId']).toBe(parentId);
+        expect(todo.syncStatus).toBe('synced');
+      }
+      expect(await restarted.deadLetters()).toEqual([]);
+      // The children resolve through either id of their parent.
+      expect(
+        await restarted.collection('todos').find({ where: { projectId: parentId } }),
+      ).toHaveLength(3);
+      expect(pushAnswers).toBeGreaterThanOrEqual(2);
+      await restarted.close();
     });
-    expect(local.todos).toHaveLength(3);
-    for (const todo of local.todos) {
-      expect(todo.serverId).not.toBeNull();
-      expect(todo.data['projectId']).toBe(parentId);
-      expect(todo.syncStatus).toBe('synced');
-    }
-    expect(await restarted.deadLetters()).toEqual([]);
-    // The children resolve through either id of their parent.
-    expect(
-      await restarted.collection('todos').find({ where: { projectId: parentId } }),
-    ).toHaveLength(3);
-    expect(pushAnswers).toBeGreaterThanOrEqual(2);
-    await restarted.close();
-  });
-});
+  },
+);

@@ -1,7 +1,8 @@
 // S3 (crash while applying a pull page) and S14 (the cursor write fails; a server that keeps
 // answering the same cursor). A crash is a storage call that throws inside the page's
-// transaction; the "restarted" client is a new adapter over the same memory store.
-import { describe, expect, it } from 'vitest';
+// transaction; the "restarted" client is a new adapter over the same store. S3 runs over each
+// store of crash-stores.ts (memory, an SQLite file, IndexedDB); S14 on the memory store.
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, TidesyncError, type PullResponse, type Transport } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
@@ -14,6 +15,12 @@ import {
   userServer,
   userTransport,
 } from './fault-helpers.js';
+import {
+  CRASH_STORE_ROWS,
+  crashPoints,
+  type CrashStore,
+  type CrashStoreKind,
+} from './crash-stores.js';
 
 const notes = defineCollection({ name: 'notes', schema: z.object({ n: z.number() }) });
 const collections = [notes];
@@ -34,16 +41,20 @@ async function seededServer() {
   return server;
 }
 
-async function localNotes(store: ReturnType<typeof createMemoryStore>) {
-  const adapter = memoryAdapter({ store });
-  const rows = await adapter.transaction('readonly', (tx) => tx.listRecords('notes'));
+/** The `n` of every stored note, read through a fresh adapter over `store`. */
+async function localNotes(store: CrashStore | ReturnType<typeof createMemoryStore>) {
+  const rows =
+    'read' in store
+      ? await store.read((tx) => tx.listRecords('notes'))
+      : await memoryAdapter({ store }).transaction('readonly', (tx) => tx.listRecords('notes'));
   return rows.map((r) => r.data['n'] as number).sort((a, b) => a - b);
 }
 
 /** Storage calls of a clean sync (an empty push, then 4 pages), so crash points cover all of it. */
-async function cleanSyncCalls(): Promise<number> {
+async function cleanSyncCalls(kind: CrashStoreKind): Promise<number> {
   const server = await seededServer();
-  const counting = crashingAdapter(memoryAdapter(), () => false, { armed: false });
+  const store = kind.create();
+  const counting = crashingAdapter(store.adapter(), () => false, { armed: false });
   const client = await clientOn(
     collections,
     counting,
@@ -55,66 +66,71 @@ async function cleanSyncCalls(): Promise<number> {
   counting.arm();
   await client.sync();
   await client.close();
+  await store.dispose();
   return counting.calls;
 }
 
-describe('S3: a crash while applying a pull page commits the page and its cursor together or not at all', async () => {
-  const total = await cleanSyncCalls();
-  // Every storage call of the sync (putRecord per change, the cursor and clock writes, the
-  // cursor reads between pages), and one past the end (no crash).
-  const crashPoints = Array.from({ length: total + 1 }, (_, i) => i + 1);
+describe.each(CRASH_STORE_ROWS)(
+  'S3: a crash while applying a pull page commits the page and its cursor together or not at all, at %s',
+  async (_, kind) => {
+    const total = await cleanSyncCalls(kind);
+    // Every storage call of the sync (putRecord per change, the cursor and clock writes, the
+    // cursor reads between pages), and one past the end (no crash).
+    const points = crashPoints(total, kind.step);
 
-  it('the sync makes enough storage calls to be worth crashing', () => {
-    expect(total).toBeGreaterThan(RECORDS);
-  });
-
-  it.each(crashPoints)('crash at storage call %i of the sync', async (point) => {
-    const server = await seededServer();
-    const store = createMemoryStore();
-    const transport = userTransport(server, () => 'alice');
-    const crashing = crashingAdapter(memoryAdapter({ store }), (c) => c.index === point, {
-      armed: false,
+    it('the sync makes enough storage calls to be worth crashing', () => {
+      expect(total).toBeGreaterThan(RECORDS);
     });
-    const first = await clientOn(collections, crashing, transport, { pullPageSize: PAGE });
-    crashing.arm();
-    const error = await first.sync().catch((e: unknown) => e);
-    await closeQuietly(first);
-    // Past the last call of a clean sync nothing crashes and the sync completed.
-    expect(error instanceof SimulatedCrash).toBe(crashing.crashed);
-    expect(crashing.crashed).toBe(point <= total);
-    expect(error instanceof Error && !(error instanceof SimulatedCrash)).toBe(false);
 
-    // After the crash: whole pages only, and the stored cursor covers exactly what is stored.
-    const afterCrash = await localNotes(store);
-    expect(afterCrash.length % PAGE).toBe(0);
-    expect(afterCrash).toEqual(Array.from({ length: afterCrash.length }, (_, n) => n));
-    const expectedCursor =
-      afterCrash.length === 0
-        ? null
-        : (
-            (await transport.send('pull', {
-              protocol: 1,
-              clientId: `probe-${point}`,
-              cursor: null,
-              limit: afterCrash.length,
-            })) as PullResponse
-          ).cursor;
-    expect((await readMeta(store, CURSOR_KEY)) ?? null).toBe(expectedCursor);
+    it.each(points)('crash at storage call %i of the sync', async (point) => {
+      const server = await seededServer();
+      const store = kind.create();
+      onTestFinished(() => store.dispose());
+      const transport = userTransport(server, () => 'alice');
+      const crashing = crashingAdapter(store.adapter(), (c) => c.index === point, {
+        armed: false,
+      });
+      const first = await clientOn(collections, crashing, transport, { pullPageSize: PAGE });
+      crashing.arm();
+      const error = await first.sync().catch((e: unknown) => e);
+      await closeQuietly(first);
+      // Past the last call of a clean sync nothing crashes and the sync completed.
+      expect(error instanceof SimulatedCrash).toBe(crashing.crashed);
+      expect(crashing.crashed).toBe(point <= total);
+      expect(error instanceof Error && !(error instanceof SimulatedCrash)).toBe(false);
 
-    // Restart and sync: every change present exactly once.
-    const restarted = await clientOn(collections, memoryAdapter({ store }), transport, {
-      pullPageSize: PAGE,
+      // After the crash: whole pages only, and the stored cursor covers exactly what is stored.
+      const afterCrash = await localNotes(store);
+      expect(afterCrash.length % PAGE).toBe(0);
+      expect(afterCrash).toEqual(Array.from({ length: afterCrash.length }, (_, n) => n));
+      const expectedCursor =
+        afterCrash.length === 0
+          ? null
+          : (
+              (await transport.send('pull', {
+                protocol: 1,
+                clientId: `probe-${point}`,
+                cursor: null,
+                limit: afterCrash.length,
+              })) as PullResponse
+            ).cursor;
+      expect((await store.read((tx) => tx.getMeta(CURSOR_KEY))) ?? null).toBe(expectedCursor);
+
+      // Restart and sync: every change present exactly once.
+      const restarted = await clientOn(collections, store.adapter(), transport, {
+        pullPageSize: PAGE,
+      });
+      await restarted.sync();
+      const rows = await restarted.collection('notes').find();
+      expect(rows.map((r) => r['n']).sort((a, b) => Number(a) - Number(b))).toEqual(
+        Array.from({ length: RECORDS }, (_, n) => n),
+      );
+      expect(new Set(rows.map((r) => r.serverId)).size).toBe(RECORDS);
+      expect(rows.every((r) => r.syncStatus === 'synced')).toBe(true);
+      await restarted.close();
     });
-    await restarted.sync();
-    const rows = await restarted.collection('notes').find();
-    expect(rows.map((r) => r['n']).sort((a, b) => Number(a) - Number(b))).toEqual(
-      Array.from({ length: RECORDS }, (_, n) => n),
-    );
-    expect(new Set(rows.map((r) => r.serverId)).size).toBe(RECORDS);
-    expect(rows.every((r) => r.syncStatus === 'synced')).toBe(true);
-    await restarted.close();
-  });
-});
+  },
+);
 
 describe('S14: the cursor write fails after a page applied', () => {
   it('rolls the page back with the cursor; the next sync pulls it again', async () => {

@@ -1,11 +1,12 @@
 // S1: a crash at every storage call of a sequence of local writes (insert, update, a
-// cross-collection transaction, delete, insertMany). After a restart on the same store: every
+// cross-collection transaction, delete, insertMany), over each store of crash-stores.ts (memory,
+// an SQLite file, IndexedDB). After a restart on the same store: every
 // write that resolved is present, the write that crashed is wholly present or wholly absent
 // (record and outbox op together), and outbox `seq`s have no hole and no repeat.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { createSyncClient, defineCollection, type StorageAdapter, type SyncClient } from 'tidesync';
-import { createMemoryStore, memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
+import { CRASH_STORE_ROWS, crashPoints, type CrashStoreKind } from './crash-stores.js';
 import { closeQuietly, crashingAdapter } from './fault-helpers.js';
 
 const notes = defineCollection({
@@ -70,30 +71,29 @@ async function view(client: SyncClient): Promise<View> {
   return out;
 }
 
-async function rawOps(store: MemoryStore) {
-  return memoryAdapter({ store }).transaction('readonly', (tx) => tx.listOps());
-}
-
-async function cleanCalls(): Promise<number> {
-  const counting = crashingAdapter(memoryAdapter(), () => false, { armed: false });
+async function cleanCalls(kind: CrashStoreKind): Promise<number> {
+  const store = kind.create();
+  const counting = crashingAdapter(store.adapter(), () => false, { armed: false });
   const client = await open(counting);
   counting.arm();
   expect(await runWrites(client)).toBe(MODEL.length - 1);
   await client.close();
+  await store.dispose();
   return counting.calls;
 }
 
-describe('S1: a crash at every storage call inside local writes', async () => {
-  const total = await cleanCalls();
-  const points = Array.from({ length: total + 1 }, (_, i) => i + 1);
+describe.each(CRASH_STORE_ROWS)('S1: a crash at %s inside local writes', async (_, kind) => {
+  const total = await cleanCalls(kind);
+  const points = crashPoints(total, kind.step);
 
   it('the writes make enough storage calls to be worth crashing', () => {
     expect(total).toBeGreaterThan(20);
   });
 
   it.each(points)('crash at storage call %i', async (point) => {
-    const store = createMemoryStore();
-    const crashing = crashingAdapter(memoryAdapter({ store }), (c) => c.index === point, {
+    const store = kind.create();
+    onTestFinished(() => store.dispose());
+    const crashing = crashingAdapter(store.adapter(), (c) => c.index === point, {
       armed: false,
     });
     const first = await open(crashing);
@@ -102,9 +102,9 @@ describe('S1: a crash at every storage call inside local writes', async () => {
     await closeQuietly(first);
     expect(crashing.crashed).toBe(point <= total);
 
-    const restarted = await open(memoryAdapter({ store }));
+    const restarted = await open(store.adapter());
     const seen = await view(restarted);
-    const ops = await rawOps(store);
+    const ops = await store.rawOps();
     // Every resolved write is there; the crashed one is all there or not at all.
     const candidates = MODEL.slice(resolved, resolved + 2);
     expect(candidates).toContainEqual({ view: seen, ops: ops.length });
@@ -117,7 +117,7 @@ describe('S1: a crash at every storage call inside local writes', async () => {
     }
     // The restarted client continues the sequence.
     await restarted.collection('notes').insert({ title: 'after', n: 9 });
-    expect((await rawOps(store)).map((o) => o.seq)).toEqual(
+    expect((await store.rawOps()).map((o) => o.seq)).toEqual(
       Array.from({ length: ops.length + 1 }, (_, i) => i + 1),
     );
     await restarted.close();
