@@ -16,15 +16,9 @@ import { memoryAdapter } from 'tidesync/adapters/memory';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 // Imported by path until src/testing/index.ts re-exports it as `tidesync/testing`.
 import { makeOp } from '../../src/testing/conformance/storage-fixtures.js';
+import { propertyRuns } from '../property/property-runs.js';
 
-const RUNS = Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 100);
-const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
-const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
-const params = {
-  numRuns: RUNS,
-  ...(SEED ? { seed: Number(SEED) } : {}),
-  ...(PATH ? { path: PATH } : {}),
-};
+const params = propertyRuns(100);
 
 const STATES = ['queued', 'inflight', 'dead'] as const;
 const COLLECTIONS = ['todos', 'notes'] as const;

@@ -10,10 +10,11 @@ import { z } from 'zod';
 import type { ConflictStrategy, RecordData } from 'tidesync';
 import { defineCollection, fieldMerge, lastWriteWins } from 'tidesync';
 import { T0, createWorld, hlcAt, type Device } from '../conflict/conflict-helpers.js';
+import { PROPERTY_SEED, propertyRuns } from './property-runs.js';
 
-const RUNS = Number(process.env['TIDESYNC_PROPERTY_E2E_RUNS'] ?? 100);
-const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
-const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
+const PARAMS = propertyRuns(100, 'TIDESYNC_PROPERTY_E2E_RUNS');
+const RUNS = PARAMS.numRuns;
+const SEED = PROPERTY_SEED;
 
 const FIELDS = ['a', 'b', 'c'] as const;
 const BASE = { a: 0, b: 0, c: 0 };
@@ -127,11 +128,7 @@ describe.each([
           await check(name, strategy, edits, order);
         },
       ),
-      {
-        numRuns: RUNS,
-        ...(SEED ? { seed: Number(SEED) } : {}),
-        ...(PATH ? { path: PATH } : {}),
-      },
+      PARAMS,
     );
     expect(runs).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
   });

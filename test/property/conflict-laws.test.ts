@@ -9,15 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { ConflictStrategy, RecordData, VersionState } from 'tidesync';
 import { fieldMerge, lastWriteWins } from 'tidesync';
 import { T0, hlcAt } from '../conflict/conflict-helpers.js';
+import { propertyRuns } from './property-runs.js';
 
-const RUNS = Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 500);
-const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
-const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
-const params = {
-  numRuns: RUNS,
-  ...(SEED ? { seed: Number(SEED) } : {}),
-  ...(PATH ? { path: PATH } : {}),
-};
+const params = propertyRuns(500);
 
 const FIELDS = ['a', 'b', 'c'] as const;
 const BASE_HLC = hlcAt(T0, 0, 'base');

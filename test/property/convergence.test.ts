@@ -19,10 +19,11 @@ import {
   type AckedWrite,
   type Step,
 } from './convergence-model.js';
+import { PROPERTY_SEED, propertyRuns } from './property-runs.js';
 
-const RUNS = Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 300);
-const SEED = process.env['TIDESYNC_PROPERTY_SEED'];
-const PATH = process.env['TIDESYNC_PROPERTY_PATH'];
+const PARAMS = propertyRuns(300);
+const RUNS = PARAMS.numRuns;
+const SEED = PROPERTY_SEED;
 const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 60);
 // A schedule takes tens of milliseconds: soak runs (`npm run test:soak`, 10,000 schedules) need
 // more than the suite's 60 s per test.
@@ -227,9 +228,7 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
           },
         ),
         {
-          numRuns: RUNS,
-          ...(SEED ? { seed: Number(SEED) } : {}),
-          ...(PATH ? { path: PATH } : {}),
+          ...PARAMS,
           endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
           includeErrorInReport: true,
         },
