@@ -1,8 +1,11 @@
-// S28 (small version): 30 simulated days offline, 2,000 updates and deletes on 200 synced
-// records, then a lossy link (dropped requests and responses, duplicates, 503s). Coalescing must
-// keep the final state and every field's clock, and must never touch an op already in flight:
-// writes made while a push is on the wire queue new ops, and every re-send of an opId carries
-// the exact payload of its first send.
+// S28: 30 simulated days offline, 2,000 updates and deletes on 200 synced records (the full
+// scenario, 10,000 on 1,000, with TIDESYNC_LONG_OFFLINE_OPS and TIDESYNC_LONG_OFFLINE_RECORDS),
+// then a lossy link (dropped requests and responses, duplicates, 503s). The link goes down with
+// a push in flight (its response lost). Coalescing must keep the final state and every field's
+// clock, and must never touch an op already in flight: writes to its records during the offline
+// period and while a push is on the wire queue new ops, and every re-send of an opId carries the
+// exact payload of its first send. Memory bound: after the offline period the outbox holds at
+// most one queued op per record plus the ops that were in flight.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, type Transport } from 'tidesync';
@@ -15,15 +18,29 @@ const notes = defineCollection({
   schema: z.object({ key: z.number(), a: z.number(), b: z.string() }),
 });
 const collections = [notes];
-const RECORDS = 200;
-const OFFLINE_WRITES = 2_000;
+/** A positive integer from the environment, else `fallback`. */
+function sizeFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 10) {
+    throw new Error(`${name} must be an integer of at least 10, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+const RECORDS = sizeFromEnv('TIDESYNC_LONG_OFFLINE_RECORDS', 200);
+const OFFLINE_WRITES = sizeFromEnv('TIDESYNC_LONG_OFFLINE_OPS', 2_000);
+/** Records whose update is in flight (its response lost) when the link goes down. */
+const IN_FLIGHT = Math.min(20, Math.floor(RECORDS / 4));
+/** Sync attempts over the lossy link before giving up (each may push several batches). */
+const MAX_ROUNDS = Math.max(400, 2 * RECORDS);
 const DAY = 86_400_000;
 const SEED = Number(process.env['TIDESYNC_CRASH_SEED'] ?? 28);
 
 type Expected = { a: number; b: string } | null;
 
 describe('S28: a long offline period over a lossy link', () => {
-  it(`keeps final state and field clocks, never touches in-flight ops (seed ${SEED})`, async () => {
+  it(`keeps final state and field clocks, never touches in-flight ops (${OFFLINE_WRITES} writes on ${RECORDS} records, seed ${SEED})`, async () => {
     const random = seededRandom(SEED);
     let wallClock = Date.UTC(2026, 0, 1);
     const now = () => wallClock;
@@ -71,6 +88,17 @@ describe('S28: a long offline period over a lossy link', () => {
     await client.sync();
     expect(await client.pendingOps()).toEqual([]);
 
+    // The link goes down with a push in flight: the server applies it, its answer is lost.
+    for (let key = 0; key < IN_FLIGHT; key += 1) {
+      await handle.update(ids[key] ?? '', { b: 'in flight' });
+      expected.set(key, { a: 0, b: 'in flight' });
+    }
+    network.setFaults({ dropResponseRate: 1 });
+    await expect(client.sync()).rejects.toThrow();
+    const inFlight = await client.pendingOps();
+    expect(inFlight).toHaveLength(IN_FLIGHT);
+    expect(inFlight.every((o) => o.state === 'inflight' && o.pushSeq !== null)).toBe(true);
+
     // 30 days offline: updates of one or both fields, a few deletes.
     network.offline();
     for (let i = 0; i < OFFLINE_WRITES; i += 1) {
@@ -93,11 +121,18 @@ describe('S28: a long offline period over a lossy link', () => {
       await handle.update(id, patch);
       expected.set(key, { ...current, ...patch });
     }
-    // Coalescing: at most one op per record, all of them still unsent.
-    const queued = await client.pendingOps();
-    expect(queued.length).toBeLessThanOrEqual(RECORDS);
+    // Memory bound: the in-flight ops exactly as they were, plus at most one queued (unsent)
+    // op per record, whatever the number of writes.
+    const outbox = await client.pendingOps();
+    const queued = outbox.filter((o) => o.state === 'queued');
+    expect(outbox.filter((o) => o.state === 'inflight')).toEqual(inFlight);
+    expect(outbox.length).toBe(queued.length + inFlight.length);
+    expect(outbox.length).toBeLessThanOrEqual(RECORDS + IN_FLIGHT);
     expect(new Set(queued.map((o) => o.id)).size).toBe(queued.length);
     expect(queued.every((o) => o.pushSeq === null)).toBe(true);
+    // The in-flight records were written to again offline: those writes are new queued ops.
+    const inFlightIds = new Set(inFlight.map((o) => o.id));
+    expect(queued.filter((o) => inFlightIds.has(o.id)).length).toBeGreaterThan(0);
 
     // While the first push is on the wire, edit the records it carries: reads are not blocked,
     // and the edits must become new ops, not edits of the in-flight ones.
@@ -112,8 +147,8 @@ describe('S28: a long offline period over a lossy link', () => {
         const current = expected.get(key);
         if (!current) continue;
         wallClock += 1000;
-        await handle.update(op.id, { a: -key });
-        expected.set(key, { ...current, a: -key });
+        await handle.update(op.id, { a: -key - 1 });
+        expected.set(key, { ...current, a: -key - 1 });
         editedInFlight += 1;
       }
       // Every local write is done: these are the field clocks the server must end up with.
@@ -130,7 +165,7 @@ describe('S28: a long offline period over a lossy link', () => {
       serverErrorRate: 0.1,
     });
     let rounds = 0;
-    while (rounds < 400) {
+    while (rounds < MAX_ROUNDS) {
       rounds += 1;
       const ok = await client.sync().then(
         () => true,
