@@ -5,6 +5,7 @@ import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
 // Imported by path until src/testing/index.ts re-exports it as `tidesync/testing`.
 import { runStorageAdapterConformance } from '../../src/testing/conformance/storage-adapter-vitest.js';
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
+import { quotaLimitedFactory } from './indexeddb-quota.js';
 
 runStorageAdapterConformance('indexeddb (fake-indexeddb)', () =>
   indexedDbAdapter({ name: 'conformance', indexedDB: new IDBFactory(), IDBKeyRange }),
@@ -30,72 +31,6 @@ async function snapshot(adapter: StorageAdapter) {
     ops: await tx.listOps(),
     cursor: await tx.getMeta('cursor'),
   }));
-}
-
-/**
- * Wraps a factory so that a read-write transaction in which `tooBig(value)` held for a put is
- * aborted at commit with a `QuotaExceededError`, as Chromium does when the origin is out of
- * quota. Everything else passes through to the real (fake-indexeddb) objects.
- */
-function quotaLimitedFactory(inner: IDBFactory, tooBig: (value: unknown) => boolean): IDBFactory {
-  const passThrough = <T extends object>(target: T, override: (prop: PropertyKey) => unknown) =>
-    new Proxy(target, {
-      get(t, prop) {
-        const replaced = override(prop);
-        if (replaced !== undefined) return replaced;
-        const value: unknown = Reflect.get(t, prop, t);
-        return typeof value === 'function' ? value.bind(t) : value;
-      },
-      set: (t, prop, value) => Reflect.set(t, prop, value, t),
-    });
-  const wrapTransaction = (tx: IDBTransaction): IDBTransaction => {
-    let exceeded = false;
-    let quotaError: DOMException | undefined;
-    const wrapped = passThrough(tx, (prop) => {
-      if (prop === 'error') return quotaError;
-      if (prop === 'commit') {
-        return () => {
-          if (!exceeded) return tx.commit();
-          quotaError = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-          tx.abort();
-        };
-      }
-      if (prop === 'objectStore') {
-        return (name: string) => {
-          const store = tx.objectStore(name);
-          return passThrough(store, (storeProp) =>
-            storeProp === 'put'
-              ? (value: unknown, key?: IDBValidKey) => {
-                  if (tooBig(value)) exceeded = true;
-                  return store.put(value, key);
-                }
-              : undefined,
-          );
-        };
-      }
-      return undefined;
-    });
-    return wrapped;
-  };
-  const wrapDb = (db: IDBDatabase): IDBDatabase =>
-    passThrough(db, (prop) =>
-      prop === 'transaction'
-        ? (...args: Parameters<IDBDatabase['transaction']>) =>
-            wrapTransaction(db.transaction(...args))
-        : undefined,
-    );
-  return passThrough(inner, (prop) =>
-    prop === 'open'
-      ? (name: string, version?: number) => {
-          const request = inner.open(name, version);
-          return passThrough(request, (requestProp) =>
-            requestProp === 'result' && request.readyState === 'done' && !request.error
-              ? wrapDb(request.result)
-              : undefined,
-          );
-        }
-      : undefined,
-  );
 }
 
 describe('indexedDbAdapter transactions', () => {

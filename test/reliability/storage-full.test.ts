@@ -17,6 +17,7 @@ import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
 import type { SqliteDriver } from 'tidesync/adapters/sqlite';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import type { SyncServer } from 'tidesync/server';
+import { quotaLimitedFactory } from '../adapters/indexeddb-quota.js';
 import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
 
 const notes = defineCollection({
@@ -220,75 +221,16 @@ describe('S31: SQLite disk full', () => {
   });
 });
 
-/**
- * A factory whose read-write transactions are aborted at commit with a QuotaExceededError while
- * `full()` holds and they put a value over 1 KB (a record; a cursor or clock still fits), the
- * mechanism of test/adapters/indexeddb.test.ts.
- */
-function quotaFactory(inner: IDBFactory, full: () => boolean): IDBFactory {
-  const passThrough = <T extends object>(target: T, override: (prop: PropertyKey) => unknown) =>
-    new Proxy(target, {
-      get(t, prop) {
-        const replaced = override(prop);
-        if (replaced !== undefined) return replaced;
-        const value: unknown = Reflect.get(t, prop, t);
-        return typeof value === 'function' ? value.bind(t) : value;
-      },
-      set: (t, prop, value) => Reflect.set(t, prop, value, t),
-    });
-  const wrapTransaction = (tx: IDBTransaction): IDBTransaction => {
-    let exceeded = false;
-    let quotaError: DOMException | undefined;
-    return passThrough(tx, (prop) => {
-      if (prop === 'error') return quotaError;
-      if (prop === 'commit') {
-        return () => {
-          if (!exceeded) return tx.commit();
-          quotaError = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-          tx.abort();
-        };
-      }
-      if (prop !== 'objectStore') return undefined;
-      return (name: string) => {
-        const store = tx.objectStore(name);
-        return passThrough(store, (storeProp) =>
-          storeProp === 'put'
-            ? (value: unknown, key?: IDBValidKey) => {
-                if (full() && JSON.stringify(value).length > 1_000) exceeded = true;
-                return store.put(value, key);
-              }
-            : undefined,
-        );
-      };
-    });
-  };
-  const wrapDb = (db: IDBDatabase): IDBDatabase =>
-    passThrough(db, (prop) =>
-      prop === 'transaction'
-        ? (...args: Parameters<IDBDatabase['transaction']>) =>
-            wrapTransaction(db.transaction(...args))
-        : undefined,
-    );
-  return passThrough(inner, (prop) =>
-    prop === 'open'
-      ? (name: string, version?: number) => {
-          const request = inner.open(name, version);
-          return passThrough(request, (requestProp) =>
-            requestProp === 'result' && request.readyState === 'done' && !request.error
-              ? wrapDb(request.result)
-              : undefined,
-          );
-        }
-      : undefined,
-  );
-}
-
 describe('S31: IndexedDB quota exceeded', () => {
   it('during a pull: sync rejects with STORAGE_QUOTA_EXCEEDED, earlier pages and their cursor stay, the next sync completes', async () => {
     let full = false;
     const storage = indexedDbAdapter({
       name: 'storage-full',
-      indexedDB: quotaFactory(new IDBFactory(), () => full),
+      // Aborted at commit while `full` and a put is over 1 KB (a record; a cursor or clock fits).
+      indexedDB: quotaLimitedFactory(
+        new IDBFactory(),
+        (value) => full && JSON.stringify(value).length > 1_000,
+      ),
       IDBKeyRange,
     });
     await assertPullUntilFull(
