@@ -4,7 +4,9 @@
 // bring data in, and retention (`maxRecords: 2`) evicts synced records while all of it runs.
 // Invariants after heal: no locally acknowledged write lost, nothing pending or dead, the
 // server holds the last acknowledged value of every record, and every local record equals
-// the server's.
+// the server's. The scheduled client's storage is, in turn, the memory adapter, an SQLite file
+// (better-sqlite3: a synchronous driver, but the scheduler still decides when each transaction
+// starts) and IndexedDB (fake-indexeddb).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -16,6 +18,7 @@ import {
   type Transport,
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
+import { CRASH_STORES } from './crash-stores.js';
 import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
 
 const items = defineCollection({
@@ -26,7 +29,12 @@ const items = defineCollection({
 const collections = [items];
 // The observer that reads the server's state must not evict anything itself.
 const unbounded = [defineCollection({ name: 'items', schema: items.schema })];
-const RUNS = Math.min(100, Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 100));
+// Schedules per store: TIDESYNC_SCHEDULER_RUNS when set (the soak), else
+// min(100, TIDESYNC_PROPERTY_RUNS).
+const RUNS = Number(
+  process.env['TIDESYNC_SCHEDULER_RUNS'] ??
+    Math.min(100, Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 100)),
+);
 
 type Command =
   | { t: 'chain'; steps: ('update' | 'delete')[] }
@@ -84,69 +92,82 @@ async function runChain(
   return last;
 }
 
-describe('S35: fc.scheduler over writes, push, pull-apply and retention', () => {
-  it(`holds the invariants in every order (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.scheduler(),
-        fc.array(command, { minLength: 2, maxLength: 10 }),
-        async (s, commands) => {
-          const server = userServer(collections);
-          const inner = userTransport(server, () => 'alice');
-          const transport: Transport = {
-            send: (kind, body, options) =>
-              s.schedule(inner.send(kind, body, options), `${kind} answer`),
-          };
-          const scheduledClient = await s.waitFor(
-            clientOn(collections, scheduledStorage(s, memoryAdapter()), transport),
-          );
-          const other = await clientOn(collections, memoryAdapter(), inner);
-          const expected = new Map<string, number | null>();
-          let remotes = 0;
-          const tasks = commands.map(async (c, i) => {
-            if (c.t === 'chain') {
-              const key = `local-${i}`;
-              expected.set(key, await runChain(scheduledClient, key, c.steps));
-            } else if (c.t === 'sync') {
-              await scheduledClient.sync();
-            } else if (c.t === 'retention') {
-              await scheduledClient.applyRetention();
-            } else {
-              const key = `remote-${(remotes += 1)}`;
-              await other.collection('items').insert({ key, v: 7 });
-              await other.sync();
-              expected.set(key, 7);
+describe.each(CRASH_STORES)(
+  'S35: fc.scheduler over writes, push, pull-apply and retention',
+  (kind) => {
+    it(`holds the invariants in every order (${kind.kind}, ${RUNS} runs)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.scheduler(),
+          fc.array(command, { minLength: 2, maxLength: 10 }),
+          async (s, commands) => {
+            const store = kind.create();
+            try {
+              await runSchedule(s, store.adapter(), commands);
+            } finally {
+              await store.dispose();
             }
-          });
-          await s.waitFor(Promise.all(tasks));
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    });
+  },
+);
 
-          // Heal: no more scheduling, sync until quiet.
-          await s.waitFor(scheduledClient.sync());
-          await s.waitFor(scheduledClient.sync());
-          expect(await s.waitFor(scheduledClient.pendingOps())).toEqual([]);
-          expect(await s.waitFor(scheduledClient.deadLetters())).toEqual([]);
-
-          const onServer = new Map(
-            (await serverView(unbounded, server, 'alice', 'items')).map((r) => [
-              String(r['key']),
-              r,
-            ]),
-          );
-          const want = [...expected].filter(([, v]) => v !== null).sort();
-          expect([...onServer].map(([k, r]) => [k, r['v']]).sort()).toEqual(want);
-          const local = await s.waitFor(scheduledClient.collection('items').find());
-          for (const row of local) {
-            expect(row).toMatchObject({
-              syncStatus: 'synced',
-              v: onServer.get(String(row['key']))?.['v'],
-              serverId: onServer.get(String(row['key']))?.['serverId'],
-            });
-          }
-          await other.close();
-          await s.waitFor(scheduledClient.close());
-        },
-      ),
-      { numRuns: RUNS },
-    );
+/** One schedule: `commands` run concurrently on a client over `storage`, then heal and check. */
+async function runSchedule(
+  s: fc.Scheduler,
+  storage: StorageAdapter,
+  commands: readonly Command[],
+): Promise<void> {
+  const server = userServer(collections);
+  const inner = userTransport(server, () => 'alice');
+  const transport: Transport = {
+    send: (kind, body, options) => s.schedule(inner.send(kind, body, options), `${kind} answer`),
+  };
+  const scheduledClient = await s.waitFor(
+    clientOn(collections, scheduledStorage(s, storage), transport),
+  );
+  const other = await clientOn(collections, memoryAdapter(), inner);
+  const expected = new Map<string, number | null>();
+  let remotes = 0;
+  const tasks = commands.map(async (c, i) => {
+    if (c.t === 'chain') {
+      const key = `local-${i}`;
+      expected.set(key, await runChain(scheduledClient, key, c.steps));
+    } else if (c.t === 'sync') {
+      await scheduledClient.sync();
+    } else if (c.t === 'retention') {
+      await scheduledClient.applyRetention();
+    } else {
+      const key = `remote-${(remotes += 1)}`;
+      await other.collection('items').insert({ key, v: 7 });
+      await other.sync();
+      expected.set(key, 7);
+    }
   });
-});
+  await s.waitFor(Promise.all(tasks));
+
+  // Heal: no more scheduling, sync until quiet.
+  await s.waitFor(scheduledClient.sync());
+  await s.waitFor(scheduledClient.sync());
+  expect(await s.waitFor(scheduledClient.pendingOps())).toEqual([]);
+  expect(await s.waitFor(scheduledClient.deadLetters())).toEqual([]);
+
+  const onServer = new Map(
+    (await serverView(unbounded, server, 'alice', 'items')).map((r) => [String(r['key']), r]),
+  );
+  const want = [...expected].filter(([, v]) => v !== null).sort();
+  expect([...onServer].map(([k, r]) => [k, r['v']]).sort()).toEqual(want);
+  const local = await s.waitFor(scheduledClient.collection('items').find());
+  for (const row of local) {
+    expect(row).toMatchObject({
+      syncStatus: 'synced',
+      v: onServer.get(String(row['key']))?.['v'],
+      serverId: onServer.get(String(row['key']))?.['serverId'],
+    });
+  }
+  await other.close();
+  await s.waitFor(scheduledClient.close());
+}
