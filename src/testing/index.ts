@@ -16,7 +16,7 @@ export type {
   SettleOptions,
   TestHarness,
   TestHarnessOptions,
-} from './test-harness.js';
+} from './test-harness-types.js';
 export { ConvergenceError, SettleError } from './harness-errors.js';
 export {
   canonicalJson,

@@ -1,12 +1,10 @@
-import type { SyncClient, SyncResult } from '../client/index.js';
+import type { SyncClient } from '../client/index.js';
 import { createSyncClient } from '../client/index.js';
-import type { CollectionDefinition, StorageAdapter } from '../core/index.js';
+import type { StorageAdapter, Transport } from '../core/index.js';
 import { NetworkError, TidesyncError, describeValue } from '../core/index.js';
-import { memoryAdapter } from '../adapters/memory/index.js';
-import type { ServerStore, SyncServer, SyncServerOptions } from '../server/index.js';
-import { createSyncServer, memoryServerStore } from '../server/index.js';
+import { createMemoryStore, memoryAdapter } from '../adapters/memory/index.js';
 import { httpTransport } from '../transport/index.js';
-import { createFakeClock, flushMicrotasks, type FakeClock } from './fake-clock.js';
+import { createFakeClock, flushMicrotasks } from './fake-clock.js';
 import { ConvergenceError, SettleError } from './harness-errors.js';
 import { randomSeed, seededRandom } from './random.js';
 import {
@@ -15,89 +13,14 @@ import {
   serverSnapshot,
   snapshotDigest,
 } from './replica-snapshot.js';
-import {
-  simulatedNetwork,
-  type NetworkFaults,
-  type SimulatedNetwork,
-} from './simulated-network.js';
-
-/** One client of a {@link createTestHarness} run. */
-export interface HarnessClientOptions {
-  /** Its storage. @default memoryAdapter() */
-  readonly storage?: StorageAdapter;
-  /** The user it signs in as; clients of one user share data. @default 'user-1' */
-  readonly user?: string;
-  /** Ops per push. @default the client's default (50) */
-  readonly batchSize?: number;
-  /** This device's wall clock runs this far ahead (negative: behind) of the shared clock. @default 0 */
-  readonly clockOffsetMs?: number;
-}
-
-/** Server settings of a harness: any `createSyncServer` option but the ones the harness owns. */
-export type HarnessServerOptions = Partial<Omit<SyncServerOptions, 'collections' | 'authorize'>>;
-
-/** Options of {@link createTestHarness}. */
-export interface TestHarnessOptions {
-  /** The collection definitions, shared by the server and every client. */
-  readonly collections: readonly CollectionDefinition[];
-  /** How many clients (on memory storage), or one entry per client. @default 2 */
-  readonly clients?: number | readonly HarnessClientOptions[];
-  /** Server options; `store` defaults to `memoryServerStore()`. */
-  readonly server?: HarnessServerOptions;
-  /** Faults of every client's link, and the seed they derive from. @default a perfect link, random seed */
-  readonly network?: NetworkFaults & { readonly seed?: number };
-  /** Who mints canonical ids. @default 'client' */
-  readonly assignId?: 'client' | 'server';
-  /** The clock of the server, every client and every link. @default createFakeClock() */
-  readonly clock?: FakeClock;
-}
-
-/** Options of {@link TestHarness.settle}. */
-export interface SettleOptions {
-  /** Rounds (every online client syncs once) before giving up. @default 25 */
-  readonly maxRounds?: number;
-}
-
-/** A server and N clients in one process, with helpers to break and heal their links. */
-export interface TestHarness {
-  /** The clients, in creation order. Each is an ordinary `SyncClient`. */
-  readonly clients: readonly SyncClient[];
-  /** Each client's simulated link (same index as `clients`). */
-  readonly networks: readonly SimulatedNetwork[];
-  /** The in-process sync server. */
-  readonly server: SyncServer;
-  /** The clock everyone shares. */
-  readonly clock: FakeClock;
-  /** Seed every link's random source derives from; print it with a failure to replay. */
-  readonly seed: number;
-  /** The user client `index` signs in as. */
-  user(index: number): string;
-  /** Takes client `index` off the network. */
-  offline(index: number): void;
-  /** Puts client `index` back on the network. */
-  online(index: number): void;
-  /** Only the listed clients can reach the server; the others are cut off. */
-  partition(reachable: readonly number[]): void;
-  /** Every link online and fault-free. */
-  heal(): void;
-  /** Runs `sync()` on client `index`, driving the fake clock while it is in flight. */
-  sync(index: number): Promise<SyncResult>;
-  /**
-   * Syncs every online client, round after round, until a round in which all succeed and
-   * nothing is pushed, pulled, conflicted or rejected. Resolves with the rounds it took.
-   * @throws SettleError `SYNC_STUCK` after `maxRounds` rounds without quiet.
-   */
-  settle(options?: SettleOptions): Promise<number>;
-  /**
-   * Compares every client's visible data with the server's data for that client's user
-   * (sync metadata aside); unsynced or conflicted records count as differences. Resolves with
-   * the digest of each user's data.
-   * @throws ConvergenceError `VALIDATION_FAILED` with a readable diff when a replica differs.
-   */
-  assertConverged(): Promise<Map<string, string>>;
-  /** Closes every client, and the server store when the harness created it. */
-  close(): Promise<void>;
-}
+import { harnessServer } from './harness-server.js';
+import { ProcessLife, mortalStorage, mortalTimers, mortalTransport } from './simulated-process.js';
+import { simulatedNetwork, type SimulatedNetwork } from './simulated-network.js';
+import type {
+  HarnessClientOptions,
+  TestHarness,
+  TestHarnessOptions,
+} from './test-harness-types.js';
 
 const USER_HEADER = 'x-tidesync-harness-user';
 
@@ -134,19 +57,42 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
   const { network: faults = {} } = options;
   const seed = faults.seed ?? randomSeed();
   const seeds = seededRandom(seed);
-  const ownStore = options.server?.store === undefined;
-  const store: ServerStore = options.server?.store ?? memoryServerStore();
-  const server = createSyncServer({
-    now: clock.now,
-    ...options.server,
-    ...(options.assignId ? { assignId: options.assignId } : {}),
+  const { reopenStore, ...serverOptions } = options.server ?? {};
+  const server = harnessServer({
+    options: {
+      ...serverOptions,
+      ...(options.assignId ? { assignId: options.assignId } : {}),
+    },
+    reopenStore,
     collections,
-    store,
+    now: clock.now,
     authorize: (request) => ({ userId: request.headers.get(USER_HEADER) ?? 'user-1' }),
   });
   const users = specs.map((s) => s.user ?? 'user-1');
   const networks: SimulatedNetwork[] = [];
   const clients: SyncClient[] = [];
+  // Per client: the running process, its storage as opened, and how to open it again.
+  const lives: ProcessLife[] = [];
+  const storages: StorageAdapter[] = [];
+  const openers = specs.map((spec) => {
+    if (spec.reopen || spec.storage) return spec.reopen;
+    const store = createMemoryStore();
+    return () => memoryAdapter({ store });
+  });
+  const startClient = (index: number, storage: StorageAdapter): Promise<SyncClient> => {
+    const spec = specs[index] ?? {};
+    const life = new ProcessLife();
+    lives[index] = life;
+    storages[index] = storage;
+    return createSyncClient({
+      collections: [...collections],
+      storage: mortalStorage(storage, life),
+      transport: mortalTransport(networks[index] as Transport, life),
+      now: spec.clockOffsetMs ? () => clock.now() + (spec.clockOffsetMs ?? 0) : clock.now,
+      timers: mortalTimers(clock, life),
+      ...(spec.batchSize ? { batchSize: spec.batchSize } : {}),
+    });
+  };
   for (const [index, spec] of specs.entries()) {
     const base = httpTransport({
       url: 'http://tidesync.harness/sync',
@@ -159,29 +105,29 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       timers: clock,
     });
     networks.push(network);
-    clients.push(
-      await createSyncClient({
-        collections: [...collections],
-        storage: spec.storage ?? memoryAdapter(),
-        transport: network,
-        now: spec.clockOffsetMs ? () => clock.now() + (spec.clockOffsetMs ?? 0) : clock.now,
-        timers: clock,
-        ...(spec.batchSize ? { batchSize: spec.batchSize } : {}),
-      }),
-    );
+    const storage = spec.storage ?? (openers[index] as () => StorageAdapter)();
+    clients.push(await startClient(index, storage));
   }
 
-  const pump = async <T>(work: Promise<T>): Promise<T> => {
+  const pump = async <T>(work: Promise<T>, client?: number): Promise<T> => {
     let done = false;
     const settled = work.then(
       () => (done = true),
       () => (done = true),
     );
+    const life = client === undefined ? undefined : lives[client];
     // Drive latency and backoff timers of the fake clock while the work is in flight; real I/O
     // (a store on disk) gets macrotask turns in between.
     while (!done) {
       await flushMicrotasks();
       if (done) break;
+      if (life?.dead) {
+        throw new NetworkError(
+          'NETWORK_UNAVAILABLE',
+          `Client ${client} was restarted while it was syncing; the new client syncs again.`,
+          { retryable: true },
+        );
+      }
       if (clock.pendingTimers > 0) await clock.next();
       else await macrotask();
     }
@@ -207,7 +153,9 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
   return {
     clients,
     networks,
-    server,
+    get server() {
+      return server.current;
+    },
     clock,
     seed,
     user: (index) => (clientAt(index), users[index] ?? 'user-1'),
@@ -222,7 +170,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
     heal() {
       for (const network of networks) network.heal();
     },
-    sync: (index) => pump(clientAt(index).sync()),
+    sync: (index) => pump(clientAt(index).sync(), index),
     async settle(settleOptions = {}) {
       const maxRounds = settleOptions.maxRounds ?? 25;
       let lastErrors = new Map<number, Error>();
@@ -232,7 +180,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
         for (const [i, client] of clients.entries()) {
           if (!networks[i]?.isOnline) continue;
           try {
-            const r = await pump(client.sync());
+            const r = await pump(client.sync(), i);
             if (r.pushed + r.pulled + r.conflicts + r.rejected > 0 || r.remaining > 0)
               quiet = false;
           } catch (error) {
@@ -255,7 +203,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       const lines: string[] = [];
       for (const user of new Set(users)) {
         const expected = await serverSnapshot(
-          server,
+          server.current,
           collections,
           { [USER_HEADER]: user },
           `harness-observer-${[...new Set(users)].indexOf(user)}`,
@@ -277,9 +225,28 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       }
       return digests;
     },
+    async restartClient(index) {
+      clientAt(index);
+      const reopen = openers[index];
+      if (!reopen) {
+        throw new TidesyncError(
+          'INVALID_OPTION',
+          `Client ${index} was given \`storage\` without \`reopen\`, so it cannot be restarted. Pass \`reopen: () => StorageAdapter\` that opens the same data again.`,
+        );
+      }
+      lives[index]?.kill();
+      // Let the dead client's open transactions reach their next call and roll back, then
+      // release its storage as the OS would (nothing more of it commits).
+      await flushMicrotasks();
+      await storages[index]?.close().catch(() => undefined);
+      const client = await startClient(index, reopen());
+      clients[index] = client;
+      return client;
+    },
+    restartServer: () => server.restart(),
     async close() {
       for (const client of clients) await client.close();
-      if (ownStore) await store.close();
+      await server.close();
     },
   };
 }
