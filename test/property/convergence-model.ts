@@ -32,6 +32,8 @@ export type Step =
   | { t: 'faults'; c: number; drop: number; lose: number; duplicate: number }
   | { t: 'offline'; c: number }
   | { t: 'online'; c: number }
+  | { t: 'restart'; c: number }
+  | { t: 'serverRestart' }
   | { t: 'tick'; ms: number };
 
 const client = fc.integer({ min: 0, max: CLIENTS - 1 });
@@ -91,6 +93,10 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('offline' as const), c: client }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('online' as const), c: client }) },
+  // The app of client c dies and starts again on its storage (a client crash).
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('restart' as const), c: client }) },
+  // A crash or deploy of the server process, over the same store.
+  { weight: 1, arbitrary: fc.constant({ t: 'serverRestart' as const }) },
   {
     weight: 1,
     arbitrary: fc.record({

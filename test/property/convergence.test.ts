@@ -1,12 +1,18 @@
-// S34 (RELIABILITY.md): random writes, reference edits, partitions, drops, duplicates and lost
-// responses on 3 clients, then heal and settle: every replica equals the server (I4) and the
-// server holds, per record, what the strategy says the acknowledged writes resolve to (I1, I8).
+// S34 (RELIABILITY.md): random writes, reference edits, partitions, drops, duplicates, lost
+// responses, client restarts and server restarts on 3 clients (two on memory storage, one on a
+// SQLite file), then heal and settle: every replica equals the server (I4) and the server holds,
+// per record, what the strategy says the acknowledged writes resolve to (I1, I8).
 // Runs: TIDESYNC_PROPERTY_RUNS (default 300 per strategy); replay a failure with
 // TIDESYNC_PROPERTY_SEED and TIDESYNC_PROPERTY_PATH from the printed report.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { fieldMerge, lastWriteWins, manual, type SyncClient } from 'tidesync';
-import { memoryAdapter } from 'tidesync/adapters/memory';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fieldMerge, lastWriteWins, manual, type StorageAdapter, type SyncClient } from 'tidesync';
+import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
+import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import { createTestHarness, type TestHarness } from 'tidesync/testing';
 import {
   CLIENTS,
@@ -37,6 +43,37 @@ const strategies = {
 type StrategyName = keyof typeof strategies;
 type Fault = [number, number, number];
 const lossy = fc.constantFrom(0, 0.1, 0.3);
+type Tally = {
+  acks: number;
+  lostResponses: number;
+  duplicates: number;
+  restarts: number;
+  serverRestarts: number;
+};
+// The last client keeps its data in a SQLite file (restart: a new connection to the file), in
+// RAM where Linux offers it: a process crash is the same on any medium, and disk I/O would double
+// the run time. Each schedule's file is removed when it ends.
+const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tidesync-s34-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** Each client's storage, and how to reopen it; `current[i]` is the one its client uses. */
+function clientStorages() {
+  const current: StorageAdapter[] = [];
+  const file = join(dir, `client-${(files += 1)}.db`);
+  const remove = () => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  };
+  const reopen = Array.from({ length: CLIENTS }, (_, i) => {
+    if (i === CLIENTS - 1) {
+      return () =>
+        (current[i] = sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) }));
+    }
+    const store = createMemoryStore();
+    return () => (current[i] = memoryAdapter({ store }));
+  });
+  return { current, reopen, remove };
+}
 
 async function pickId(
   c: SyncClient,
@@ -49,11 +86,17 @@ async function pickId(
 
 async function runStep(
   h: TestHarness,
-  storages: ReturnType<typeof memoryAdapter>[],
+  storages: StorageAdapter[],
   acks: AckedWrite[],
   step: Step,
+  tally: Tally,
 ): Promise<void> {
   if (step.t === 'tick') return h.clock.advance(step.ms);
+  if (step.t === 'serverRestart') {
+    tally.serverRestarts += 1;
+    await h.restartServer();
+    return;
+  }
   const c = h.clients[step.c]!;
   const storage = storages[step.c]!;
   switch (step.t) {
@@ -117,6 +160,10 @@ async function runStep(
       return h.offline(step.c);
     case 'online':
       return h.online(step.c);
+    case 'restart':
+      tally.restarts += 1;
+      await h.restartClient(step.c);
+      return;
   }
 }
 
@@ -125,15 +172,15 @@ async function checkSchedule(
   steps: Step[],
   netSeed: number,
   offsets: number[],
-  tally: { acks: number; lostResponses: number; duplicates: number },
+  tally: Tally,
   faults: Fault[],
 ): Promise<void> {
   const collections = collectionsFor(strategies[name]);
-  const storages = Array.from({ length: CLIENTS }, () => memoryAdapter());
+  const storages = clientStorages();
   const h = await createTestHarness({
     collections,
-    clients: storages.map((storage, i) => ({
-      storage,
+    clients: storages.reopen.map((reopen, i) => ({
+      reopen,
       batchSize: 4,
       clockOffsetMs: offsets[i] ?? 0,
     })),
@@ -148,7 +195,7 @@ async function checkSchedule(
     });
   }
   try {
-    for (const step of steps) await runStep(h, storages, acks, step);
+    for (const step of steps) await runStep(h, storages.current, acks, step, tally);
     tally.acks += acks.length;
     for (const net of h.networks) {
       tally.lostResponses += net.stats.droppedResponses;
@@ -202,6 +249,7 @@ async function checkSchedule(
     }
   } finally {
     await h.close();
+    storages.remove();
   }
 }
 
@@ -210,7 +258,13 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
     `converges with nothing acknowledged lost over ${RUNS} random schedules`,
     async () => {
       let schedules = 0;
-      const tally = { acks: 0, lostResponses: 0, duplicates: 0 };
+      const tally: Tally = {
+        acks: 0,
+        lostResponses: 0,
+        duplicates: 0,
+        restarts: 0,
+        serverRestarts: 0,
+      };
       await fc.assert(
         fc.asyncProperty(
           fc.array(stepArb, { minLength: 10, maxLength: MAX_STEPS, size: 'max' }),
@@ -234,12 +288,15 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
         },
       );
       expect(schedules).toBeGreaterThanOrEqual(SEED ? 1 : RUNS);
-      // The schedules did real work: writes were acknowledged, responses lost, requests doubled.
+      // The schedules did real work: writes were acknowledged, responses lost, requests
+      // doubled, clients and the server restarted.
       console.info(`convergence under ${name}: ${schedules} schedules`, tally);
-      const busy = SEED || RUNS < 100 ? { acks: 0, lostResponses: 0, duplicates: 0 } : tally;
-      expect(busy.acks).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS * 5);
-      expect(busy.lostResponses).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
-      expect(busy.duplicates).toBeGreaterThanOrEqual(SEED || RUNS < 100 ? 0 : RUNS / 10);
+      if (SEED || RUNS < 100) return;
+      expect(tally.acks).toBeGreaterThanOrEqual(RUNS * 5);
+      expect(tally.lostResponses).toBeGreaterThanOrEqual(RUNS / 10);
+      expect(tally.duplicates).toBeGreaterThanOrEqual(RUNS / 10);
+      expect(tally.restarts).toBeGreaterThanOrEqual(RUNS);
+      expect(tally.serverRestarts).toBeGreaterThanOrEqual(RUNS);
     },
     TIMEOUT_MS,
   );
