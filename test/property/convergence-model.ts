@@ -146,6 +146,26 @@ export async function trySync(run: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/**
+ * Writes whose clock is not above the previous write of the same client: a client's clock never
+ * goes back, across restarts too (its last clock is stored with its data).
+ */
+export function clockRegressions(acks: readonly AckedWrite[]): string[] {
+  const last = new Map<number, AckedWrite>();
+  const out: string[] = [];
+  for (const a of acks) {
+    if (a.hlc === '~') continue; // a never-sent insert deleted again: no clock
+    const previous = last.get(a.client);
+    if (previous && a.hlc <= previous.hlc) {
+      out.push(
+        `client ${a.client} wrote ${a.collection}/${a.id} at ${a.hlc}, not after its previous write at ${previous.hlc}`,
+      );
+    }
+    last.set(a.client, a);
+  }
+  return out;
+}
+
 /** What the server must hold for each record according to the strategy, from the acked writes. */
 export function expectedState(
   strategy: 'lastWriteWins' | 'fieldMerge',

@@ -16,6 +16,7 @@ import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import { createTestHarness, type TestHarness } from 'tidesync/testing';
 import {
   CLIENTS,
+  clockRegressions,
   collectionsFor,
   expectedState,
   recordAck,
@@ -196,6 +197,8 @@ async function checkSchedule(
   }
   try {
     for (const step of steps) await runStep(h, storages.current, acks, step, tally);
+    const regressions = clockRegressions(acks);
+    if (regressions.length > 0) throw new Error(`Clocks went back:\n  ${regressions.join('\n  ')}`);
     tally.acks += acks.length;
     for (const net of h.networks) {
       tally.lostResponses += net.stats.droppedResponses;
