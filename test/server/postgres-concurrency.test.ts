@@ -1,54 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresServerStore } from 'tidesync/server';
-import type {
-  PostgresPool,
-  ServerStore,
-  ServerStoreTransaction,
-  SyncServer,
-} from 'tidesync/server';
+import type { SyncServer } from 'tidesync/server';
 import { postgresUrl, uniqueSchema } from './postgres-fixture.js';
+import { jittery, slowCommits } from './postgres-jitter.js';
 import { makeServer, op, pull, push } from './server-helpers.js';
 
 const url = postgresUrl();
-
-/**
- * A pool whose connections wait a random 0-4 ms before each COMMIT: the store writes a batch
- * (and takes its feed positions) as the last statement before COMMIT, so this is the window in
- * which a commit landing behind a reader's cursor would lose a change.
- */
-function slowCommits(pool: pg.Pool): PostgresPool {
-  return {
-    connect: async () => {
-      const client = await pool.connect();
-      return {
-        query: async (text: string, values?: unknown[]) => {
-          if (text === 'COMMIT') {
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
-          }
-          return client.query(text, values);
-        },
-        release: (error?: Error | boolean) => client.release(error),
-      };
-    },
-  };
-}
-
-/** Holds every transaction open a random 0-4 ms after its writes, so commits interleave. */
-function jittery(inner: ServerStore): ServerStore {
-  return {
-    kind: inner.kind,
-    open: () => inner.open(),
-    close: () => inner.close(),
-    read: (fn) => inner.read(fn),
-    transaction: (fn) =>
-      inner.transaction(async (tx: ServerStoreTransaction) => {
-        const result = await fn(tx);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
-        return result;
-      }),
-  };
-}
 
 describe.runIf(url !== undefined)('postgres: concurrent writers on two server instances', () => {
   const schema = uniqueSchema();
@@ -58,7 +16,7 @@ describe.runIf(url !== undefined)('postgres: concurrent writers on two server in
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) pools.push(new pg.Pool({ connectionString: url, max: 5 }));
     servers = pools.map((pool) =>
-      makeServer(jittery(postgresServerStore(slowCommits(pool), { schema }))),
+      makeServer(jittery(postgresServerStore(slowCommits(pool, 4), { schema }), 0, 4)),
     );
   });
   afterAll(async () => {

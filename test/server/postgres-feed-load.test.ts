@@ -8,14 +8,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresServerStore } from 'tidesync/server';
-import type {
-  PostgresPool,
-  ServerStore,
-  ServerStoreTransaction,
-  SyncServer,
-} from 'tidesync/server';
+import type { SyncServer } from 'tidesync/server';
 import type { WireOp } from '../../src/core/index.js';
 import { postgresUrl, uniqueSchema } from './postgres-fixture.js';
+import { jittery, slowCommits } from './postgres-jitter.js';
 import { hlcAt, makeServer, NOW, op, pull, push } from './server-helpers.js';
 
 const url = postgresUrl();
@@ -26,42 +22,6 @@ const INSTANCES = 4;
 const WRITERS = 12;
 /** Readers, each pulling from its own instance (own pool), so they are not queued behind writers. */
 const READERS = 2;
-
-const pause = (maxMs: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * maxMs));
-
-/** A pool whose connections wait a random 0-3 ms before each COMMIT (after positions are taken). */
-function slowCommits(pool: pg.Pool): PostgresPool {
-  return {
-    connect: async () => {
-      const client = await pool.connect();
-      return {
-        query: async (text: string, values?: unknown[]) => {
-          if (text === 'COMMIT') await pause(3);
-          return client.query(text, values);
-        },
-        release: (error?: Error | boolean) => client.release(error),
-      };
-    },
-  };
-}
-
-/** Waits a random 0-2 ms before and after the work of every write transaction. */
-function jittery(inner: ServerStore): ServerStore {
-  return {
-    kind: inner.kind,
-    open: () => inner.open(),
-    close: () => inner.close(),
-    read: (fn) => inner.read(fn),
-    transaction: (fn) =>
-      inner.transaction(async (tx: ServerStoreTransaction) => {
-        await pause(2);
-        const result = await fn(tx);
-        await pause(2);
-        return result;
-      }),
-  };
-}
 
 /** What a reader saw: the last version per id, and each change handed twice or out of order. */
 interface ReaderLog {
@@ -85,7 +45,7 @@ describe.runIf(url !== undefined)(`postgres: S13 feed under load (${WRITES} writ
       pools.push(new pg.Pool({ connectionString: url, max: 4 }));
     }
     const all = pools.map((pool) =>
-      makeServer(jittery(postgresServerStore(slowCommits(pool), { schema }))),
+      makeServer(jittery(postgresServerStore(slowCommits(pool, 3), { schema }), 2, 2)),
     );
     servers = all.slice(0, INSTANCES);
     readerServers = all.slice(INSTANCES);
