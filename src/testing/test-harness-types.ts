@@ -117,6 +117,14 @@ export interface TestHarness {
    * clients see a network failure, and what they wrote is applied only if it had committed.
    */
   restartServer(): Promise<SyncServer>;
+  /**
+   * Sets how far client `index`'s device clock runs ahead (negative: behind) of the shared
+   * clock, from now on: a clock jump, as when a user or the network time service resets it. The
+   * client's hybrid logical clock never goes back, so its later writes still order after its
+   * earlier ones. Kept across {@link restartClient}.
+   * @throws TidesyncError `INVALID_OPTION` for a bad index or an offset that is not a finite number.
+   */
+  setClockOffset(index: number, offsetMs: number): void;
   /** Closes every client, and the server store when the harness created it. */
   close(): Promise<void>;
 }

@@ -74,6 +74,8 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
   // Per client: the running process, its storage as opened, and how to open it again.
   const lives: ProcessLife[] = [];
   const storages: StorageAdapter[] = [];
+  // Each device's wall clock offset from the shared clock; `setClockOffset` moves it.
+  const offsets = specs.map((spec) => spec.clockOffsetMs ?? 0);
   const openers = specs.map((spec) => {
     if (spec.reopen || spec.storage) return spec.reopen;
     const store = createMemoryStore();
@@ -88,7 +90,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       collections: [...collections],
       storage: mortalStorage(storage, life),
       transport: mortalTransport(networks[index] as Transport, life),
-      now: spec.clockOffsetMs ? () => clock.now() + (spec.clockOffsetMs ?? 0) : clock.now,
+      now: () => clock.now() + (offsets[index] ?? 0),
       timers: mortalTimers(clock, life),
       ...(spec.batchSize ? { batchSize: spec.batchSize } : {}),
     });
@@ -244,6 +246,16 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       return client;
     },
     restartServer: () => server.restart(),
+    setClockOffset(index, offsetMs) {
+      clientAt(index);
+      if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs)) {
+        throw new TidesyncError(
+          'INVALID_OPTION',
+          `Expected \`offsetMs\` to be a finite number of milliseconds, got ${describeValue(offsetMs)}.`,
+        );
+      }
+      offsets[index] = offsetMs;
+    },
     async close() {
       for (const client of clients) await client.close();
       await server.close();

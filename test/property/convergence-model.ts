@@ -1,10 +1,18 @@
 // Model and oracle of the convergence property test (test/property/convergence.test.ts).
 import fc from 'fast-check';
-import type { ConflictStrategy, RecordData, StorageAdapter, SyncClient } from 'tidesync';
+import type { ConflictStrategy, OutboxOp, RecordData, StorageAdapter, SyncClient } from 'tidesync';
 import { defineCollection, NetworkError } from 'tidesync';
 import { z } from 'zod';
 
 export const CLIENTS = 3;
+
+/** A todo title the clients accept and the server refuses. */
+export const POISON = 'poison';
+
+/** Whether a record's data holds a {@link POISON} title. */
+export function isPoison(data: RecordData | null | undefined): boolean {
+  return typeof data?.['title'] === 'string' && data['title'].startsWith(POISON);
+}
 
 export function collectionsFor(conflict: ConflictStrategy) {
   const projects = defineCollection({
@@ -17,6 +25,9 @@ export function collectionsFor(conflict: ConflictStrategy) {
     schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
     conflict,
     references: { projectId: 'projects' },
+    // The server is stricter than the client (S21): it refuses a todo whose title is a poison
+    // title, which every client accepts. The op is rejected and dead-lettered on its client.
+    scope: (record, user) => record.ownerId === user.userId && !isPoison(record.data),
   });
   return [projects, todos];
 }
@@ -29,21 +40,39 @@ export type Step =
   | { t: 'reference'; c: number; pick: number; project: number }
   | { t: 'delete'; c: number; pick: number; collection: 'todos' | 'projects' }
   | { t: 'sync'; c: number }
-  | { t: 'faults'; c: number; drop: number; lose: number; duplicate: number }
+  | {
+      t: 'faults';
+      c: number;
+      drop: number;
+      lose: number;
+      duplicate: number;
+      serverError: number;
+      rateLimit: number;
+    }
   | { t: 'offline'; c: number }
   | { t: 'online'; c: number }
   | { t: 'restart'; c: number }
+  | { t: 'clockJump'; c: number; ms: number }
   | { t: 'serverRestart' }
   | { t: 'tick'; ms: number };
 
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** A device clock is kept within this of the server's, below its 24 h drift clamp. */
+export const MAX_CLOCK_OFFSET_MS = 12 * HOUR;
 const client = fc.integer({ min: 0, max: CLIENTS - 1 });
 const word = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+// One todo title in 12 is a poison op.
+const title = fc.oneof(
+  { weight: 11, arbitrary: word },
+  { weight: 1, arbitrary: fc.constant(POISON) },
+);
 const rate = fc.constantFrom(0, 0, 0.3, 1);
 
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 3,
-    arbitrary: fc.record({ t: fc.constant('insertTodo' as const), c: client, title: word }),
+    arbitrary: fc.record({ t: fc.constant('insertTodo' as const), c: client, title }),
   },
   {
     weight: 1,
@@ -56,7 +85,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
         t: fc.constant('update' as const),
         c: client,
         pick: fc.nat(),
-        title: word,
+        title,
         done: fc.boolean(),
       },
       { requiredKeys: ['t', 'c', 'pick'] },
@@ -89,6 +118,19 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       drop: rate,
       lose: rate,
       duplicate: rate,
+      // 503 and 429 answers; at 1, a burst: every request fails until the next faults step or
+      // the heal.
+      serverError: rate,
+      rateLimit: rate,
+    }),
+  },
+  // The device clock of client c jumps forward or back by minutes to hours (S17).
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('clockJump' as const),
+      c: client,
+      ms: fc.constantFrom(-3 * HOUR, -HOUR, -10 * MINUTE, 10 * MINUTE, HOUR, 3 * HOUR),
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('offline' as const), c: client }) },
@@ -213,4 +255,53 @@ export async function visible(c: SyncClient, names: readonly string[]) {
     }
   }
   return out;
+}
+
+/** Whether the record a write left holds a poison title (a delete's tombstone does not count). */
+function isPoisonWrite(a: AckedWrite): boolean {
+  return !a.deleted && isPoison(a.data);
+}
+
+/**
+ * The records a poison write touched (`collection/id`): a client wrote a {@link POISON} title
+ * to them. Their value is not predicted: the poison op is dead-lettered, and with it every op
+ * whose whole-record view still carries the poison title where the server reads that view.
+ */
+export function poisoned(acks: readonly AckedWrite[]): Set<string> {
+  return new Set(acks.filter(isPoisonWrite).map((a) => `${a.collection}/${a.id}`));
+}
+
+/**
+ * What the dead letters of each client must be: only ops on poisoned records, and for every
+ * record whose last write on a client was a poison one, a dead letter on that client (never
+ * silently lost). `letters[c]` are client c's dead letters.
+ */
+export function deadLetterProblems(
+  acks: readonly AckedWrite[],
+  letters: readonly (readonly OutboxOp[])[],
+): string[] {
+  const tainted = poisoned(acks);
+  const problems: string[] = [];
+  const last = new Map<string, AckedWrite>();
+  for (const a of acks) last.set(`${a.client} ${a.collection}/${a.id}`, a);
+  for (const [c, ops] of letters.entries()) {
+    const keys = new Set(ops.map((op) => `${op.collection}/${op.serverId ?? op.id}`));
+    for (const op of ops) {
+      const key = `${op.collection}/${op.serverId ?? op.id}`;
+      if (!tainted.has(key)) {
+        problems.push(
+          `client ${c}: ${op.type} of ${key} dead-lettered (${op.error?.code}: ${op.error?.message}), but no poison was written to it`,
+        );
+      }
+    }
+    for (const a of last.values()) {
+      const key = `${a.collection}/${a.id}`;
+      if (a.client === c && isPoisonWrite(a) && !keys.has(key)) {
+        problems.push(
+          `client ${c}: its last write to ${key} was poison, but no dead letter holds it`,
+        );
+      }
+    }
+  }
+  return problems;
 }
