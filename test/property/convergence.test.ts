@@ -1,7 +1,9 @@
 // S34 (RELIABILITY.md): random writes, reference edits, partitions, drops, duplicates, lost
-// responses, client restarts and server restarts on 3 clients (two on memory storage, one on a
-// SQLite file), then heal and settle: every replica equals the server (I4) and the server holds,
-// per record, what the strategy says the acknowledged writes resolve to (I1, I8).
+// responses, 503 and 429 bursts, client restarts, server restarts, clock jumps and poison ops
+// (titles the server refuses) on 3 clients (two on memory storage, one on a SQLite file), then
+// heal and settle: nothing is stuck, each poison op is a dead letter on its client, and after
+// they are discarded every replica equals the server (I4) and the server holds, per record no
+// poison touched, what the strategy says the acknowledged writes resolve to (I1, I8).
 // Runs: TIDESYNC_PROPERTY_RUNS (default 300 per strategy); replay a failure with
 // TIDESYNC_PROPERTY_SEED and TIDESYNC_PROPERTY_PATH from the printed report.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
