@@ -36,6 +36,11 @@ export interface HarnessServerOptions extends Partial<
    * `close()`. @default the same store object is used again (the database outlived the process)
    */
   readonly reopenStore?: () => ServerStore;
+  /**
+   * The server's own collection definitions, when they differ from the clients' (a stricter
+   * schema, a server already on the next version of the app). @default the harness's `collections`
+   */
+  readonly collections?: readonly CollectionDefinition[];
 }
 
 /** Options of {@link createTestHarness}. */

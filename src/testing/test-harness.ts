@@ -57,14 +57,24 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
   const { network: faults = {} } = options;
   const seed = faults.seed ?? randomSeed();
   const seeds = seededRandom(seed);
-  const { reopenStore, ...serverOptions } = options.server ?? {};
+  const {
+    reopenStore,
+    collections: serverCollections = collections,
+    ...serverOptions
+  } = options.server ?? {};
+  if (!Array.isArray(serverCollections) || serverCollections.length === 0) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      'Expected `server.collections` to be a non-empty array of `defineCollection()` results, or left out to use `collections`.',
+    );
+  }
   const server = harnessServer({
     options: {
       ...serverOptions,
       ...(options.assignId ? { assignId: options.assignId } : {}),
     },
     reopenStore,
-    collections,
+    collections: serverCollections,
     now: clock.now,
     authorize: (request) => ({ userId: request.headers.get(USER_HEADER) ?? 'user-1' }),
   });
