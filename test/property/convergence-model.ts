@@ -14,22 +14,26 @@ export function isPoison(data: RecordData | null | undefined): boolean {
   return typeof data?.['title'] === 'string' && data['title'].startsWith(POISON);
 }
 
+/**
+ * The collections of a run: the clients' definitions, and the server's, which is stricter (S21):
+ * it refuses a todo whose title is a poison title, which every client accepts. The op is
+ * rejected (`validation_failed`) and dead-lettered on its client.
+ */
 export function collectionsFor(conflict: ConflictStrategy) {
   const projects = defineCollection({
     name: 'projects',
     schema: z.object({ name: z.string() }),
     conflict,
   });
-  const todos = defineCollection({
-    name: 'todos',
-    schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
-    conflict,
-    references: { projectId: 'projects' },
-    // The server is stricter than the client (S21): it refuses a todo whose title is a poison
-    // title, which every client accepts. The op is rejected and dead-lettered on its client.
-    scope: (record, user) => record.ownerId === user.userId && !isPoison(record.data),
-  });
-  return [projects, todos];
+  const todo = (title: z.ZodType<string>) =>
+    defineCollection({
+      name: 'todos',
+      schema: z.object({ title, done: z.boolean(), projectId: z.string().nullable() }),
+      conflict,
+      references: { projectId: 'projects' },
+    });
+  const serverTitle = z.string().refine((t) => !t.startsWith(POISON), 'a poison title');
+  return { client: [projects, todo(z.string())], server: [projects, todo(serverTitle)] };
 }
 
 /** One step of a schedule. `pick` chooses among the records the client can see. */
