@@ -1,40 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  ListOpsOptions,
-  StorageAdapter,
-  StorageTransaction,
-  SyncClient,
-  Transport,
-} from 'tidesync';
+import type { ListOpsOptions, StorageAdapter, SyncClient, Transport } from 'tidesync';
 import { createSyncClient, directTransport } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { collections } from './helpers.js';
-import { clientWithHook, makeClient, makeServer } from './sync-helpers.js';
+import { clientWithHook, makeClient, makeServer, watchStorage } from './sync-helpers.js';
 
 /** Wraps an adapter and records every `listOps` call made in its transactions. */
 function countingAdapter(inner: StorageAdapter, calls: ListOpsOptions[]): StorageAdapter {
-  return {
-    kind: inner.kind,
-    open: () => inner.open(),
-    close: () => inner.close(),
-    transaction: (mode, fn) =>
-      inner.transaction(mode, (tx) =>
-        fn(
-          new Proxy(tx, {
-            get(target, key, receiver) {
-              if (key === 'listOps') {
-                return (options?: ListOpsOptions) => {
-                  calls.push(options ?? {});
-                  return target.listOps(options);
-                };
-              }
-              const value: unknown = Reflect.get(target, key, receiver);
-              return typeof value === 'function' ? value.bind(target) : value;
-            },
-          }) as StorageTransaction,
-        ),
-      ),
-  };
+  return watchStorage(inner, {
+    call: (method, args) => {
+      if (method === 'listOps') calls.push((args[0] as ListOpsOptions | undefined) ?? {});
+    },
+  });
 }
 
 async function seed(server: ReturnType<typeof makeServer>, n: number): Promise<SyncClient> {

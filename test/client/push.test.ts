@@ -11,11 +11,10 @@ import {
   type CollectionDefinition,
   type ListOpsOptions,
   type StorageAdapter,
-  type StorageTransaction,
   type SyncClient,
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
-import { makeServer } from './sync-helpers.js';
+import { makeServer, watchStorage } from './sync-helpers.js';
 
 type Fetch = (request: Request) => Promise<Response>;
 
@@ -32,25 +31,13 @@ function countingAdapter(inner: StorageAdapter, counts: Counts): StorageAdapter 
   const count = (key: string) => {
     if (counts.counting) counts.calls.set(key, (counts.calls.get(key) ?? 0) + 1);
   };
-  return {
-    kind: inner.kind,
-    open: () => inner.open(),
-    close: () => inner.close(),
-    transaction: (mode, fn) =>
-      inner.transaction(mode, (tx) => {
-        if (counts.counting) counts[mode] += 1;
-        const wrapped = new Proxy(tx, {
-          get(target, name: keyof StorageTransaction) {
-            const method = target[name];
-            return (...args: unknown[]) => {
-              count(name === 'listOps' ? listOpsKind(args[0] as ListOpsOptions) : name);
-              return (method as (...a: unknown[]) => unknown).apply(target, args);
-            };
-          },
-        });
-        return fn(wrapped);
-      }),
-  };
+  return watchStorage(inner, {
+    transaction: (mode) => {
+      if (counts.counting) counts[mode] += 1;
+    },
+    call: (method, args) =>
+      count(method === 'listOps' ? listOpsKind(args[0] as ListOpsOptions) : method),
+  });
 }
 
 /** Which kind of outbox read a `listOps` call is. */

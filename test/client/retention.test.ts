@@ -10,24 +10,19 @@ import {
   rawRecords,
   type MutablePolicy,
 } from './storage-helpers.js';
+import { watchStorage } from './sync-helpers.js';
 
 const DAY = 86_400_000;
 
 /** Counts readwrite transactions, to see how reads are batched into writes. */
 function countingAdapter(inner: StorageAdapter): { adapter: StorageAdapter; writes: () => number } {
   let writes = 0;
-  return {
-    adapter: {
-      kind: inner.kind,
-      open: () => inner.open(),
-      close: () => inner.close(),
-      transaction(mode, fn) {
-        if (mode === 'readwrite') writes += 1;
-        return inner.transaction(mode, fn);
-      },
+  const adapter = watchStorage(inner, {
+    transaction: (mode) => {
+      if (mode === 'readwrite') writes += 1;
     },
-    writes: () => writes,
-  };
+  });
+  return { adapter, writes: () => writes };
 }
 
 describe.each(ADAPTERS)('retention on $name', ({ create }) => {

@@ -12,38 +12,19 @@ import {
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { collections } from './helpers.js';
-import { makeClient, makeServer } from './sync-helpers.js';
+import { makeClient, makeServer, watchStorage } from './sync-helpers.js';
 
 /** A memory adapter that counts `listOps` calls that read every queued op (no limit, no record). */
 function countingAdapter(): { storage: StorageAdapter; fullReads: () => number } {
-  const inner = memoryAdapter();
   let fullReads = 0;
-  const storage: StorageAdapter = {
-    kind: inner.kind,
-    open: () => inner.open(),
-    close: () => inner.close(),
-    transaction: (mode, fn) =>
-      inner.transaction(mode, (tx) =>
-        fn(
-          new Proxy(tx, {
-            get(target, key) {
-              if (key !== 'listOps') {
-                const value = Reflect.get(target, key) as unknown;
-                // Bound: the transaction's methods use its private fields.
-                return typeof value === 'function' ? value.bind(target) : value;
-              }
-              return (options?: ListOpsOptions) => {
-                const queued = !options?.states || options.states.includes('queued');
-                if (queued && options?.limit === undefined && options?.recordId === undefined) {
-                  fullReads += 1;
-                }
-                return target.listOps(options);
-              };
-            },
-          }),
-        ),
-      ),
-  };
+  const storage = watchStorage(memoryAdapter(), {
+    call: (method, args) => {
+      const options = args[0] as ListOpsOptions | undefined;
+      if (method !== 'listOps') return;
+      const queued = !options?.states || options.states.includes('queued');
+      if (queued && options?.limit === undefined && options?.recordId === undefined) fullReads += 1;
+    },
+  });
   return { storage, fullReads: () => fullReads };
 }
 
