@@ -98,3 +98,4 @@ export type {
   WireOp,
   WireRecord,
 } from './wire.js';
+export { innerMap } from './inner-map.js';

@@ -5,7 +5,7 @@ import type {
   StorageTransaction,
   StoredRecord,
 } from '../../core/index.js';
-import { StorageError, applyQuery } from '../../core/index.js';
+import { StorageError, applyQuery, innerMap } from '../../core/index.js';
 import { autoCommittedError, requestResult, toStorageError } from './indexeddb-errors.js';
 import {
   META,
@@ -130,22 +130,12 @@ export class IndexedDbTransaction implements StorageTransaction {
 
   async putRecord(record: StoredRecord): Promise<void> {
     this.#check(true);
-    let staged = this.#records.get(record.collection);
-    if (!staged) {
-      staged = new Map();
-      this.#records.set(record.collection, staged);
-    }
-    staged.set(record.id, this.#copy(record));
+    innerMap(this.#records, record.collection).set(record.id, this.#copy(record));
   }
 
   async deleteRecord(collection: string, id: string): Promise<void> {
     this.#check(true);
-    let staged = this.#records.get(collection);
-    if (!staged) {
-      staged = new Map();
-      this.#records.set(collection, staged);
-    }
-    staged.set(id, DELETED);
+    innerMap(this.#records, collection).set(id, DELETED);
   }
 
   async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {

@@ -5,7 +5,7 @@ import type {
   StorageTransaction,
   StoredRecord,
 } from '../../core/index.js';
-import { StorageError, applyQuery } from '../../core/index.js';
+import { StorageError, applyQuery, innerMap } from '../../core/index.js';
 import { cloneJson, cloneRecord } from './json-clone.js';
 
 /** Everything one `MemoryStore` holds: records, the outbox, metadata and their indexes. */
@@ -194,30 +194,15 @@ export class MemoryTransaction implements StorageTransaction {
 
   async putRecord(record: StoredRecord): Promise<void> {
     this.#check(true);
-    let staged = this.#records.get(record.collection);
-    if (!staged) {
-      staged = new Map();
-      this.#records.set(record.collection, staged);
-    }
-    staged.set(record.id, cloneRecord(record));
+    innerMap(this.#records, record.collection).set(record.id, cloneRecord(record));
     if (record.serverId !== null) {
-      let ids = this.#stagedServerIds.get(record.collection);
-      if (!ids) {
-        ids = new Map();
-        this.#stagedServerIds.set(record.collection, ids);
-      }
-      ids.set(record.serverId, record.id);
+      innerMap(this.#stagedServerIds, record.collection).set(record.serverId, record.id);
     }
   }
 
   async deleteRecord(collection: string, id: string): Promise<void> {
     this.#check(true);
-    let staged = this.#records.get(collection);
-    if (!staged) {
-      staged = new Map();
-      this.#records.set(collection, staged);
-    }
-    staged.set(id, DELETED);
+    innerMap(this.#records, collection).set(id, DELETED);
   }
 
   async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
