@@ -51,18 +51,16 @@ function switchableTransport(server: { fetch(request: Request): Promise<Response
 
 const row = (i: number) => ({ title: `t${i}`, done: false, projectId: null });
 
+/** A client that pushes 2 ops per request and syncs only when told to. */
+const smallBatchClient = (storage: StorageAdapter, transport: Transport) =>
+  createSyncClient({ collections, storage, transport, triggers: [], batchSize: 2 });
+
 describe('status counts without reading the outbox on every sync run', () => {
   it('an offline retry reads no whole outbox and keeps pendingOps exact', async () => {
     const { storage, fullReads } = countingAdapter();
     const { transport, state } = switchableTransport(makeServer(collections));
     // batchSize 2: the push fills its first batch without reading the whole outbox.
-    const client = await createSyncClient({
-      collections,
-      storage,
-      transport,
-      triggers: [],
-      batchSize: 2,
-    });
+    const client = await smallBatchClient(storage, transport);
     await client.collection('todos').insertMany([row(1), row(2), row(3)]);
     state.online = false;
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -84,13 +82,7 @@ describe('status counts without reading the outbox on every sync run', () => {
   it('re-reads the counts after a push that applied a batch and then failed', async () => {
     const { storage } = countingAdapter();
     const { transport, state } = switchableTransport(makeServer(collections));
-    const client = await createSyncClient({
-      collections,
-      storage,
-      transport,
-      triggers: [],
-      batchSize: 2,
-    });
+    const client = await smallBatchClient(storage, transport);
     await client.collection('todos').insertMany([row(1), row(2), row(3), row(4), row(5)]);
     state.pushesLeft = 1;
     await expect(client.sync()).rejects.toBeInstanceOf(NetworkError);
