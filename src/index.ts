@@ -79,6 +79,7 @@ export { custom, fieldMerge, lastWriteWins, manual } from './conflict/index.js';
 export type { CustomResolution, CustomResolver } from './conflict/index.js';
 // Client
 export {
+  InvalidRemoteRecordError,
   SyncClient,
   createSyncClient,
   foregroundTrigger,
@@ -121,6 +122,8 @@ export type {
   SyncTriggerContext,
   TransactionCollection,
   TransactionContext,
+  RemoteRejectedEvent,
+  RemoteSource,
 } from './client/index.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './queue/index.js';
 export type { RetryPolicy } from './queue/index.js';

@@ -1,10 +1,11 @@
 import type {
   CollectionDefinition,
+  ErrorCode,
   RecordData,
   StorageTransaction,
   StoredRecord,
 } from '../core/index.js';
-import { TidesyncError, describeValue } from '../core/index.js';
+import { ERROR_CODES, TidesyncError, describeValue } from '../core/index.js';
 import type { WriteContext } from './write-context.js';
 
 /** A conflicted record with both versions. */
@@ -21,6 +22,11 @@ export interface ConflictRecord {
   readonly remoteVersion: number;
   /** When the conflict was detected (wall ms). */
   readonly detectedAt: number;
+  /**
+   * Why the collection's `custom()` resolver could not settle it (code `RESOLVER_FAILED`, the
+   * resolver's own error in the message), or `null`. Settle it with `resolveConflict()`.
+   */
+  readonly error: TidesyncError | null;
 }
 
 /** How to settle a conflict: keep this device's version, the server's, or a new value. */
@@ -61,7 +67,16 @@ function toConflictRecord(r: StoredRecord): ConflictRecord | undefined {
     remote: r.conflict.remote,
     remoteVersion: r.conflict.remoteVersion,
     detectedAt: r.conflict.detectedAt,
+    error: r.conflict.resolverError ? resolverError(r.conflict.resolverError) : null,
   };
+}
+
+/** The stored failure of a resolver as a typed error again. */
+function resolverError(stored: { readonly code: string; readonly message: string }): TidesyncError {
+  const code = (ERROR_CODES as readonly string[]).includes(stored.code)
+    ? (stored.code as ErrorCode)
+    : 'RESOLVER_FAILED';
+  return new TidesyncError(code, String(stored.message));
 }
 
 /**

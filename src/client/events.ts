@@ -1,4 +1,5 @@
 import type { ConflictInfo, RecordData, TidesyncError } from '../core/index.js';
+import type { RemoteRejectedEvent } from './remote-validation.js';
 
 /** The client's state, as shown in a sync indicator. */
 export interface SyncClientStatus {
@@ -47,6 +48,8 @@ export interface ConflictEvent {
   /** This device's version; `null` when it deleted the record. */
   readonly local: RecordData | null;
   readonly remote: ConflictInfo;
+  /** Set when a `custom()` resolver threw or returned an invalid value (code `RESOLVER_FAILED`). */
+  readonly error?: TidesyncError;
 }
 
 /** Progress of a long push or pull. */
@@ -78,4 +81,9 @@ export interface SyncClientEvents {
   deadLetter: (event: DeadLetterEvent) => void;
   /** The server was restored or reset; the client re-based and kept its pending changes. */
   serverReset: () => void;
+  /**
+   * A record from the server (pull page, push answer, `fetchRemote()`) failed its collection's
+   * schema or tried to set metadata: it was not stored, and the rest of the sync went on.
+   */
+  remoteRejected: (event: RemoteRejectedEvent) => void;
 }

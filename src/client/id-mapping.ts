@@ -5,6 +5,7 @@ import type {
   StorageTransaction,
   StoredRecord,
 } from '../core/index.js';
+import { readEvicted } from './evicted-index.js';
 
 /** Collections and fields that reference `target`. */
 function referrers(
@@ -138,6 +139,8 @@ export class ReferenceLookup {
   readonly #tx: StorageTransaction;
   readonly #records = new Map<string, StoredRecord | undefined>();
   readonly #blocking = new Map<string, boolean>();
+  /** Per collection: old local id to server id of the records this device evicted. */
+  readonly #evicted = new Map<string, Map<string, string>>();
 
   constructor(tx: StorageTransaction) {
     this.#tx = tx;
@@ -150,6 +153,21 @@ export class ReferenceLookup {
     const record = await this.#tx.getRecord(collection, id);
     this.#records.set(key, record);
     return record;
+  }
+
+  /**
+   * The server id of a record this device evicted (retention, `clearCache()`) while it had the
+   * local id `id`, or `undefined`. The evicted index is read once per collection.
+   */
+  async evictedServerId(collection: string, id: string): Promise<string | undefined> {
+    let byLocalId = this.#evicted.get(collection);
+    if (!byLocalId) {
+      byLocalId = new Map();
+      for (const [serverId, localId] of await readEvicted(this.#tx, collection))
+        byLocalId.set(localId, serverId);
+      this.#evicted.set(collection, byLocalId);
+    }
+    return byLocalId.get(id);
   }
 
   /**
@@ -175,7 +193,8 @@ export class ReferenceLookup {
 
 /**
  * Rewrites reference fields of `data` that still hold a local id whose record has a server id
- * by now. Used when building a push, so the server only sees canonical ids where known.
+ * by now, or whose record this device evicted (the evicted index keeps its server id). Used
+ * when building a push, so the server only sees canonical ids where known.
  */
 export async function resolveReferences(
   refs: ReferenceLookup,
@@ -188,7 +207,8 @@ export async function resolveReferences(
     const value = data[field];
     if (typeof value !== 'string') continue;
     const ref = await refs.record(target, value);
-    if (ref?.serverId && ref.serverId !== value) out = { ...out, [field]: ref.serverId };
+    const serverId = ref ? ref.serverId : await refs.evictedServerId(target, value);
+    if (serverId && serverId !== value) out = { ...out, [field]: serverId };
   }
   return out;
 }

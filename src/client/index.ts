@@ -33,6 +33,8 @@ export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
 export type { TransactionCollection, TransactionContext } from './transaction-context.js';
 export type { EvictionResult } from './retention.js';
+export { InvalidRemoteRecordError } from './remote-validation.js';
+export type { RemoteRejectedEvent, RemoteSource } from './remote-validation.js';
 export type { ClearCacheOptions } from './storage-maintenance.js';
 export type { CollectionStorageStats, OutboxStorageStats, StorageStats } from './storage-stats.js';
 export { webLocksCoordinator } from './coordinators/index.js';

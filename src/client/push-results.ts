@@ -5,12 +5,13 @@ import type {
   StoredRecord,
   WireRecord,
 } from '../core/index.js';
-import { renumberAfter, enqueueOp } from '../queue/index.js';
-import { lastWriteWins } from '../conflict/index.js';
+import { ProtocolError } from '../core/index.js';
+import { renumberAfter } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
-import { noteDeletedConflict } from './conflicts.js';
 import { needsReferenceRewrite, type ServerIdRemap } from './id-mapping.js';
+import { handleConflict } from './push-conflict.js';
 import { overlayPending } from './remote-records.js';
+import { checkRemoteRecord, type RemoteRejectedEvent } from './remote-validation.js';
 
 /** Counts of one push run. */
 export interface PushTally {
@@ -18,6 +19,8 @@ export interface PushTally {
   conflicts: number;
   rejected: number;
   readonly changed: Set<string>;
+  /** Records of push answers that were not stored; reported once their batch committed. */
+  readonly remoteRejected: RemoteRejectedEvent[];
 }
 
 /**
@@ -59,11 +62,13 @@ export async function applyOpResult(
     await deadLetter(ctx, tx, op, result.code, result.message, false);
     return;
   }
+  checkResultIdentity(op, result.serverId, result.record);
   await tx.deleteOp(op.opId);
   ctx.clock.receive(result.record.hlc);
   const local = await tx.getRecord(op.collection, op.id);
   if (!local) return;
   const remapped = local.serverId !== result.serverId;
+  if (remapped) await checkServerIdFree(tx, local, result.serverId);
   const record: StoredRecord = remapped ? { ...local, serverId: result.serverId } : local;
   if (remapped) {
     const remap = { collection: op.collection, from: local.id, to: result.serverId };
@@ -71,6 +76,15 @@ export async function applyOpResult(
   }
   // The record's other ops: every later write and any dead letter (the acked op is deleted).
   const others = await tx.listOps({ collection: op.collection, recordId: op.id });
+  const invalid = checkRemoteRecord(ctx.collections, result.record);
+  if (invalid) {
+    tally.remoteRejected.push({
+      source: 'push',
+      collection: op.collection,
+      serverId: result.serverId,
+      error: invalid,
+    });
+  }
   if (result.status === 'applied') {
     tally.pushed += 1;
     // The later ops were made on top of `op`; when the server applied `op` straight onto the
@@ -82,14 +96,70 @@ export async function applyOpResult(
         ? result.version
         : other.baseVersion,
     );
+    if (invalid) {
+      await tx.putRecord(acknowledgedAsIs(record, result.version, pendingOnly(updated)));
+      return;
+    }
     const next = adoptServerVersion(record, result.record, pendingOnly(updated), ctx.now());
     if (next) await tx.putRecord(next);
     else if (remapped) await tx.putRecord(record);
     return;
   }
   await updateOthers(tx, others, result.serverId, (other) => other.baseVersion);
+  if (invalid) {
+    // No valid server version to keep beside ours: the op waits as a dead letter, the app is told.
+    if (remapped) await tx.putRecord(record);
+    tally.rejected += 1;
+    await deadLetter(ctx, tx, op, invalid.code, invalid.message, false);
+    return;
+  }
   tally.conflicts += 1;
   await handleConflict(ctx, tx, op, record, result.record);
+}
+
+/**
+ * Refuses an answer whose record is not the one the op and its server id name (another
+ * collection, another id): storing it would write one record's data under another's name.
+ * @throws ProtocolError `PROTOCOL_ERROR`: nothing of the batch is applied
+ */
+function checkResultIdentity(op: OutboxOp, serverId: string, record: WireRecord): void {
+  if (record.collection === op.collection && record.id === serverId) return;
+  throw new ProtocolError(
+    `The server answered op \`${op.opId}\` on \`${op.collection}/${op.id}\` with record \`${record.collection}/${record.id}\` under server id \`${serverId}\`. Nothing of the batch was applied; it will be re-sent.`,
+  );
+}
+
+/**
+ * Refuses a server id that would be a second name: a confirmed record given another server id,
+ * or a new record mapped onto a server id another local record already holds.
+ * @throws ProtocolError `PROTOCOL_ERROR`: nothing of the batch is applied, nothing overwritten
+ */
+async function checkServerIdFree(
+  tx: StorageTransaction,
+  local: StoredRecord,
+  serverId: string,
+): Promise<void> {
+  const holder =
+    local.serverId === null ? await tx.getRecordByServerId(local.collection, serverId) : local;
+  if (!holder || holder.id === local.id) return;
+  throw new ProtocolError(
+    `The server mapped \`${local.collection}/${local.id}\` onto server id \`${serverId}\`, which ${holder === local ? `differs from its server id \`${local.serverId}\`` : `local record \`${holder.id}\` already holds`}. Nothing of the batch was applied; the outbox is kept.`,
+  );
+}
+
+/**
+ * The record after an applied op whose answer failed the schema: the server has the write, so
+ * the op is done and the record takes the server's version number, but it keeps this device's
+ * fields (which passed the schema) instead of the server's.
+ */
+function acknowledgedAsIs(
+  record: StoredRecord,
+  version: number,
+  pending: readonly OutboxOp[],
+): StoredRecord {
+  const syncStatus =
+    record.syncStatus === 'conflicted' ? 'conflicted' : pending.length > 0 ? 'pending' : 'synced';
+  return { ...record, version: Math.max(record.version, version), syncStatus };
 }
 
 /**
@@ -136,80 +206,4 @@ function adoptServerVersion(
   return local.syncStatus === 'conflicted'
     ? { ...next, syncStatus: 'conflicted', conflict: local.conflict, data: local.data }
     : next;
-}
-
-async function handleConflict(
-  ctx: EngineContext,
-  tx: StorageTransaction,
-  op: OutboxOp,
-  local: StoredRecord,
-  remote: WireRecord,
-): Promise<void> {
-  const strategy = ctx.collections.get(op.collection)?.conflict ?? lastWriteWins();
-  const outcome = strategy.resolve({
-    collection: op.collection,
-    id: remote.id,
-    base: null,
-    local: {
-      data: local.deleted ? null : local.data,
-      hlc: local.hlc,
-      fieldClocks: local.fieldClocks,
-      changedFields: op.changedFields,
-    },
-    remote: {
-      data: remote.deleted ? null : remote.data,
-      hlc: remote.hlc,
-      fieldClocks: remote.fieldClocks,
-    },
-  });
-  if (outcome.kind === 'merged') {
-    // A custom resolution: store it and sync it as a new write based on the server version.
-    const hlc = ctx.clock.tick();
-    const merged: StoredRecord = {
-      ...local,
-      data: outcome.data ?? local.data,
-      deleted: outcome.data === null,
-      version: remote.version,
-      hlc,
-      fieldClocks: outcome.fieldClocks,
-      syncStatus: 'pending',
-      conflict: null,
-      updatedAt: ctx.now(),
-    };
-    await tx.putRecord(merged);
-    const changed = Object.keys(merged.data);
-    const clocks = Object.fromEntries(changed.map((f) => [f, hlc]));
-    await enqueueOp(
-      tx,
-      {
-        collection: op.collection,
-        id: local.id,
-        serverId: remote.id,
-        type: outcome.data === null ? 'delete' : 'update',
-        data: outcome.data === null ? null : merged.data,
-        patch: outcome.data === null ? null : merged.data,
-        changedFields: outcome.data === null ? [] : changed,
-        baseVersion: remote.version,
-        hlc,
-        fieldClocks: outcome.data === null ? {} : clocks,
-      },
-      { coalesce: false, now: ctx.now() },
-    );
-    return;
-  }
-  const conflict = {
-    remote: remote.deleted ? null : remote.data,
-    remoteVersion: remote.version,
-    remoteHlc: remote.hlc,
-    remoteFieldClocks: remote.fieldClocks,
-    detectedAt: ctx.now(),
-  };
-  await tx.putRecord({ ...local, syncStatus: 'conflicted', conflict });
-  await noteDeletedConflict(tx, local.collection, local.id, local.deleted);
-  ctx.emit('conflict', {
-    collection: op.collection,
-    id: local.id,
-    local: local.deleted ? null : local.data,
-    remote: conflict,
-  });
 }

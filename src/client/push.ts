@@ -27,7 +27,13 @@ const MAX_GAP_RETRIES = 3;
  * attempt re-sends it unchanged and the server's replay answers it (exactly-once effect).
  */
 export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
-  const tally: PushTally = { pushed: 0, conflicts: 0, rejected: 0, changed: new Set() };
+  const tally: PushTally = {
+    pushed: 0,
+    conflicts: 0,
+    rejected: 0,
+    changed: new Set(),
+    remoteRejected: [],
+  };
   let limit = ctx.batchSize;
   let gapRetries = 0;
   const pending = await countPending(ctx);
@@ -115,6 +121,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       await rewriteReferences(tx, ctx.collections, remaps);
       await persistClock(tx, ctx.clock);
     });
+    for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
     inflightPossible = resent;
     gapRetries = 0;
     ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.now() - startedAt) * 0.5);

@@ -19,6 +19,7 @@ import { applyRemoteChange, type RemoteChangeContext } from './pull.js';
 import { overlayPending } from './remote-records.js';
 import { findRecord } from './record-lookup.js';
 import { persistClock } from './transaction-clock.js';
+import { screenRemoteRecords, type RemoteRejectedEvent } from './remote-validation.js';
 
 /** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
 const MAX_IDS_PER_GET = 1000;
@@ -30,6 +31,8 @@ export interface RemoteFetcherContext {
   readonly signal: AbortSignal;
   /** Announces collections whose stored records changed. */
   readonly notify: (collections: string[]) => void;
+  /** Reports a fetched record that failed its schema and was not stored. */
+  readonly onRejected: (event: RemoteRejectedEvent) => void;
 }
 
 /**
@@ -61,8 +64,10 @@ export class RemoteFetcher {
     });
     if (target.serverId === null) return target.local?.deleted ? undefined : target.local;
     const serverId = target.serverId;
-    const remote = await this.#get(collection, [serverId]);
-    const stored = await this.#store(collection, [serverId], remote, () => true);
+    const { valid, rejected } = await this.#get(collection, [serverId]);
+    const stored = await this.#store(collection, [serverId], valid, rejected, () => true);
+    const refused = rejected.find((r) => r.serverId === serverId);
+    if (refused) throw refused.error;
     const record = stored.get(serverId) ?? target.local;
     return record && !record.deleted ? record : undefined;
   }
@@ -79,8 +84,8 @@ export class RemoteFetcher {
     ]);
     for (let start = 0; start < ids.length; start += MAX_IDS_PER_GET) {
       const chunk = ids.slice(start, start + MAX_IDS_PER_GET);
-      const remote = await this.#get(collection, chunk);
-      await this.#store(collection, chunk, remote, (r) => matchesWhere(r, query.where));
+      const { valid, rejected } = await this.#get(collection, chunk);
+      await this.#store(collection, chunk, valid, rejected, (r) => matchesWhere(r, query.where));
     }
     return this.#opts.storage.transaction('readonly', (tx) => tx.queryRecords(collection, query));
   }
@@ -94,7 +99,14 @@ export class RemoteFetcher {
     }
   }
 
-  async #get(collection: string, ids: readonly string[]): Promise<WireRecord[]> {
+  /**
+   * Asks the server for records; answers that fail the collection's schema come back in
+   * `rejected` (reported, never stored).
+   */
+  async #get(
+    collection: string,
+    ids: readonly string[],
+  ): Promise<{ valid: WireRecord[]; rejected: RemoteRejectedEvent[] }> {
     const transport = this.#opts.transport;
     if (!transport) {
       throw new TidesyncError(
@@ -128,18 +140,20 @@ export class RemoteFetcher {
         );
       }
     }
-    return parsed.data.records;
+    return screenRemoteRecords(this.#opts.collections, parsed.data.records, 'fetch');
   }
 
   /**
    * Stores fetched records in one readwrite transaction and returns them as stored, by server
    * id. A record still (or again) on this device is merged like a pulled change, so pending
-   * edits and open conflicts are kept; a dropped one is restored under its old local id.
+   * edits and open conflicts are kept; a dropped one is restored under its old local id. A
+   * `rejected` record stays evicted (its id mapping is kept) and is reported after the commit.
    */
   async #store(
     collection: string,
     asked: readonly string[],
     remote: readonly WireRecord[],
+    rejected: readonly RemoteRejectedEvent[],
     wanted: (record: StoredRecord) => boolean,
   ): Promise<Map<string, StoredRecord>> {
     const ctx = this.#engineContext();
@@ -148,7 +162,7 @@ export class RemoteFetcher {
     await this.#opts.storage.transaction('readwrite', async (tx) => {
       const index = await readEvicted(tx, collection);
       const before = index.size;
-      const found = new Set<string>();
+      const found = new Set<string>(rejected.map((r) => r.serverId));
       for (const record of remote) {
         found.add(record.id);
         if (await this.#storeOne(ctx, tx, index, record, wanted)) changed = true;
@@ -161,6 +175,7 @@ export class RemoteFetcher {
       await persistClock(tx, this.#context.clock);
     });
     if (changed) this.#context.notify([collection]);
+    for (const event of rejected) this.#context.onRejected(event);
     return out;
   }
 
@@ -171,8 +186,11 @@ export class RemoteFetcher {
     remote: WireRecord,
     wanted: (record: StoredRecord) => boolean,
   ): Promise<boolean> {
-    if (await tx.getRecordByServerId(remote.collection, remote.id)) {
-      index.delete(remote.id);
+    const live = await tx.getRecordByServerId(remote.collection, remote.id);
+    if (live) {
+      // Back under its old local id: the mapping is done. Under another id (a pull brought it
+      // back): keep it, references by the old local id still resolve through it.
+      if (index.get(remote.id) === live.id) index.delete(remote.id);
       return applyRemoteChange(ctx, tx, remote);
     }
     if (remote.deleted) {

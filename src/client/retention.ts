@@ -126,7 +126,11 @@ async function drop(
   for (const record of records) {
     await tx.deleteRecord(collection, record.id);
     // A synced tombstone holds nothing the app can read: nothing to fetch back.
-    if (!record.deleted && record.serverId !== null) index.set(record.serverId, record.id);
+    if (record.deleted || record.serverId === null) continue;
+    // A record pulled back after an earlier eviction is stored under its server id: keep the
+    // local id it had before, which the app and references may still hold.
+    if (record.id === record.serverId && index.has(record.serverId)) continue;
+    index.set(record.serverId, record.id);
   }
   await writeEvicted(tx, collection, index);
 }

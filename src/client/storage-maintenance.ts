@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'eventemitter3';
 import type { HybridLogicalClock } from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
 import { AccessTracker } from './access-tracker.js';
@@ -22,6 +23,8 @@ export interface StorageMaintenanceContext {
   readonly notify: (collections: string[], origin: 'local' | 'remote') => void;
   /** Reports a failure of background work (access-time flushes, retention after a sync). */
   readonly onError: (error: unknown) => void;
+  /** The client's emitter of `SyncClientEvents` (`remoteRejected` for fetched records). */
+  readonly events: EventEmitter;
 }
 
 /**
@@ -51,6 +54,7 @@ export class StorageMaintenance {
       clock: context.clock,
       signal: context.signal,
       notify: (collections) => context.notify(collections, 'remote'),
+      onRejected: (event) => context.events.emit('remoteRejected', event),
     });
   }
 

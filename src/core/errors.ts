@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'CONFLICT_NOT_FOUND',
   'NOT_CONVERGED',
   'USER_MISMATCH',
+  'INVALID_REMOTE_RECORD',
+  'RESOLVER_FAILED',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -40,6 +40,11 @@ export interface ConflictInfo {
   readonly remoteFieldClocks: FieldClocks;
   /** When the conflict was detected (wall ms). */
   readonly detectedAt: number;
+  /**
+   * Why a `custom()` resolver could not settle the conflict (it threw, or its result failed the
+   * schema); absent when none ran or it handed the conflict on with `'manual'`.
+   */
+  readonly resolverError?: { readonly code: string; readonly message: string };
 }
 
 /**
