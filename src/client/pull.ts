@@ -11,7 +11,7 @@ import { assignServerId } from './id-mapping.js';
 import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { persistClock } from './transaction-clock.js';
-import { screenRemoteRecords } from './remote-validation.js';
+import { screenPulledPage } from './remote-validation.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -57,15 +57,15 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
     // If storing this page fails, the early request's outcome is dropped, never unhandled.
     ahead?.catch(() => undefined);
     // Records that fail their schema stay out of storage; the cursor still moves past them.
-    const { valid: changes, rejected } = screenRemoteRecords(ctx.collections, page.changes, 'pull');
+    const rejected = screenPulledPage(ctx.collections, page);
     await ctx.storage.transaction('readwrite', async (tx) => {
       if (page.reset) await rebase(tx, tally);
-      receiveLatest(ctx, changes);
+      receiveLatest(ctx, page.changes);
       // Applying changes never adds ops, so an outbox empty now stays empty for the whole page:
       // then no record can have pending ops, and the per-record op lookups are skipped.
       const outboxEmpty = (await tx.listOps({ limit: 1 })).length === 0;
-      const known = await lookUpPage(ctx, tx, changes);
-      for (const change of changes) {
+      const known = await lookUpPage(ctx, tx, page.changes);
+      for (const change of page.changes) {
         if (await applyChange(ctx, tx, change, outboxEmpty, known)) {
           tally.pulled += 1;
           tally.changed.add(change.collection);

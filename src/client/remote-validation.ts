@@ -100,3 +100,16 @@ export function screenRemoteRecords(
   }
   return { valid, rejected };
 }
+
+/**
+ * Takes the records that may not be stored out of a pulled page (its `changes` are replaced by
+ * the valid ones, in order) and returns the refusals, to report once the page committed.
+ */
+export function screenPulledPage(
+  collections: ReadonlyMap<string, CollectionDefinition>,
+  page: { changes: WireRecord[] },
+): RemoteRejectedEvent[] {
+  const { valid, rejected } = screenRemoteRecords(collections, page.changes, 'pull');
+  if (rejected.length > 0) page.changes = valid;
+  return rejected;
+}
