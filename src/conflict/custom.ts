@@ -23,8 +23,10 @@ export type CustomResolver = (input: ConflictInput) => CustomResolution;
 
 /**
  * Custom resolution with app logic. The server reports the conflict; the client runs `resolver`,
- * stores the result and syncs it as a new write based on the server's version (validated against
- * the schema there). Return `'manual'` to defer to the user as under `manual()`.
+ * checks the result against the collection's schema, stores it and syncs it as a new write based
+ * on the server's version. Return `'manual'` to defer to the user as under `manual()`. During a
+ * sync, a resolver that throws or returns an invalid value never stops the sync: the record waits
+ * in the conflict inbox with both versions and a `RESOLVER_FAILED` error.
  *
  * @throws TidesyncError `INVALID_OPTION` when `resolver` is not a function, or (when resolving)
  * when it returns something other than an object, `null` or `'manual'`.
