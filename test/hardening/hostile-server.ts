@@ -1,7 +1,11 @@
 // A hostile in-process server for the hardening tests: a real memory server behind a
 // Transport whose answers a test rewrites per request kind (push, pull, get) before the client
 // sees them. Plus the storage adapters every client-side case runs on.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { afterAll } from 'vitest';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type {
   CollectionDefinition,
@@ -17,12 +21,21 @@ import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
 import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
 
+/** SQLite files of the test file that imports this module, removed after its tests. */
+const sqliteDir = mkdtempSync(join(tmpdir(), 'tidesync-hardening-'));
+afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
+let sqliteFiles = 0;
+
 /** Every client storage adapter the hardening cases run on. */
 export const ADAPTERS: readonly { name: string; create: () => StorageAdapter }[] = [
   { name: 'memory', create: () => memoryAdapter() },
   {
-    name: 'sqlite (better-sqlite3 :memory:)',
-    create: () => sqliteAdapter({ driver: betterSqlite3Driver(new Database(':memory:')) }),
+    name: 'sqlite file (better-sqlite3)',
+    create: () => {
+      sqliteFiles += 1;
+      const db = new Database(join(sqliteDir, `client-${sqliteFiles}.db`));
+      return sqliteAdapter({ driver: betterSqlite3Driver(db) });
+    },
   },
   {
     name: 'indexeddb (fake-indexeddb)',
