@@ -145,3 +145,29 @@ export async function serverView(
 export async function closeQuietly(client: SyncClient): Promise<void> {
   await client.close().catch(() => undefined);
 }
+
+/**
+ * Checks that run inside code the library calls (a transport, a hook): there a failed `expect`
+ * rejects the sync, which the retry loop takes for a network failure and retries. `run` keeps
+ * the first failure (and still throws it where it happened); `rethrow` raises it in the test
+ * body, so an assertion fails the test wherever it ran.
+ */
+export function hookChecks(): {
+  run<T>(check: () => Promise<T>): Promise<T>;
+  rethrow(): void;
+} {
+  const failures: unknown[] = [];
+  return {
+    async run(check) {
+      try {
+        return await check();
+      } catch (error) {
+        failures.push(error);
+        throw error;
+      }
+    },
+    rethrow() {
+      if (failures.length > 0) throw failures[0];
+    },
+  };
+}
