@@ -44,11 +44,13 @@ export async function resolveAndCheck(
 ): Promise<void> {
   const problems: string[] = [];
   for (let pass = 0; pass < 6; pass++) {
+    const open = await Promise.all(h.clients.map((c) => c.conflicts()));
+    if (open.every((list) => list.length === 0)) return;
     const tainted = poisoned(intents);
     const server = await serverState(h, collections);
     const chosen = new Map<string, (RecordData | null)[]>();
     for (const [i, c] of h.clients.entries()) {
-      for (const conflict of await c.conflicts()) {
+      for (const conflict of open[i]!) {
         const key = `${conflict.collection}/${conflict.serverId ?? conflict.id}`;
         const remote = server.get(key) ?? null;
         if (!tainted.has(key)) {
@@ -91,16 +93,15 @@ export async function resolveAndCheck(
       }
     }
     if (problems.length > 0) break;
-    if (chosen.size === 0) return;
     await h.settle({ maxRounds: 30 });
     // Once no client holds a conflict on it, the server holds a value one resolution chose.
-    const open = new Set<string>();
+    const still = new Set<string>();
     for (const c of h.clients) {
-      for (const x of await c.conflicts()) open.add(`${x.collection}/${x.serverId ?? x.id}`);
+      for (const x of await c.conflicts()) still.add(`${x.collection}/${x.serverId ?? x.id}`);
     }
     const settled = await serverState(h, collections);
     for (const [key, values] of chosen) {
-      if (open.has(key) || tainted.has(key)) continue;
+      if (still.has(key) || tainted.has(key)) continue;
       const got = settled.get(key) ?? null;
       if (!values.some((v) => sameData(got, v))) {
         problems.push(

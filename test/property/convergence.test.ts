@@ -43,7 +43,7 @@ const SEED = PROPERTY_SEED;
 const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 60);
 // A schedule takes tens of milliseconds: soak runs (`npm run test:soak`, 10,000 schedules) need
 // more than the suite's 60 s per test.
-const TIMEOUT_MS = Math.max(60_000, RUNS * MAX_STEPS * 2);
+const TIMEOUT_MS = Math.max(120_000, RUNS * MAX_STEPS * 4);
 
 const strategies = {
   lastWriteWins: lastWriteWins(),
