@@ -88,4 +88,25 @@ export default tseslint.config(
       'vitest/no-disabled-tests': 'error',
     },
   },
+  // Randomized reliability tests replay from a printed seed: no unseeded randomness.
+  {
+    files: [
+      'test/property/**',
+      'test/reliability/**',
+      'test/adapters/sqlite-crash*',
+      'test/adapters/fixtures/sqlite-crash*',
+      'test/server/postgres-feed-load.test.ts',
+    ],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Math',
+          property: 'random',
+          message:
+            'Use seededRandom(SEED) from tidesync/testing with a seed the test prints and takes from the environment, so a red run replays.',
+        },
+      ],
+    },
+  },
 );

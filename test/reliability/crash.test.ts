@@ -134,13 +134,15 @@ function runChild(
   });
 }
 
+let observers = 0;
+
 /** Checks the server against what the child acknowledged: each insert once, each update kept. */
 async function checkServer(acked: readonly string[]): Promise<void> {
   const snapshot = await serverSnapshot(
     server,
     [items],
     { 'x-user': 'crash' },
-    `observer-${Math.random().toString(36).slice(2)}`,
+    `observer-${(observers += 1)}`,
   );
   const rows = [...(snapshot.get('items')?.values() ?? [])] as { title: string; v: number }[];
   const count = new Map<string, number>();
