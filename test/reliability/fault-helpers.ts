@@ -26,6 +26,7 @@ export interface StorageCall {
 }
 
 /**
+ * An injected crash, not a process kill (see kill-points.test.ts for those).
  * Wraps a storage adapter so that the first call for which `crashWhen` returns true throws
  * {@link SimulatedCrash} inside the open transaction (so that transaction rolls back), and every
  * later call fails too: the "process" is dead. Reopen the same underlying store to restart.
