@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,14 @@ let killAfterPush: number | undefined;
 /** The HTTP status of the answer the child was killed before reading. */
 let killedAfterStatus: number | undefined;
 let current: ChildProcess | undefined;
+/** The listener's open connections (from the child: the observer reads in-process). */
+const sockets = new Set<Socket>();
+/** Resolves once every connection is closed: every byte a dead child sent has been read. */
+function connectionsClosed(): Promise<unknown> {
+  return Promise.all(
+    [...sockets].map((s) => (s.closed ? undefined : new Promise((r) => s.once('close', r)))),
+  );
+}
 /** The fixture bundled once to plain JS: a tsx start-up per kill would cost seconds each. */
 let bundle: string;
 
@@ -77,6 +85,10 @@ beforeAll(async () => {
       }) as typeof res.end;
     }
     server.nodeHandler(req, res);
+  });
+  listener.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/sync`;
@@ -180,6 +192,8 @@ describe('a real client process killed with SIGKILL while syncing over HTTP', ()
           return 'kill';
         });
         acked.push(...got);
+        // Any request the dead child had sent is read (and counted) before its socket closes.
+        await connectionsClosed();
         // What this kill tested: the child had acknowledged writes; a kill before the send
         // came with the request not sent (the server saw the earlier pushes only, then and
         // after); a kill after the answer came once the server had answered 200.
