@@ -80,10 +80,33 @@ export default tseslint.config(
       ...vitest.configs.recommended.rules,
       'vitest/expect-expect': [
         'error',
-        { assertFunctionNames: ['expect', 'expect*', 'assert*', 'run*'] },
+        // Names that assert: vitest's expect, helpers named assert* or expect*, and fast-check's
+        // fc.assert (it throws the property's failure). Nothing else counts as an assertion.
+        { assertFunctionNames: ['expect', 'expect*', 'assert*', 'fc.assert'] },
       ],
       'vitest/no-focused-tests': 'error',
       'vitest/no-disabled-tests': 'error',
+    },
+  },
+  // Randomized reliability tests replay from a printed seed: no unseeded randomness.
+  {
+    files: [
+      'test/property/**',
+      'test/reliability/**',
+      'test/adapters/sqlite-crash*',
+      'test/adapters/fixtures/sqlite-crash*',
+      'test/server/postgres-feed-load.test.ts',
+    ],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Math',
+          property: 'random',
+          message:
+            'Use seededRandom(SEED) from tidesync/testing with a seed the test prints and takes from the environment, so a red run replays.',
+        },
+      ],
     },
   },
 );

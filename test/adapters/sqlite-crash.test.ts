@@ -1,3 +1,8 @@
+// S1 / S5 under a real process kill: a child process (fixtures/sqlite-crash-client-writer.ts)
+// writes through the client's write path to an SQLite file and is killed with SIGKILL at a
+// varying point of a later transaction, 24 times; the file must pass integrity_check and hold
+// every acknowledged write with its outbox op. TIDESYNC_CRASH_SEED replays the kill schedule
+// (printed in the test name); where each kill lands depends on timing.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

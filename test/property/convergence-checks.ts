@@ -1,16 +1,18 @@
 // The end-of-schedule checks of the S34 convergence property test (convergence.test.ts): dead
-// letters of poison ops, conflicts resolved under manual(), and the oracle over acknowledged writes.
+// letters of poison ops, and the oracle over the test's writes (convergence-oracle.ts).
 import { expect } from 'vitest';
-import type { RecordData, OutboxOp } from 'tidesync';
+import type { CollectionDefinition, OutboxOp, RecordData } from 'tidesync';
 import type { TestHarness } from 'tidesync/testing';
+import { isPoison, visible } from './convergence-model.js';
 import {
   deadLetterProblems,
   expectedState,
-  isPoison,
   poisoned,
-  visible,
-  type AckedWrite,
-} from './convergence-model.js';
+  sameData,
+  serverState,
+  type Intent,
+} from './convergence-oracle.js';
+import { resolveAndCheck } from './convergence-manual.js';
 
 /** The strategies the property runs under. */
 export type StrategyName = 'lastWriteWins' | 'fieldMerge' | 'manual';
@@ -27,6 +29,9 @@ export type Tally = {
   clockJumps: number;
   deadLetters: number;
   checkedRecords: number;
+  /** manual(): open conflicts whose two versions were checked, and resolutions checked. */
+  checkedConflicts: number;
+  checkedResolutions: number;
   poisonedRecords: number;
   restoredRecords: number;
 };
@@ -55,21 +60,6 @@ async function deadLetteredRecords(
   return out;
 }
 
-/** Manual strategy: resolves every open conflict (keeping the local side) and settles again. */
-export async function resolveAll(h: TestHarness): Promise<void> {
-  for (let pass = 0; pass < 6; pass++) {
-    let open = 0;
-    for (const c of h.clients) {
-      for (const conflict of await c.conflicts()) {
-        open += 1;
-        await c.resolveConflict(conflict.collection, conflict.id, { keep: 'local' });
-      }
-    }
-    if (open === 0) return;
-    await h.settle({ maxRounds: 30 });
-  }
-}
-
 /**
  * Poison ops (S21): the outbox drained past them, each one is a dead letter on its client, on a
  * record a poison title was written to, and a record shown as synced next to one equals the
@@ -78,7 +68,8 @@ export async function resolveAll(h: TestHarness): Promise<void> {
 export async function checkDeadLetters(
   h: TestHarness,
   name: StrategyName,
-  acks: readonly AckedWrite[],
+  collections: readonly CollectionDefinition[],
+  intents: Intent[],
   tally: Tally,
 ): Promise<void> {
   for (const [i, c] of h.clients.entries()) {
@@ -90,7 +81,7 @@ export async function checkDeadLetters(
     }
   }
   const letters = await Promise.all(h.clients.map((c) => c.deadLetters()));
-  const wrong = deadLetterProblems(acks, letters);
+  const wrong = deadLetterProblems(intents, letters);
   if (wrong.length > 0) throw new Error(`Dead letters:\n  ${wrong.join('\n  ')}`);
   tally.deadLetters += letters.flat().length;
   const flagged = await deadLetteredRecords(h, letters);
@@ -98,11 +89,11 @@ export async function checkDeadLetters(
     for (const op of ops) await h.clients[i]!.discardDeadLetter(op.opId);
   }
   await h.settle({ maxRounds: 30 });
-  if (name === 'manual') await resolveAll(h);
+  if (name === 'manual') await resolveAndCheck(h, collections, intents, tally);
   await h.assertConverged();
   // The server did not change since the dead letters were listed: a record shown as synced
   // next to a dead letter had been restored to the server's version (S21: restored or flagged).
-  const server = await visible(h.clients[0]!, ['projects', 'todos']);
+  const server = await serverState(h, collections);
   for (const [where, row] of flagged) {
     if (row === undefined || row.syncStatus !== 'synced') continue;
     tally.restoredRecords += 1;
@@ -118,45 +109,59 @@ export async function checkDeadLetters(
   }
 }
 
-/** The oracle over acknowledged writes (not for `manual`): the server holds what the strategy says. */
-export async function checkOracle(
-  h: TestHarness,
-  name: Exclude<StrategyName, 'manual'>,
-  acks: readonly AckedWrite[],
-  tally: Tally,
-): Promise<void> {
-  const tainted = poisoned(acks);
-  const expected = expectedState(name, acks);
-  const actual = await visible(h.clients[0]!, ['projects', 'todos']);
-  for (const key of tainted) {
-    const got = actual.get(key);
-    if (got && isPoison(got)) throw new Error(`${key}: the server holds a poison title`);
-    expected.delete(key);
-    actual.delete(key);
-  }
-  tally.poisonedRecords += tainted.size;
-  tally.checkedRecords += expected.size;
+/** How `actual` (the server's or a replica's records) differs from what the oracle expects. */
+function differences(
+  expected: ReadonlyMap<string, RecordData | null>,
+  actual: ReadonlyMap<string, RecordData>,
+  skip: ReadonlySet<string>,
+): string[] {
   const problems: string[] = [];
   for (const [key, want] of expected) {
+    if (skip.has(key)) continue;
     const got = actual.get(key);
     if (want === null && got)
       problems.push(`${key}: present ${JSON.stringify(got)}, expected deleted`);
     if (want !== null && !got) problems.push(`${key}: lost, expected ${JSON.stringify(want)}`);
-    if (want && got) {
-      try {
-        expect(got).toEqual(want);
-      } catch {
-        problems.push(
-          `${key}: ${JSON.stringify(got)} on the server, expected ${JSON.stringify(want)}`,
-        );
-      }
+    if (want && got && !sameData(got, want)) {
+      problems.push(`${key}: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
     }
   }
   for (const key of actual.keys())
-    if (!expected.has(key)) problems.push(`${key}: on the server but never written`);
+    if (!expected.has(key)) problems.push(`${key}: present but never written`);
+  return problems;
+}
+
+/**
+ * The oracle (not for `manual`): the server, and then every replica, holds what the strategy
+ * says the test's writes resolve to, per record no poison touched.
+ */
+export async function checkOracle(
+  h: TestHarness,
+  name: Exclude<StrategyName, 'manual'>,
+  collections: readonly CollectionDefinition[],
+  intents: readonly Intent[],
+  tally: Tally,
+): Promise<void> {
+  const tainted = poisoned(intents);
+  const expected = expectedState(name, intents);
+  const server = await serverState(h, collections);
+  for (const key of tainted) {
+    const got = server.get(key);
+    if (got && isPoison(got)) throw new Error(`${key}: the server holds a poison title`);
+  }
+  tally.poisonedRecords += tainted.size;
+  tally.checkedRecords += [...expected.keys()].filter((k) => !tainted.has(k)).length;
+  const problems = differences(expected, server, tainted).map((p) => `server: ${p}`);
+  for (const [i, c] of h.clients.entries()) {
+    const replica = await visible(
+      c,
+      collections.map((d) => d.name),
+    );
+    problems.push(...differences(expected, replica, tainted).map((p) => `client ${i}: ${p}`));
+  }
   if (problems.length > 0) {
     throw new Error(
-      `Acknowledged writes resolved wrongly under ${name} (network seed ${h.seed}):\n  ${problems.join('\n  ')}`,
+      `The test's writes resolved wrongly under ${name} (network seed ${h.seed}):\n  ${problems.join('\n  ')}`,
     );
   }
 }

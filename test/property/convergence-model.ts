@@ -1,6 +1,6 @@
 // Model and oracle of the convergence property test (test/property/convergence.test.ts).
 import fc from 'fast-check';
-import type { ConflictStrategy, OutboxOp, RecordData, StorageAdapter, SyncClient } from 'tidesync';
+import type { ConflictStrategy, RecordData, SyncClient } from 'tidesync';
 import { defineCollection, NetworkError } from 'tidesync';
 import { z } from 'zod';
 
@@ -152,37 +152,6 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-/** The local state right after a locally acknowledged write (read from the client's storage). */
-export interface AckedWrite {
-  readonly collection: string;
-  readonly id: string;
-  readonly hlc: string;
-  readonly fieldClocks: Record<string, string>;
-  readonly data: RecordData;
-  readonly deleted: boolean;
-  readonly client: number;
-}
-
-export async function recordAck(
-  acks: AckedWrite[],
-  storage: StorageAdapter,
-  client: number,
-  collection: string,
-  id: string,
-): Promise<void> {
-  const stored = await storage.transaction('readonly', (tx) => tx.getRecord(collection, id));
-  if (!stored) throw new Error(`write to ${collection}/${id} resolved but nothing is stored`);
-  acks.push({
-    collection,
-    id: stored.serverId ?? stored.id,
-    hlc: stored.hlc,
-    fieldClocks: { ...stored.fieldClocks },
-    data: { ...stored.data },
-    deleted: stored.deleted,
-    client,
-  });
-}
-
 /** Syncs and swallows the network failures the schedule itself injected. */
 export async function trySync(run: () => Promise<unknown>): Promise<void> {
   try {
@@ -190,63 +159,6 @@ export async function trySync(run: () => Promise<unknown>): Promise<void> {
   } catch (error) {
     if (!(error instanceof NetworkError)) throw error;
   }
-}
-
-/**
- * Writes whose clock is not above the previous write of the same client: a client's clock never
- * goes back, across restarts too (its last clock is stored with its data).
- */
-export function clockRegressions(acks: readonly AckedWrite[]): string[] {
-  const last = new Map<number, AckedWrite>();
-  const out: string[] = [];
-  for (const a of acks) {
-    if (a.hlc === '~') continue; // a never-sent insert deleted again: no clock
-    const previous = last.get(a.client);
-    if (previous && a.hlc <= previous.hlc) {
-      out.push(
-        `client ${a.client} wrote ${a.collection}/${a.id} at ${a.hlc}, not after its previous write at ${previous.hlc}`,
-      );
-    }
-    last.set(a.client, a);
-  }
-  return out;
-}
-
-/** What the server must hold for each record according to the strategy, from the acked writes. */
-export function expectedState(
-  strategy: 'lastWriteWins' | 'fieldMerge',
-  acks: readonly AckedWrite[],
-): Map<string, RecordData | null> {
-  const byRecord = new Map<string, AckedWrite[]>();
-  for (const a of acks) {
-    const key = `${a.collection}/${a.id}`;
-    byRecord.set(key, [...(byRecord.get(key) ?? []), a]);
-  }
-  const out = new Map<string, RecordData | null>();
-  for (const [key, writes] of byRecord) {
-    if (strategy === 'lastWriteWins') {
-      const last = writes.reduce((a, b) => (b.hlc > a.hlc ? b : a));
-      out.set(key, last.deleted ? null : last.data);
-      continue;
-    }
-    if (writes.some((w) => w.deleted)) {
-      out.set(key, null); // fieldMerge: remove-wins
-      continue;
-    }
-    const data: RecordData = {};
-    const clocks: Record<string, string> = {};
-    for (const w of writes) {
-      for (const [field, value] of Object.entries(w.data)) {
-        const clock = w.fieldClocks[field] ?? w.hlc;
-        if (clocks[field] === undefined || clock > (clocks[field] ?? '')) {
-          clocks[field] = clock;
-          data[field] = value;
-        }
-      }
-    }
-    out.set(key, data);
-  }
-  return out;
 }
 
 /** Visible records of a client: `collection/id` to data without metadata. */
@@ -259,53 +171,4 @@ export async function visible(c: SyncClient, names: readonly string[]) {
     }
   }
   return out;
-}
-
-/** Whether the record a write left holds a poison title (a delete's tombstone does not count). */
-function isPoisonWrite(a: AckedWrite): boolean {
-  return !a.deleted && isPoison(a.data);
-}
-
-/**
- * The records a poison write touched (`collection/id`): a client wrote a {@link POISON} title
- * to them. Their value is not predicted: the poison op is dead-lettered, and with it every op
- * whose whole-record view still carries the poison title where the server reads that view.
- */
-export function poisoned(acks: readonly AckedWrite[]): Set<string> {
-  return new Set(acks.filter(isPoisonWrite).map((a) => `${a.collection}/${a.id}`));
-}
-
-/**
- * What the dead letters of each client must be: only ops on poisoned records, and for every
- * record whose last write on a client was a poison one, a dead letter on that client (never
- * silently lost). `letters[c]` are client c's dead letters.
- */
-export function deadLetterProblems(
-  acks: readonly AckedWrite[],
-  letters: readonly (readonly OutboxOp[])[],
-): string[] {
-  const tainted = poisoned(acks);
-  const problems: string[] = [];
-  const last = new Map<string, AckedWrite>();
-  for (const a of acks) last.set(`${a.client} ${a.collection}/${a.id}`, a);
-  for (const [c, ops] of letters.entries()) {
-    const keys = new Set(ops.map((op) => `${op.collection}/${op.serverId ?? op.id}`));
-    for (const op of ops) {
-      const key = `${op.collection}/${op.serverId ?? op.id}`;
-      if (!tainted.has(key)) {
-        problems.push(
-          `client ${c}: ${op.type} of ${key} dead-lettered (${op.error?.code}: ${op.error?.message}), but no poison was written to it`,
-        );
-      }
-    }
-    for (const a of last.values()) {
-      const key = `${a.collection}/${a.id}`;
-      if (a.client === c && isPoisonWrite(a) && !keys.has(key)) {
-        problems.push(
-          `client ${c}: its last write to ${key} was poison, but no dead letter holds it`,
-        );
-      }
-    }
-  }
-  return problems;
 }

@@ -1,4 +1,5 @@
-// The stores the crash-point suites (S1, S3, S4) run over: the memory adapter, SQLite on a file
+// The stores the injected crash-point suites (S1, S3, S4: an exception thrown at a storage call,
+// rolled back, not a process kill) run over: the memory adapter, SQLite on a file
 // (better-sqlite3) and IndexedDB (fake-indexeddb). A "restart" is a new adapter over the same
 // underlying store; reads for assertions go through a fresh adapter of the same kind, as a
 // restarted app would see them.

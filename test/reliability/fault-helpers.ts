@@ -26,6 +26,7 @@ export interface StorageCall {
 }
 
 /**
+ * An injected crash, not a process kill (see kill-points.test.ts for those).
  * Wraps a storage adapter so that the first call for which `crashWhen` returns true throws
  * {@link SimulatedCrash} inside the open transaction (so that transaction rolls back), and every
  * later call fails too: the "process" is dead. Reopen the same underlying store to restart.
@@ -144,4 +145,30 @@ export async function serverView(
 /** Closes a client whose storage may have crashed, ignoring the crash. */
 export async function closeQuietly(client: SyncClient): Promise<void> {
   await client.close().catch(() => undefined);
+}
+
+/**
+ * Checks that run inside code the library calls (a transport, a hook): there a failed `expect`
+ * rejects the sync, which the retry loop takes for a network failure and retries. `run` keeps
+ * the first failure (and still throws it where it happened); `rethrow` raises it in the test
+ * body, so an assertion fails the test wherever it ran.
+ */
+export function hookChecks(): {
+  run<T>(check: () => Promise<T>): Promise<T>;
+  rethrow(): void;
+} {
+  const failures: unknown[] = [];
+  return {
+    async run(check) {
+      try {
+        return await check();
+      } catch (error) {
+        failures.push(error);
+        throw error;
+      }
+    },
+    rethrow() {
+      if (failures.length > 0) throw failures[0];
+    },
+  };
 }

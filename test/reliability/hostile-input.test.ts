@@ -49,9 +49,12 @@ async function post(kind: string, body: unknown, user: string) {
   return { status: response.status, body: json as Record<string, unknown> };
 }
 
+/** Distinct opIds and user names for each case (a counter: nothing here is random). */
+let unique = 0;
+
 function op(seq: number, id: string, extra: Record<string, unknown> = {}) {
   return {
-    opId: `op-${id}-${seq}-${Math.random().toString(36).slice(2)}`,
+    opId: `op-${id}-${seq}-${(unique += 1)}`,
     seq,
     collection: 'todos',
     id,
@@ -352,7 +355,7 @@ describe('hostile server answers: the client raises ProtocolError, keeps its out
   ];
 
   it.each(pushTampers)('push answered with %s', async (_name, tamper) => {
-    const user = `push-${Math.random().toString(36).slice(2)}`;
+    const user = `push-${(unique += 1)}`;
     const client = await clientWith(tamper, user);
     await client.collection('todos').insert({ title: 'keep me', done: false });
     const before = (await client.pendingOps()).map((o) => o.opId);
@@ -408,7 +411,7 @@ describe('hostile server answers: the client raises ProtocolError, keeps its out
   ];
 
   it.each(pullTampers)('pull answered with %s', async (_name, tamper) => {
-    const user = `pull-${Math.random().toString(36).slice(2)}`;
+    const user = `pull-${(unique += 1)}`;
     const seed = await clientWith((_k, b) => b, user);
     await seed.collection('todos').insert({ title: 'from the server', done: true });
     await seed.sync();

@@ -3,6 +3,12 @@
 // idempotently after a restart, over each store of crash-stores.ts (memory, an SQLite file,
 // IndexedDB): one parent row on the server, no op or reference keeps the
 // temporary id.
+// Injected fault, not a process kill: the "crash" is an exception thrown at a storage call
+// inside the open transaction; the library and the adapter roll that transaction back and the
+// client is closed before the restart. This tests rollback and restart, not recovery after a
+// kill (no journal recovery, nothing left half-written by a dead process): see
+// kill-points.test.ts (S3, S4), crash.test.ts (S2, S5) and test/adapters/sqlite-crash.test.ts
+// (S1, S5) for real SIGKILLs.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, type Transport } from 'tidesync';

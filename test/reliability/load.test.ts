@@ -84,7 +84,10 @@ async function work(client: SyncClient, index: number): Promise<Map<string, numb
   return expected;
 }
 
-async function runLoad(urls: readonly string[], servers: readonly SyncServer[]): Promise<void> {
+async function assertLoadKeepsEveryWrite(
+  urls: readonly string[],
+  servers: readonly SyncServer[],
+): Promise<void> {
   const clients: SyncClient[] = [];
   let turn = 0;
   for (let i = 0; i < CLIENTS; i++) {
@@ -152,7 +155,7 @@ describe('load over HTTP', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     const server = makeServer(sqliteServerStore(db));
-    await runLoad([await listen(server)], [server]);
+    await assertLoadKeepsEveryWrite([await listen(server)], [server]);
   }, 240_000);
 
   it.runIf(pgUrl !== undefined)(
@@ -167,7 +170,7 @@ describe('load over HTTP', () => {
       const servers = pools.map((pool) => makeServer(postgresServerStore(pool, { schema })));
       const urls = [];
       for (const server of servers) urls.push(await listen(server));
-      await runLoad(urls, servers);
+      await assertLoadKeepsEveryWrite(urls, servers);
     },
     240_000,
   );

@@ -5,13 +5,15 @@
 // clock, and must never touch an op already in flight: writes to its records during the offline
 // period and while a push is on the wire queue new ops, and every re-send of an opId carries the
 // exact payload of its first send. Memory bound: after the offline period the outbox holds at
-// most one queued op per record plus the ops that were in flight.
+// most one queued op per record plus the ops that were in flight. The checks made inside the
+// transport (while the first lossy push is on the wire) go through `hookChecks`, so a failure
+// there fails the test instead of becoming a retried sync.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, type Transport } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { seededRandom, simulatedNetwork } from 'tidesync/testing';
-import { clientOn, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, hookChecks, userServer, userTransport } from './fault-helpers.js';
 
 const notes = defineCollection({
   name: 'notes',
@@ -51,6 +53,8 @@ describe('S28: a long offline period over a lossy link', () => {
     const sentPayloads = new Map<string, string>();
     const resent = { count: 0, changed: [] as string[] };
     let onFirstLossyPush: (() => Promise<void>) | undefined;
+    // The hook's checks run inside the transport, where a failure would become a retry.
+    const checks = hookChecks();
     const recording: Transport = {
       async send(kind, body, options) {
         if (kind === 'push') {
@@ -65,7 +69,7 @@ describe('S28: a long offline period over a lossy link', () => {
           }
           const hook = onFirstLossyPush;
           onFirstLossyPush = undefined;
-          if (hook) await hook();
+          if (hook) await checks.run(hook);
         }
         return inner.send(kind, body, options);
       },
@@ -174,6 +178,7 @@ describe('S28: a long offline period over a lossy link', () => {
       if (ok && (await client.pendingOps()).length === 0) break;
     }
     network.heal();
+    checks.rethrow();
     await client.sync();
     expect(editedInFlight).toBeGreaterThan(0);
     expect(network.stats.droppedResponses).toBeGreaterThan(0);

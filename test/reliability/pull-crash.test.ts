@@ -2,6 +2,12 @@
 // answering the same cursor). A crash is a storage call that throws inside the page's
 // transaction; the "restarted" client is a new adapter over the same store. S3 runs over each
 // store of crash-stores.ts (memory, an SQLite file, IndexedDB); S14 on the memory store.
+// Injected fault, not a process kill: the "crash" is an exception thrown at a storage call
+// inside the open transaction; the library and the adapter roll that transaction back and the
+// client is closed before the restart. This tests rollback and restart, not recovery after a
+// kill (no journal recovery, nothing left half-written by a dead process): see
+// kill-points.test.ts (S3, S4), crash.test.ts (S2, S5) and test/adapters/sqlite-crash.test.ts
+// (S1, S5) for real SIGKILLs.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, TidesyncError, type PullResponse, type Transport } from 'tidesync';

@@ -1,5 +1,6 @@
-// S35: one client's writes, pushes, pull-applies and retention passes in every order a promise
-// scheduler produces. fast-check's `fc.scheduler()` decides when each transport request
+// S35: one client's writes, pushes, pull-applies and retention passes in the orders a promise
+// scheduler samples (RUNS schedules per store, not every possible order). fast-check's
+// `fc.scheduler()` decides when each transport request
 // answers and when each storage transaction starts; another device writes meanwhile so pulls
 // bring data in, and retention (`maxRecords: 2`) evicts synced records while all of it runs.
 // Invariants after heal: no locally acknowledged write lost, nothing pending or dead, the
@@ -20,6 +21,7 @@ import {
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { CRASH_STORES } from './crash-stores.js';
 import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
+import { propertyRuns } from '../property/property-runs.js';
 
 const items = defineCollection({
   name: 'items',
@@ -31,10 +33,13 @@ const collections = [items];
 const unbounded = [defineCollection({ name: 'items', schema: items.schema })];
 // Schedules per store: TIDESYNC_SCHEDULER_RUNS when set (the soak), else
 // min(100, TIDESYNC_PROPERTY_RUNS).
-const RUNS = Number(
-  process.env['TIDESYNC_SCHEDULER_RUNS'] ??
-    Math.min(100, Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 100)),
+// A failure prints fast-check's seed and path; replay with TIDESYNC_PROPERTY_SEED and
+// TIDESYNC_PROPERTY_PATH.
+const PARAMS = propertyRuns(
+  Math.min(100, Number(process.env['TIDESYNC_PROPERTY_RUNS'] ?? 100)),
+  'TIDESYNC_SCHEDULER_RUNS',
 );
+const RUNS = PARAMS.numRuns;
 
 type Command =
   | { t: 'chain'; steps: ('update' | 'delete')[] }
@@ -95,7 +100,7 @@ async function runChain(
 describe.each(CRASH_STORES)(
   'S35: fc.scheduler over writes, push, pull-apply and retention',
   (kind) => {
-    it(`holds the invariants in every order (${kind.kind}, ${RUNS} runs)`, async () => {
+    it(`holds the invariants in ${RUNS} sampled interleavings (${kind.kind})`, async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.scheduler(),
@@ -109,7 +114,7 @@ describe.each(CRASH_STORES)(
             }
           },
         ),
-        { numRuns: RUNS },
+        PARAMS,
       );
     });
   },

@@ -3,6 +3,12 @@
 // an SQLite file, IndexedDB). After a restart on the same store: every
 // write that resolved is present, the write that crashed is wholly present or wholly absent
 // (record and outbox op together), and outbox `seq`s have no hole and no repeat.
+// Injected fault, not a process kill: the "crash" is an exception thrown at a storage call
+// inside the open transaction; the library and the adapter roll that transaction back and the
+// client is closed before the restart. This tests rollback and restart, not recovery after a
+// kill (no journal recovery, nothing left half-written by a dead process): see
+// kill-points.test.ts (S3, S4), crash.test.ts (S2, S5) and test/adapters/sqlite-crash.test.ts
+// (S1, S5) for real SIGKILLs.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { createSyncClient, defineCollection, type StorageAdapter, type SyncClient } from 'tidesync';

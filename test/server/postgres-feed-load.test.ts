@@ -4,10 +4,13 @@
 // own instance, pull continuously at the head of the feed. Over TIDESYNC_PG_LOAD_WRITES writes
 // (inserts, and updates that move earlier records to new positions), no reader may skip or
 // repeat a change. Taking positions from a sequence instead of the commit-ordered counter row
-// makes this fail with skipped changes in every run.
+// makes this fail with skipped changes in every run. Every random choice (batch sizes, updates,
+// instances, page sizes, waits) comes from one seed, printed in the test name and taken from
+// TIDESYNC_PG_LOAD_SEED; commit timing still depends on Postgres and the machine.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresServerStore } from 'tidesync/server';
+import { randomSeed, seededRandom } from 'tidesync/testing';
 import type { SyncServer } from 'tidesync/server';
 import type { WireOp } from '../../src/core/index.js';
 import { postgresUrl, uniqueSchema } from './postgres-fixture.js';
@@ -22,6 +25,9 @@ const INSTANCES = 4;
 const WRITERS = 12;
 /** Readers, each pulling from its own instance (own pool), so they are not queued behind writers. */
 const READERS = 2;
+const SEED = Number(process.env['TIDESYNC_PG_LOAD_SEED'] ?? randomSeed());
+const random = seededRandom(SEED);
+const next = () => random.next();
 
 /** What a reader saw: the last version per id, and each change handed twice or out of order. */
 interface ReaderLog {
@@ -38,14 +44,14 @@ describe.runIf(url !== undefined)(`postgres: S13 feed under load (${WRITES} writ
   const pools: pg.Pool[] = [];
   let servers: SyncServer[];
   let readerServers: SyncServer[];
-  const anyServer = () => servers[Math.floor(Math.random() * servers.length)]!;
+  const anyServer = () => servers[random.int(0, servers.length - 1)]!;
 
   beforeAll(async () => {
     for (let i = 0; i < INSTANCES + READERS; i++) {
       pools.push(new pg.Pool({ connectionString: url, max: 4 }));
     }
     const all = pools.map((pool) =>
-      makeServer(jittery(postgresServerStore(slowCommits(pool, 3), { schema }), 2, 2)),
+      makeServer(jittery(postgresServerStore(slowCommits(pool, 3, next), { schema }), 2, 2, next)),
     );
     servers = all.slice(0, INSTANCES);
     readerServers = all.slice(INSTANCES);
@@ -55,7 +61,7 @@ describe.runIf(url !== undefined)(`postgres: S13 feed under load (${WRITES} writ
     await Promise.all(pools.map((pool) => pool.end()));
   });
 
-  it('hands every reader every change exactly once while commits land out of order', async () => {
+  it(`hands every reader every change exactly once while commits land out of order (seed ${SEED})`, async () => {
     /** Last committed version per record id, from the push answers. */
     const written = new Map<string, number>();
     let issued = 0;
@@ -65,14 +71,14 @@ describe.runIf(url !== undefined)(`postgres: S13 feed under load (${WRITES} writ
       const mine: string[] = [];
       let seq = 0;
       while (issued < WRITES) {
-        const size = Math.min(1 + Math.floor(Math.random() * 4), WRITES - issued);
+        const size = Math.min(random.int(1, 4), WRITES - issued);
         issued += size;
         const ops: WireOp[] = [];
         const inBatch = new Set<string>();
         for (let i = 0; i < size; i++) {
           seq += 1;
-          const target = mine[Math.floor(Math.random() * mine.length)];
-          if (target !== undefined && !inBatch.has(target) && Math.random() < 0.3) {
+          const target = mine.length === 0 ? undefined : mine[random.int(0, mine.length - 1)];
+          if (target !== undefined && !inBatch.has(target) && random.next() < 0.3) {
             // An update moves the record to a new feed position.
             inBatch.add(target);
             ops.push(
@@ -131,8 +137,7 @@ describe.runIf(url !== undefined)(`postgres: S13 feed under load (${WRITES} writ
     // Small pages, and now and then a large one, so a reader keeps up with the head of the
     // feed, where a commit landing below its cursor would be skipped.
     const readers = logs.map(async (_, r) => {
-      while (!quiet)
-        await pullInto(r, Math.random() < 0.5 ? 1000 : 1 + Math.floor(Math.random() * 20));
+      while (!quiet) await pullInto(r, random.next() < 0.5 ? 1000 : random.int(1, 20));
     });
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     quiet = true;
