@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'CONFLICT_NOT_FOUND',
   'NOT_CONVERGED',
   'USER_MISMATCH',
+  'RESPONSE_TOO_LARGE',
+  'REQUEST_ABORTED',
 ] as const;
 
 /** A stable, machine-readable error code. */
@@ -91,7 +93,10 @@ export class NetworkError extends TidesyncError {
 export class ProtocolError extends TidesyncError {
   constructor(
     message: string,
-    options?: { cause?: unknown; code?: 'PROTOCOL_ERROR' | 'PROTOCOL_VERSION' },
+    options?: {
+      cause?: unknown;
+      code?: 'PROTOCOL_ERROR' | 'PROTOCOL_VERSION' | 'RESPONSE_TOO_LARGE';
+    },
   ) {
     super(options?.code ?? 'PROTOCOL_ERROR', message, { cause: options?.cause });
   }
