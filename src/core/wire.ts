@@ -95,11 +95,20 @@ export const wireData = z
     if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
   });
 
-/** Per-field clocks on the wire. */
-export const wireFieldClocks = z.record(z.string().max(256), hlc).superRefine((v, ctx) => {
-  const bad = findUnsafeKey(v);
-  if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
-});
+/**
+ * Per-field clocks on the wire. The prototype-key check runs on the input: `z.record` drops a
+ * `__proto__` key silently, so a check on its output would never see one.
+ */
+export const wireFieldClocks = z
+  .custom<Record<string, unknown>>(
+    (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+    'expected an object',
+  )
+  .superRefine((v, ctx) => {
+    const bad = findUnsafeKey(v);
+    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
+  })
+  .pipe(z.record(z.string().max(256), hlc));
 
 /** One outbox operation as pushed. `seq` is the op's push sequence number. */
 export const wireOpSchema = z.object({
