@@ -73,11 +73,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         signal,
       });
     } catch (error) {
-      throw new NetworkError(
-        'NETWORK_UNAVAILABLE',
-        `Could not reach the sync server at ${root}: ${(error as Error)?.message ?? String(error)}. The outbox is kept; sync will retry.`,
-        { retryable: true, cause: error },
-      );
+      throw unreachable(root, String((error as Error)?.message ?? error), error);
     }
   }
 
@@ -100,10 +96,10 @@ export function httpTransport(options: HttpTransportOptions): Transport {
       return await readResponse(response, root, maxBytes);
     } catch (error) {
       if (error instanceof TidesyncError) throw error;
-      throw new NetworkError(
-        'NETWORK_UNAVAILABLE',
-        `The connection to the sync server at ${root} failed while reading its answer: ${(error as Error)?.message ?? String(error)}. The outbox is kept; sync will retry.`,
-        { retryable: true, cause: error },
+      throw unreachable(
+        root,
+        `the answer broke off (${String((error as Error)?.message ?? error)})`,
+        error,
       );
     }
   }
@@ -128,17 +124,22 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         return await exchange(kind, body, request.signal);
       } catch (error) {
         if (!timedOut) throw error;
-        throw new NetworkError(
-          'NETWORK_UNAVAILABLE',
-          `The sync server at ${root} did not answer within ${timeoutMs} ms (\`timeoutMs\`). The outbox is kept; sync will retry.`,
-          { retryable: true, cause: error },
-        );
+        throw unreachable(root, `no answer within ${timeoutMs} ms (\`timeoutMs\`)`, error);
       } finally {
         clearTimeout(timer);
         parent?.removeEventListener('abort', onAbort);
       }
     },
   };
+}
+
+/** A retryable `NETWORK_UNAVAILABLE`: the request did not get a whole answer. */
+function unreachable(root: string, why: string, cause: unknown): NetworkError {
+  return new NetworkError(
+    'NETWORK_UNAVAILABLE',
+    `Could not reach the sync server at ${root}: ${why}. The outbox is kept; sync will retry.`,
+    { retryable: true, cause },
+  );
 }
 
 /** The page's base URL for a relative `url`, when there is a page (or a worker). */
@@ -151,22 +152,20 @@ function pageBase(): string | undefined {
 /** The absolute mount URL without a trailing slash. @throws TidesyncError `INVALID_OPTION`. */
 function resolveMountUrl(url: unknown): string {
   const base = pageBase();
-  let resolved: URL;
+  let resolved: URL | undefined;
   try {
-    if (typeof url !== 'string' || url === '') throw new TypeError('not a URL');
-    resolved = base === undefined ? new URL(url) : new URL(url, base);
+    if (typeof url === 'string' && url !== '') resolved = new URL(url, base);
   } catch {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      base === undefined
-        ? `Expected \`url\` to be an absolute http(s) URL, got ${describeValue(url)}. A relative URL needs a page to resolve against (document.baseURI); here there is none, so pass one such as 'http://127.0.0.1:8787/sync'.`
-        : `Expected \`url\` to be an http(s) URL, got ${describeValue(url)}.`,
-    );
+    // refused below
   }
-  if (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') {
+  if (resolved?.protocol !== 'http:' && resolved?.protocol !== 'https:') {
+    const hint =
+      resolved || base
+        ? ''
+        : ' A relative URL needs a page (document.baseURI) to resolve against; outside a browser pass an absolute one.';
     throw new TidesyncError(
       'INVALID_OPTION',
-      `Expected \`url\` to use http or https, got ${describeValue(url)}.`,
+      `Expected \`url\` to be an http(s) URL, got ${describeValue(url)}.${hint}`,
     );
   }
   return resolved.href.replace(/\/+$/, '');
