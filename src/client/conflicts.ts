@@ -6,6 +6,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { ERROR_CODES, TidesyncError, describeValue } from '../core/index.js';
+import { checkResolutionValue } from './validation.js';
 import type { WriteContext } from './write-context.js';
 
 /** A conflicted record with both versions. */
@@ -124,7 +125,10 @@ export async function resolveConflict(
     return w.resolve(collection, id, conflicts.local, false);
   if ('keep' in resolution && resolution.keep === 'remote')
     return w.resolve(collection, id, conflicts.remote, true);
-  if ('value' in resolution) return w.resolve(collection, id, resolution.value, false);
+  if ('value' in resolution) {
+    checkResolutionValue(collection, resolution.value);
+    return w.resolve(collection, id, resolution.value, false);
+  }
   throw new TidesyncError(
     'INVALID_OPTION',
     `Expected a resolution { keep: 'local' } | { keep: 'remote' } | { value }, got ${describeValue(resolution)}.`,

@@ -5,6 +5,7 @@ import {
   ValidationError,
   describeValue,
   findUnsafeKey,
+  findUnstorableString,
 } from '../core/index.js';
 
 const PROTECTED = new Set(['id', 'serverId', 'syncStatus', 'updatedAt']);
@@ -52,6 +53,32 @@ function assertNoForbiddenKeys(collection: string, value: RecordData): void {
   }
 }
 
+/**
+ * Refuses a NUL character (U+0000) or a lone UTF-16 surrogate in any key or string: no server
+ * store can keep one (Postgres text and JSONB cannot), so the server would reject the op.
+ */
+function assertStorableStrings(collection: string, value: unknown): void {
+  const bad = findUnstorableString(value);
+  if (bad === undefined) return;
+  throw new ValidationError(
+    `Invalid field \`${bad}\` for collection \`${collection}\`: it holds a NUL character (U+0000) or a lone UTF-16 surrogate, which the server cannot store. Remove the character, or encode binary data (for example as base64).`,
+    [{ path: bad, message: 'contains a NUL character or a lone surrogate' }],
+    collection,
+  );
+}
+
+/**
+ * Checks a `resolveConflict()` value before it is validated against the schema (which would
+ * drop an unknown `__proto__` key silently).
+ * @throws TidesyncError `FORBIDDEN_FIELD` for a prototype key at any depth; ValidationError for
+ * an unstorable string.
+ */
+export function checkResolutionValue(collection: string, value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  assertNoForbiddenKeys(collection, value as RecordData);
+  assertStorableStrings(collection, value);
+}
+
 /** Validates a new record's fields; returns the parsed fields (unknown keys stripped). */
 export function validateInsert(collection: CollectionDefinition, value: unknown): RecordData {
   assertPlainObject(collection.name, value, 'an inserted record');
@@ -66,6 +93,7 @@ export function validateInsert(collection: CollectionDefinition, value: unknown)
   }
   const result = collection.schema.safeParse(value);
   if (!result.success) fail(collection.name, toIssues(result.error.issues));
+  assertStorableStrings(collection.name, result.data);
   return result.data as RecordData;
 }
 
@@ -109,6 +137,7 @@ export function validatePatch(collection: CollectionDefinition, patch: unknown):
   // partial() drops keys whose value is undefined; keep only the keys the caller gave.
   const out: RecordData = {};
   for (const key of Object.keys(patch)) if (Object.hasOwn(parsed, key)) out[key] = parsed[key];
+  assertStorableStrings(collection.name, out);
   return out;
 }
 

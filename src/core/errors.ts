@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'USER_MISMATCH',
   'INVALID_REMOTE_RECORD',
   'RESOLVER_FAILED',
+  'RESPONSE_TOO_LARGE',
+  'REQUEST_ABORTED',
 ] as const;
 
 /** A stable, machine-readable error code. */
@@ -93,7 +95,10 @@ export class NetworkError extends TidesyncError {
 export class ProtocolError extends TidesyncError {
   constructor(
     message: string,
-    options?: { cause?: unknown; code?: 'PROTOCOL_ERROR' | 'PROTOCOL_VERSION' },
+    options?: {
+      cause?: unknown;
+      code?: 'PROTOCOL_ERROR' | 'PROTOCOL_VERSION' | 'RESPONSE_TOO_LARGE';
+    },
   ) {
     super(options?.code ?? 'PROTOCOL_ERROR', message, { cause: options?.cause });
   }

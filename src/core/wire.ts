@@ -14,23 +14,73 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
 /** Deepest nesting accepted in record data. */
 export const MAX_DATA_DEPTH = 32;
 
+/** Deepest nesting accepted in a whole request or response body: record data plus its envelope. */
+export const MAX_MESSAGE_DEPTH = MAX_DATA_DEPTH + 3;
+
 /**
- * Returns the path of the first forbidden key (`__proto__`, `constructor`, `prototype`) or the
- * first place deeper than {@link MAX_DATA_DEPTH}, else `undefined`.
+ * Returns the path of the first forbidden key (`__proto__`, `constructor`, `prototype`, as an
+ * own key, such as `JSON.parse` makes) or the first place deeper than `maxDepth`, else
+ * `undefined`.
  */
-export function findUnsafeKey(value: unknown, depth = 0, path = ''): string | undefined {
+export function findUnsafeKey(
+  value: unknown,
+  depth = 0,
+  path = '',
+  maxDepth: number = MAX_DATA_DEPTH,
+): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth > MAX_DATA_DEPTH) return `${path} (nested deeper than ${MAX_DATA_DEPTH})`;
+  if (depth > maxDepth) return `${path} (nested deeper than ${maxDepth})`;
   for (const key of Object.keys(value)) {
     const here = path ? `${path}.${key}` : key;
     if (FORBIDDEN_KEYS.has(key)) return here;
-    const found = findUnsafeKey((value as Record<string, unknown>)[key], depth + 1, here);
+    const found = findUnsafeKey((value as Record<string, unknown>)[key], depth + 1, here, maxDepth);
     if (found !== undefined) return found;
   }
   return undefined;
 }
 
+// A NUL (U+0000), or a UTF-16 surrogate without its pair: Postgres text and JSONB cannot hold
+// either, and UTF-8 storage silently replaces a lone surrogate, so no store could round-trip it.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True when every server store can hold `text` as given: it has no NUL character (U+0000) and
+ * no lone UTF-16 surrogate.
+ */
+export function isStorableString(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
+/**
+ * Returns the path of the first string, key or value, that {@link isStorableString} refuses, at
+ * any depth up to {@link MAX_DATA_DEPTH}, else `undefined`. Unstorable characters in the path
+ * are written as `\uXXXX` escapes, so the path itself is storable.
+ */
+export function findUnstorableString(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return isStorableString(value) ? undefined : path || '(root)';
+  if (value === null || typeof value !== 'object' || depth > MAX_DATA_DEPTH) return undefined;
+  for (const key of Object.keys(value)) {
+    const here = path ? `${path}.${escapeUnstorable(key)}` : escapeUnstorable(key);
+    if (!isStorableString(key)) return `${here} (the key)`;
+    const found = findUnstorableString((value as Record<string, unknown>)[key], here, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** `text` with NULs and surrogates written as `\uXXXX`, for messages. */
+export function escapeUnstorable(text: string): string {
+  return text.replace(
+    /[\u0000\ud800-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+const UNSTORABLE_MESSAGE = 'must not contain a NUL character (U+0000) or a lone UTF-16 surrogate';
+
 const id = z.string().min(1).max(128);
+/** An id the server stores or looks up as a whole request's key: refused whole when unstorable. */
+const envelopeId = id.refine(isStorableString, UNSTORABLE_MESSAGE);
 const hlc = z.string().refine(isHlc, 'expected a hybrid logical clock timestamp');
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -45,15 +95,24 @@ export const wireData = z
     if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
   });
 
-/** Per-field clocks on the wire. */
-export const wireFieldClocks = z.record(z.string().max(256), hlc).superRefine((v, ctx) => {
-  const bad = findUnsafeKey(v);
-  if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
-});
+/**
+ * Per-field clocks on the wire. The prototype-key check runs on the input: `z.record` drops a
+ * `__proto__` key silently, so a check on its output would never see one.
+ */
+export const wireFieldClocks = z
+  .custom<Record<string, unknown>>(
+    (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+    'expected an object',
+  )
+  .superRefine((v, ctx) => {
+    const bad = findUnsafeKey(v);
+    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
+  })
+  .pipe(z.record(z.string().max(256), hlc));
 
 /** One outbox operation as pushed. `seq` is the op's push sequence number. */
 export const wireOpSchema = z.object({
-  opId: id,
+  opId: envelopeId,
   seq: count,
   collection: id,
   id,
@@ -85,7 +144,7 @@ export type WireRecord = z.infer<typeof wireRecordSchema>;
 
 export const pushRequestSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
-  clientId: id,
+  clientId: envelopeId,
   ops: z.array(wireOpSchema).min(1),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
@@ -126,9 +185,9 @@ export type PushResponse = z.infer<typeof pushResponseSchema>;
 
 export const pullRequestSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
-  clientId: id,
+  clientId: envelopeId,
   /** Opaque cursor from the previous pull, `null` for a first pull. */
-  cursor: z.string().max(1024).nullable(),
+  cursor: z.string().max(1024).refine(isStorableString, UNSTORABLE_MESSAGE).nullable(),
   limit: z.number().int().min(1).max(1000),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
@@ -148,9 +207,9 @@ export type PullResponse = z.infer<typeof pullResponseSchema>;
 
 export const getRequestSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
-  clientId: id,
-  collection: id,
-  ids: z.array(id).min(1).max(1000),
+  clientId: envelopeId,
+  collection: envelopeId,
+  ids: z.array(envelopeId).min(1).max(1000),
 });
 export type GetRequest = z.infer<typeof getRequestSchema>;
 
@@ -167,6 +226,7 @@ export const WIRE_ERROR_CODES = [
   'forbidden',
   'not_found',
   'payload_too_large',
+  'unsupported_media_type',
   'protocol_version',
   'seq_gap',
   'internal',

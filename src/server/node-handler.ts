@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeUtf8, tooLarge } from './read-body.js';
+import { RequestAbortedError, decodeUtf8, tooLarge } from './read-body.js';
 import type { Reply } from './replies.js';
 
 /** What the node handler needs from the server: a body-less request to route and authorise. */
@@ -37,6 +37,10 @@ export function createNodeHandler(
     };
     handle(request, readBody)
       .then((reply) => {
+        if (req.destroyed && !req.complete) {
+          res.destroy();
+          return;
+        }
         if (!bodyRead || !req.complete) res.setHeader('connection', 'close');
         res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(reply.body));
@@ -50,6 +54,7 @@ export function createNodeHandler(
 
 function readNodeBody(req: IncomingMessage, maxBodyBytes: number): Promise<string> {
   if (req.readableEnded) return Promise.resolve(alreadyParsedBody(req, maxBodyBytes));
+  if (req.destroyed) return Promise.reject(new RequestAbortedError());
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (declared > maxBodyBytes) {
@@ -76,18 +81,26 @@ function readNodeBody(req: IncomingMessage, maxBodyBytes: number): Promise<strin
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
+    // A stream error or a close before the end is the client leaving mid-upload (ECONNRESET
+    // "aborted"): a kind of its own, never reported as a server failure.
     const onError = (error: Error) => {
       cleanup();
-      reject(error);
+      reject(new RequestAbortedError(error));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new RequestAbortedError());
     };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }
 

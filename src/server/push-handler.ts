@@ -4,6 +4,7 @@ import { applyOp } from './apply-op.js';
 import { readsOf } from './op-plan.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
+import { refuseUnstorable } from './unstorable-op.js';
 
 /**
  * Handles a validated push: checks the batch, then applies its ops in one store transaction.
@@ -39,11 +40,19 @@ export async function handlePush(
     opIds.add(op.opId);
   });
 
+  // Refused per op before any store sees them (a NUL would fail a Postgres query).
+  const refused = new Map<string, OpResult>();
+  for (const op of ops) {
+    const rejection = refuseUnstorable(op);
+    if (rejection) refused.set(op.opId, rejection);
+  }
+
   return ctx.store.transaction(async (tx) => {
     const client = await tx.lockClient(clientId, user.userId);
     if (client.userId !== user.userId) throw forbiddenClient(clientId);
     // One load for every outcome and record the batch reads, where the store supports it.
-    await tx.preload?.(readsOf(ctx, clientId, ops));
+    const storable = refused.size ? ops.filter((op) => !refused.has(op.opId)) : ops;
+    await tx.preload?.(readsOf(ctx, clientId, storable));
     let lastSeq = client.lastSeq;
     const results: OpResult[] = [];
     for (const op of ops) {
@@ -60,7 +69,7 @@ export async function handlePush(
           client.lastSeq,
         );
       }
-      const result = await applyOp(ctx, tx, user, clientId, op);
+      const result = refused.get(op.opId) ?? (await applyOp(ctx, tx, user, clientId, op));
       await tx.putOutcome(clientId, op.opId, op.seq, result);
       lastSeq = op.seq;
       results.push(result);

@@ -1,4 +1,20 @@
+import { TidesyncError } from '../core/index.js';
 import { RequestRefusedError } from './replies.js';
+
+/**
+ * The client closed the connection (or its body stream failed) before the request body was
+ * read whole. A property of the client's network, not a server failure: it is answered (if
+ * anyone still listens) without calling the server's `onError`.
+ */
+export class RequestAbortedError extends TidesyncError {
+  constructor(cause?: unknown) {
+    super(
+      'REQUEST_ABORTED',
+      'The client disconnected before the request body was complete. Nothing was applied.',
+      { cause },
+    );
+  }
+}
 
 /** The refusal for a body larger than the limit. */
 export function tooLarge(maxBodyBytes: number): RequestRefusedError {
@@ -13,6 +29,7 @@ export function tooLarge(maxBodyBytes: number): RequestRefusedError {
  * Reads a web `Request` body as UTF-8 text, stopping (and cancelling the stream) as soon as it
  * passes `maxBodyBytes`, so a huge body is never buffered whole.
  * @throws RequestRefusedError 413 `payload_too_large`, 400 for a body that is not UTF-8.
+ * @throws RequestAbortedError when the body stream fails before its end (the client left).
  */
 export async function readRequestBody(request: Request, maxBodyBytes: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
@@ -25,7 +42,13 @@ export async function readRequestBody(request: Request, maxBodyBytes: number): P
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw new RequestAbortedError(error);
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBodyBytes) {

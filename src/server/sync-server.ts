@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
 import type { CollectionDefinition, SyncUser } from '../core/index.js';
 import {
-  PROTOCOL_VERSION,
   TidesyncError,
   describeValue,
   getRequestSchema,
@@ -13,9 +11,10 @@ import {
 import { createNodeHandler } from './node-handler.js';
 import { handleGet, handlePull } from './pull-handler.js';
 import { handlePush } from './push-handler.js';
-import { readRequestBody } from './read-body.js';
+import { RequestAbortedError, readRequestBody } from './read-body.js';
 import type { Reply } from './replies.js';
-import { RequestRefusedError, describeIssues, errorReply, refusedReply } from './replies.js';
+import { RequestRefusedError, errorReply, refusedReply } from './replies.js';
+import { checkContentType, parseRequestBody, validate } from './request-checks.js';
 import type { ServerContext } from './server-context.js';
 import type { ServerStore } from './server-store.js';
 
@@ -50,7 +49,10 @@ export interface SyncServerOptions {
   readonly maxClockDriftMs?: number;
   /** Server wall clock, for tests. @default Date.now */
   readonly now?: () => number;
-  /** Called with unexpected errors (answered 500 `internal`). @default console.error */
+  /**
+   * Called with unexpected errors (answered 500 `internal`). Not called for refused requests
+   * (4xx) nor for a client that disconnects before its body is read whole. @default console.error
+   */
   readonly onError?: (error: Error) => void;
 }
 
@@ -97,6 +99,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (request.method !== 'POST') {
         return errorReply(405, 'bad_request', `Use POST for ${kind}, got ${request.method}.`);
       }
+      checkContentType(request, kind);
       let user: SyncUser | null | undefined;
       try {
         user = await authorize(request);
@@ -113,8 +116,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
         );
       }
       await ctx.store.open();
-      const body = parseJson(await readBody(maxBodyBytes));
-      checkProtocol(body);
+      const body = parseRequestBody(await readBody(maxBodyBytes));
       if (kind === 'push') {
         const ops = (body as { ops?: unknown }).ops;
         if (Array.isArray(ops) && ops.length > ctx.maxOpsPerBatch) {
@@ -138,6 +140,9 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return { status: 200, body: await handleGet(ctx, user, validate(getRequestSchema, body)) };
     } catch (error) {
       if (error instanceof RequestRefusedError) return refusedReply(error);
+      // The client went away mid-upload: its own network, not a server failure. Nothing ran;
+      // the answer goes nowhere, and onError is not told (no client can flood the log).
+      if (error instanceof RequestAbortedError) return abortedReply();
       onError(toError(error));
       return errorReply(
         500,
@@ -159,53 +164,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   };
 }
 
+function abortedReply(): Reply {
+  return errorReply(
+    400,
+    'bad_request',
+    'The request body ended before it was complete (the client disconnected). Nothing was applied.',
+  );
+}
+
 function routeOf(request: Request): 'push' | 'pull' | 'get' | undefined {
   const segments = new URL(request.url).pathname.split('/').filter((s) => s !== '');
   const last = segments[segments.length - 1];
   return last === 'push' || last === 'pull' || last === 'get' ? last : undefined;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    // Also a RangeError from extreme nesting: still the client's fault, never a 500.
-    throw new RequestRefusedError(
-      400,
-      'bad_request',
-      `The request body is not valid JSON: ${toError(error).message.slice(0, 200)}`,
-    );
-  }
-}
-
-function checkProtocol(body: unknown): void {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new RequestRefusedError(
-      400,
-      'bad_request',
-      `(root): expected a JSON object, got ${describeValue(body)}.`,
-    );
-  }
-  const protocol = (body as { protocol?: unknown }).protocol;
-  if (protocol !== PROTOCOL_VERSION) {
-    throw new RequestRefusedError(
-      400,
-      'protocol_version',
-      `protocol: this server speaks protocol ${PROTOCOL_VERSION}, got ${describeValue(protocol)}. Update the client.`,
-    );
-  }
-}
-
-function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  let result: ReturnType<S['safeParse']>;
-  try {
-    result = schema.safeParse(body) as ReturnType<S['safeParse']>;
-  } catch {
-    throw new RequestRefusedError(400, 'bad_request', 'The request body could not be validated.');
-  }
-  if (!result.success)
-    throw new RequestRefusedError(400, 'bad_request', describeIssues(result.error));
-  return result.data as z.infer<S>;
 }
 
 function resolveOptions(options: SyncServerOptions): ServerContext {

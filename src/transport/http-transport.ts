@@ -1,5 +1,6 @@
 import type { RequestKind, Transport, TransportSendOptions } from '../core/index.js';
-import { NetworkError, ProtocolError, TidesyncError, describeValue } from '../core/index.js';
+import { NetworkError, TidesyncError, describeValue } from '../core/index.js';
+import { readResponse } from './read-response.js';
 
 /** Headers to send, or a function that returns them (for example with a fresh token). */
 export type HeadersOption =
@@ -7,7 +8,11 @@ export type HeadersOption =
 
 /** Options of {@link httpTransport}. */
 export interface HttpTransportOptions {
-  /** Mount URL of the sync server (`https://api.example.com/sync`); requests go to `<url>/push`, `<url>/pull`, `<url>/get`. */
+  /**
+   * Mount URL of the sync server (`https://api.example.com/sync`); requests go to `<url>/push`,
+   * `<url>/pull`, `<url>/get`. In a browser it may be relative (`'/sync'`): it is resolved
+   * against `document.baseURI` (or `location.href` in a worker) when the transport is created.
+   */
   readonly url: string;
   /** Extra headers, such as `authorization`. */
   readonly headers?: HeadersOption;
@@ -15,33 +20,31 @@ export interface HttpTransportOptions {
   readonly fetch?: typeof fetch;
   /** Called once after a 401, before one retry: refresh the token here. */
   readonly onUnauthorized?: () => void | Promise<void>;
-  /** Largest response body accepted. @default 64 MiB */
+  /**
+   * Largest response body accepted, counted while it streams in: past it the request is
+   * dropped with `RESPONSE_TOO_LARGE`. @default 67_108_864 (64 MiB)
+   */
   readonly maxResponseBytes?: number;
+  /**
+   * Longest one request may take, answer body included. Past it the request is aborted and
+   * fails as a retryable `NETWORK_UNAVAILABLE` error; the outbox is kept. @default 30_000
+   */
+  readonly timeoutMs?: number;
 }
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * Transport over HTTP(S) to a tidesync server mounted at `url`.
  *
  * @example
  * httpTransport({ url: 'https://api.example.com/sync', headers: async () => ({ authorization: `Bearer ${await getToken()}` }) });
- * @throws TidesyncError `INVALID_OPTION` when `url` is not an absolute http(s) URL or no `fetch` exists.
+ * @throws TidesyncError `INVALID_OPTION` when `url` is not an http(s) URL (or is relative with no
+ * page to resolve it against), a limit is not a positive integer, or no `fetch` exists.
  */
 export function httpTransport(options: HttpTransportOptions): Transport {
-  let base: URL;
-  try {
-    base = new URL(options?.url);
-  } catch {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`url\` to be an absolute http(s) URL, got ${describeValue(options?.url)}.`,
-    );
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`url\` to use http or https, got ${describeValue(options.url)}.`,
-    );
-  }
+  const root = resolveMountUrl(options?.url);
   const doFetch =
     options.fetch ??
     (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
@@ -52,14 +55,14 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     );
   }
   const fetchFn: typeof fetch = doFetch;
-  const root = base.href.replace(/\/+$/, '');
-  const maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+  const maxBytes = positiveInt(
+    'maxResponseBytes',
+    options.maxResponseBytes,
+    DEFAULT_MAX_RESPONSE_BYTES,
+  );
+  const timeoutMs = positiveInt('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
 
-  async function once(
-    kind: RequestKind,
-    body: string,
-    sendOptions: TransportSendOptions | undefined,
-  ): Promise<Response> {
+  async function once(kind: RequestKind, body: string, signal: AbortSignal): Promise<Response> {
     const extra =
       typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
     try {
@@ -67,109 +70,116 @@ export function httpTransport(options: HttpTransportOptions): Transport {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...extra },
         body,
-        ...(sendOptions?.signal ? { signal: sendOptions.signal } : {}),
+        signal,
       });
     } catch (error) {
-      throw new NetworkError(
-        'NETWORK_UNAVAILABLE',
-        `Could not reach the sync server at ${root}: ${(error as Error)?.message ?? String(error)}. The outbox is kept; sync will retry.`,
-        {
-          retryable: true,
-          cause: error,
-        },
+      throw unreachable(root, String((error as Error)?.message ?? error), error);
+    }
+  }
+
+  async function exchange(kind: RequestKind, body: string, signal: AbortSignal): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await once(kind, body, signal);
+    } catch (error) {
+      // A kept-alive socket the server closed while idle fails the first write on it.
+      // Every sync request is idempotent (pushes are replayed by op id): one retry is safe.
+      if (!isStaleSocket(error) || signal.aborted) throw error;
+      response = await once(kind, body, signal);
+    }
+    if (response.status === 401 && options.onUnauthorized) {
+      await response.body?.cancel().catch(() => undefined);
+      await options.onUnauthorized();
+      response = await once(kind, body, signal);
+    }
+    try {
+      return await readResponse(response, root, maxBytes);
+    } catch (error) {
+      if (error instanceof TidesyncError) throw error;
+      throw unreachable(
+        root,
+        `the answer broke off (${String((error as Error)?.message ?? error)})`,
+        error,
       );
     }
   }
 
   return {
-    async send(kind, payload, sendOptions) {
+    async send(kind, payload, sendOptions?: TransportSendOptions) {
       const body = JSON.stringify(payload);
       // The caller's signal lives as long as the client; fetch would leave one abort listener
-      // on it per request. A signal of this request's own, linked until it ends, does not.
+      // on it per request. A signal of this request's own, linked until it ends, does not; it
+      // also carries the timeout.
       const parent = sendOptions?.signal;
-      const request = parent ? new AbortController() : undefined;
-      const onAbort = () => request?.abort(parent?.reason);
+      const request = new AbortController();
+      const onAbort = () => request.abort(parent?.reason);
       if (parent?.aborted) onAbort();
       else parent?.addEventListener('abort', onAbort, { once: true });
-      const own = request ? { signal: request.signal } : undefined;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.abort(new Error(`timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
       try {
-        let response: Response;
-        try {
-          response = await once(kind, body, own);
-        } catch (error) {
-          // A kept-alive socket the server closed while idle fails the first write on it.
-          // Every sync request is idempotent (pushes are replayed by op id): one retry is safe.
-          if (!isStaleSocket(error) || request?.signal.aborted) throw error;
-          response = await once(kind, body, own);
-        }
-        if (response.status === 401 && options.onUnauthorized) {
-          await options.onUnauthorized();
-          response = await once(kind, body, own);
-        }
-        return await readResponse(response, root, maxBytes);
+        return await exchange(kind, body, request.signal);
+      } catch (error) {
+        if (!timedOut) throw error;
+        throw unreachable(root, `no answer within ${timeoutMs} ms (\`timeoutMs\`)`, error);
       } finally {
+        clearTimeout(timer);
         parent?.removeEventListener('abort', onAbort);
       }
     },
   };
 }
 
-/** Parses a server response into JSON, mapping HTTP failures to typed errors. */
-export async function readResponse(
-  response: Response,
-  root: string,
-  maxBytes: number,
-): Promise<unknown> {
-  const status = response.status;
-  if (status === 401) {
-    throw new NetworkError(
-      'UNAUTHORIZED',
-      `The sync server at ${root} answered 401. Check the credentials in \`headers\` or refresh them in \`onUnauthorized\`.`,
-      {
-        retryable: false,
-        status,
-      },
-    );
-  }
-  if (status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    await response.body?.cancel().catch(() => undefined);
-    throw new NetworkError(
-      'SERVER_ERROR',
-      `The sync server at ${root} answered ${status}. The outbox is kept; sync will retry.`,
-      {
-        retryable: true,
-        status,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      },
-    );
-  }
-  const text = await response.text();
-  if (text.length > maxBytes) {
-    throw new ProtocolError(
-      `The sync server's response is ${text.length} bytes, over the ${maxBytes}-byte limit. Nothing was stored.`,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ProtocolError(
-      `The sync server at ${root} answered ${status} with a body that is not JSON (${describeValue(text.slice(0, 40))}). Nothing was stored.`,
-      { cause: error },
-    );
-  }
+/** A retryable `NETWORK_UNAVAILABLE`: the request did not get a whole answer. */
+function unreachable(root: string, why: string, cause: unknown): NetworkError {
+  return new NetworkError(
+    'NETWORK_UNAVAILABLE',
+    `Could not reach the sync server at ${root}: ${why}. The outbox is kept; sync will retry.`,
+    { retryable: true, cause },
+  );
 }
 
-/** Reads a `Retry-After` header (seconds or an HTTP date) as milliseconds. */
-export function parseRetryAfter(
-  value: string | null,
-  now: number = Date.now(),
-): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+/** The page's base URL for a relative `url`, when there is a page (or a worker). */
+function pageBase(): string | undefined {
+  const g = globalThis as { document?: { baseURI?: unknown }; location?: { href?: unknown } };
+  const base = g.document?.baseURI ?? g.location?.href;
+  return typeof base === 'string' && base !== '' ? base : undefined;
+}
+
+/** The absolute mount URL without a trailing slash. @throws TidesyncError `INVALID_OPTION`. */
+function resolveMountUrl(url: unknown): string {
+  const base = pageBase();
+  let resolved: URL | undefined;
+  try {
+    if (typeof url === 'string' && url !== '') resolved = new URL(url, base);
+  } catch {
+    // refused below
+  }
+  if (resolved?.protocol !== 'http:' && resolved?.protocol !== 'https:') {
+    const hint =
+      resolved || base
+        ? ''
+        : ' A relative URL needs a page (document.baseURI) to resolve against; outside a browser pass an absolute one.';
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`url\` to be an http(s) URL, got ${describeValue(url)}.${hint}`,
+    );
+  }
+  return resolved.href.replace(/\/+$/, '');
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
 }
 
 /** True for the errors a reused keep-alive socket gives when the server already closed it. */

@@ -231,7 +231,7 @@ describe('S20: hostile pull answers leave records and cursor unchanged', () => {
 });
 
 describe('S20: a response over the size limit is refused before it is stored', () => {
-  it('a pull page over maxResponseBytes: PROTOCOL_ERROR, cursor and records unchanged', async () => {
+  it('a pull page over maxResponseBytes: RESPONSE_TOO_LARGE, cursor and records unchanged', async () => {
     const { client, store, tampering } = await setup(false, 256 * 1024);
     const before = await storedState(store);
     tampering.tamper = mapJson('pull', (b) => ({
@@ -240,19 +240,19 @@ describe('S20: a response over the size limit is refused before it is stored', (
     }));
     tampering.on = true;
     const error = await client.sync().catch((e: unknown) => e);
-    expect((error as TidesyncError).code).toBe('PROTOCOL_ERROR');
+    expect((error as TidesyncError).code).toBe('RESPONSE_TOO_LARGE');
     expect(await storedState(store)).toEqual(before);
     await client.close();
   });
 
-  it('a push answer over maxResponseBytes: PROTOCOL_ERROR, the outbox is kept', async () => {
+  it('a push answer over maxResponseBytes: RESPONSE_TOO_LARGE, the outbox is kept', async () => {
     const { client, store, tampering } = await setup(true, 256 * 1024);
     const before = await storedState(store);
     tampering.tamper = (k, t) =>
       k === 'push' ? t.replace('{', `{"pad":"${'x'.repeat(1024 * 1024)}",`) : t;
     tampering.on = true;
     const error = await client.sync().catch((e: unknown) => e);
-    expect((error as TidesyncError).code).toBe('PROTOCOL_ERROR');
+    expect((error as TidesyncError).code).toBe('RESPONSE_TOO_LARGE');
     expect(await storedState(store)).toEqual(before);
     await client.close();
   });

@@ -88,7 +88,7 @@ describe('HTTP: real node server on 127.0.0.1', () => {
     });
     const streamed = await fetch(`${base}/sync/push`, {
       method: 'POST',
-      headers: { 'x-user': 'alice' },
+      headers: { 'x-user': 'alice', 'content-type': 'application/json' },
       body: stream,
       duplex: 'half',
     } as RequestInit);
@@ -118,7 +118,7 @@ describe('HTTP: server.fetch with web Requests', () => {
     const response = await server.fetch(
       new Request('http://x/sync/push', {
         method: 'POST',
-        headers: { 'x-user': 'alice' },
+        headers: { 'x-user': 'alice', 'content-type': 'application/json' },
         body: endless,
         duplex: 'half',
       } as RequestInit),

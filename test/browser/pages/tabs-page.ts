@@ -92,7 +92,7 @@ window.tabsPage = {
     client = await createSyncClient({
       collections: [tabNotes],
       storage: indexedDbAdapter({ name }),
-      transport: httpTransport({ url: `${location.origin}/sync` }),
+      transport: httpTransport({ url: '/sync' }), // relative, as in docs/multi-tab.md
       batchSize: 1,
       // Defaults on purpose: navigator.locks and BroadcastChannel of this page.
       coordinator: (coordinator = observed(webLocksCoordinator({ name }))),
