@@ -1,5 +1,6 @@
 import type { RequestKind, Transport, TransportSendOptions } from '../core/index.js';
 import { NetworkError, ProtocolError, TidesyncError, describeValue } from '../core/index.js';
+import { openHttpStream } from './http-stream.js';
 
 /** Headers to send, or a function that returns them (for example with a fresh token). */
 export type HeadersOption =
@@ -17,6 +18,8 @@ export interface HttpTransportOptions {
   readonly onUnauthorized?: () => void | Promise<void>;
   /** Largest response body accepted. @default 64 MiB */
   readonly maxResponseBytes?: number;
+  /** Largest single event accepted on the live stream (`liveTrigger()`). @default 65536 */
+  readonly maxStreamEventBytes?: number;
 }
 
 /**
@@ -81,7 +84,17 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     }
   }
 
+  const streamTarget = {
+    fetch: fetchFn,
+    root,
+    headers: options.headers,
+    onUnauthorized: options.onUnauthorized,
+    maxEventBytes: options.maxStreamEventBytes ?? 65_536,
+  };
+
   return {
+    openStream: (kind, payload, streamOptions) =>
+      openHttpStream(streamTarget, kind, payload, streamOptions),
     async send(kind, payload, sendOptions) {
       const body = JSON.stringify(payload);
       // The caller's signal lives as long as the client; fetch would leave one abort listener
