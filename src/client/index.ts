@@ -30,11 +30,7 @@ export {
   onlineTrigger,
   writeTrigger,
 } from './triggers/index.js';
-export type {
-  AppStateSource,
-  ConnectivitySource,
-  LiveTriggerOptions,
-} from './triggers/index.js';
+export type { AppStateSource, ConnectivitySource, LiveTriggerOptions } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
 export type { TransactionCollection, TransactionContext } from './transaction-context.js';

@@ -34,7 +34,11 @@ export interface SyncTriggerContext {
    * the transport has none.
    */
   readonly openStream:
-    | ((kind: StreamKind, body: unknown, signal: AbortSignal) => Promise<AsyncIterable<StreamEvent>>)
+    | ((
+        kind: StreamKind,
+        body: unknown,
+        signal: AbortSignal,
+      ) => Promise<AsyncIterable<StreamEvent>>)
     | undefined;
   /** Sets `status.live`. */
   setLive(live: LiveState): void;
