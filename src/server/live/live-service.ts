@@ -14,7 +14,7 @@ export interface LiveServerOptions {
    * idle streams open and dead ones are found. @default 15_000
    */
   readonly heartbeatMs?: number;
-  /** Pokes to one stream closer together than this are merged into one. @default 50 */
+  /** Pokes to one stream closer together than this are merged into one. @default 10 */
   readonly coalesceMs?: number;
   /** Open streams per server process; more are refused with 503 and `Retry-After`. @default 10_000 */
   readonly maxConnections?: number;
@@ -46,7 +46,7 @@ export function createLiveService(
 ): LiveService {
   const settings = {
     heartbeatMs: positiveInt('live.heartbeatMs', options?.heartbeatMs, 15_000),
-    coalesceMs: nonNegativeInt('live.coalesceMs', options?.coalesceMs, 50),
+    coalesceMs: nonNegativeInt('live.coalesceMs', options?.coalesceMs, 10),
     maxConnections: positiveInt('live.maxConnections', options?.maxConnections, 10_000),
   };
   const channel = channelOf(base.store);
