@@ -11,6 +11,8 @@ import type { LiveConnection, LiveHub } from './live-hub.js';
 const MAX_LIVE_BODY_BYTES = 4096;
 // A stream whose reader is this many events behind is dropped (it reconnects and pulls).
 const MAX_QUEUED_EVENTS = 64;
+// The same for Node: bytes written to the socket but not yet sent.
+const MAX_UNSENT_BYTES = 64 * 1024;
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -142,6 +144,12 @@ export function handleLiveNode(
       const { done, value } = await reader.read();
       if (done) break;
       res.write(value);
+      // A peer that stopped reading (gone without a FIN): drop it instead of buffering pings.
+      if (res.writableLength > MAX_UNSENT_BYTES) {
+        void reader.cancel().catch(() => undefined);
+        res.destroy();
+        return;
+      }
     }
     res.end();
   })().catch((error: unknown) => {
