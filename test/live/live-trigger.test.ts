@@ -120,6 +120,50 @@ describe('liveTrigger()', () => {
     expect(client.status.live).toBe('connected');
   });
 
+  it('closes the stream in the background and offline, and reopens it on the way back', async () => {
+    const scripted = scriptedTransport();
+    const clock = manualClock();
+    let setForeground!: (foreground: boolean) => void;
+    let setOnline!: (online: boolean) => void;
+    const client = await createSyncClient({
+      collections,
+      storage: memoryAdapter(),
+      transport: scripted.transport,
+      timers: clock.timers,
+      triggers: [
+        liveTrigger({
+          appState: { subscribe: (fn) => ((setForeground = fn), () => undefined) },
+          connectivity: {
+            isOnline: () => true,
+            subscribe: (fn) => ((setOnline = fn), () => undefined),
+          },
+        }),
+      ],
+    });
+    clients.push(client);
+    await settle(client);
+    scripted.send('ready', 0);
+    await settle(client);
+    expect(client.status.live).toBe('connected');
+    setForeground(false);
+    expect(client.status.live).toBe('off');
+    await clock.advance(60_000);
+    expect(scripted.state.opens).toBe(1);
+    setForeground(true);
+    await settle(client);
+    expect(scripted.state.opens).toBe(2);
+    scripted.send('ready', 0);
+    await settle(client);
+    expect(client.status.live).toBe('connected');
+    setOnline(false);
+    expect(client.status.live).toBe('off');
+    await clock.advance(60_000);
+    expect(scripted.state.opens).toBe(2);
+    setOnline(true);
+    await settle(client);
+    expect(scripted.state.opens).toBe(3);
+  });
+
   it('refuses a transport that cannot open streams', async () => {
     const transport: Transport = { send: async () => ({}) };
     await expect(
