@@ -94,7 +94,7 @@ export async function handleLive(live: LiveEndpointContext, request: Request): P
   request.signal?.addEventListener('abort', end, { once: true });
   const head = await live.store.read((reader) => reader.getHead());
   // Registered before `ready` is queued: a change committed from here on is poked.
-  registration.remove = live.hub.add(connection);
+  registration.remove = live.hub.add(connection, head);
   // Cancelled while the head was read: the stream is gone already.
   if (ended) registration.remove();
   connection.write(`event: ready\ndata: {"position":${head}}\n\n`);

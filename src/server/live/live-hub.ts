@@ -27,6 +27,8 @@ interface ConnectionState {
   readonly connection: LiveConnection;
   /** Feed head of the last poke meant for this stream (sent or waiting), 0 before any. */
   position: number;
+  /** Feed position this stream's device is known to have (poked past, or its own push). */
+  covered: number;
   lastPokeAt: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -47,6 +49,9 @@ export class LiveHub {
   readonly #onError: (error: Error) => void;
   readonly #byUser = new Map<string, Set<ConnectionState>>();
   readonly #all = new Set<ConnectionState>();
+  /** Feed position up to which the heartbeat's check has looked (see `#catchUp`). */
+  #scannedTo: number | undefined;
+  #catchingUp = false;
   #unsubscribe: (() => void) | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
@@ -74,9 +79,19 @@ export class LiveHub {
     return this.#all.size < this.#settings.maxConnections;
   }
 
-  /** Registers an open stream; returns the function that unregisters it (idempotent). */
-  add(connection: LiveConnection): () => void {
-    const state: ConnectionState = { connection, position: 0, lastPokeAt: 0, timer: undefined };
+  /**
+   * Registers an open stream whose `ready` said `head`; returns the function that unregisters
+   * it (idempotent).
+   */
+  add(connection: LiveConnection, head: number): () => void {
+    this.#scannedTo ??= head;
+    const state: ConnectionState = {
+      connection,
+      position: 0,
+      covered: head,
+      lastPokeAt: 0,
+      timer: undefined,
+    };
     this.#all.add(state);
     let forUser = this.#byUser.get(connection.user.userId);
     if (!forUser) {
@@ -112,6 +127,7 @@ export class LiveHub {
     forUser?.delete(state);
     if (forUser?.size === 0) this.#byUser.delete(state.connection.user.userId);
     if (this.#all.size === 0) {
+      this.#scannedTo = undefined;
       this.#unsubscribe?.();
       this.#unsubscribe = undefined;
       if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
@@ -136,8 +152,10 @@ export class LiveHub {
     }
     for (const state of targets) {
       // The pushing device has the push's results already: pulling them back is waste.
-      if (notice.originClientId !== null && state.connection.clientId === notice.originClientId)
+      if (notice.originClientId !== null && state.connection.clientId === notice.originClientId) {
+        state.covered = Math.max(state.covered, notice.position);
         continue;
+      }
       this.#poke(state, notice.position);
     }
   }
@@ -162,6 +180,7 @@ export class LiveHub {
 
   #poke(state: ConnectionState, position: number): void {
     state.position = Math.max(state.position, position);
+    state.covered = Math.max(state.covered, position);
     if (state.timer !== undefined) return;
     const wait = state.lastPokeAt + this.#settings.coalesceMs - Date.now();
     if (wait <= 0) {
@@ -195,7 +214,43 @@ export class LiveHub {
       .catch((error: unknown) => this.#fail(error));
   }
 
+  /**
+   * The safety net for lost notices (an instance that died between its commit and its NOTIFY):
+   * the feed entries committed since the last heartbeat are checked against every stream, and
+   * a stream in scope of one it was never poked past gets a poke. So a lost notice costs at
+   * most one heartbeat of delay. At most `MAX_CATCH_UP` entries per heartbeat; the rest next time.
+   */
+  async #catchUp(): Promise<void> {
+    const from = this.#scannedTo;
+    if (from === undefined) return;
+    const entries = await this.#store.read((reader) => reader.listChanges(from, MAX_CATCH_UP));
+    const last = entries[entries.length - 1];
+    if (!last) return;
+    this.#scannedTo = Math.max(this.#scannedTo ?? 0, last.position);
+    for (const forUser of this.#byUser.values()) {
+      const first = forUser.values().next().value;
+      if (!first) continue;
+      const user = first.connection.user;
+      for (const state of forUser) {
+        const missed = entries.some(
+          ({ position, record }) => position > state.covered && this.#visible(record, user),
+        );
+        if (missed) this.#poke(state, last.position);
+      }
+    }
+  }
+
   async #beat(): Promise<void> {
+    // The check reads the feed; a slow read (a long write holding a lock) must not hold up the
+    // heartbeats, and two checks never overlap.
+    if (!this.#catchingUp) {
+      this.#catchingUp = true;
+      void this.#catchUp()
+        .catch((error: unknown) => this.#fail(error))
+        .finally(() => {
+          this.#catchingUp = false;
+        });
+    }
     // Re-checking the user here ends a stream whose token expired within one heartbeat.
     await Promise.all(
       [...this.#all].map(async (state) => {
@@ -223,6 +278,9 @@ export class LiveHub {
     this.#onError(error instanceof Error ? error : new Error(String(error)));
   }
 }
+
+// Feed entries the heartbeat's check reads at most per heartbeat.
+const MAX_CATCH_UP = 1000;
 
 function unref<T>(handle: T): T {
   (handle as { unref?: () => void }).unref?.();
