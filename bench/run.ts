@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { coreBundleSize } from './bundle-size.js';
+import { liveSection, runLiveBench, type LiveBenchResult } from './live-report.js';
 import { runLocalWrites } from './local-writes.js';
 import { pouchConflicts, rxdbConflicts } from './peer-conflicts.js';
 import { pouchLocalWrites, pouchRound, rxdbLocalWrites, rxdbRound } from './peer-workloads.js';
@@ -16,14 +17,24 @@ import { tidesyncConflicts, tidesyncRound, type SyncRound } from './tidesync-syn
 import { QUICK, median } from './workload.js';
 
 const config = QUICK
-  ? { w1: 1000, runs: 1, sizes: [1000], bigRuns: 1, sync: 1000, w4: 200 }
-  : { w1: 10_000, runs: 3, sizes: [1000, 10_000, 100_000], bigRuns: 1, sync: 10_000, w4: 1000 };
+  ? { w1: 1000, runs: 1, sizes: [1000], bigRuns: 1, sync: 1000, w4: 200, live: 100, streams: 100 }
+  : {
+      w1: 10_000,
+      runs: 3,
+      sizes: [1000, 10_000, 100_000],
+      bigRuns: 1,
+      sync: 10_000,
+      w4: 1000,
+      live: 1000,
+      streams: 1000,
+    };
 
 const pgUrl = process.env['TIDESYNC_PG_URL'];
-// `BENCH_ONLY=w1,w2,w4` runs only those parts (w2 includes the W3 pulls and the peers), to
-// iterate on one workload; docs/benchmarks.md is only rewritten by a run of every part.
+// `BENCH_ONLY=w1,w2,w4,live` runs only those parts (w2 includes the W3 pulls and the peers), to
+// iterate on one workload; docs/benchmarks.md is only rewritten by a run of every part, except
+// that `BENCH_ONLY=live` rewrites its own section.
 const only = process.env['BENCH_ONLY']?.toLowerCase().split(',');
-const part = (name: 'w1' | 'w2' | 'w4') => !only || only.includes(name);
+const part = (name: 'w1' | 'w2' | 'w4' | 'live') => !only || only.includes(name);
 const figures: Figure[] = [];
 const notes: string[] = [];
 const loads: number[] = [loadavg()[0]!];
@@ -94,6 +105,10 @@ async function rounds(runs: number, once: () => Promise<SyncRound>): Promise<Syn
   for (let i = 0; i < runs; i += 1) out.push(await once());
   return out;
 }
+
+const LIVE_START = '<!-- live:start (BENCH_ONLY=live rewrites this block) -->';
+const LIVE_END = '<!-- live:end -->';
+let live: LiveBenchResult | undefined;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tidesync-bench-'));
@@ -182,8 +197,32 @@ async function main(): Promise<void> {
       add('W4', `${peer}: A syncs, B syncs, A syncs`, config.w4, s);
     }
     loads.push(loadavg()[0]!);
+    if (part('live')) {
+      log(
+        `live: ${config.live} writes, ${config.streams} idle streams, Postgres: ${pgUrl ? 'yes' : 'no'}`,
+      );
+      live = await runLiveBench({ writes: config.live, idleStreams: config.streams, dir, pgUrl });
+      loads.push(loadavg()[0]!);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  const liveText = live ? liveSection(live, loads[loads.length - 1]!) : undefined;
+  if (only?.length === 1 && only[0] === 'live' && liveText) {
+    process.stdout.write(`${liveText}\n`);
+    const doc = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+    const current = readFileSync(doc, 'utf8');
+    const start = current.indexOf(LIVE_START);
+    const end = current.indexOf(LIVE_END);
+    const block = `${LIVE_START}\n\n${liveText}\n\n${LIVE_END}`;
+    const next =
+      start >= 0 && end > start
+        ? `${current.slice(0, start)}${block}${current.slice(end + LIVE_END.length)}`
+        : `${current.trimEnd()}\n\n${block}\n`;
+    const options = (await resolveConfig(doc)) ?? {};
+    writeFileSync(doc, await format(next, { ...options, filepath: doc }));
+    log(`BENCH_ONLY=live: rewrote the live section of ${doc}`);
+    return;
   }
   log('bundle size');
   const size = await coreBundleSize();
@@ -208,6 +247,7 @@ async function main(): Promise<void> {
     '## All figures',
     '',
     figureTable(figures),
+    ...(liveText ? ['', LIVE_START, '', liveText, '', LIVE_END] : []),
     ...(notes.length ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : []),
     '',
   ].join('\n');

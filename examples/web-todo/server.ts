@@ -83,6 +83,8 @@ export async function startWebTodoServer(options: WebTodoServerOptions): Promise
     sync,
     close: () =>
       new Promise<void>((done) => {
+        // Live streams stay open until ended: end them, or close() would wait for them.
+        sync.closeLive();
         http.closeAllConnections();
         http.close(() => {
           db.close();

@@ -19,6 +19,8 @@ export class ClientStatus {
     conflicts: 0,
     lastSyncedAt: null,
     lastError: null,
+    live: 'off',
+    lastPulledAt: null,
   };
 
   /** Changes are emitted on `events`; `isClosed` stops storage reads once the client is closed. */

@@ -1,7 +1,14 @@
 import type { ConflictInfo, RecordData, TidesyncError } from '../core/index.js';
 import type { RemoteRejectedEvent } from './remote-validation.js';
 
-/** The client's state, as shown in a sync indicator. */
+/** State of the live stream (`liveTrigger()`): `off` without one, or while stopped on purpose. */
+export type LiveState = 'off' | 'connecting' | 'connected';
+
+/**
+ * The client's state, as shown in a sync indicator. "Synced" (`pendingOps` 0) means nothing of
+ * this device is waiting; how fresh the other devices' changes are is `lastPulledAt` (and
+ * `live`: while `connected`, a change reaches the device within moments of its commit).
+ */
 export interface SyncClientStatus {
   /** Whether the network is believed to be up (last request reached the server, or a trigger said so). */
   readonly online: boolean;
@@ -15,6 +22,10 @@ export interface SyncClientStatus {
   readonly lastSyncedAt: number | null;
   /** The error of the last failed sync, cleared by the next success. */
   readonly lastError: Error | null;
+  /** The live stream: `connected` while the server pokes this device on every change. */
+  readonly live: LiveState;
+  /** Wall ms of the last pull that reached the server's feed head, or `null` before one. */
+  readonly lastPulledAt: number | null;
 }
 
 /** Emitted after a committed local or remote change. */

@@ -12,6 +12,7 @@ export type {
   DeadLetterEvent,
   ProgressEvent,
   SyncClientEvents,
+  LiveState,
   SyncClientStatus,
   SyncResult,
 } from './events.js';
@@ -25,10 +26,11 @@ export type {
 export {
   foregroundTrigger,
   intervalTrigger,
+  liveTrigger,
   onlineTrigger,
   writeTrigger,
 } from './triggers/index.js';
-export type { AppStateSource, ConnectivitySource } from './triggers/index.js';
+export type { AppStateSource, ConnectivitySource, LiveTriggerOptions } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
 export type { TransactionCollection, TransactionContext } from './transaction-context.js';

@@ -1,4 +1,12 @@
-import type { CollectionDefinition, StorageAdapter, Timers, Transport } from '../core/index.js';
+import type {
+  CollectionDefinition,
+  StorageAdapter,
+  StreamEvent,
+  StreamKind,
+  Timers,
+  Transport,
+} from '../core/index.js';
+import type { LiveState } from './events.js';
 import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../queue/index.js';
 import { checkRetentionPolicy } from './retention.js';
@@ -19,6 +27,29 @@ export interface SyncTriggerContext {
   onLocalWrite(listener: () => void): () => void;
   /** The client's timers (a fake clock in tests). */
   readonly timers: Timers;
+  /** This client's id (the live stream sends it, so the device's own pushes do not poke it). */
+  readonly clientId: string;
+  /**
+   * Opens a stream through the client's transport (`Transport.openStream`); `undefined` when
+   * the transport has none.
+   */
+  readonly openStream:
+    | ((
+        kind: StreamKind,
+        body: unknown,
+        signal: AbortSignal,
+      ) => Promise<AsyncIterable<StreamEvent>>)
+    | undefined;
+  /** Sets `status.live`. */
+  setLive(live: LiveState): void;
+  /** Whether this client syncs itself: true, except for a follower tab under a coordinator. */
+  isLeader(): boolean;
+  /** Calls `listener` when this client gains or loses the leadership; returns an unsubscribe function. */
+  onLeadershipChange(listener: (isLeader: boolean) => void): () => void;
+  /** Calls `listener` at the start and the successful end of every sync run; returns an unsubscribe function. */
+  onSyncRun(listener: (phase: 'start' | 'complete') => void): () => void;
+  /** Reports a failure outside a sync run: sets `status.lastError` and emits `syncError`. */
+  reportError(error: Error): void;
 }
 
 /** Options of `createSyncClient`. */

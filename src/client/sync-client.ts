@@ -128,17 +128,16 @@ export class SyncClient {
   }
 
   #startRuntime(): void {
-    this.#stopTriggers = startRuntime(
-      this.#opts,
-      this.#runs,
-      this.#status,
-      this.#writeListeners,
-      (collections) => {
+    this.#stopTriggers = startRuntime(this.#opts, this.#runs, this.#status, {
+      clientId: this.clientId,
+      events: this.#events,
+      writeListeners: this.#writeListeners,
+      onRemoteChange: (collections) => {
         this.#liveQueries.notify(collections);
         this.#events.emit('change', { collections: [...collections], origin: 'remote' });
         void this.#status.refreshCounts().catch(() => undefined);
       },
-    );
+    });
   }
 
   /** The current status; see {@link SyncClientStatus}. Emitted as `status` when it changes. */

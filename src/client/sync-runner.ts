@@ -195,11 +195,14 @@ export class SyncRunner {
         rebased: pull.rebased,
         delegated: false,
       };
+      const now = this.#opts.now();
       status.set({
         syncing: false,
         online: true,
-        lastSyncedAt: this.#opts.now(),
+        lastSyncedAt: now,
         lastError: null,
+        // pullChanges returns only once a page says `hasMore: false`: the feed head.
+        ...(timeLeft ? { lastPulledAt: now } : {}),
       });
       ctx.events.emit('syncComplete', result);
       this.#scheduler?.succeeded();

@@ -66,7 +66,8 @@ export type {
 } from './storage-adapter.js';
 export { systemTimers } from './timers.js';
 export type { Timers } from './timers.js';
-export type { Transport, TransportSendOptions } from './transport.js';
+export type { StreamEvent, StreamKind, Transport, TransportSendOptions } from './transport.js';
+export { SseParser } from './sse-parser.js';
 export {
   FORBIDDEN_KEYS,
   MAX_DATA_DEPTH,

@@ -13,9 +13,29 @@ import type { RequestKind } from './wire.js';
  *   `Retry-After` header), or 401 (`UNAUTHORIZED`). A body that is not JSON rejects with
  *   `ProtocolError`.
  * - A transport holds no sync state; it may be shared by several clients.
+ * - `openStream`, when present, opens a server-sent-events stream (`live`): it resolves once the
+ *   server accepted it (2xx `text/event-stream`) and rejects like `send` otherwise (401
+ *   `UNAUTHORIZED` after one `onUnauthorized` retry, 5xx/429 `SERVER_ERROR`, unreachable
+ *   `NETWORK_UNAVAILABLE`). The iterable yields each event and ends when the server ends the
+ *   stream; a stream cut mid-way throws `NetworkError`. Aborting `signal` ends it quietly.
  */
 export interface Transport {
   send(kind: RequestKind, body: unknown, options?: TransportSendOptions): Promise<unknown>;
+  /** Opens a server-sent-events stream; optional (a transport without it has no live sync). */
+  openStream?(
+    kind: StreamKind,
+    body: unknown,
+    options?: TransportSendOptions,
+  ): Promise<AsyncIterable<StreamEvent>>;
+}
+
+/** Streams a transport may open: `live` is the poke stream of `liveTrigger()`. */
+export type StreamKind = 'live';
+
+/** One server-sent event: its `event` name (`message` when unnamed) and its `data` lines. */
+export interface StreamEvent {
+  readonly event: string;
+  readonly data: string;
 }
 
 /** Per-request options for {@link Transport.send}. */

@@ -1,6 +1,8 @@
 import { TidesyncError, createId, describeValue } from '../core/index.js';
 import type { PostgresPoolClient } from './postgres-transaction.js';
 import { PostgresTransaction } from './postgres-transaction.js';
+import type { PostgresLiveChannel } from './live/postgres-live.js';
+import { postgresLiveChannel } from './live/postgres-live.js';
 import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './server-store.js';
 import { isSafeIdentifier } from './sql-rows.js';
 
@@ -59,6 +61,8 @@ class PostgresServerStore implements ServerStore {
   readonly #t: string;
   readonly #schema: string;
   readonly #maxAttempts: number;
+  /** Live pokes to every instance on this database (LISTEN/NOTIFY); stopped by close(). */
+  readonly liveChannel: PostgresLiveChannel;
   #opening: Promise<void> | undefined;
   #closed = false;
 
@@ -67,6 +71,7 @@ class PostgresServerStore implements ServerStore {
     this.#schema = schema;
     this.#t = `"${schema}".tidesync_`;
     this.#maxAttempts = maxAttempts;
+    this.liveChannel = postgresLiveChannel(pool, this.#t, schema);
   }
 
   open(): Promise<void> {
@@ -80,6 +85,7 @@ class PostgresServerStore implements ServerStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.liveChannel.close();
   }
 
   async read<T>(fn: (reader: ServerStoreReader) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import type { FieldClocks, OpResult, RecordData } from '../core/index.js';
+import type { LiveChannel } from './live/live-channel.js';
 
 /** A record as the server stores it: canonical id, owner, version and sync metadata. */
 export interface ServerRecord {
@@ -79,6 +80,12 @@ export interface ServerStore {
   read<T>(fn: (reader: ServerStoreReader) => Promise<T>): Promise<T>;
   /** Releases what the store holds; does not close a database or pool passed in. Idempotent. */
   close(): Promise<void>;
+  /**
+   * How committed changes reach live streams served by other instances of this store (Postgres:
+   * LISTEN/NOTIFY). Leave it out for a store that lives in one process: live sync then pokes
+   * within the process.
+   */
+  readonly liveChannel?: LiveChannel;
 }
 
 /**

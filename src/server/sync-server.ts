@@ -8,6 +8,9 @@ import {
   pushRequestSchema,
   toError,
 } from '../core/index.js';
+import type { LiveServerOptions } from './live/live-service.js';
+import { createLiveService } from './live/live-service.js';
+import { isLiveRequest } from './live/live-handler.js';
 import { createNodeHandler } from './node-handler.js';
 import { handleGet, handlePull } from './pull-handler.js';
 import { handlePush } from './push-handler.js';
@@ -54,6 +57,8 @@ export interface SyncServerOptions {
    * (4xx) nor for a client that disconnects before its body is read whole. @default console.error
    */
   readonly onError?: (error: Error) => void;
+  /** Live sync (`<mount>/live`): heartbeat, coalescing and connection limit. See docs/protocol.md. */
+  readonly live?: LiveServerOptions;
 }
 
 /** A sync server: a fetch-API handler and a Node `http` handler over one store. */
@@ -62,11 +67,16 @@ export interface SyncServer {
   fetch(request: Request): Promise<Response>;
   /** The same handler for `http.createServer(server.nodeHandler)` and Express/Connect. */
   readonly nodeHandler: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Ends this server's live streams (devices reconnect, to this or another instance). Call it
+   * before `httpServer.close()`, which waits for open streams. Does not close the store.
+   */
+  closeLive(): void;
 }
 
 /**
  * Creates the server half of tidesync: it routes on the last path segment (`push`, `pull`,
- * `get`), so it can be mounted under any prefix. See docs/server.md and docs/protocol.md.
+ * `get`, `live`), so it can be mounted under any prefix. See docs/server.md and docs/protocol.md.
  *
  * @example
  * const server = createSyncServer({
@@ -79,10 +89,11 @@ export interface SyncServer {
  * names, or a limit that is not a positive integer.
  */
 export function createSyncServer(options: SyncServerOptions): SyncServer {
-  const ctx = resolveOptions(options);
   const authorize = options.authorize;
   const maxBodyBytes = positiveInt('maxBodyBytes', options.maxBodyBytes, 4 * 1024 * 1024);
   const onError = options.onError ?? ((error: Error) => console.error('[tidesync server]', error));
+  const live = createLiveService(resolveOptions(options), authorize, options.live, onError);
+  const ctx = live.ctx;
 
   const handle = async (
     request: Request,
@@ -152,15 +163,19 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   };
 
+  const nodeHandler = createNodeHandler(handle);
   return {
     async fetch(request: Request): Promise<Response> {
+      if (isLiveRequest(request.url)) return live.fetch(request);
       const reply = await handle(request, (max) => readRequestBody(request, max));
       return new Response(JSON.stringify(reply.body), {
         status: reply.status,
         headers: { 'content-type': 'application/json; charset=utf-8' },
       });
     },
-    nodeHandler: createNodeHandler(handle),
+    nodeHandler: (req, res) =>
+      isLiveRequest(req.url ?? '/') ? live.node(req, res) : nodeHandler(req, res),
+    closeLive: () => live.close(),
   };
 }
 

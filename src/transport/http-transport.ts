@@ -1,5 +1,6 @@
 import type { RequestKind, Transport, TransportSendOptions } from '../core/index.js';
 import { NetworkError, TidesyncError, describeValue } from '../core/index.js';
+import { openHttpStream } from './http-stream.js';
 import { readResponse } from './read-response.js';
 
 /** Headers to send, or a function that returns them (for example with a fresh token). */
@@ -30,6 +31,8 @@ export interface HttpTransportOptions {
    * fails as a retryable `NETWORK_UNAVAILABLE` error; the outbox is kept. @default 30_000
    */
   readonly timeoutMs?: number;
+  /** Largest single event accepted on the live stream (`liveTrigger()`). @default 65536 */
+  readonly maxStreamEventBytes?: number;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -104,7 +107,17 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     }
   }
 
+  const streamTarget = {
+    fetch: fetchFn,
+    root,
+    headers: options.headers,
+    onUnauthorized: options.onUnauthorized,
+    maxEventBytes: options.maxStreamEventBytes ?? 65_536,
+  };
+
   return {
+    openStream: (kind, payload, streamOptions) =>
+      openHttpStream(streamTarget, kind, payload, streamOptions),
     async send(kind, payload, sendOptions?: TransportSendOptions) {
       const body = JSON.stringify(payload);
       // The caller's signal lives as long as the client; fetch would leave one abort listener

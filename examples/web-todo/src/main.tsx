@@ -1,7 +1,8 @@
 /**
  * The web-todo app: an offline-first todo list. Data lives in IndexedDB; tidesync syncs it to
- * the example server at `/sync` when the network is up, after each edit, and when the tab comes
- * back to the foreground. A service worker caches the app shell so it also reloads offline.
+ * the example server at `/sync` when the network is up, after each edit, when the tab comes
+ * back to the foreground, and whenever the server pokes the live stream (a change made in
+ * another tab or browser shows without any action). A service worker caches the app shell so it also reloads offline.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -9,7 +10,9 @@ import {
   createSyncClient,
   foregroundTrigger,
   httpTransport,
+  liveTrigger,
   onlineTrigger,
+  webLocksCoordinator,
   writeTrigger,
 } from 'tidesync';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
@@ -28,7 +31,15 @@ async function start(): Promise<void> {
     collections: [todos],
     storage: indexedDbAdapter({ name: 'tidesync-web-todo' }),
     transport: httpTransport({ url: new URL('/sync', location.href).href }),
-    triggers: [onlineTrigger(), foregroundTrigger(), writeTrigger({ debounceMs: 150 })],
+    triggers: [
+      liveTrigger(),
+      onlineTrigger(),
+      foregroundTrigger(),
+      writeTrigger({ debounceMs: 150 }),
+    ],
+    // Tabs share the database: one tab (the leader) syncs and holds the live stream, and tells
+    // the others what changed.
+    coordinator: webLocksCoordinator({ name: 'tidesync-web-todo' }),
   });
   // Catch up with other devices once at start; failures (offline) show in the indicator.
   if (navigator.onLine) void client.sync().catch(() => undefined);

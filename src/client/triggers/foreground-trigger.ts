@@ -13,7 +13,8 @@ interface VisibilityDocument {
   removeEventListener(type: 'visibilitychange', listener: () => void): void;
 }
 
-function browserVisibility(): AppStateSource | undefined {
+/** The browser's `visibilitychange`, when this runtime has a `document`. */
+export function browserVisibility(): AppStateSource | undefined {
   const doc = (globalThis as { document?: VisibilityDocument }).document;
   if (!doc || typeof doc.addEventListener !== 'function') return undefined;
   return {

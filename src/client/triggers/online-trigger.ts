@@ -15,7 +15,7 @@ interface OnlineEventTarget {
 }
 
 /** The browser's `online`/`offline` events, when this runtime has them. */
-function browserConnectivity(): ConnectivitySource | undefined {
+export function browserConnectivity(): ConnectivitySource | undefined {
   const target = (globalThis as { window?: OnlineEventTarget }).window;
   const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
   if (!target || typeof target.addEventListener !== 'function') return undefined;

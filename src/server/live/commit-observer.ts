@@ -1,0 +1,102 @@
+import type { CollectionDefinition } from '../../core/index.js';
+import type { ServerRecord, ServerStore, ServerStoreTransaction } from '../server-store.js';
+
+/** The records one committed transaction changed, and the client that pushed them. */
+export interface CommittedChange {
+  readonly originClientId: string | null;
+  /** Owners of changed records of collections without a scope function. */
+  readonly ownerIds: readonly string[];
+  /** States before and after of changed records of scoped collections. */
+  readonly scopedRecords: readonly ServerRecord[];
+  readonly scoped: readonly { readonly collection: string; readonly id: string }[];
+}
+
+/**
+ * Wraps `store` so that every transaction that wrote records reports them to `onCommit` once it
+ * has committed, never before (a poke must not reach a device before the pull can see the
+ * change). The store itself is not changed; a re-run transaction reports its last run only.
+ */
+export function observeCommits(
+  store: ServerStore,
+  collections: ReadonlyMap<string, CollectionDefinition>,
+  onCommit: (change: CommittedChange) => void,
+): ServerStore {
+  const observed: ServerStore = {
+    kind: store.kind,
+    open: () => store.open(),
+    read: (fn) => store.read(fn),
+    close: () => store.close(),
+    async transaction(fn) {
+      let capture: Capture | undefined;
+      const result = await store.transaction((tx) => {
+        capture = new Capture(tx, collections);
+        return fn(capture.tx);
+      });
+      const change = capture?.change();
+      if (change) onCommit(change);
+      return result;
+    },
+  };
+  if (store.liveChannel) return { ...observed, liveChannel: store.liveChannel };
+  return observed;
+}
+
+class Capture {
+  readonly tx: ServerStoreTransaction;
+  readonly #collections: ReadonlyMap<string, CollectionDefinition>;
+  #originClientId: string | null = null;
+  readonly #owners = new Set<string>();
+  readonly #scoped = new Map<string, { before?: ServerRecord; after?: ServerRecord }>();
+
+  constructor(tx: ServerStoreTransaction, collections: ReadonlyMap<string, CollectionDefinition>) {
+    this.#collections = collections;
+    const lockClient: ServerStoreTransaction['lockClient'] = async (clientId, userId) => {
+      this.#originClientId ??= clientId;
+      return tx.lockClient(clientId, userId);
+    };
+    const putRecord: ServerStoreTransaction['putRecord'] = async (record) => {
+      if (this.#collections.get(record.collection)?.scope) {
+        const key = `${record.collection}\u0000${record.id}`;
+        let states = this.#scoped.get(key);
+        if (!states) {
+          // The state before the push decides who loses sight of the record; the store answers
+          // this read from what the transaction already read (put requires a read first).
+          const before = await tx.getRecord(record.collection, record.id);
+          states = before ? { before } : {};
+          this.#scoped.set(key, states);
+        }
+        states.after = record;
+      } else {
+        this.#owners.add(record.ownerId);
+      }
+      return tx.putRecord(record);
+    };
+    this.tx = new Proxy(tx, {
+      get(target, property, receiver) {
+        if (property === 'lockClient') return lockClient;
+        if (property === 'putRecord') return putRecord;
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  change(): CommittedChange | undefined {
+    if (this.#owners.size === 0 && this.#scoped.size === 0) return undefined;
+    const scopedRecords: ServerRecord[] = [];
+    const scoped: { collection: string; id: string }[] = [];
+    for (const states of this.#scoped.values()) {
+      if (states.before) scopedRecords.push(states.before);
+      if (states.after) {
+        scopedRecords.push(states.after);
+        scoped.push({ collection: states.after.collection, id: states.after.id });
+      }
+    }
+    return {
+      originClientId: this.#originClientId,
+      ownerIds: [...this.#owners],
+      scopedRecords,
+      scoped,
+    };
+  }
+}
