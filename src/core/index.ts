@@ -42,10 +42,21 @@ export {
   fieldValue,
   isOperatorCondition,
   matchesWhere,
+  QUERY_OPERATORS,
   toAppRecord,
 } from './query.js';
-export type { FieldCondition, Query, SortDirection } from './query.js';
+export type {
+  FieldCondition,
+  FieldOperators,
+  Query,
+  QueryField,
+  QueryOperator,
+  QueryWhere,
+  SortDirection,
+} from './query.js';
 export { META_FIELDS, SYNC_STATUSES } from './records.js';
+export { WRAPPER_TYPES, acceptsObjectValues, keepsUnknownKeys, schemaDef } from './schema-def.js';
+export type { SchemaDef } from './schema-def.js';
 export type {
   ConflictInfo,
   FieldClocks,
