@@ -27,6 +27,7 @@ import type { EvictionResult } from './retention.js';
 import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
 import type { StorageStats } from './storage-stats.js';
 import { requireCollection } from './record-lookup.js';
+import { claimStorage, releaseStorage } from './storage-claims.js';
 import { SyncRunner } from './sync-runner.js';
 import { HLC_META_KEY } from './transaction-clock.js';
 import {
@@ -115,6 +116,16 @@ export class SyncClient {
 
   /** @internal Opens storage, restores the client id and clock. */
   static async open(opts: ResolvedOptions): Promise<SyncClient> {
+    claimStorage(opts.storage);
+    try {
+      return await SyncClient.#open(opts);
+    } catch (error) {
+      releaseStorage(opts.storage);
+      throw error;
+    }
+  }
+
+  static async #open(opts: ResolvedOptions): Promise<SyncClient> {
     await opts.storage.open();
     const { clientId, last } = await opts.storage.transaction('readwrite', async (tx) => {
       let id = await tx.getMeta<string>(CLIENT_ID_META_KEY);
@@ -327,7 +338,11 @@ export class SyncClient {
     // Hand leadership over only after our last run has ended, so two tabs never sync at once (S12).
     this.#opts.coordinator?.close();
     await this.#maintenance.close();
-    await this.#opts.storage.close();
+    try {
+      await this.#opts.storage.close();
+    } finally {
+      releaseStorage(this.#opts.storage);
+    }
     this.#events.removeAllListeners();
   }
 

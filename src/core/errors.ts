@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'NOT_CONVERGED',
   'USER_MISMATCH',
   'INVALID_QUERY',
+  'STORAGE_IN_USE',
 ] as const;
 
 /** A stable, machine-readable error code. */
