@@ -1,4 +1,5 @@
 export { defineCollection } from './collection.js';
+export { toErrorCode } from './wire-error-codes.js';
 export type {
   CollectionDefinition,
   CollectionOptions,
@@ -22,6 +23,7 @@ export {
   TidesyncError,
   ValidationError,
   describeValue,
+  isTidesyncError,
   toError,
 } from './errors.js';
 export type { ErrorCode, ValidationIssue } from './errors.js';
