@@ -8,7 +8,13 @@ import { REPO_ROOT } from './pack-helpers.js';
  * Pages whose ```ts / ```tsx blocks must compile as written (each block is its own module).
  * TODO(issue 21): add the remaining docs/ pages once their fragments are made self-contained.
  */
-const PAGES = ['README.md', 'docs/getting-started.md', 'docs/collections.md', 'docs/errors.md'];
+const PAGES = [
+  'README.md',
+  'docs/getting-started.md',
+  'docs/collections.md',
+  'docs/errors.md',
+  'docs/testing.md',
+];
 
 /**
  * What a snippet may use without importing it: the app's own functions and the objects the
@@ -16,7 +22,17 @@ const PAGES = ['README.md', 'docs/getting-started.md', 'docs/collections.md', 'd
  * React or Node must be imported by the snippet itself.
  */
 const CONTEXT = `
-import type { Collection, InferRecord, SyncClient } from 'tidesync';
+import type {
+  Collection,
+  CollectionDefinition,
+  InferRecord,
+  StorageAdapter,
+  SyncClient,
+  Transport,
+} from 'tidesync';
+import type { SyncServer } from 'tidesync/server';
+import type { FakeClock } from 'tidesync/testing';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { projects as P, todos as T } from './collections.js';
 declare global {
   const client: SyncClient;
@@ -24,6 +40,14 @@ declare global {
   const col: Collection<InferRecord<typeof T>>;
   const todos: typeof T;
   const projects: typeof P;
+  const server: SyncServer;
+  const clock: FakeClock;
+  const collections: CollectionDefinition[];
+  const storage: StorageAdapter;
+  const transport: Transport;
+  const db: BetterSqlite3.Database;
+  const file: string;
+  const ms: number;
   const input: { title: string; done: boolean; projectId: string | null };
   const p1: string;
   const p2: string;
