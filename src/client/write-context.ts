@@ -126,7 +126,7 @@ export class WriteContext {
     const current = await requireLiveRecord(this.#tx, collection.name, id, 'update');
     const data = validateMerged(collection, { ...current.data, ...clean });
     if (current.syncStatus === 'conflicted') {
-      return toAppRecord(await this.#editConflicted(current, data, false));
+      return toAppRecord(await this.#editConflicted(current, data, Object.keys(clean), false));
     }
     const tick = this.#clock.next();
     const hlc = typeof tick === 'string' ? tick : await tick;
@@ -153,7 +153,7 @@ export class WriteContext {
     const collection = requireCollection(this.#env.collections, collectionName);
     const current = await requireLiveRecord(this.#tx, collection.name, id, 'delete');
     if (current.syncStatus === 'conflicted') {
-      await this.#editConflicted(current, current.data, true);
+      await this.#editConflicted(current, current.data, [], true);
       return;
     }
     const hlc = await this.#clock.next();
@@ -181,10 +181,23 @@ export class WriteContext {
   async #editConflicted(
     current: StoredRecord,
     data: RecordData,
+    changed: readonly string[],
     deleted: boolean,
   ): Promise<StoredRecord> {
+    // A write like any other for the clock: it stamps the record after every earlier write.
+    const hlc = await this.#clock.next();
     const now = this.#env.now();
-    const record: StoredRecord = { ...current, data, deleted, updatedAt: now, accessedAt: now };
+    const fieldClocks = { ...current.fieldClocks };
+    for (const field of changed) fieldClocks[field] = hlc;
+    const record: StoredRecord = {
+      ...current,
+      data,
+      deleted,
+      hlc,
+      fieldClocks,
+      updatedAt: now,
+      accessedAt: now,
+    };
     await this.#tx.putRecord(record);
     if (deleted) await noteDeletedConflict(this.#tx, current.collection, current.id, true);
     this.changes.touch(current.collection);
