@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
-// vitest cannot be require()d: the CJS build of tidesync/testing links a stand-in that explains
-// this when a vitest runner is called, so the rest of the subpath works from CommonJS.
+// vitest cannot be require()d: the CJS build of tidesync/testing/vitest links a stand-in that
+// explains this when a vitest runner is called (tidesync/testing itself imports no vitest).
 const vitestStandIn = fileURLToPath(
   new URL('./src/testing/cjs/vitest-unavailable.ts', import.meta.url),
 );
@@ -21,6 +21,7 @@ const shared: Options = {
     'adapters/indexeddb/index': 'src/adapters/indexeddb/index.ts',
     'server/index': 'src/server/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'testing/vitest': 'src/testing/vitest.ts',
     'react/index': 'src/react/index.ts',
   },
   dts: true,

@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^tidesync\/adapters\/sqlite$/, replacement: src('adapters/sqlite/index.ts') },
       { find: /^tidesync\/adapters\/indexeddb$/, replacement: src('adapters/indexeddb/index.ts') },
       { find: /^tidesync\/server$/, replacement: src('server/index.ts') },
+      { find: /^tidesync\/testing\/vitest$/, replacement: src('testing/vitest.ts') },
       { find: /^tidesync\/testing$/, replacement: src('testing/index.ts') },
       { find: /^tidesync\/react$/, replacement: src('react/index.ts') },
       { find: /^tidesync$/, replacement: src('index.ts') },

@@ -1,5 +1,6 @@
 import type { CollectionDefinition, Query, RecordData, RecordMeta } from '../core/index.js';
-import { TidesyncError, describeValue, toAppRecord } from '../core/index.js';
+import { TidesyncError, describeValue, toAppRecord, toError } from '../core/index.js';
+import { checkQuery } from './query-check.js';
 import { findRecord } from './record-lookup.js';
 import { validateInsert, validatePatch } from './validation.js';
 import type { ClientInternals } from './client-internals.js';
@@ -24,6 +25,15 @@ export type LiveQueryCallback<T extends object = RecordData> = (
   rows: CollectionRecord<T>[],
 ) => void;
 
+/** Options of {@link Collection.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Called when a run of the query fails (for example storage closed under it); the next
+   * committed change runs it again. Without it the error is emitted as the client's `syncError`.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
 /** Reads and writes of one collection. Writes resolve after the local commit, never waiting for the network. */
 export interface Collection<T extends object = RecordData> {
   readonly name: string;
@@ -37,8 +47,11 @@ export interface Collection<T extends object = RecordData> {
   delete(id: string): Promise<void>;
   /** The record with this local or server id, or `undefined`. */
   get(id: string): Promise<CollectionRecord<T> | undefined>;
-  /** Records matching a query; with `{ remote: true }` evicted records are fetched back first. */
-  find(query?: Query, options?: FindOptions): Promise<CollectionRecord<T>[]>;
+  /**
+   * Records matching a query; with `{ remote: true }` evicted records are fetched back first.
+   * @throws TidesyncError `INVALID_QUERY` for a field or operator the collection does not have
+   */
+  find(query?: Query<T>, options?: FindOptions): Promise<CollectionRecord<T>[]>;
   /**
    * Fetches a record from the server by server id or by a local id this device knows, also
    * one dropped by retention or `clearCache()`, and stores it as synced (pending edits on it
@@ -47,40 +60,16 @@ export interface Collection<T extends object = RecordData> {
    * @throws TidesyncError `INVALID_OPTION` when the client has no transport
    */
   fetchRemote(id: string): Promise<CollectionRecord<T> | undefined>;
-  /** Live query: `callback` runs once at once and again after every committed change to the collection. Returns an unsubscribe function. */
-  subscribe(query: Query, callback: LiveQueryCallback<T>): () => void;
-}
-
-function checkQuery(collection: string, query: Query | undefined): Query {
-  if (query === undefined) return {};
-  if (query === null || typeof query !== 'object') {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected the query on \`${collection}\` to be an object, got ${describeValue(query)}.`,
-    );
-  }
-  for (const key of ['limit', 'offset'] as const) {
-    const v = query[key];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        `Expected \`${key}\` of the query on \`${collection}\` to be an integer ≥ 0, got ${describeValue(v)}.`,
-      );
-    }
-  }
-  for (const entry of query.orderBy ?? []) {
-    if (
-      !Array.isArray(entry) ||
-      typeof entry[0] !== 'string' ||
-      (entry[1] !== 'asc' && entry[1] !== 'desc')
-    ) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        `Expected each \`orderBy\` entry on \`${collection}\` to be [field, 'asc' | 'desc'], got ${describeValue(entry)}.`,
-      );
-    }
-  }
-  return query;
+  /**
+   * Live query: `callback` runs once at once and again after every committed change to the
+   * collection. Returns an unsubscribe function.
+   * @throws TidesyncError `INVALID_QUERY` / `INVALID_OPTION` for a bad query, at once
+   */
+  subscribe(
+    query: Query<T>,
+    callback: LiveQueryCallback<T>,
+    options?: SubscribeOptions,
+  ): () => void;
 }
 
 /** Creates the handle for one collection. */
@@ -122,7 +111,7 @@ export function createCollectionHandle<T extends object>(
       return toAppRecord(record) as CollectionRecord<T>;
     },
     async find(query, options) {
-      const q = checkQuery(name, query);
+      const q = checkQuery(definition, query as Query | undefined);
       const rows = options?.remote
         ? await remote.find(name, q)
         : await internals.read((tx) => tx.queryRecords(name, q));
@@ -140,8 +129,8 @@ export function createCollectionHandle<T extends object>(
       internals.touched(name, record.id);
       return toAppRecord(record) as CollectionRecord<T>;
     },
-    subscribe(query, callback) {
-      const q = checkQuery(name, query);
+    subscribe(query, callback, options) {
+      const q = checkQuery(definition, query as Query | undefined);
       if (typeof callback !== 'function') {
         throw new TidesyncError(
           'INVALID_OPTION',
@@ -150,8 +139,9 @@ export function createCollectionHandle<T extends object>(
       }
       return internals.liveQueries.add(
         name,
-        () => handle.find(q),
+        () => handle.find(q as Query<T>),
         callback as (rows: unknown[]) => void,
+        options?.onError ? (error) => options.onError?.(toError(error)) : undefined,
       );
     },
   };

@@ -9,16 +9,16 @@ import { ERROR_CODES, TidesyncError, describeValue } from '../core/index.js';
 import { checkResolutionValue } from './validation.js';
 import type { WriteContext } from './write-context.js';
 
-/** A conflicted record with both versions. */
-export interface ConflictRecord {
+/** A conflicted record with both versions; `T` types them (`client.conflicts(todos)`). */
+export interface ConflictRecord<T extends object = RecordData> {
   readonly collection: string;
   /** Local id. */
   readonly id: string;
   readonly serverId: string | null;
   /** This device's version; `null` when it was deleted here. */
-  readonly local: RecordData | null;
+  readonly local: T | null;
   /** The server's version; `null` when it was deleted there. */
-  readonly remote: RecordData | null;
+  readonly remote: T | null;
   /** Server version number of `remote`. */
   readonly remoteVersion: number;
   /** When the conflict was detected (wall ms). */
@@ -31,8 +31,8 @@ export interface ConflictRecord {
 }
 
 /** How to settle a conflict: keep this device's version, the server's, or a new value. */
-export type ConflictResolution =
-  { readonly keep: 'local' } | { readonly keep: 'remote' } | { readonly value: RecordData | null };
+export type ConflictResolution<T extends object = RecordData> =
+  { readonly keep: 'local' } | { readonly keep: 'remote' } | { readonly value: T | null };
 
 /**
  * Metadata key listing conflicted records whose local side is a delete (`collection \u0000 id`).

@@ -3,7 +3,9 @@ export type {
   CollectionRecord,
   FindOptions,
   LiveQueryCallback,
+  SubscribeOptions,
 } from './collection-handle.js';
+export { isConflictOf } from './conflict-of.js';
 export type { ConflictRecord, ConflictResolution } from './conflicts.js';
 export { createSyncClient } from './create-sync-client.js';
 export type {

@@ -1,7 +1,9 @@
 /**
  * Live queries: each subscription re-runs its query after every committed change to its
  * collection. Runs never overlap per subscription; changes that arrive during a run cause
- * exactly one more run, so the last callback always reflects the latest commit.
+ * exactly one more run, so the last callback always reflects the latest commit. A failed run
+ * goes to the subscription's own error callback when it has one, else to the client's
+ * `syncError`; the next change runs the query again.
  */
 export class LiveQueries {
   readonly #subs = new Map<string, Set<Subscription>>();
@@ -15,8 +17,9 @@ export class LiveQueries {
     collection: string,
     run: () => Promise<unknown[]>,
     callback: (rows: unknown[]) => void,
+    onError?: (error: unknown) => void,
   ): () => void {
-    const sub = new Subscription(run, callback, this.#onError);
+    const sub = new Subscription(run, callback, onError ?? this.#onError);
     let set = this.#subs.get(collection);
     if (!set) {
       set = new Set();

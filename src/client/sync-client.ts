@@ -27,9 +27,14 @@ import type { EvictionResult } from './retention.js';
 import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
 import type { StorageStats } from './storage-stats.js';
 import { requireCollection } from './record-lookup.js';
+import { claimStorage, releaseStorage } from './storage-claims.js';
 import { SyncRunner } from './sync-runner.js';
 import { HLC_META_KEY } from './transaction-clock.js';
-import { createTransactionContext, type TransactionContext } from './transaction-context.js';
+import {
+  collectionName,
+  createTransactionContext,
+  type TransactionContext,
+} from './transaction-context.js';
 import { WriteContext, type WriteEnvironment } from './write-context.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
@@ -111,6 +116,16 @@ export class SyncClient {
 
   /** @internal Opens storage, restores the client id and clock. */
   static async open(opts: ResolvedOptions): Promise<SyncClient> {
+    claimStorage(opts.storage);
+    try {
+      return await SyncClient.#open(opts);
+    } catch (error) {
+      releaseStorage(opts.storage);
+      throw error;
+    }
+  }
+
+  static async #open(opts: ResolvedOptions): Promise<SyncClient> {
     await opts.storage.open();
     const { clientId, last } = await opts.storage.transaction('readwrite', async (tx) => {
       let id = await tx.getMeta<string>(CLIENT_ID_META_KEY);
@@ -239,21 +254,40 @@ export class SyncClient {
     await this.#status.refreshCounts(false);
   }
 
-  /** Records in `conflicted` state, with both versions. */
-  async conflicts(): Promise<ConflictRecord[]> {
-    return this.#read((tx) => listConflicts(tx, this.#opts.collections));
+  /** Records in `conflicted` state, with both versions; with a definition, only its collection, typed. */
+  async conflicts<S extends z.ZodObject>(
+    definition: CollectionDefinition<S>,
+  ): Promise<ConflictRecord<z.infer<S>>[]>;
+  async conflicts(): Promise<ConflictRecord[]>;
+  async conflicts(definition?: CollectionDefinition): Promise<ConflictRecord[]> {
+    const only = definition === undefined ? undefined : collectionName(definition);
+    if (only !== undefined) this.collection(only);
+    const all = await this.#read((tx) => listConflicts(tx, this.#opts.collections));
+    return only === undefined ? all : all.filter((c) => c.collection === only);
   }
 
   /**
    * Resolves a conflict by keeping the local version, the remote one, or a new value. The
    * resolution is a write like any other: it is synced, based on the server's version.
+   * Takes the collection's definition (the `value` is then typed) or its name.
    * @throws TidesyncError `CONFLICT_NOT_FOUND` when the record is not conflicted.
    */
+  async resolveConflict<S extends z.ZodObject>(
+    definition: CollectionDefinition<S>,
+    id: string,
+    resolution: ConflictResolution<z.infer<S>>,
+  ): Promise<void>;
   async resolveConflict(
     collection: string,
     id: string,
     resolution: ConflictResolution,
+  ): Promise<void>;
+  async resolveConflict(
+    nameOrDefinition: string | CollectionDefinition,
+    id: string,
+    resolution: ConflictResolution,
   ): Promise<void> {
+    const collection = collectionName(nameOrDefinition);
     this.collection(collection);
     // The write counts its op into pendingOps itself; only the conflicts need a read.
     await this.#internals.write((w) => resolveConflict(w, collection, id, resolution));
@@ -303,7 +337,11 @@ export class SyncClient {
     // Hand leadership over only after our last run has ended, so two tabs never sync at once (S12).
     this.#opts.coordinator?.close();
     await this.#maintenance.close();
-    await this.#opts.storage.close();
+    try {
+      await this.#opts.storage.close();
+    } finally {
+      releaseStorage(this.#opts.storage);
+    }
     this.#events.removeAllListeners();
   }
 

@@ -1,10 +1,19 @@
-import type { RecordData } from '../core/index.js';
+import type { z } from 'zod';
+import type { CollectionDefinition, RecordData } from '../core/index.js';
 import type { Collection } from './collection-handle.js';
 import type { WriteContext } from './write-context.js';
 
 /** Handle for writes inside `client.transaction()`. */
 export interface TransactionContext {
-  /** The collection, bound to this transaction. Reads see the transaction's own writes. */
+  /**
+   * The collection, bound to this transaction, by its definition (record type inferred from
+   * the schema, like `client.collection(def)`) or by name. Reads see the transaction's own writes.
+   * @throws TidesyncError `UNKNOWN_COLLECTION` when it was not passed to `createSyncClient()`.
+   */
+  collection<S extends z.ZodObject>(
+    definition: CollectionDefinition<S>,
+  ): TransactionCollection<z.infer<S>>;
+  /** The collection by name, typed as `T`. */
   collection<T extends object = RecordData>(name: string): TransactionCollection<T>;
 }
 
@@ -13,6 +22,11 @@ export type TransactionCollection<T extends object = RecordData> = Pick<
   Collection<T>,
   'insert' | 'update' | 'delete' | 'get'
 >;
+
+/** The name of a collection given by name or by definition. */
+export function collectionName(nameOrDefinition: string | CollectionDefinition): string {
+  return typeof nameOrDefinition === 'string' ? nameOrDefinition : nameOrDefinition?.name;
+}
 
 /**
  * The {@link TransactionContext} over the writes of `w`. `check` runs first for each
@@ -23,7 +37,8 @@ export function createTransactionContext(
   check: (name: string) => unknown,
 ): TransactionContext {
   return {
-    collection: <T extends object>(name: string): TransactionCollection<T> => {
+    collection: (nameOrDefinition: string | CollectionDefinition): TransactionCollection => {
+      const name = collectionName(nameOrDefinition);
       check(name);
       return {
         insert: (value) => w.insert(name, value) as Promise<never>,
@@ -32,5 +47,5 @@ export function createTransactionContext(
         get: async (id) => (await w.get(name, id)) as never,
       };
     },
-  };
+  } as TransactionContext;
 }

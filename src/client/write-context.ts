@@ -3,6 +3,7 @@ import type {
   HybridLogicalClock,
   RecordData,
   StorageTransaction,
+  StoredRecord,
 } from '../core/index.js';
 import { toAppRecord } from '../core/index.js';
 import { OpCounter, enqueueOp, newOp } from '../queue/index.js';
@@ -124,6 +125,9 @@ export class WriteContext {
     const clean = validated ?? validatePatch(collection, patch);
     const current = await requireLiveRecord(this.#tx, collection.name, id, 'update');
     const data = validateMerged(collection, { ...current.data, ...clean });
+    if (current.syncStatus === 'conflicted') {
+      return toAppRecord(await this.#editConflicted(current, data, Object.keys(clean), false));
+    }
     const tick = this.#clock.next();
     const hlc = typeof tick === 'string' ? tick : await tick;
     const now = this.#env.now();
@@ -148,6 +152,10 @@ export class WriteContext {
   async delete(collectionName: string, id: string): Promise<void> {
     const collection = requireCollection(this.#env.collections, collectionName);
     const current = await requireLiveRecord(this.#tx, collection.name, id, 'delete');
+    if (current.syncStatus === 'conflicted') {
+      await this.#editConflicted(current, current.data, [], true);
+      return;
+    }
     const hlc = await this.#clock.next();
     const now = this.#env.now();
     const result = await enqueueOp(this.#tx, newDeleteOp(collection.name, current, hlc), {
@@ -162,6 +170,38 @@ export class WriteContext {
       await this.#tx.putRecord(deletedRecord(current, hlc, now));
     }
     this.changes.count(collection.name, result.kind);
+  }
+
+  /**
+   * A write to a conflicted record changes its local side only and queues nothing: the record
+   * stays conflicted with both versions, and `resolveConflict()` sends what the app keeps.
+   * (Sent as an op, it would be based on the server's version and apply over it, settling the
+   * conflict on the server with a mix nobody chose while this device still shows it open.)
+   */
+  async #editConflicted(
+    current: StoredRecord,
+    data: RecordData,
+    changed: readonly string[],
+    deleted: boolean,
+  ): Promise<StoredRecord> {
+    // A write like any other for the clock: it stamps the record after every earlier write.
+    const hlc = await this.#clock.next();
+    const now = this.#env.now();
+    const fieldClocks = { ...current.fieldClocks };
+    for (const field of changed) fieldClocks[field] = hlc;
+    const record: StoredRecord = {
+      ...current,
+      data,
+      deleted,
+      hlc,
+      fieldClocks,
+      updatedAt: now,
+      accessedAt: now,
+    };
+    await this.#tx.putRecord(record);
+    if (deleted) await noteDeletedConflict(this.#tx, current.collection, current.id, true);
+    this.changes.touch(current.collection);
+    return record;
   }
 
   /** Both sides of an open conflict. @throws TidesyncError `CONFLICT_NOT_FOUND` */

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ConflictStrategy } from './conflict-strategy.js';
 import { TidesyncError, describeValue } from './errors.js';
 import type { RecordData } from './records.js';
+import { findNonJsonField } from './schema-json.js';
 
 /** The user a request was authorised as, returned by the server's `authorize`. */
 export interface SyncUser {
@@ -80,7 +81,9 @@ const RESERVED_FIELDS = new Set([
  *   schema: z.object({ title: z.string(), done: z.boolean() }),
  *   conflict: fieldMerge(),
  * });
- * @throws TidesyncError `INVALID_OPTION` for a bad name, a schema field named like metadata, or a bad priority.
+ * @throws TidesyncError `INVALID_OPTION` for a bad name, a schema field named like metadata, a
+ *   schema value that does not survive JSON (`z.date()`, `z.bigint()`, `z.map()`, `z.set()`,
+ *   transforms, functions, symbols, `z.undefined()`), or a bad priority.
  */
 export function defineCollection<S extends z.ZodObject>(
   options: CollectionOptions<S>,
@@ -105,6 +108,15 @@ export function defineCollection<S extends z.ZodObject>(
         `Collection \`${options.name}\` declares field \`${field}\`, which tidesync reserves. Rename the field.`,
       );
     }
+  }
+  // Records travel as JSON: a value JSON changes would be stored here and refused by the
+  // server (every op dead-lettered), so such a schema is refused before anything is written.
+  const nonJson = findNonJsonField(options.schema, options.name);
+  if (nonJson) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `${nonJson.path} is ${nonJson.schema}, which does not survive JSON on its way to the server: ${nonJson.fix}.`,
+    );
   }
   const priority = options.priority ?? 0;
   if (!Number.isFinite(priority)) {

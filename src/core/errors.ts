@@ -31,10 +31,18 @@ export const ERROR_CODES = [
   'RESOLVER_FAILED',
   'RESPONSE_TOO_LARGE',
   'REQUEST_ABORTED',
+  'INVALID_QUERY',
+  'STORAGE_IN_USE',
 ] as const;
 
 /** A stable, machine-readable error code. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Marks tidesync errors across copies of the library: the ESM and the CommonJS build (or two
+ * bundled copies) each have their own classes, and `Symbol.for` is shared by all of them.
+ */
+const BRAND = Symbol.for('tidesync.error');
 
 /** Base class of every error tidesync throws. Branch on `code`, not on the message. */
 export class TidesyncError extends Error {
@@ -45,7 +53,35 @@ export class TidesyncError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * `instanceof` also holds for errors made by another copy of tidesync (the ESM and the CJS
+   * build in one app): a branded error is a `TidesyncError`, and an instance of a subclass
+   * when a class of that name is on its prototype chain.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!isTidesyncError(value)) return false;
+    if (this === TidesyncError) return true;
+    for (let p: unknown = Object.getPrototypeOf(value); p; p = Object.getPrototypeOf(p)) {
+      if ((p as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * True for an error thrown by tidesync, also by another copy of it (ESM and CJS builds mixed):
+ * the check to use before reading `error.code`.
+ */
+export function isTidesyncError(value: unknown): value is TidesyncError {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  );
 }
 
 /** One problem found by schema validation. */

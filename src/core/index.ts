@@ -1,4 +1,5 @@
 export { defineCollection } from './collection.js';
+export { toErrorCode } from './wire-error-codes.js';
 export type {
   CollectionDefinition,
   CollectionOptions,
@@ -22,6 +23,7 @@ export {
   TidesyncError,
   ValidationError,
   describeValue,
+  isTidesyncError,
   toError,
 } from './errors.js';
 export type { ErrorCode, ValidationIssue } from './errors.js';
@@ -42,10 +44,21 @@ export {
   fieldValue,
   isOperatorCondition,
   matchesWhere,
+  QUERY_OPERATORS,
   toAppRecord,
 } from './query.js';
-export type { FieldCondition, Query, SortDirection } from './query.js';
+export type {
+  FieldCondition,
+  FieldOperators,
+  Query,
+  QueryField,
+  QueryOperator,
+  QueryWhere,
+  SortDirection,
+} from './query.js';
 export { META_FIELDS, SYNC_STATUSES } from './records.js';
+export { WRAPPER_TYPES, acceptsObjectValues, keepsUnknownKeys, schemaDef } from './schema-def.js';
+export type { SchemaDef } from './schema-def.js';
 export type {
   ConflictInfo,
   FieldClocks,

@@ -1,37 +1,61 @@
-import type { RecordData, StoredRecord } from './records.js';
+import type { RecordData, RecordMeta, StoredRecord } from './records.js';
 
-/** A comparison on one field. A bare value means equality. */
-export type FieldCondition =
-  | unknown
-  | {
-      readonly eq?: unknown;
-      readonly ne?: unknown;
-      readonly gt?: unknown;
-      readonly gte?: unknown;
-      readonly lt?: unknown;
-      readonly lte?: unknown;
-      readonly in?: readonly unknown[];
-    };
+/** The comparison operators a query understands, in the order docs list them. */
+export const QUERY_OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in'] as const;
+
+/** One of {@link QUERY_OPERATORS}. */
+export type QueryOperator = (typeof QUERY_OPERATORS)[number];
+
+/** Comparison operators on a field whose values are `V`. */
+export interface FieldOperators<V = unknown> {
+  readonly eq?: V;
+  readonly ne?: V;
+  readonly gt?: V;
+  readonly gte?: V;
+  readonly lt?: V;
+  readonly lte?: V;
+  readonly in?: readonly V[];
+}
+
+/** A comparison on one field whose values are `V`. A bare value means equality. */
+export type FieldCondition<V = unknown> = V | FieldOperators<V>;
+
+/**
+ * The fields a query on records `T` may name: the record's own fields plus `id`, `serverId`,
+ * `updatedAt` and `syncStatus`. For untyped records (`RecordData`) any string.
+ */
+export type QueryField<T extends object = RecordData> = Extract<keyof (T & RecordMeta), string>;
+
+/**
+ * The `where` of a query on records `T`: an unknown field or operator is a compile error
+ * when `T` is known (a collection handle typed from its definition or by an interface).
+ */
+export type QueryWhere<T extends object = RecordData> = {
+  readonly [K in QueryField<T>]?: FieldCondition<(T & RecordMeta)[K]>;
+};
 
 /** Sort direction. */
 export type SortDirection = 'asc' | 'desc';
 
-/** A query over one collection. Fields may be record fields or `id`, `serverId`, `updatedAt`, `syncStatus`. */
-export interface Query {
+/**
+ * A query over one collection, typed by its records `T`. Fields may be record fields or
+ * `id`, `serverId`, `updatedAt`, `syncStatus`.
+ */
+export interface Query<T extends object = RecordData> {
   /** Every condition must hold. */
-  readonly where?: Readonly<Record<string, FieldCondition>>;
+  readonly where?: QueryWhere<T>;
   /** Sort keys, first is most significant. Ties are broken by `id`. */
-  readonly orderBy?: readonly (readonly [string, SortDirection])[];
+  readonly orderBy?: readonly (readonly [QueryField<T>, SortDirection])[];
   readonly limit?: number;
   readonly offset?: number;
 }
 
-const OPERATORS = new Set(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in']);
+const OPERATORS: ReadonlySet<string> = new Set(QUERY_OPERATORS);
 
 /** True when `condition` is an operator object such as `{ gt: 3 }`. */
 export function isOperatorCondition(
   condition: unknown,
-): condition is Exclude<FieldCondition, unknown> & Record<string, unknown> {
+): condition is FieldOperators & Record<string, unknown> {
   if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return false;
   const keys = Object.keys(condition);
   return keys.length > 0 && keys.every((k) => OPERATORS.has(k));

@@ -26,11 +26,12 @@ export {
   snapshotDigest,
 } from './replica-snapshot.js';
 export type { ReplicaIssue, ReplicaSnapshot } from './replica-snapshot.js';
-export { runStorageAdapterConformance } from './conformance/storage-adapter-vitest.js';
 export { storageAdapterConformanceCases } from './conformance/storage-adapter.js';
 export type {
   CreateStorageAdapter,
   StorageConformanceCase,
 } from './conformance/storage-adapter.js';
-export { runServerStoreConformance, sampleServerRecord } from './conformance/server-store.js';
-export type { CreateServerStore, ServerStoreFixture } from './conformance/server-store.js';
+export { sampleServerRecord } from './conformance/server-store-fixtures.js';
+export type { CreateServerStore, ServerStoreFixture } from './conformance/server-store-fixtures.js';
+// The vitest runners (runStorageAdapterConformance, runServerStoreConformance) live in
+// `tidesync/testing/vitest`: this entry imports no test framework (node:test, Jest, browsers).

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { ADAPTERS, makeClient, makeClock, makeServer, rawRecord } from './storage-helpers.js';
 
 describe.each(ADAPTERS)('evicted records come back from the server on $name', ({ create }) => {
@@ -129,7 +130,9 @@ describe('fetchRemote errors', () => {
   it('rejects with PROTOCOL_ERROR and stores nothing when the server answers a record it was not asked for', async () => {
     const clock = makeClock();
     const server = makeServer(clock);
-    const a = await makeClient(server, clock);
+    // Two adapters on one store: one open client per adapter instance (STORAGE_IN_USE).
+    const store = createMemoryStore();
+    const a = await makeClient(server, clock, { storage: memoryAdapter({ store }) });
     const [x, y] = await a.client.collection('notes').insertMany([
       { title: 'x', tag: 't' },
       { title: 'y', tag: 't' },
@@ -150,7 +153,9 @@ describe('fetchRemote errors', () => {
         );
       },
     };
-    const b = await makeClient(liar as typeof server, clock, { storage: a.storage });
+    const b = await makeClient(liar as typeof server, clock, {
+      storage: memoryAdapter({ store }),
+    });
     await expect(b.client.collection('notes').fetchRemote(x!.id)).rejects.toMatchObject({
       code: 'PROTOCOL_ERROR',
     });

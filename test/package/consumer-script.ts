@@ -44,3 +44,56 @@ export const ESM_SCRIPT = body('await import');
 
 /** A CommonJS script that loads subpaths with `require()`. */
 export const CJS_SCRIPT = body('require');
+
+/**
+ * An ES module that loads the ESM and the CJS build of tidesync side by side and reports
+ * whether errors of one are recognised by the other (`instanceof`, `isTidesyncError`).
+ */
+export const MIXED_ERRORS_SCRIPT = `
+import { createRequire } from 'node:module';
+const esm = await import('tidesync');
+const cjs = createRequire(import.meta.url)('tidesync');
+const fromCjs = new cjs.ValidationError('bad', []);
+const fromEsm = new esm.NetworkError('NETWORK_UNAVAILABLE', 'down', { retryable: true });
+console.log(JSON.stringify({
+  distinctClasses: esm.TidesyncError !== cjs.TidesyncError,
+  cjsInstanceofEsmBase: fromCjs instanceof esm.TidesyncError,
+  cjsInstanceofEsmSubclass: fromCjs instanceof esm.ValidationError,
+  cjsNotOtherSubclass: !(fromCjs instanceof esm.NetworkError),
+  esmRecognisedByCjs: cjs.isTidesyncError(fromEsm) && fromEsm instanceof cjs.NetworkError,
+}));
+`;
+
+/** Blocks any import of vitest in the process it is registered in (node --import). */
+export const NO_VITEST_HOOKS = `
+export async function resolve(specifier, context, next) {
+  if (specifier === 'vitest' || specifier.startsWith('vitest/')) {
+    throw new Error('tidesync/testing imported vitest');
+  }
+  return next(specifier, context);
+}
+`;
+export const NO_VITEST_REGISTER = `
+import { register } from 'node:module';
+register('./no-vitest-hooks.mjs', import.meta.url);
+`;
+
+/** A node:test file that uses tidesync/testing from the installed package, without vitest. */
+export const NODE_TEST_SCRIPT = `
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createFakeClock, storageAdapterConformanceCases } from 'tidesync/testing';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+
+test('the fake clock runs under node:test', async () => {
+  const clock = createFakeClock({ start: 1000 });
+  let fired = 0;
+  clock.setTimeout(() => (fired += 1), 50);
+  await clock.advance(50);
+  assert.equal(fired, 1);
+});
+
+for (const c of storageAdapterConformanceCases.slice(0, 5)) {
+  test('conformance: ' + c.name, () => c.run(() => memoryAdapter()));
+}
+`;

@@ -18,6 +18,7 @@ export const SUBPATHS = [
   'tidesync/adapters/indexeddb',
   'tidesync/server',
   'tidesync/testing',
+  'tidesync/testing/vitest',
   'tidesync/react',
 ] as const;
 

@@ -11,7 +11,15 @@ import * as sqlite from 'tidesync/adapters/sqlite';
 import * as react from 'tidesync/react';
 import * as server from 'tidesync/server';
 import * as testing from 'tidesync/testing';
-import { CJS_SCRIPT, ESM_SCRIPT } from './consumer-script.js';
+import * as testingVitest from 'tidesync/testing/vitest';
+import {
+  CJS_SCRIPT,
+  ESM_SCRIPT,
+  MIXED_ERRORS_SCRIPT,
+  NODE_TEST_SCRIPT,
+  NO_VITEST_HOOKS,
+  NO_VITEST_REGISTER,
+} from './consumer-script.js';
 import { REPO_ROOT, SUBPATHS, installConsumer, pack, run } from './pack-helpers.js';
 
 /** Export names of each entry, from the sources: the packed build must match them. */
@@ -22,6 +30,7 @@ const SOURCE_EXPORTS: Record<(typeof SUBPATHS)[number], string[]> = {
   'tidesync/adapters/indexeddb': Object.keys(indexeddb).sort(),
   'tidesync/server': Object.keys(server).sort(),
   'tidesync/testing': Object.keys(testing).sort(),
+  'tidesync/testing/vitest': Object.keys(testingVitest).sort(),
   'tidesync/react': Object.keys(react).sort(),
 };
 
@@ -37,6 +46,8 @@ describe('the packed tarball', { timeout: 600_000 }, () => {
   let files: string[];
   let esm: ConsumerReport;
   let cjs: ConsumerReport;
+  let mixed: Record<string, boolean>;
+  let nodeTest: { stdout: string; failed?: string };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tidesync-pack-'));
@@ -54,6 +65,22 @@ describe('the packed tarball', { timeout: 600_000 }, () => {
       );
     esm = await node('check.mjs');
     cjs = await node('check.cjs');
+    writeFileSync(join(consumer, 'mixed.mjs'), MIXED_ERRORS_SCRIPT);
+    mixed = JSON.parse((await run(process.execPath, ['mixed.mjs'], consumer)).stdout) as Record<
+      string,
+      boolean
+    >;
+    writeFileSync(join(consumer, 'no-vitest-hooks.mjs'), NO_VITEST_HOOKS);
+    writeFileSync(join(consumer, 'no-vitest.mjs'), NO_VITEST_REGISTER);
+    writeFileSync(join(consumer, 'testing.test.mjs'), NODE_TEST_SCRIPT);
+    nodeTest = await run(
+      process.execPath,
+      ['--import', './no-vitest.mjs', '--test', 'testing.test.mjs'],
+      consumer,
+    ).then(
+      (r) => ({ stdout: r.stdout }),
+      (error: Error) => ({ stdout: '', failed: error.message }),
+    );
   }, 600_000);
 
   afterAll(() => {
@@ -105,6 +132,22 @@ describe('the packed tarball', { timeout: 600_000 }, () => {
   it('syncs a record between two clients from the installed CJS build', () => {
     expect(cjs.smokeError).toBeUndefined();
     expect(cjs.titles).toEqual(['from the tarball']);
+  });
+
+  it('recognises errors of the CJS build with the ESM classes, and back (mixed builds)', () => {
+    expect(mixed).toEqual({
+      distinctClasses: true,
+      cjsInstanceofEsmBase: true,
+      cjsInstanceofEsmSubclass: true,
+      cjsNotOtherSubclass: true,
+      esmRecognisedByCjs: true,
+    });
+  });
+
+  it('runs tidesync/testing under node:test with vitest blocked', () => {
+    expect(nodeTest.failed).toBeUndefined();
+    expect(nodeTest.stdout).toMatch(/# pass [1-9]/);
+    expect(nodeTest.stdout).toMatch(/# fail 0/);
   });
 
   it('keeps each entry within its .size-limit.json budget (min+gzip, ignored packages external)', async () => {

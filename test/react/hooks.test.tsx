@@ -43,7 +43,7 @@ async function makeClient(): Promise<{ client: SyncClient; network: { up: boolea
   return { client, network };
 }
 
-function TodoList({ client, query }: { client: SyncClient; query: Query }) {
+function TodoList({ client, query }: { client: SyncClient; query: Query<Todo> }) {
   const rows = useLiveQuery(client.collection<Todo>('todos'), query);
   if (!rows) return <p>loading</p>;
   return (

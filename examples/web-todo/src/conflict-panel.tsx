@@ -1,25 +1,8 @@
-import { useEffect, useState } from 'react';
-import type { ConflictRecord, RecordData, SyncClient } from 'tidesync';
-import { useSyncStatus } from 'tidesync/react';
+import type { ConflictRecord, SyncClient } from 'tidesync';
+import { useConflicts } from 'tidesync/react';
+import { todos, type Todo } from './collections.js';
 
-/** The conflicted records of `client`, reloaded whenever the status or the data changes. */
-function useConflicts(client: SyncClient): ConflictRecord[] {
-  const status = useSyncStatus(client);
-  const [conflicts, setConflicts] = useState<ConflictRecord[]>([]);
-  useEffect(() => {
-    let current = true;
-    client.conflicts().then(
-      (list) => current && setConflicts(list),
-      () => undefined,
-    );
-    return () => {
-      current = false;
-    };
-  }, [client, status.conflicts, status.lastSyncedAt]);
-  return conflicts;
-}
-
-function Version({ label, data }: { label: string; data: RecordData | null }) {
+function Version({ label, data }: { label: string; data: Todo | null }) {
   return (
     <div
       className="version"
@@ -28,8 +11,8 @@ function Version({ label, data }: { label: string; data: RecordData | null }) {
       <h3>{label}</h3>
       {data ? (
         <p>
-          <strong>{String(data['title'])}</strong>
-          <span className="muted">{data['done'] ? ' · done' : ' · not done'}</span>
+          <strong>{data.title}</strong>
+          <span className="muted">{data.done ? ' · done' : ' · not done'}</span>
         </p>
       ) : (
         <p className="muted">deleted</p>
@@ -40,10 +23,11 @@ function Version({ label, data }: { label: string; data: RecordData | null }) {
 
 /** Lists conflicts with both versions side by side, and lets the user keep one. */
 export function ConflictPanel({ client }: { client: SyncClient }) {
-  const conflicts = useConflicts(client);
-  if (conflicts.length === 0) return null;
-  const keep = async (c: ConflictRecord, side: 'local' | 'remote') => {
-    await client.resolveConflict(c.collection, c.id, { keep: side });
+  // The live inbox of the todos' conflicts, typed from the schema (`c.local?.title` is a string).
+  const conflicts = useConflicts(client, todos);
+  if (!conflicts || conflicts.length === 0) return null;
+  const keep = async (c: ConflictRecord<Todo>, side: 'local' | 'remote') => {
+    await client.resolveConflict(todos, c.id, { keep: side });
     await client.sync().catch(() => undefined);
   };
   return (

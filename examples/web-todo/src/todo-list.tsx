@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { CollectionRecord, SyncClient } from 'tidesync';
-import { useLiveQuery } from 'tidesync/react';
-import type { Todo } from './collections.js';
+import { useLiveQueryState } from 'tidesync/react';
+import { todos as todoCollection, type Todo } from './collections.js';
 
 function TodoItem({ client, todo }: { client: SyncClient; todo: CollectionRecord<Todo> }) {
   const [draft, setDraft] = useState<string | null>(null);
@@ -67,7 +67,7 @@ function TodoItem({ client, todo }: { client: SyncClient; todo: CollectionRecord
 
 /** The add form and the live list of todos, read from local storage only. */
 export function TodoList({ client }: { client: SyncClient }) {
-  const rows = useLiveQuery(client.collection<Todo>('todos'), {
+  const { rows, status, error } = useLiveQueryState(client.collection(todoCollection), {
     orderBy: [['title', 'asc']],
   });
   const [title, setTitle] = useState('');
@@ -93,6 +93,11 @@ export function TodoList({ client }: { client: SyncClient }) {
         />
         <button type="submit">Add</button>
       </form>
+      {status === 'error' && (
+        <p className="error" role="alert">
+          Could not read the todos: {error?.message}
+        </p>
+      )}
       {rows === undefined ? (
         <p className="muted">Loading…</p>
       ) : rows.length === 0 ? (

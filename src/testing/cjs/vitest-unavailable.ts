@@ -1,11 +1,11 @@
 /**
- * Stand-in for `vitest` in the CommonJS build of `tidesync/testing`. vitest is ESM-only and
- * refuses `require()`, so the CJS build links this instead: the harness, fake clock and
- * simulated network work from CommonJS, and only the vitest runners say what to do.
+ * Stand-in for `vitest` in the CommonJS build of `tidesync/testing/vitest`. vitest is ESM-only
+ * and refuses `require()`, so the CJS build links this instead: requiring the subpath works,
+ * and calling a vitest runner says what to do.
  */
 function unavailable(): never {
   throw new Error(
-    'The vitest conformance runners of `tidesync/testing` need ES modules (vitest cannot be required). Import `tidesync/testing` from an ES module test file, or run `storageAdapterConformanceCases` with your own test framework.',
+    'The vitest conformance runners of `tidesync/testing/vitest` need ES modules (vitest cannot be required). Import `tidesync/testing/vitest` from an ES module test file, or run `storageAdapterConformanceCases` from `tidesync/testing` with your own test framework.',
   );
 }
 

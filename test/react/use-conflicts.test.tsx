@@ -1,0 +1,83 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { SyncClient } from 'tidesync';
+import { createSyncClient, defineCollection, directTransport, manual } from 'tidesync';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+import { useConflicts } from 'tidesync/react';
+import { createSyncServer, memoryServerStore } from 'tidesync/server';
+
+const todos = defineCollection({
+  name: 'todos',
+  schema: z.object({ title: z.string(), done: z.boolean() }),
+  conflict: manual(),
+});
+const notes = defineCollection({ name: 'notes', schema: z.object({ text: z.string() }) });
+
+const clients: SyncClient[] = [];
+afterEach(async () => {
+  cleanup();
+  for (const c of clients.splice(0)) await c.close();
+});
+
+/** Two devices on one server; the second ends with `todo` conflicted (manual()). */
+async function conflictedDevice(): Promise<{ client: SyncClient; id: string }> {
+  const server = createSyncServer({
+    collections: [todos, notes],
+    store: memoryServerStore(),
+    authorize: () => ({ userId: 'alice' }),
+  });
+  const device = async () => {
+    const client = await createSyncClient({
+      collections: [todos, notes],
+      storage: memoryAdapter(),
+      transport: directTransport(server),
+      triggers: [],
+    });
+    clients.push(client);
+    return client;
+  };
+  const a = await device();
+  const b = await device();
+  const todo = await a.collection(todos).insert({ title: 'milk', done: false });
+  await a.sync();
+  await b.sync();
+  const onB = (await b.collection(todos).find())[0]!;
+  await a.collection(todos).update(todo.id, { title: 'oat milk' });
+  await a.sync();
+  await b.collection(todos).update(onB.id, { title: 'soy milk' });
+  return { client: b, id: onB.id };
+}
+
+function Inbox({ client }: { client: SyncClient }) {
+  const conflicts = useConflicts(client, todos);
+  if (!conflicts) return <p data-testid="inbox">loading</p>;
+  // `local` and `remote` are typed from the schema: `.title` is a string.
+  const text = conflicts.map((c) => `${c.local?.title}|${c.remote?.title}`).join(';');
+  return <p data-testid="inbox">{text || 'empty'}</p>;
+}
+
+describe('useConflicts', () => {
+  it('shows a conflict when it appears and drops it when resolved, live', async () => {
+    const { client, id } = await conflictedDevice();
+    render(<Inbox client={client} />);
+    const inbox = () => screen.getByTestId('inbox').textContent;
+    await waitFor(() => expect(inbox()).toBe('empty'));
+    await act(() => client.sync());
+    await waitFor(() => expect(inbox()).toBe('soy milk|oat milk'));
+    await act(() => client.resolveConflict(todos, id, { keep: 'remote' }));
+    await waitFor(() => expect(inbox()).toBe('empty'));
+  });
+
+  it('lists every collection without a definition', async () => {
+    const { client } = await conflictedDevice();
+    await client.sync();
+    function All() {
+      const conflicts = useConflicts(client);
+      return <p data-testid="all">{conflicts?.map((c) => c.collection).join(',') ?? '-'}</p>;
+    }
+    render(<All />);
+    await waitFor(() => expect(screen.getByTestId('all').textContent).toBe('todos'));
+  });
+});
