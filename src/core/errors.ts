@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'CONFLICT_NOT_FOUND',
   'NOT_CONVERGED',
   'USER_MISMATCH',
+  'STORAGE_KEY_INVALID',
+  'UNSYNCED_CHANGES',
 ] as const;
 
 /** A stable, machine-readable error code. */
@@ -109,7 +111,8 @@ export class StorageError extends TidesyncError {
       | 'STORAGE_CLOSED'
       | 'STORAGE_QUOTA_EXCEEDED'
       | 'STORAGE_UPGRADE_BLOCKED'
-      | 'TRANSACTION_INACTIVE',
+      | 'TRANSACTION_INACTIVE'
+      | 'STORAGE_KEY_INVALID',
     message: string,
     options?: { cause?: unknown; retryable?: boolean },
   ) {

@@ -1,7 +1,7 @@
 import type { StorageAdapter, StorageTransaction, TransactionMode } from '../../core/index.js';
 import { StorageError, TidesyncError, describeValue } from '../../core/index.js';
 import type { SqliteDriver } from './sqlite-driver.js';
-import { classifySqliteError, toStorageError } from './sqlite-errors.js';
+import { classifySqliteError, keyInvalidError, toStorageError } from './sqlite-errors.js';
 import { migrateLayout } from './sqlite-schema.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
 
@@ -161,7 +161,8 @@ class SqliteAdapter implements StorageAdapter {
         .then((row) => Number(row?.['a']) === 1)
         .catch(() => false);
     } catch (error) {
-      throw toStorageError(error, 'opening the database');
+      // An encrypted file read with a wrong (or no) key fails on its first read: say so.
+      throw keyInvalidError(error) ?? toStorageError(error, 'opening the database');
     }
   }
 
