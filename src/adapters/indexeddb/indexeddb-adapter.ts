@@ -1,9 +1,14 @@
 import type { StorageAdapter, StorageTransaction, TransactionMode } from '../../core/index.js';
 import { StorageError, TidesyncError, describeValue } from '../../core/index.js';
+import { createCipher } from './indexeddb-cipher.js';
 import { autoCommittedError, toStorageError } from './indexeddb-errors.js';
+import { checkEncryptionKey, reencryptAll } from './indexeddb-keys.js';
 import { ALL_STORES } from './indexeddb-layout.js';
 import { openDatabase } from './open-database.js';
+import { EncryptedRows } from './indexeddb-rows.js';
 import { IndexedDbTransaction } from './indexeddb-transaction.js';
+
+type Durability = 'strict' | 'relaxed' | 'default';
 
 /** Options of {@link indexedDbAdapter}. */
 export interface IndexedDbAdapterOptions {
@@ -32,7 +37,30 @@ export interface IndexedDbAdapterOptions {
    * `'relaxed'` is faster and survives a crash of the tab or browser, not of the OS.
    * @default 'strict'
    */
-  readonly durability?: 'strict' | 'relaxed' | 'default';
+  readonly durability?: Durability;
+  /**
+   * A WebCrypto AES-GCM `CryptoKey` (usages `encrypt` and `decrypt`; best non-extractable) that
+   * encrypts record bodies, outbox payloads, conflict versions and metadata values, each with a
+   * fresh IV, authenticated together with the row's clear fields. Ids, server ids, op seqs and
+   * states, and collection names stay in clear for the indexes (docs/security.md). A database
+   * created with a key opens only with that key: anything else fails at open with
+   * `STORAGE_KEY_INVALID`. @default no encryption
+   */
+  readonly encryptionKey?: CryptoKey;
+}
+
+/** The IndexedDB storage adapter: a {@link StorageAdapter} that can also rotate its key. */
+export interface IndexedDbAdapter extends StorageAdapter {
+  /**
+   * Re-encrypts everything stored under `newKey`, in one IndexedDB transaction: a crash at any
+   * point leaves every row under the old key, a commit every row under the new one. Later
+   * transactions use `newKey`; transactions already started finish under the old one. Store
+   * the new key where the app keeps keys only once this resolves, and keep the old one until
+   * then. Other tabs with the database open must reopen it with the new key.
+   * @throws TidesyncError `INVALID_OPTION` when the adapter has no `encryptionKey`, or
+   * `newKey` is not an AES-GCM key.
+   */
+  rotateEncryptionKey(newKey: CryptoKey): Promise<void>;
 }
 
 /**
@@ -54,7 +82,7 @@ export interface IndexedDbAdapterOptions {
  *   transport: httpTransport({ url: '/sync' }),
  * });
  */
-export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
+export function indexedDbAdapter(options: IndexedDbAdapterOptions): IndexedDbAdapter {
   const { name, upgradeBlockedTimeoutMs = 5000, durability = 'strict' } = options;
   if (typeof name !== 'string' || name.length === 0) {
     throw new TidesyncError(
@@ -89,19 +117,29 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
   }
   const keyRange =
     options.IDBKeyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange;
-  return new IndexedDbAdapter(factory, name, upgradeBlockedTimeoutMs, durability, keyRange);
+  const rows =
+    options.encryptionKey === undefined ? undefined : encryptedRows(options.encryptionKey, name);
+  return new IndexedDbStorage(factory, name, upgradeBlockedTimeoutMs, durability, keyRange, rows);
 }
 
-class IndexedDbAdapter implements StorageAdapter {
+function encryptedRows(key: CryptoKey, name: string): EncryptedRows {
+  const crypto = (globalThis as { crypto?: Crypto }).crypto;
+  return new EncryptedRows(createCipher(key, crypto), name);
+}
+
+class IndexedDbStorage implements IndexedDbAdapter {
   readonly kind = 'indexeddb';
   readonly #factory: IDBFactory;
   readonly #name: string;
   readonly #blockedTimeoutMs: number;
-  readonly #durability: 'strict' | 'relaxed' | 'default';
+  readonly #durability: Durability;
   readonly #keyRange: typeof IDBKeyRange | undefined;
   #connection: Promise<IDBDatabase> | undefined;
   #db: IDBDatabase | undefined;
   #closed = false;
+  #rows: EncryptedRows | undefined;
+  // Set while a key rotation runs: new transactions wait for it, then use the new key.
+  #rotation: Promise<void> | undefined;
   // Why the connection went away without close(): another tab upgrading, or the browser.
   #lost: StorageError | undefined;
 
@@ -109,9 +147,11 @@ class IndexedDbAdapter implements StorageAdapter {
     factory: IDBFactory,
     name: string,
     blockedTimeoutMs: number,
-    durability: 'strict' | 'relaxed' | 'default',
+    durability: Durability,
     keyRange: typeof IDBKeyRange | undefined,
+    rows: EncryptedRows | undefined,
   ) {
+    this.#rows = rows;
     this.#factory = factory;
     this.#keyRange = keyRange;
     this.#name = name;
@@ -137,6 +177,7 @@ class IndexedDbAdapter implements StorageAdapter {
     // Every call awaits the same connection promise first, so IndexedDB transactions are created
     // in call order, and IndexedDB runs overlapping read-write ones one at a time in that order.
     const db = await this.#connect();
+    while (this.#rotation) await this.#rotation.catch(() => undefined);
     this.#throwIfUnusable();
     let idb: IDBTransaction;
     try {
@@ -148,7 +189,13 @@ class IndexedDbAdapter implements StorageAdapter {
       this.#throwIfUnusable();
       throw toStorageError(error, this.#name, 'starting a transaction');
     }
-    const tx = new IndexedDbTransaction(idb, this.#name, mode === 'readwrite', this.#keyRange);
+    const tx = new IndexedDbTransaction(
+      idb,
+      this.#name,
+      mode === 'readwrite',
+      this.#keyRange,
+      this.#rows,
+    );
     const done = this.#settled(idb, tx);
 
     let result: T;
@@ -165,6 +212,7 @@ class IndexedDbAdapter implements StorageAdapter {
 
     if (tx.hasWrites) {
       try {
+        await tx.seal();
         tx.flush();
       } catch (error) {
         abortQuietly(idb);
@@ -182,6 +230,39 @@ class IndexedDbAdapter implements StorageAdapter {
     }
     await done;
     return result;
+  }
+
+  rotateEncryptionKey(newKey: CryptoKey): Promise<void> {
+    const from = this.#rows;
+    if (!from) {
+      return Promise.reject(
+        new TidesyncError(
+          'INVALID_OPTION',
+          `IndexedDB adapter \`${this.#name}\` has no \`encryptionKey\`, so there is no key to ` +
+            'rotate. Pass `encryptionKey` to indexedDbAdapter() for a new, encrypted database.',
+        ),
+      );
+    }
+    let to: EncryptedRows;
+    try {
+      to = encryptedRows(newKey, this.#name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const previous = this.#rotation ?? Promise.resolve();
+    const rotation = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const db = await this.#connect();
+        this.#throwIfUnusable();
+        await reencryptAll(db, this.#name, this.#rows ?? from, to, this.#durability);
+        this.#rows = to;
+      })
+      .finally(() => {
+        if (this.#rotation === rotation) this.#rotation = undefined;
+      });
+    this.#rotation = rotation;
+    return rotation;
   }
 
   /**
@@ -219,17 +300,27 @@ class IndexedDbAdapter implements StorageAdapter {
         this.#lost = error;
         this.#db = undefined;
       },
-    }).then(
-      (db) => {
-        this.#db = db;
+    })
+      .then(async (db) => {
+        try {
+          await checkEncryptionKey(db, this.#name, this.#rows);
+        } catch (error) {
+          db.close();
+          throw error;
+        }
         return db;
-      },
-      (error: unknown) => {
-        // A failed open (blocked, newer version) may succeed later: let open() retry.
-        this.#connection = undefined;
-        throw error;
-      },
-    );
+      })
+      .then(
+        (db) => {
+          this.#db = db;
+          return db;
+        },
+        (error: unknown) => {
+          // A failed open (blocked, newer version) may succeed later: let open() retry.
+          this.#connection = undefined;
+          throw error;
+        },
+      );
     return this.#connection;
   }
 

@@ -7,6 +7,8 @@ import type {
 } from '../../core/index.js';
 import { StorageError, applyQuery, innerMap } from '../../core/index.js';
 import { autoCommittedError, requestResult, toStorageError } from './indexeddb-errors.js';
+import { whileActive } from './indexeddb-keep-alive.js';
+import type { EncryptedRows } from './indexeddb-rows.js';
 import {
   META,
   OPS,
@@ -21,6 +23,14 @@ import {
 
 const DELETED = Symbol('deleted');
 type Staged<T> = T | typeof DELETED;
+/** One buffered write: a value (or a delete) for one key of one store. */
+interface Write {
+  readonly store: typeof RECORDS | typeof OPS | typeof META;
+  readonly key: IDBValidKey;
+  readonly value: unknown;
+}
+const isSealedRow = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && 'sealed' in value;
 
 const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -31,6 +41,10 @@ const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a
  * and issued all at once by {@link flush} when the callback has resolved, on the same IndexedDB
  * transaction. So a callback that breaks the async rule (awaits a timer, and IndexedDB
  * auto-commits under it) never leaves half a write behind: its buffered writes were never sent.
+ *
+ * With encryption (`rows`), rows are decrypted after each read and the buffered writes are
+ * encrypted by {@link seal} before {@link flush}; both wait for WebCrypto with
+ * {@link whileActive}, so IndexedDB does not auto-commit in between.
  */
 export class IndexedDbTransaction implements StorageTransaction {
   readonly #idb: IDBTransaction;
@@ -44,14 +58,19 @@ export class IndexedDbTransaction implements StorageTransaction {
   readonly #records = new Map<string, Map<string, Staged<StoredRecord>>>();
   readonly #ops = new Map<string, Staged<OutboxOp>>();
   readonly #meta = new Map<string, Staged<unknown>>();
+  readonly #rows: EncryptedRows | undefined;
+  // The buffered writes, encrypted by seal(); flush() issues these instead.
+  #sealed: Write[] | undefined;
 
   constructor(
     idb: IDBTransaction,
     database: string,
     writable: boolean,
     keyRange?: typeof IDBKeyRange,
+    rows?: EncryptedRows,
   ) {
     this.#idb = idb;
+    this.#rows = rows;
     this.#keyRange = keyRange;
     this.#database = database;
     this.#writable = writable;
@@ -80,26 +99,43 @@ export class IndexedDbTransaction implements StorageTransaction {
   flush(): void {
     if (this.#idbFinished) throw autoCommittedError(this.#database);
     try {
-      const records = this.#idb.objectStore(RECORDS);
-      for (const [collection, staged] of this.#records) {
-        for (const [id, value] of staged) {
-          if (value === DELETED) records.delete([collection, id]);
-          else records.put(value);
-        }
-      }
-      const ops = this.#idb.objectStore(OPS);
-      for (const [opId, value] of this.#ops) {
-        if (value === DELETED) ops.delete(opId);
-        else ops.put(value);
-      }
-      const meta = this.#idb.objectStore(META);
-      for (const [key, value] of this.#meta) {
-        if (value === DELETED) meta.delete(key);
-        else meta.put(value, key);
+      for (const { store, key, value } of this.#sealed ?? this.#writes()) {
+        const target = this.#idb.objectStore(store);
+        if (value === DELETED) target.delete(key);
+        else if (store === META) target.put(value, key);
+        else target.put(value);
       }
     } catch (error) {
       throw this.#mapThrown(error, 'writing');
     }
+  }
+
+  /**
+   * With encryption, encrypts every buffered write (keeping the transaction alive meanwhile);
+   * call it before {@link flush}. Without encryption it does nothing.
+   */
+  async seal(): Promise<void> {
+    const rows = this.#rows;
+    if (!rows || !this.hasWrites) return;
+    const writes = this.#writes().map(async (w): Promise<Write> => {
+      if (w.value === DELETED) return w;
+      if (w.store === RECORDS)
+        return { ...w, value: await rows.sealRecord(w.value as StoredRecord) };
+      if (w.store === OPS) return { ...w, value: await rows.sealOp(w.value as OutboxOp) };
+      return { ...w, value: await rows.sealMeta(w.key as string, w.value) };
+    });
+    this.#sealed = await this.#decode(Promise.all(writes), 'encrypting writes');
+  }
+
+  #writes(): Write[] {
+    const writes: Write[] = [];
+    for (const [collection, staged] of this.#records) {
+      for (const [id, value] of staged)
+        writes.push({ store: RECORDS, key: [collection, id], value });
+    }
+    for (const [opId, value] of this.#ops) writes.push({ store: OPS, key: opId, value });
+    for (const [key, value] of this.#meta) writes.push({ store: META, key, value });
+    return writes;
   }
 
   async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
@@ -107,9 +143,10 @@ export class IndexedDbTransaction implements StorageTransaction {
     const staged = this.#records.get(collection)?.get(id);
     if (staged === DELETED) return undefined;
     if (staged !== undefined) return structuredClone(staged);
-    return this.#read<StoredRecord | undefined>('reading a record', () =>
+    const row = await this.#read<unknown>('reading a record', () =>
       this.#idb.objectStore(RECORDS).get([collection, id]),
     );
+    return row === undefined ? undefined : (await this.#openRecords([row]))[0];
   }
 
   async getRecordByServerId(
@@ -125,7 +162,8 @@ export class IndexedDbTransaction implements StorageTransaction {
       this.#idb.objectStore(RECORDS).index(RECORDS_BY_SERVER_ID).getAll([collection, serverId]),
     );
     // A stored row shadowed by a buffered write no longer has this serverId (checked above).
-    return stored.find((record) => !staged?.has(record.id));
+    const row = stored.find((record) => !staged?.has(record.id));
+    return row === undefined ? undefined : (await this.#openRecords([row]))[0];
   }
 
   async putRecord(record: StoredRecord): Promise<void> {
@@ -175,9 +213,10 @@ export class IndexedDbTransaction implements StorageTransaction {
     const staged = this.#ops.get(opId);
     if (staged === DELETED) return undefined;
     if (staged !== undefined) return structuredClone(staged);
-    return this.#read<OutboxOp | undefined>('reading an op', () =>
+    const row = await this.#read<OutboxOp | undefined>('reading an op', () =>
       this.#idb.objectStore(OPS).get(opId),
     );
+    return row === undefined ? undefined : (await this.#openOps([row]))[0];
   }
 
   async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
@@ -230,7 +269,7 @@ export class IndexedDbTransaction implements StorageTransaction {
           (recordId === undefined || op.id === recordId),
       )
       .sort((a, b) => a.seq - b.seq);
-    return limit === undefined ? rows : rows.slice(0, limit);
+    return this.#openOps(limit === undefined ? rows : rows.slice(0, limit));
   }
 
   async deleteOp(opId: string): Promise<void> {
@@ -244,9 +283,12 @@ export class IndexedDbTransaction implements StorageTransaction {
       const staged = this.#meta.get(key);
       return staged === DELETED ? undefined : (structuredClone(staged) as T);
     }
-    return this.#read<T | undefined>('reading metadata', () =>
+    const row = await this.#read<unknown>('reading metadata', () =>
       this.#idb.objectStore(META).get(key),
     );
+    const rows = this.#rows;
+    if (!rows) return row as T | undefined;
+    return (await this.#decode(rows.openMeta(key, row), 'decrypting metadata')) as T | undefined;
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
@@ -256,8 +298,10 @@ export class IndexedDbTransaction implements StorageTransaction {
 
   /** Every record of a collection with the buffered writes applied; fresh copies. */
   async #collection(collection: string): Promise<StoredRecord[]> {
-    const stored = await this.#read<StoredRecord[]>('reading a collection', () =>
-      this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAll(collection),
+    const stored = await this.#openRecords(
+      await this.#read<StoredRecord[]>('reading a collection', () =>
+        this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAll(collection),
+      ),
     );
     const staged = this.#records.get(collection);
     if (!staged) return stored;
@@ -267,6 +311,30 @@ export class IndexedDbTransaction implements StorageTransaction {
       else merged.set(id, structuredClone(value));
     }
     return [...merged.values()];
+  }
+
+  /** Stored rows as records: decrypted with encryption, else as read. */
+  async #openRecords(rows: readonly unknown[]): Promise<StoredRecord[]> {
+    const codec = this.#rows;
+    if (!codec) return rows as StoredRecord[];
+    return this.#decode(Promise.all(rows.map((r) => codec.openRecord(r))), 'decrypting records');
+  }
+
+  /** Ops, decrypting those read from storage (buffered ones are plain already). */
+  async #openOps(ops: readonly OutboxOp[]): Promise<OutboxOp[]> {
+    const codec = this.#rows;
+    if (!codec || !ops.some(isSealedRow)) return ops as OutboxOp[];
+    const opened = ops.map((op) => (isSealedRow(op) ? codec.openOp(op) : op));
+    return this.#decode(Promise.all(opened), 'decrypting ops');
+  }
+
+  /** Awaits WebCrypto work without letting IndexedDB auto-commit; maps failures. */
+  async #decode<T>(work: Promise<T>, action: string): Promise<T> {
+    try {
+      return await whileActive(this.#idb, work);
+    } catch (error) {
+      throw this.#mapThrown(error, action);
+    }
   }
 
   #check(write: boolean): void {
