@@ -86,6 +86,7 @@ export {
   onlineTrigger,
   webLocksCoordinator,
   writeTrigger,
+  userStorageName,
 } from './client/index.js';
 export type {
   ChangeEvent,
@@ -98,6 +99,8 @@ export type {
   LiveQueryCallback,
   ProgressEvent,
   RunOnceOptions,
+  SignOutOptions,
+  SignOutResult,
   SyncClientEvents,
   AppStateSource,
   ClearCacheOptions,
