@@ -10,27 +10,22 @@ import { autoCommittedError, requestResult, toStorageError } from './indexeddb-e
 import { whileActive } from './indexeddb-keep-alive.js';
 import type { EncryptedRows } from './indexeddb-rows.js';
 import {
+  DELETED,
+  isSealedRow,
+  overlayOps,
+  readOps,
+  sealWrites,
+  stagedWrites,
+  type Staged,
+  type Write,
+} from './indexeddb-staging.js';
+import {
   META,
   OPS,
-  OPS_BY_RECORD,
-  OPS_BY_SEQ,
-  OPS_BY_STATE,
-  OPS_BY_STATE_SEQ,
   RECORDS,
   RECORDS_BY_COLLECTION,
   RECORDS_BY_SERVER_ID,
 } from './indexeddb-layout.js';
-
-const DELETED = Symbol('deleted');
-type Staged<T> = T | typeof DELETED;
-/** One buffered write: a value (or a delete) for one key of one store. */
-interface Write {
-  readonly store: typeof RECORDS | typeof OPS | typeof META;
-  readonly key: IDBValidKey;
-  readonly value: unknown;
-}
-const isSealedRow = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && 'sealed' in value;
 
 const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -117,25 +112,11 @@ export class IndexedDbTransaction implements StorageTransaction {
   async seal(): Promise<void> {
     const rows = this.#rows;
     if (!rows || !this.hasWrites) return;
-    const writes = this.#writes().map(async (w): Promise<Write> => {
-      if (w.value === DELETED) return w;
-      if (w.store === RECORDS)
-        return { ...w, value: await rows.sealRecord(w.value as StoredRecord) };
-      if (w.store === OPS) return { ...w, value: await rows.sealOp(w.value as OutboxOp) };
-      return { ...w, value: await rows.sealMeta(w.key as string, w.value) };
-    });
-    this.#sealed = await this.#decode(Promise.all(writes), 'encrypting writes');
+    this.#sealed = await this.#decode(sealWrites(rows, this.#writes()), 'encrypting writes');
   }
 
   #writes(): Write[] {
-    const writes: Write[] = [];
-    for (const [collection, staged] of this.#records) {
-      for (const [id, value] of staged)
-        writes.push({ store: RECORDS, key: [collection, id], value });
-    }
-    for (const [opId, value] of this.#ops) writes.push({ store: OPS, key: opId, value });
-    for (const [key, value] of this.#meta) writes.push({ store: META, key, value });
-    return writes;
+    return stagedWrites(this.#records, this.#ops, this.#meta);
   }
 
   async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
@@ -221,55 +202,16 @@ export class IndexedDbTransaction implements StorageTransaction {
 
   async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
     this.#check(false);
-    const { states, collection, recordId, limit } = options;
+    const { limit } = options;
     // getAll(query, 0) would read every op: IndexedDB takes a count of 0 as no count.
     if (limit === 0) return [];
-    const ops = (): IDBObjectStore => this.#idb.objectStore(OPS);
-    // The engine may cut a read at `limit` only when no filter is left for the overlay below:
-    // a recordId without a collection is such a filter (it has no index of its own).
-    const unfiltered = collection === undefined && recordId === undefined;
-    let stored: OutboxOp[];
-    if (collection !== undefined && recordId !== undefined) {
-      stored = await this.#read('listing ops', () =>
-        ops().index(OPS_BY_RECORD).getAll([collection, recordId]),
-      );
-    } else if (states !== undefined) {
-      // The lowest `limit` ops of a state, plus one per buffered op that may override one of
-      // them, are enough to answer after the overlay below. Needs IDBKeyRange for the range.
-      const range = this.#keyRange;
-      const count = range && limit !== undefined && unfiltered ? limit + this.#ops.size : undefined;
-      stored = [];
-      for (const state of new Set(states)) {
-        stored.push(
-          ...(await this.#read<OutboxOp[]>('listing ops', () =>
-            range && count !== undefined
-              ? ops()
-                  .index(OPS_BY_STATE_SEQ)
-                  .getAll(range.bound([state, -Infinity], [state, Infinity]), count)
-              : ops().index(OPS_BY_STATE).getAll(state),
-          )),
-        );
-      }
-    } else {
-      // With nothing buffered, the engine can apply the limit itself.
-      const count = this.#ops.size === 0 && unfiltered ? limit : undefined;
-      stored = await this.#read('listing ops', () => ops().index(OPS_BY_SEQ).getAll(null, count));
-    }
-    const merged = new Map<string, OutboxOp>();
-    for (const op of stored) if (!this.#ops.has(op.opId)) merged.set(op.opId, op);
-    for (const [opId, value] of this.#ops) {
-      if (value !== DELETED) merged.set(opId, structuredClone(value));
-    }
-    const allowed = states ? new Set(states) : undefined;
-    const rows = [...merged.values()]
-      .filter(
-        (op) =>
-          (!allowed || allowed.has(op.state)) &&
-          (collection === undefined || op.collection === collection) &&
-          (recordId === undefined || op.id === recordId),
-      )
-      .sort((a, b) => a.seq - b.seq);
-    return this.#openOps(limit === undefined ? rows : rows.slice(0, limit));
+    const stored = await readOps(
+      (issue) => this.#read<OutboxOp[]>('listing ops', () => issue(this.#idb.objectStore(OPS))),
+      options,
+      this.#ops.size,
+      this.#keyRange,
+    );
+    return this.#openOps(overlayOps(stored, this.#ops, options));
   }
 
   async deleteOp(opId: string): Promise<void> {
