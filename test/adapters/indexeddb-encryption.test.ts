@@ -176,6 +176,22 @@ describe('indexedDbAdapter with an encryptionKey', () => {
     await again.close();
   });
 
+  it('still rejects a transaction that awaits a timer with TRANSACTION_INACTIVE, writing nothing', async () => {
+    const factory = new IDBFactory();
+    const key = await newKey();
+    const adapter = adapterOn(factory, key);
+    await adapter.transaction('readwrite', (tx) => tx.setMeta('note', 'before'));
+    const failure = adapter.transaction('readwrite', async (tx) => {
+      await tx.putRecord(makeRecord({ id: 'r1' }));
+      await tx.getMeta('note'); // a decrypting read, kept alive, then a foreign wait
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await tx.setMeta('note', 'after');
+    });
+    await expect(failure).rejects.toMatchObject({ code: 'TRANSACTION_INACTIVE' });
+    await adapter.close();
+    expect(await snapshot(factory, key)).toEqual({ records: [], ops: [], note: 'before' });
+  });
+
   it('rejects an encryptionKey that is not an AES-GCM CryptoKey, before any I/O', async () => {
     const hmac = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, [
       'sign',
