@@ -21,14 +21,18 @@ export type { IndexedDbAdapter, IndexedDbAdapterOptions } from './indexeddb-opti
  * callback awaits something other than `tx` (a timer, `fetch`) and IndexedDB auto-commits under
  * it, the transaction rejects with `TRANSACTION_INACTIVE` and writes nothing.
  *
- * @throws TidesyncError `INVALID_OPTION` when `name` is empty, or when there is no
- * `indexedDB` global and none was passed.
+ * @throws TidesyncError `INVALID_OPTION` when `name` is empty, when there is no
+ * `indexedDB` global and none was passed, or when `encryptionKey` is not an AES-GCM key.
+ * With a key, `open()` rejects with `STORAGE_KEY_INVALID` when the database was written
+ * under another key, without one, or holds unencrypted data.
  * @example
  * const client = await createSyncClient({
  *   collections: [todos],
  *   storage: indexedDbAdapter({ name: 'my-app' }),
  *   transport: httpTransport({ url: '/sync' }),
  * });
+ * // Encrypted, one database per user (docs/security.md):
+ * indexedDbAdapter({ name: userStorageName('my-app', userId), encryptionKey });
  */
 export function indexedDbAdapter(options: IndexedDbAdapterOptions): IndexedDbAdapter {
   const { name, upgradeBlockedTimeoutMs = 5000, durability = 'strict' } = options;

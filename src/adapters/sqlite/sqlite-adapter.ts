@@ -39,7 +39,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *
  * @throws TidesyncError `INVALID_OPTION` at once, before any I/O, for a missing driver or a bad
  *   option. Transactions reject with `StorageError` codes `STORAGE_BUSY`,
- *   `STORAGE_QUOTA_EXCEEDED`, `STORAGE_CLOSED` or `STORAGE_FAILED`.
+ *   `STORAGE_QUOTA_EXCEEDED`, `STORAGE_CLOSED` or `STORAGE_FAILED`; `open()` rejects with
+ *   `STORAGE_KEY_INVALID` when an encrypted file (SQLCipher, SQLite3 Multiple Ciphers) was keyed
+ *   with another key or not at all (docs/security.md).
  * @example
  * import Database from 'better-sqlite3';
  * import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
