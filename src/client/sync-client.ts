@@ -316,7 +316,9 @@ export class SyncClient {
         collections: [...this.#opts.collections.values()],
         sync: () => this.sync(),
         stop: async () => {
-          for (const stop of this.#stopTriggers) stop();
+          const stops = this.#stopTriggers;
+          this.#stopTriggers = [];
+          for (const stop of stops) stop();
           this.#runs.stop();
           await this.#runs.drain();
         },
