@@ -86,7 +86,6 @@ export {
   onlineTrigger,
   webLocksCoordinator,
   writeTrigger,
-  userStorageName,
 } from './client/index.js';
 export type {
   ChangeEvent,

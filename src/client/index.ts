@@ -32,7 +32,6 @@ export type { AppStateSource, ConnectivitySource } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
 export type { SignOutOptions, SignOutResult } from './sign-out.js';
-export { userStorageName } from './user-storage.js';
 export type { TransactionCollection, TransactionContext } from './transaction-context.js';
 export type { EvictionResult } from './retention.js';
 export type { ClearCacheOptions } from './storage-maintenance.js';

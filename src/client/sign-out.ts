@@ -1,6 +1,7 @@
 import type { CollectionDefinition, StorageAdapter, StorageTransaction } from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
 import { PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../queue/index.js';
+import { writeEvicted } from './evicted-index.js';
 import { CURSOR_META_KEY } from './pull.js';
 import { HLC_META_KEY } from './transaction-clock.js';
 
@@ -41,7 +42,7 @@ export interface SignOutHost {
   readonly close: () => Promise<void>;
 }
 
-// Every metadata key the client writes (besides `retention.evicted.<collection>`). A wipe
+// Every metadata key the client writes (besides the evicted index per collection). A wipe
 // deletes them all, so the next user of this storage starts with a new client id and cursor.
 const CLIENT_META_KEYS = [
   'client.id',
@@ -67,26 +68,22 @@ async function countUnsynced(
 function unsyncedChanges(count: number, cause: unknown): TidesyncError {
   return new TidesyncError(
     'UNSYNCED_CHANGES',
-    `Cannot sign out with \`wipe: true\`: ${count} change(s) of this user are not on the server ` +
-      '(pending ops, dead letters or open conflicts), and wiping would lose them. Nothing was ' +
-      'wiped. Sync when online (and resolve dead letters and conflicts), then sign out again; or ' +
-      'pass `discardUnsynced: true` to drop them, or `wipe: false` to keep them in this storage.',
+    `${count} change(s) are not on the server yet, so nothing was wiped. Sync, then sign out ` +
+      'again; or pass `discardUnsynced: true` or `wipe: false`.',
     { cause },
   );
 }
 
 /** Checks `signOut()` options before any I/O. */
-export function resolveSignOutOptions(options: unknown): Required<SignOutOptions> {
-  const o = (options ?? {}) as SignOutOptions;
-  for (const name of ['wipe', 'discardUnsynced'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'boolean') {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        `Expected \`${name}\` to be a boolean, got ${describeValue(o[name])}.`,
-      );
-    }
+export function resolveSignOutOptions(options?: SignOutOptions): Required<SignOutOptions> {
+  const { wipe = true, discardUnsynced = false } = options ?? {};
+  if (typeof wipe !== 'boolean' || typeof discardUnsynced !== 'boolean') {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`wipe\` and \`discardUnsynced\` to be booleans, got ${describeValue(options)}.`,
+    );
   }
-  return { wipe: o.wipe ?? true, discardUnsynced: o.discardUnsynced ?? false };
+  return { wipe, discardUnsynced };
 }
 
 /**
@@ -103,11 +100,11 @@ export async function signOut(
   const unsynced = (): Promise<number> =>
     storage.transaction('readonly', (tx) => countUnsynced(tx, collections));
   let pushError: unknown;
-  const pending = await storage.transaction('readonly', (tx) =>
-    tx.listOps({ states: ['queued', 'inflight'], limit: 1 }),
-  );
-  if (pending.length > 0) await host.sync().catch((error: unknown) => (pushError = error));
-  const left = await unsynced();
+  let left = await unsynced();
+  if (left > 0) {
+    await host.sync().catch((error: unknown) => (pushError = error));
+    left = await unsynced();
+  }
   if (!options.wipe) {
     await host.close();
     return { wiped: false, discarded: 0, unsynced: left };
@@ -134,7 +131,7 @@ async function wipe(tx: StorageTransaction, collections: readonly CollectionDefi
   const names = new Set([...(await tx.listCollections()), ...collections.map((c) => c.name)]);
   for (const name of names) {
     for (const record of await tx.listRecords(name)) await tx.deleteRecord(name, record.id);
-    await tx.setMeta(`retention.evicted.${name}`, undefined);
+    await writeEvicted(tx, name, new Map());
   }
   for (const op of await tx.listOps()) await tx.deleteOp(op.opId);
   for (const key of CLIENT_META_KEYS) await tx.setMeta(key, undefined);

@@ -1,4 +1,4 @@
-import { TidesyncError, describeValue } from '../core/index.js';
+import { TidesyncError, describeValue } from './errors.js';
 
 /**
  * A storage name of one user: `prefix` and the user id, encoded so that any id is safe as an
