@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { coreBundleSize } from './bundle-size.js';
 import { liveSection, runLiveBench, type LiveBenchResult } from './live-report.js';
+import { runEncryptedStorage } from './encrypted-storage.js';
 import { runLocalWrites } from './local-writes.js';
 import { pouchConflicts, rxdbConflicts } from './peer-conflicts.js';
 import { pouchLocalWrites, pouchRound, rxdbLocalWrites, rxdbRound } from './peer-workloads.js';
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
     if (part('w1')) {
       log(`W1 local writes, ${config.w1} records, ${config.runs} runs`);
       figures.push(...(await runLocalWrites(config.w1, config.runs)));
+      log(`W1e encryption at rest, ${config.w1} records, ${config.runs} runs`);
+      figures.push(...(await runEncryptedStorage(config.w1, config.runs)));
       await peerLocalWrites();
     }
     loads.push(loadavg()[0]!);

@@ -113,6 +113,8 @@ export type {
   ProgressEvent,
   SubscribeOptions,
   RunOnceOptions,
+  SignOutOptions,
+  SignOutResult,
   SyncClientEvents,
   AppStateSource,
   ClearCacheOptions,

@@ -35,6 +35,7 @@ export {
 export type { AppStateSource, ConnectivitySource, LiveTriggerOptions } from './triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
+export type { SignOutOptions, SignOutResult } from './sign-out.js';
 export type { TransactionCollection, TransactionContext } from './transaction-context.js';
 export type { EvictionResult } from './retention.js';
 export { InvalidRemoteRecordError } from './remote-validation.js';

@@ -28,6 +28,12 @@ import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenanc
 import type { StorageStats } from './storage-stats.js';
 import { requireCollection } from './record-lookup.js';
 import { claimStorage, releaseStorage } from './storage-claims.js';
+import {
+  resolveSignOutOptions,
+  signOut,
+  type SignOutOptions,
+  type SignOutResult,
+} from './sign-out.js';
 import { SyncRunner } from './sync-runner.js';
 import { HLC_META_KEY } from './transaction-clock.js';
 import {
@@ -323,6 +329,36 @@ export class SyncClient {
   async clearCache(options?: ClearCacheOptions): Promise<EvictionResult> {
     this.#throwIfClosed();
     return this.#maintenance.clearCache(options);
+  }
+
+  /**
+   * Signs this client's user out of the device: pushes what is pending (waiting for a push in
+   * flight), then with `wipe` (the default) deletes their records, outbox and sync state from
+   * the storage in one crash-safe transaction, and closes the client. The next user opens their
+   * own storage (docs/security.md). With `wipe: false` it closes after the push, keeping any
+   * unsynced work in this user's storage for their next sign-in.
+   * @throws TidesyncError `UNSYNCED_CHANGES` with `wipe` when work is still unsynced (offline,
+   * token expired, dead letters, conflicts) and `discardUnsynced` is not set: nothing is wiped,
+   * and the client keeps running.
+   */
+  async signOut(options?: SignOutOptions): Promise<SignOutResult> {
+    this.#throwIfClosed();
+    return signOut(
+      {
+        storage: this.#opts.storage,
+        collections: [...this.#opts.collections.values()],
+        sync: () => this.sync(),
+        stop: async () => {
+          const stops = this.#stopTriggers;
+          this.#stopTriggers = [];
+          for (const stop of stops) stop();
+          this.#runs.stop();
+          await this.#runs.drain();
+        },
+        close: () => this.close(),
+      },
+      resolveSignOutOptions(options),
+    );
   }
 
   /** Stops triggers, aborts requests in flight and closes storage. Idempotent. */

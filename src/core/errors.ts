@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'REQUEST_ABORTED',
   'INVALID_QUERY',
   'STORAGE_IN_USE',
+  'STORAGE_KEY_INVALID',
+  'UNSYNCED_CHANGES',
 ] as const;
 
 /** A stable, machine-readable error code. */
@@ -152,7 +154,8 @@ export class StorageError extends TidesyncError {
       | 'STORAGE_CLOSED'
       | 'STORAGE_QUOTA_EXCEEDED'
       | 'STORAGE_UPGRADE_BLOCKED'
-      | 'TRANSACTION_INACTIVE',
+      | 'TRANSACTION_INACTIVE'
+      | 'STORAGE_KEY_INVALID',
     message: string,
     options?: { cause?: unknown; retryable?: boolean },
   ) {

@@ -117,3 +117,4 @@ export type {
   WireRecord,
 } from './wire.js';
 export { innerMap } from './inner-map.js';
+export { userStorageName } from './user-storage-name.js';

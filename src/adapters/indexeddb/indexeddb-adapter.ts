@@ -1,39 +1,15 @@
-import type { StorageAdapter, StorageTransaction, TransactionMode } from '../../core/index.js';
+import type { StorageTransaction, TransactionMode } from '../../core/index.js';
 import { StorageError, TidesyncError, describeValue } from '../../core/index.js';
+import { createCipher } from './indexeddb-cipher.js';
 import { autoCommittedError, toStorageError } from './indexeddb-errors.js';
+import { checkEncryptionKey, reencryptAll } from './indexeddb-keys.js';
 import { ALL_STORES } from './indexeddb-layout.js';
 import { openDatabase } from './open-database.js';
+import { EncryptedRows } from './indexeddb-rows.js';
 import { IndexedDbTransaction } from './indexeddb-transaction.js';
+import type { Durability, IndexedDbAdapter, IndexedDbAdapterOptions } from './indexeddb-options.js';
 
-/** Options of {@link indexedDbAdapter}. */
-export interface IndexedDbAdapterOptions {
-  /** Name of the IndexedDB database; one per app (and per user, if users share a browser). */
-  readonly name: string;
-  /**
-   * The IndexedDB factory to use. Pass `new IDBFactory()` from `fake-indexeddb` in Node tests.
-   * @default `globalThis.indexedDB`, when it exists
-   */
-  readonly indexedDB?: IDBFactory;
-  /**
-   * The `IDBKeyRange` class of the same IndexedDB implementation, used to read the outbox
-   * page by page. Pass `IDBKeyRange` from `fake-indexeddb` along with its `IDBFactory` in Node.
-   * Without it, listing ops by state reads every op in that state.
-   * @default `globalThis.IDBKeyRange`, when it exists
-   */
-  readonly IDBKeyRange?: typeof IDBKeyRange;
-  /**
-   * How long `open()` waits for other tabs to close an older version of the database before
-   * it gives up with `STORAGE_UPGRADE_BLOCKED`. @default 5000
-   */
-  readonly upgradeBlockedTimeoutMs?: number;
-  /**
-   * Durability hint of read-write transactions. `'strict'` resolves a write only once the
-   * browser has flushed it to disk, so an acknowledged write survives a power loss;
-   * `'relaxed'` is faster and survives a crash of the tab or browser, not of the OS.
-   * @default 'strict'
-   */
-  readonly durability?: 'strict' | 'relaxed' | 'default';
-}
+export type { IndexedDbAdapter, IndexedDbAdapterOptions } from './indexeddb-options.js';
 
 /**
  * Storage adapter backed by the browser's IndexedDB: records, the outbox and metadata each in
@@ -45,16 +21,20 @@ export interface IndexedDbAdapterOptions {
  * callback awaits something other than `tx` (a timer, `fetch`) and IndexedDB auto-commits under
  * it, the transaction rejects with `TRANSACTION_INACTIVE` and writes nothing.
  *
- * @throws TidesyncError `INVALID_OPTION` when `name` is empty, or when there is no
- * `indexedDB` global and none was passed.
+ * @throws TidesyncError `INVALID_OPTION` when `name` is empty, when there is no
+ * `indexedDB` global and none was passed, or when `encryptionKey` is not an AES-GCM key.
+ * With a key, `open()` rejects with `STORAGE_KEY_INVALID` when the database was written
+ * under another key, without one, or holds unencrypted data.
  * @example
  * const client = await createSyncClient({
  *   collections: [todos],
  *   storage: indexedDbAdapter({ name: 'my-app' }),
  *   transport: httpTransport({ url: '/sync' }),
  * });
+ * // Encrypted, one database per user (docs/security.md):
+ * indexedDbAdapter({ name: userStorageName('my-app', userId), encryptionKey });
  */
-export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
+export function indexedDbAdapter(options: IndexedDbAdapterOptions): IndexedDbAdapter {
   const { name, upgradeBlockedTimeoutMs = 5000, durability = 'strict' } = options;
   if (typeof name !== 'string' || name.length === 0) {
     throw new TidesyncError(
@@ -89,19 +69,29 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
   }
   const keyRange =
     options.IDBKeyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange;
-  return new IndexedDbAdapter(factory, name, upgradeBlockedTimeoutMs, durability, keyRange);
+  const rows =
+    options.encryptionKey === undefined ? undefined : encryptedRows(options.encryptionKey, name);
+  return new IndexedDbStorage(factory, name, upgradeBlockedTimeoutMs, durability, keyRange, rows);
 }
 
-class IndexedDbAdapter implements StorageAdapter {
+function encryptedRows(key: CryptoKey, name: string): EncryptedRows {
+  const crypto = (globalThis as { crypto?: Crypto }).crypto;
+  return new EncryptedRows(createCipher(key, crypto), name);
+}
+
+class IndexedDbStorage implements IndexedDbAdapter {
   readonly kind = 'indexeddb';
   readonly #factory: IDBFactory;
   readonly #name: string;
   readonly #blockedTimeoutMs: number;
-  readonly #durability: 'strict' | 'relaxed' | 'default';
+  readonly #durability: Durability;
   readonly #keyRange: typeof IDBKeyRange | undefined;
   #connection: Promise<IDBDatabase> | undefined;
   #db: IDBDatabase | undefined;
   #closed = false;
+  #rows: EncryptedRows | undefined;
+  // Set while a key rotation runs: new transactions wait for it, then use the new key.
+  #rotation: Promise<void> | undefined;
   // Why the connection went away without close(): another tab upgrading, or the browser.
   #lost: StorageError | undefined;
 
@@ -109,9 +99,11 @@ class IndexedDbAdapter implements StorageAdapter {
     factory: IDBFactory,
     name: string,
     blockedTimeoutMs: number,
-    durability: 'strict' | 'relaxed' | 'default',
+    durability: Durability,
     keyRange: typeof IDBKeyRange | undefined,
+    rows: EncryptedRows | undefined,
   ) {
+    this.#rows = rows;
     this.#factory = factory;
     this.#keyRange = keyRange;
     this.#name = name;
@@ -137,6 +129,7 @@ class IndexedDbAdapter implements StorageAdapter {
     // Every call awaits the same connection promise first, so IndexedDB transactions are created
     // in call order, and IndexedDB runs overlapping read-write ones one at a time in that order.
     const db = await this.#connect();
+    while (this.#rotation) await this.#rotation.catch(() => undefined);
     this.#throwIfUnusable();
     let idb: IDBTransaction;
     try {
@@ -148,7 +141,13 @@ class IndexedDbAdapter implements StorageAdapter {
       this.#throwIfUnusable();
       throw toStorageError(error, this.#name, 'starting a transaction');
     }
-    const tx = new IndexedDbTransaction(idb, this.#name, mode === 'readwrite', this.#keyRange);
+    const tx = new IndexedDbTransaction(
+      idb,
+      this.#name,
+      mode === 'readwrite',
+      this.#keyRange,
+      this.#rows,
+    );
     const done = this.#settled(idb, tx);
 
     let result: T;
@@ -165,6 +164,7 @@ class IndexedDbAdapter implements StorageAdapter {
 
     if (tx.hasWrites) {
       try {
+        await tx.seal();
         tx.flush();
       } catch (error) {
         abortQuietly(idb);
@@ -182,6 +182,39 @@ class IndexedDbAdapter implements StorageAdapter {
     }
     await done;
     return result;
+  }
+
+  rotateEncryptionKey(newKey: CryptoKey): Promise<void> {
+    const from = this.#rows;
+    if (!from) {
+      return Promise.reject(
+        new TidesyncError(
+          'INVALID_OPTION',
+          `IndexedDB adapter \`${this.#name}\` has no \`encryptionKey\`, so there is no key to ` +
+            'rotate. Pass `encryptionKey` to indexedDbAdapter() for a new, encrypted database.',
+        ),
+      );
+    }
+    let to: EncryptedRows;
+    try {
+      to = encryptedRows(newKey, this.#name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const previous = this.#rotation ?? Promise.resolve();
+    const rotation = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const db = await this.#connect();
+        this.#throwIfUnusable();
+        await reencryptAll(db, this.#name, this.#rows ?? from, to, this.#durability);
+        this.#rows = to;
+      })
+      .finally(() => {
+        if (this.#rotation === rotation) this.#rotation = undefined;
+      });
+    this.#rotation = rotation;
+    return rotation;
   }
 
   /**
@@ -219,17 +252,27 @@ class IndexedDbAdapter implements StorageAdapter {
         this.#lost = error;
         this.#db = undefined;
       },
-    }).then(
-      (db) => {
-        this.#db = db;
+    })
+      .then(async (db) => {
+        try {
+          await checkEncryptionKey(db, this.#name, this.#rows);
+        } catch (error) {
+          db.close();
+          throw error;
+        }
         return db;
-      },
-      (error: unknown) => {
-        // A failed open (blocked, newer version) may succeed later: let open() retry.
-        this.#connection = undefined;
-        throw error;
-      },
-    );
+      })
+      .then(
+        (db) => {
+          this.#db = db;
+          return db;
+        },
+        (error: unknown) => {
+          // A failed open (blocked, newer version) may succeed later: let open() retry.
+          this.#connection = undefined;
+          throw error;
+        },
+      );
     return this.#connection;
   }
 

@@ -7,20 +7,25 @@ import type {
 } from '../../core/index.js';
 import { StorageError, applyQuery, innerMap } from '../../core/index.js';
 import { autoCommittedError, requestResult, toStorageError } from './indexeddb-errors.js';
+import { whileActive } from './indexeddb-keep-alive.js';
+import type { EncryptedRows } from './indexeddb-rows.js';
+import {
+  DELETED,
+  isSealedRow,
+  overlayOps,
+  readOps,
+  sealWrites,
+  stagedWrites,
+  type Staged,
+  type Write,
+} from './indexeddb-staging.js';
 import {
   META,
   OPS,
-  OPS_BY_RECORD,
-  OPS_BY_SEQ,
-  OPS_BY_STATE,
-  OPS_BY_STATE_SEQ,
   RECORDS,
   RECORDS_BY_COLLECTION,
   RECORDS_BY_SERVER_ID,
 } from './indexeddb-layout.js';
-
-const DELETED = Symbol('deleted');
-type Staged<T> = T | typeof DELETED;
 
 const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -31,6 +36,10 @@ const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a
  * and issued all at once by {@link flush} when the callback has resolved, on the same IndexedDB
  * transaction. So a callback that breaks the async rule (awaits a timer, and IndexedDB
  * auto-commits under it) never leaves half a write behind: its buffered writes were never sent.
+ *
+ * With encryption (`rows`), rows are decrypted after each read and the buffered writes are
+ * encrypted by {@link seal} before {@link flush}; both wait for WebCrypto with
+ * {@link whileActive}, so IndexedDB does not auto-commit in between.
  */
 export class IndexedDbTransaction implements StorageTransaction {
   readonly #idb: IDBTransaction;
@@ -44,14 +53,19 @@ export class IndexedDbTransaction implements StorageTransaction {
   readonly #records = new Map<string, Map<string, Staged<StoredRecord>>>();
   readonly #ops = new Map<string, Staged<OutboxOp>>();
   readonly #meta = new Map<string, Staged<unknown>>();
+  readonly #rows: EncryptedRows | undefined;
+  // The buffered writes, encrypted by seal(); flush() issues these instead.
+  #sealed: Write[] | undefined;
 
   constructor(
     idb: IDBTransaction,
     database: string,
     writable: boolean,
     keyRange?: typeof IDBKeyRange,
+    rows?: EncryptedRows,
   ) {
     this.#idb = idb;
+    this.#rows = rows;
     this.#keyRange = keyRange;
     this.#database = database;
     this.#writable = writable;
@@ -80,26 +94,29 @@ export class IndexedDbTransaction implements StorageTransaction {
   flush(): void {
     if (this.#idbFinished) throw autoCommittedError(this.#database);
     try {
-      const records = this.#idb.objectStore(RECORDS);
-      for (const [collection, staged] of this.#records) {
-        for (const [id, value] of staged) {
-          if (value === DELETED) records.delete([collection, id]);
-          else records.put(value);
-        }
-      }
-      const ops = this.#idb.objectStore(OPS);
-      for (const [opId, value] of this.#ops) {
-        if (value === DELETED) ops.delete(opId);
-        else ops.put(value);
-      }
-      const meta = this.#idb.objectStore(META);
-      for (const [key, value] of this.#meta) {
-        if (value === DELETED) meta.delete(key);
-        else meta.put(value, key);
+      for (const { store, key, value } of this.#sealed ?? this.#writes()) {
+        const target = this.#idb.objectStore(store);
+        if (value === DELETED) target.delete(key);
+        else if (store === META) target.put(value, key);
+        else target.put(value);
       }
     } catch (error) {
       throw this.#mapThrown(error, 'writing');
     }
+  }
+
+  /**
+   * With encryption, encrypts every buffered write (keeping the transaction alive meanwhile);
+   * call it before {@link flush}. Without encryption it does nothing.
+   */
+  async seal(): Promise<void> {
+    const rows = this.#rows;
+    if (!rows || !this.hasWrites) return;
+    this.#sealed = await this.#decode(sealWrites(rows, this.#writes()), 'encrypting writes');
+  }
+
+  #writes(): Write[] {
+    return stagedWrites(this.#records, this.#ops, this.#meta);
   }
 
   async getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
@@ -107,9 +124,10 @@ export class IndexedDbTransaction implements StorageTransaction {
     const staged = this.#records.get(collection)?.get(id);
     if (staged === DELETED) return undefined;
     if (staged !== undefined) return structuredClone(staged);
-    return this.#read<StoredRecord | undefined>('reading a record', () =>
+    const row = await this.#read<unknown>('reading a record', () =>
       this.#idb.objectStore(RECORDS).get([collection, id]),
     );
+    return row === undefined ? undefined : (await this.#openRecords([row]))[0];
   }
 
   async getRecordByServerId(
@@ -125,7 +143,8 @@ export class IndexedDbTransaction implements StorageTransaction {
       this.#idb.objectStore(RECORDS).index(RECORDS_BY_SERVER_ID).getAll([collection, serverId]),
     );
     // A stored row shadowed by a buffered write no longer has this serverId (checked above).
-    return stored.find((record) => !staged?.has(record.id));
+    const row = stored.find((record) => !staged?.has(record.id));
+    return row === undefined ? undefined : (await this.#openRecords([row]))[0];
   }
 
   async putRecord(record: StoredRecord): Promise<void> {
@@ -175,62 +194,24 @@ export class IndexedDbTransaction implements StorageTransaction {
     const staged = this.#ops.get(opId);
     if (staged === DELETED) return undefined;
     if (staged !== undefined) return structuredClone(staged);
-    return this.#read<OutboxOp | undefined>('reading an op', () =>
+    const row = await this.#read<OutboxOp | undefined>('reading an op', () =>
       this.#idb.objectStore(OPS).get(opId),
     );
+    return row === undefined ? undefined : (await this.#openOps([row]))[0];
   }
 
   async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
     this.#check(false);
-    const { states, collection, recordId, limit } = options;
+    const { limit } = options;
     // getAll(query, 0) would read every op: IndexedDB takes a count of 0 as no count.
     if (limit === 0) return [];
-    const ops = (): IDBObjectStore => this.#idb.objectStore(OPS);
-    // The engine may cut a read at `limit` only when no filter is left for the overlay below:
-    // a recordId without a collection is such a filter (it has no index of its own).
-    const unfiltered = collection === undefined && recordId === undefined;
-    let stored: OutboxOp[];
-    if (collection !== undefined && recordId !== undefined) {
-      stored = await this.#read('listing ops', () =>
-        ops().index(OPS_BY_RECORD).getAll([collection, recordId]),
-      );
-    } else if (states !== undefined) {
-      // The lowest `limit` ops of a state, plus one per buffered op that may override one of
-      // them, are enough to answer after the overlay below. Needs IDBKeyRange for the range.
-      const range = this.#keyRange;
-      const count = range && limit !== undefined && unfiltered ? limit + this.#ops.size : undefined;
-      stored = [];
-      for (const state of new Set(states)) {
-        stored.push(
-          ...(await this.#read<OutboxOp[]>('listing ops', () =>
-            range && count !== undefined
-              ? ops()
-                  .index(OPS_BY_STATE_SEQ)
-                  .getAll(range.bound([state, -Infinity], [state, Infinity]), count)
-              : ops().index(OPS_BY_STATE).getAll(state),
-          )),
-        );
-      }
-    } else {
-      // With nothing buffered, the engine can apply the limit itself.
-      const count = this.#ops.size === 0 && unfiltered ? limit : undefined;
-      stored = await this.#read('listing ops', () => ops().index(OPS_BY_SEQ).getAll(null, count));
-    }
-    const merged = new Map<string, OutboxOp>();
-    for (const op of stored) if (!this.#ops.has(op.opId)) merged.set(op.opId, op);
-    for (const [opId, value] of this.#ops) {
-      if (value !== DELETED) merged.set(opId, structuredClone(value));
-    }
-    const allowed = states ? new Set(states) : undefined;
-    const rows = [...merged.values()]
-      .filter(
-        (op) =>
-          (!allowed || allowed.has(op.state)) &&
-          (collection === undefined || op.collection === collection) &&
-          (recordId === undefined || op.id === recordId),
-      )
-      .sort((a, b) => a.seq - b.seq);
-    return limit === undefined ? rows : rows.slice(0, limit);
+    const stored = await readOps(
+      (issue) => this.#read<OutboxOp[]>('listing ops', () => issue(this.#idb.objectStore(OPS))),
+      options,
+      this.#ops.size,
+      this.#keyRange,
+    );
+    return this.#openOps(overlayOps(stored, this.#ops, options));
   }
 
   async deleteOp(opId: string): Promise<void> {
@@ -244,9 +225,12 @@ export class IndexedDbTransaction implements StorageTransaction {
       const staged = this.#meta.get(key);
       return staged === DELETED ? undefined : (structuredClone(staged) as T);
     }
-    return this.#read<T | undefined>('reading metadata', () =>
+    const row = await this.#read<unknown>('reading metadata', () =>
       this.#idb.objectStore(META).get(key),
     );
+    const rows = this.#rows;
+    if (!rows) return row as T | undefined;
+    return (await this.#decode(rows.openMeta(key, row), 'decrypting metadata')) as T | undefined;
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
@@ -256,8 +240,10 @@ export class IndexedDbTransaction implements StorageTransaction {
 
   /** Every record of a collection with the buffered writes applied; fresh copies. */
   async #collection(collection: string): Promise<StoredRecord[]> {
-    const stored = await this.#read<StoredRecord[]>('reading a collection', () =>
-      this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAll(collection),
+    const stored = await this.#openRecords(
+      await this.#read<StoredRecord[]>('reading a collection', () =>
+        this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAll(collection),
+      ),
     );
     const staged = this.#records.get(collection);
     if (!staged) return stored;
@@ -267,6 +253,30 @@ export class IndexedDbTransaction implements StorageTransaction {
       else merged.set(id, structuredClone(value));
     }
     return [...merged.values()];
+  }
+
+  /** Stored rows as records: decrypted with encryption, else as read. */
+  async #openRecords(rows: readonly unknown[]): Promise<StoredRecord[]> {
+    const codec = this.#rows;
+    if (!codec) return rows as StoredRecord[];
+    return this.#decode(Promise.all(rows.map((r) => codec.openRecord(r))), 'decrypting records');
+  }
+
+  /** Ops, decrypting those read from storage (buffered ones are plain already). */
+  async #openOps(ops: readonly OutboxOp[]): Promise<OutboxOp[]> {
+    const codec = this.#rows;
+    if (!codec || !ops.some(isSealedRow)) return ops as OutboxOp[];
+    const opened = ops.map((op) => (isSealedRow(op) ? codec.openOp(op) : op));
+    return this.#decode(Promise.all(opened), 'decrypting ops');
+  }
+
+  /** Awaits WebCrypto work without letting IndexedDB auto-commit; maps failures. */
+  async #decode<T>(work: Promise<T>, action: string): Promise<T> {
+    try {
+      return await whileActive(this.#idb, work);
+    } catch (error) {
+      throw this.#mapThrown(error, action);
+    }
   }
 
   #check(write: boolean): void {

@@ -6,3 +6,4 @@ export { sqliteAdapter } from './sqlite-adapter.js';
 export type { SqliteAdapterOptions } from './sqlite-adapter.js';
 export type { SqliteDriver, SqliteRow, SqliteRunResult, SqliteValue } from './sqlite-driver.js';
 export { SQLITE_LAYOUT_VERSION } from './sqlite-schema.js';
+export { userStorageName } from '../../core/index.js';

@@ -1,7 +1,7 @@
 import type { StorageAdapter, StorageTransaction, TransactionMode } from '../../core/index.js';
 import { StorageError, TidesyncError, describeValue } from '../../core/index.js';
 import type { SqliteDriver } from './sqlite-driver.js';
-import { classifySqliteError, toStorageError } from './sqlite-errors.js';
+import { classifySqliteError, keyInvalidError, toStorageError } from './sqlite-errors.js';
 import { migrateLayout } from './sqlite-schema.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
 
@@ -39,7 +39,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *
  * @throws TidesyncError `INVALID_OPTION` at once, before any I/O, for a missing driver or a bad
  *   option. Transactions reject with `StorageError` codes `STORAGE_BUSY`,
- *   `STORAGE_QUOTA_EXCEEDED`, `STORAGE_CLOSED` or `STORAGE_FAILED`.
+ *   `STORAGE_QUOTA_EXCEEDED`, `STORAGE_CLOSED` or `STORAGE_FAILED`; `open()` rejects with
+ *   `STORAGE_KEY_INVALID` when an encrypted file (SQLCipher, SQLite3 Multiple Ciphers) was keyed
+ *   with another key or not at all (docs/security.md).
  * @example
  * import Database from 'better-sqlite3';
  * import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
@@ -161,7 +163,8 @@ class SqliteAdapter implements StorageAdapter {
         .then((row) => Number(row?.['a']) === 1)
         .catch(() => false);
     } catch (error) {
-      throw toStorageError(error, 'opening the database');
+      // An encrypted file read with a wrong (or no) key fails on its first read: say so.
+      throw keyInvalidError(error) ?? toStorageError(error, 'opening the database');
     }
   }
 

@@ -19,6 +19,26 @@ export function classifySqliteError(error: unknown): SqliteFailureKind {
 }
 
 /**
+ * The error of opening a database whose first read fails with SQLITE_NOTADB ("file is not a
+ * database"): with an encrypting build (SQLCipher, SQLite3 Multiple Ciphers) that means the
+ * key is wrong or missing; `undefined` for any other error.
+ */
+export function keyInvalidError(error: unknown): StorageError | undefined {
+  // Retried steps of open() arrive already wrapped: look at the engine's own error.
+  if (error instanceof TidesyncError) return error.cause ? keyInvalidError(error.cause) : undefined;
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (!code.startsWith('SQLITE_NOTADB') && !/file is not a database/i.test(message)) {
+    return undefined;
+  }
+  return new StorageError(
+    'STORAGE_KEY_INVALID',
+    `SQLite cannot read the database file (${message}): it is encrypted with another key, or it is encrypted and was not keyed, or it is not a database. Key the connection with the key the file was created with (for example \`PRAGMA key\`) before passing it to sqliteAdapter(); nothing was read or written.`,
+    { cause: toError(error) },
+  );
+}
+
+/**
  * Turns a driver error into a `StorageError` with a specific code: `STORAGE_BUSY` (retryable)
  * for a lock held elsewhere, `STORAGE_QUOTA_EXCEEDED` for a full disk, else `STORAGE_FAILED`.
  * Errors that already are tidesync errors pass through unchanged.
