@@ -9,7 +9,7 @@ import { createId, maxHlc } from '../core/index.js';
 import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
-import { isInScope, toWireRecord } from './server-context.js';
+import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
 import { clampClocks, clampHlc, pick, withOwnId } from './op-data.js';
@@ -222,7 +222,7 @@ class OpApplier {
       opId: op.opId,
       status: 'conflict',
       serverId: current.id,
-      record: toWireRecord(current),
+      record: toWireRecord(current, this.#clientId),
     };
     if (!strategy.deterministic) return conflict;
     const outcome = strategy.resolve({
@@ -262,7 +262,8 @@ class OpApplier {
     );
   }
 
-  async store(record: ServerRecord, merged: boolean): Promise<OpResult> {
+  async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
+    const record = toStoredRecord(this.#collection, next);
     await this.#tx.putRecord(record);
     return this.#applied(record, merged);
   }
@@ -289,7 +290,7 @@ class OpApplier {
       status: 'applied',
       serverId: record.id,
       version: record.version,
-      record: toWireRecord(record),
+      record: toWireRecord(record, this.#clientId),
       merged,
     };
   }

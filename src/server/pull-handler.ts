@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type {
   GetRequest,
   GetResponse,
@@ -10,77 +9,10 @@ import type {
 import { PROTOCOL_VERSION } from '../core/index.js';
 import { forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
+import { decodeCursor, encodeCursor, fingerprintOf, isCursorValid } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import type { ChangeFilter, ServerRecord, ServerStoreReader } from './server-store.js';
-
-const cursorSchema = z.object({
-  e: z.string().min(1).max(128),
-  p: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  f: z.string().max(16).optional(),
-});
-
-/** A decoded pull cursor. */
-export interface PullCursor {
-  readonly epoch: string;
-  readonly position: number;
-  /** Fingerprint of the feed entry at `position` when the cursor was issued. */
-  readonly fingerprint?: string | undefined;
-}
-
-/**
- * Encodes a pull cursor: base64url JSON of the store epoch, the feed position and a
- * fingerprint of the entry at that position (so a server restored from a backup, whose feed
- * reuses positions for other changes, recognises a cursor from the lost history).
- */
-export function encodeCursor(epoch: string, position: number, fingerprint?: string): string {
-  const json = JSON.stringify(
-    fingerprint === undefined
-      ? { e: epoch, p: position }
-      : { e: epoch, p: position, f: fingerprint },
-  );
-  return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-/** Decodes a pull cursor, or `undefined` for anything that is not one of ours. */
-export function decodeCursor(cursor: string): PullCursor | undefined {
-  try {
-    const json = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
-    const parsed = cursorSchema.safeParse(JSON.parse(json));
-    return parsed.success
-      ? { epoch: parsed.data.e, position: parsed.data.p, fingerprint: parsed.data.f }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** FNV-1a of the entry's identity and version: reveals nothing of its data. */
-export function fingerprintOf(record: ServerRecord): string {
-  let hash = 0x811c9dc5;
-  const text = `${record.collection}\u0000${record.id}\u0000${record.version}`;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(36);
-}
-
-/** Whether a cursor belongs to this store's history. */
-async function isCursorValid(
-  reader: ServerStoreReader,
-  cursor: PullCursor,
-  epoch: string,
-  head: number,
-): Promise<boolean> {
-  if (cursor.epoch !== epoch || cursor.position > head) return false;
-  if (cursor.fingerprint === undefined || cursor.position === 0) return true;
-  // The entry the cursor points at is either still there (same change) or has moved on to a
-  // later position (its record changed again). A different change at that position means the
-  // feed was rebuilt from an older copy: the cursor is from a history this store lost.
-  const [entry] = await reader.listChanges(cursor.position - 1, 1);
-  return entry?.position !== cursor.position || fingerprintOf(entry.record) === cursor.fingerprint;
-}
 
 /** Binds `clientId` to the user on first use; refuses it when bound to another user. */
 export async function bindClient(
@@ -131,11 +63,11 @@ async function readPage(
   const epoch = await reader.getEpoch();
   const head = await reader.getHead();
   let position = 0;
-  let fingerprint: string | undefined;
+  let fingerprint = 0;
   let reset = false;
   if (request.cursor !== null) {
-    const cursor = decodeCursor(request.cursor);
-    if (cursor && (await isCursorValid(reader, cursor, epoch, head))) {
+    const cursor = await decodeCursor(request.cursor, epoch);
+    if (cursor && (await isCursorValid(reader, cursor, head))) {
       position = cursor.position;
       fingerprint = cursor.fingerprint;
     } else {
@@ -152,7 +84,8 @@ async function readPage(
       position = entry.position;
       fingerprint = fingerprintOf(entry.record);
       scanned += 1;
-      if (isVisible(ctx, entry.record, user)) changes.push(toWireRecord(entry.record));
+      if (isVisible(ctx, entry.record, user))
+        changes.push(toWireRecord(entry.record, request.clientId));
       if (changes.length >= limit || scanned >= maxScanned) {
         hasMore = index < page.length - 1 || rows.length > limit;
         break scan;
@@ -163,7 +96,7 @@ async function readPage(
   return {
     protocol: PROTOCOL_VERSION,
     changes,
-    cursor: encodeCursor(epoch, position, fingerprint),
+    cursor: await encodeCursor(epoch, position, fingerprint),
     hasMore,
     reset,
   };
@@ -189,7 +122,8 @@ export async function handleGet(
     const found: WireRecord[] = [];
     for (const id of ids) {
       const record = await reader.getRecord(collection.name, id);
-      if (record && isInScope(collection, record, user)) found.push(toWireRecord(record));
+      if (record && isInScope(collection, record, user))
+        found.push(toWireRecord(record, request.clientId));
     }
     return found;
   });
