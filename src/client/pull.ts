@@ -10,7 +10,7 @@ import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
 import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
-import { persistClock } from './transaction-clock.js';
+import { observeServerTime, persistClock } from './transaction-clock.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -69,6 +69,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
         }
       }
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
+      observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);
     });
     if (page.reset) {

@@ -121,6 +121,10 @@ export const pushResponseSchema = z.object({
   results: z.array(opResultSchema),
   /** Highest push sequence number the server has recorded for this client. */
   lastSeq: count,
+  /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
+  serverTime: count.optional(),
+  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
+  maxClockDriftMs: count.optional(),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
@@ -143,6 +147,10 @@ export const pullResponseSchema = z.object({
    * another epoch): the changes start from the beginning and the client must re-base.
    */
   reset: z.boolean(),
+  /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
+  serverTime: count.optional(),
+  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
+  maxClockDriftMs: count.optional(),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

@@ -12,7 +12,7 @@ import type { ServerContext } from './server-context.js';
 import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
-import { clampClocks, clampHlc, pick, withOwnId } from './op-data.js';
+import { pick, serverClocksOf, settleClocks, withOwnId } from './op-data.js';
 
 type Rejection = Extract<OpResult, { status: 'rejected' }>;
 
@@ -42,11 +42,7 @@ export async function applyOp(
       `Collection \`${rawOp.collection}\` is not registered on the server.`,
     );
   }
-  const op = {
-    ...rawOp,
-    hlc: clampHlc(rawOp.hlc, ctx),
-    fieldClocks: clampClocks(rawOp.fieldClocks, ctx),
-  };
+  const op = { ...rawOp, ...serverClocksOf(collection, rawOp, ctx) };
   const apply = new OpApplier(ctx, tx, user, clientId, collection, op);
   switch (op.type) {
     case 'insert':
@@ -98,10 +94,12 @@ class OpApplier {
       // id minted the first time.
       current = await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
       id = current?.id ?? createId();
+      if (current) current = settleClocks(current, this.#ctx);
       data = withOwnId(collection, data, op.id, id);
     } else {
       id = op.serverId ?? op.id;
       current = await this.#tx.getRecord(collection.name, id);
+      if (current) current = settleClocks(current, this.#ctx);
     }
     if (current) {
       if (!isInScope(collection, current, this.#user)) return this.forbidden();
@@ -299,9 +297,13 @@ class OpApplier {
   async #target(): Promise<ServerRecord | undefined> {
     const op = this.#op;
     const collection = this.#collection;
-    if (op.serverId !== null) return this.#tx.getRecord(collection.name, op.serverId);
-    if (this.#ctx.assignId === 'client') return this.#tx.getRecord(collection.name, op.id);
-    return this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
+    const record =
+      op.serverId !== null
+        ? await this.#tx.getRecord(collection.name, op.serverId)
+        : this.#ctx.assignId === 'client'
+          ? await this.#tx.getRecord(collection.name, op.id)
+          : await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
+    return record && settleClocks(record, this.#ctx);
   }
 
   #now(): number {

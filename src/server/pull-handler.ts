@@ -7,8 +7,9 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { forbiddenClient } from './push-handler.js';
+import { clockOf, forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
+import { settleClocks } from './op-data.js';
 import { decodeCursor, encodeCursor, fingerprintOf, isCursorValid } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
@@ -85,7 +86,7 @@ async function readPage(
       fingerprint = fingerprintOf(entry.record);
       scanned += 1;
       if (isVisible(ctx, entry.record, user))
-        changes.push(toWireRecord(entry.record, request.clientId));
+        changes.push(toWireRecord(settleClocks(entry.record, ctx), request.clientId));
       if (changes.length >= limit || scanned >= maxScanned) {
         hasMore = index < page.length - 1 || rows.length > limit;
         break scan;
@@ -99,6 +100,7 @@ async function readPage(
     cursor: await encodeCursor(epoch, position, fingerprint),
     hasMore,
     reset,
+    ...clockOf(ctx),
   };
 }
 
@@ -123,7 +125,7 @@ export async function handleGet(
     for (const id of ids) {
       const record = await reader.getRecord(collection.name, id);
       if (record && isInScope(collection, record, user))
-        found.push(toWireRecord(record, request.clientId));
+        found.push(toWireRecord(settleClocks(record, ctx), request.clientId));
     }
     return found;
   });
