@@ -95,6 +95,7 @@ export type {
   ConflictRecord,
   ConflictResolution,
   DeadLetterEvent,
+  RecordSkippedEvent,
   LiveQueryCallback,
   ProgressEvent,
   RunOnceOptions,

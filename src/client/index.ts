@@ -10,6 +10,7 @@ export type {
   ChangeEvent,
   ConflictEvent,
   DeadLetterEvent,
+  RecordSkippedEvent,
   ProgressEvent,
   SyncClientEvents,
   SyncClientStatus,

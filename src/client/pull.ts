@@ -8,6 +8,7 @@ import {
 } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
+import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
@@ -72,6 +73,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);
     });
+    reportSkipped(ctx, page);
     if (page.reset) {
       tally.rebased = true;
       ctx.emit('serverReset');
@@ -95,7 +97,13 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
 async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
   const raw = await ctx.transport.send(
     'pull',
-    { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
+    {
+      protocol: PROTOCOL_VERSION,
+      clientId: ctx.clientId,
+      cursor,
+      limit: ctx.pullPageSize,
+      ...pullBudgetOf(ctx),
+    },
     ctx.signal ? { signal: ctx.signal } : {},
   );
   // Only an object with an `error` key can be an error answer: a page skips that schema.

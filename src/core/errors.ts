@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'CONFLICT_NOT_FOUND',
   'NOT_CONVERGED',
   'USER_MISMATCH',
+  'RECORD_TOO_LARGE',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -81,6 +81,7 @@ export {
   pullResponseSchema,
   pushRequestSchema,
   pushResponseSchema,
+  skippedRecordSchema,
   wireOpSchema,
   wireRecordSchema,
 } from './wire.js';
@@ -94,6 +95,7 @@ export type {
   PushRequest,
   PushResponse,
   RequestKind,
+  SkippedRecord,
   WireErrorCode,
   WireOp,
   WireRecord,

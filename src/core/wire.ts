@@ -134,12 +134,31 @@ export const pullRequestSchema = z.object({
   /** Opaque cursor from the previous pull, `null` for a first pull. */
   cursor: z.string().max(1024).nullable(),
   limit: z.number().int().min(1).max(1000),
+  /**
+   * The most bytes the client takes in one answer (its transport's limit). The server fills a
+   * page up to the smaller of this and its own page limit, always at least one entry; a record
+   * that alone is larger goes in `skipped`. Absent: only the server's limit applies.
+   */
+  maxBytes: z.number().int().min(4096).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+/** A pulled change the server left out: the record alone is larger than the client's `maxBytes`. */
+export const skippedRecordSchema = z.object({
+  collection: id,
+  id,
+  version: count,
+  /** Size of the record on the wire (JSON, UTF-8). */
+  bytes: count,
+  code: z.literal('record_too_large'),
+});
+export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
 
 export const pullResponseSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   changes: z.array(wireRecordSchema),
+  /** Changes of this page too large for the client's `maxBytes`; the cursor is past them. */
+  skipped: z.array(skippedRecordSchema).optional(),
   cursor: z.string().min(1).max(1024),
   hasMore: z.boolean(),
   /**

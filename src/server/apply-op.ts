@@ -12,6 +12,7 @@ import type { ServerContext } from './server-context.js';
 import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
+import { jsonBytes } from './pull-page.js';
 import { pick, serverClocksOf, settleClocks, withOwnId } from './op-data.js';
 
 type Rejection = Extract<OpResult, { status: 'rejected' }>;
@@ -262,6 +263,14 @@ class OpApplier {
 
   async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
     const record = toStoredRecord(this.#collection, next);
+    const bytes = jsonBytes(record.data) + jsonBytes(record.fieldClocks);
+    if (bytes > this.#ctx.maxRecordBytes) {
+      return reject(
+        this.#op,
+        'record_too_large',
+        `Record \`${record.id}\` of \`${record.collection}\` would take ${bytes} bytes; the server's limit is ${this.#ctx.maxRecordBytes} (maxRecordBytes). Store less in one record.`,
+      );
+    }
     await this.#tx.putRecord(record);
     return this.#applied(record, merged);
   }

@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION } from '../core/index.js';
 import { clockOf, forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
 import { settleClocks } from './op-data.js';
+import { PullPage } from './pull-page.js';
 import { decodeCursor, encodeCursor, fingerprintOf, isCursorValid } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
@@ -75,20 +76,26 @@ async function readPage(
       reset = true;
     }
   }
-  const changes: WireRecord[] = [];
+  const page = new PullPage(limit, ctx.maxPullPageBytes, request.maxBytes);
   let scanned = 0;
   let hasMore = false;
   scan: for (;;) {
     const rows = await reader.listChanges(position, limit + 1, filter);
-    const page = rows.slice(0, limit);
-    for (const [index, entry] of page.entries()) {
+    const batch = rows.slice(0, limit);
+    for (const [index, entry] of batch.entries()) {
+      if (isVisible(ctx, entry.record, user)) {
+        const wire = toWireRecord(settleClocks(entry.record, ctx), request.clientId);
+        if (!page.offer(wire)) {
+          // No room left in bytes: this entry starts the next page.
+          hasMore = true;
+          break scan;
+        }
+      }
       position = entry.position;
       fingerprint = fingerprintOf(entry.record);
       scanned += 1;
-      if (isVisible(ctx, entry.record, user))
-        changes.push(toWireRecord(settleClocks(entry.record, ctx), request.clientId));
-      if (changes.length >= limit || scanned >= maxScanned) {
-        hasMore = index < page.length - 1 || rows.length > limit;
+      if (page.full || scanned >= maxScanned) {
+        hasMore = index < batch.length - 1 || rows.length > limit;
         break scan;
       }
     }
@@ -96,7 +103,8 @@ async function readPage(
   }
   return {
     protocol: PROTOCOL_VERSION,
-    changes,
+    changes: page.changes,
+    ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
     cursor: await encodeCursor(epoch, position, fingerprint),
     hasMore,
     reset,

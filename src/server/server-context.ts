@@ -8,6 +8,8 @@ export interface ServerContext {
   readonly assignId: 'client' | 'server';
   readonly maxOpsPerBatch: number;
   readonly maxPullLimit: number;
+  readonly maxPullPageBytes: number;
+  readonly maxRecordBytes: number;
   readonly maxClockDriftMs: number;
   readonly now: () => number;
 }

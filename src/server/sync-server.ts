@@ -44,6 +44,17 @@ export interface SyncServerOptions {
   /** Pulls return at most this many changes, whatever the client asks. @default 1000 */
   readonly maxPullLimit?: number;
   /**
+   * A pull page holds records of at most this many bytes (JSON) in all, and at most the
+   * client's `maxBytes`; a page always holds at least one entry. @default 4 MiB
+   */
+  readonly maxPullPageBytes?: number;
+  /**
+   * A write whose record would be larger than this (its data and field clocks as JSON) is
+   * `rejected` with `record_too_large`, so no device stores what others cannot pull.
+   * @default 1 MiB
+   */
+  readonly maxRecordBytes?: number;
+  /**
    * Op clocks further ahead of server time than this are clamped to server time plus this,
    * so a device with a far-future clock cannot win every conflict. @default 86_400_000 (24 h)
    */
@@ -244,6 +255,8 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     assignId,
     maxOpsPerBatch: positiveInt('maxOpsPerBatch', options.maxOpsPerBatch, 500),
     maxPullLimit: positiveInt('maxPullLimit', options.maxPullLimit, 1000),
+    maxPullPageBytes: positiveInt('maxPullPageBytes', options.maxPullPageBytes, 4 * 1024 * 1024),
+    maxRecordBytes: positiveInt('maxRecordBytes', options.maxRecordBytes, 1024 * 1024),
     maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
     now: options.now ?? Date.now,
   };
