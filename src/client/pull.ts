@@ -8,6 +8,7 @@ import {
 } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
+import { applyRemovals } from './pull-removals.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
@@ -68,6 +69,9 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
           tally.pulled += 1;
           tally.changed.add(change.collection);
         }
+      }
+      if (page.removed) {
+        for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
       }
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
       observeServerTime(ctx.clock, page);

@@ -154,11 +154,17 @@ export const skippedRecordSchema = z.object({
 });
 export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
 
+/** A record that left the user's scope: the client removes it from the device. */
+export const removedRecordSchema = z.object({ collection: id, id, version: count });
+export type RemovedRecord = z.infer<typeof removedRecordSchema>;
+
 export const pullResponseSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   changes: z.array(wireRecordSchema),
   /** Changes of this page too large for the client's `maxBytes`; the cursor is past them. */
   skipped: z.array(skippedRecordSchema).optional(),
+  /** Records of this page that the user could see before and no longer may; cursor is past them. */
+  removed: z.array(removedRecordSchema).optional(),
   cursor: z.string().min(1).max(1024),
   hasMore: z.boolean(),
   /**

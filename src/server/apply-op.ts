@@ -13,7 +13,7 @@ import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
 import { jsonBytes } from './pull-page.js';
-import { pick, serverClocksOf, settleClocks, withOwnId } from './op-data.js';
+import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
 
 type Rejection = Extract<OpResult, { status: 'rejected' }>;
 
@@ -62,6 +62,8 @@ class OpApplier {
   readonly #clientId: string;
   readonly #collection: CollectionDefinition;
   readonly #op: WireOp;
+  /** The stored record this op read (and may replace), if any. */
+  #current: ServerRecord | undefined;
 
   constructor(
     ctx: ServerContext,
@@ -95,12 +97,12 @@ class OpApplier {
       // id minted the first time.
       current = await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
       id = current?.id ?? createId();
-      if (current) current = settleClocks(current, this.#ctx);
+      if (current) current = this.#seen(current);
       data = withOwnId(collection, data, op.id, id);
     } else {
       id = op.serverId ?? op.id;
       current = await this.#tx.getRecord(collection.name, id);
-      if (current) current = settleClocks(current, this.#ctx);
+      if (current) current = this.#seen(current);
     }
     if (current) {
       if (!isInScope(collection, current, this.#user)) return this.forbidden();
@@ -262,7 +264,10 @@ class OpApplier {
   }
 
   async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
-    const record = toStoredRecord(this.#collection, next);
+    const record = toStoredRecord(
+      this.#collection,
+      withFormerData(this.#collection, this.#current, next),
+    );
     const bytes = jsonBytes(record.data) + jsonBytes(record.fieldClocks);
     if (bytes > this.#ctx.maxRecordBytes) {
       return reject(
@@ -312,7 +317,13 @@ class OpApplier {
         : this.#ctx.assignId === 'client'
           ? await this.#tx.getRecord(collection.name, op.id)
           : await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
-    return record && settleClocks(record, this.#ctx);
+    return record && this.#seen(record);
+  }
+
+  /** Notes the stored record this op replaces (for its former states), with settled clocks. */
+  #seen(record: ServerRecord): ServerRecord {
+    this.#current = record;
+    return settleClocks(record, this.#ctx);
   }
 
   #now(): number {

@@ -83,13 +83,10 @@ async function readPage(
     const rows = await reader.listChanges(position, limit + 1, filter);
     const batch = rows.slice(0, limit);
     for (const [index, entry] of batch.entries()) {
-      if (isVisible(ctx, entry.record, user)) {
-        const wire = toWireRecord(settleClocks(entry.record, ctx), request.clientId);
-        if (!page.offer(wire)) {
-          // No room left in bytes: this entry starts the next page.
-          hasMore = true;
-          break scan;
-        }
+      if (!offerEntry(ctx, user, request, page, entry.record)) {
+        // No room left in bytes: this entry starts the next page.
+        hasMore = true;
+        break scan;
       }
       position = entry.position;
       fingerprint = fingerprintOf(entry.record);
@@ -105,6 +102,7 @@ async function readPage(
     protocol: PROTOCOL_VERSION,
     changes: page.changes,
     ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
+    ...(page.removed.length > 0 ? { removed: page.removed } : {}),
     cursor: await encodeCursor(epoch, position, fingerprint),
     hasMore,
     reset,
@@ -152,7 +150,30 @@ function scopedCollections(ctx: ServerContext): readonly string[] {
   return names;
 }
 
-function isVisible(ctx: ServerContext, record: ServerRecord, user: SyncUser): boolean {
+/**
+ * Puts a feed entry into the page as the user may see it: the record when it is in their scope;
+ * a removal when it is not but one of its former states was (it left their scope, so their
+ * devices drop it); else nothing. `false` when the page has no room left for it.
+ */
+function offerEntry(
+  ctx: ServerContext,
+  user: SyncUser,
+  request: PullRequest,
+  page: PullPage,
+  record: ServerRecord,
+): boolean {
   const collection = ctx.collections.get(record.collection);
-  return collection !== undefined && isInScope(collection, record, user);
+  if (!collection) return true;
+  if (isInScope(collection, record, user)) {
+    return page.offer(toWireRecord(settleClocks(record, ctx), request.clientId));
+  }
+  const before = record.formerData ?? [];
+  if (!before.some((data) => isInScope(collection, { data, ownerId: record.ownerId }, user))) {
+    return true;
+  }
+  return page.offerRemoval({
+    collection: record.collection,
+    id: record.id,
+    version: record.version,
+  });
 }

@@ -1,6 +1,6 @@
 // One pull page, bounded in records and in bytes: it always makes progress (at least one
 // entry), and an entry too large for the client's budget goes as a small placeholder.
-import type { SkippedRecord, WireRecord } from '../core/index.js';
+import type { RemovedRecord, SkippedRecord, WireRecord } from '../core/index.js';
 
 /** What the client's answer needs besides the records: the envelope, cursor, and so on. */
 const ENVELOPE_BYTES = 1024;
@@ -31,6 +31,7 @@ export function jsonBytes(value: unknown): number {
 export class PullPage {
   readonly changes: WireRecord[] = [];
   readonly skipped: SkippedRecord[] = [];
+  readonly removed: RemovedRecord[] = [];
   readonly #limit: number;
   readonly #pageBytes: number;
   readonly #recordBytes: number;
@@ -49,7 +50,7 @@ export class PullPage {
 
   /** Entries taken so far (records and placeholders). */
   get size(): number {
-    return this.changes.length + this.skipped.length;
+    return this.changes.length + this.skipped.length + this.removed.length;
   }
 
   /** Whether the page holds as many entries as it may. */
@@ -78,6 +79,14 @@ export class PullPage {
     if (!this.#fits(bytes)) return false;
     this.changes.push(record);
     this.#bytes += bytes;
+    return true;
+  }
+
+  /** Takes a removal (a record that left the user's scope); `false` when there is no room. */
+  offerRemoval(removal: RemovedRecord): boolean {
+    if (!this.#fits(PLACEHOLDER_BYTES)) return false;
+    this.removed.push(removal);
+    this.#bytes += PLACEHOLDER_BYTES;
     return true;
   }
 
