@@ -13,16 +13,9 @@ import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
 import { jsonBytes } from './pull-page.js';
+import type { Rejection } from './op-rejections.js';
+import { forbidden, notFound, reject, tooLarge } from './op-rejections.js';
 import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
-
-type Rejection = Extract<OpResult, { status: 'rejected' }>;
-
-const reject = (op: WireOp, code: string, message: string): Rejection => ({
-  opId: op.opId,
-  status: 'rejected',
-  code,
-  message,
-});
 
 /**
  * Applies one new op inside the push transaction and returns its outcome. Only writes through
@@ -270,30 +263,18 @@ class OpApplier {
     );
     const bytes = jsonBytes(record.data) + jsonBytes(record.fieldClocks);
     if (bytes > this.#ctx.maxRecordBytes) {
-      return reject(
-        this.#op,
-        'record_too_large',
-        `Record \`${record.id}\` of \`${record.collection}\` would take ${bytes} bytes; the server's limit is ${this.#ctx.maxRecordBytes} (maxRecordBytes). Store less in one record.`,
-      );
+      return tooLarge(this.#op, record, bytes, this.#ctx.maxRecordBytes);
     }
     await this.#tx.putRecord(record);
     return this.#applied(record, merged);
   }
 
   forbidden(): Rejection {
-    return reject(
-      this.#op,
-      'forbidden',
-      `Record \`${this.#op.serverId ?? this.#op.id}\` of \`${this.#collection.name}\` is outside your scope.`,
-    );
+    return forbidden(this.#op, this.#collection);
   }
 
   notFound(): Rejection {
-    return reject(
-      this.#op,
-      'not_found',
-      `No record \`${this.#op.serverId ?? this.#op.id}\` in \`${this.#collection.name}\`. It may never have reached the server.`,
-    );
+    return notFound(this.#op, this.#collection);
   }
 
   #applied(record: ServerRecord, merged: boolean): OpResult {

@@ -89,13 +89,15 @@ describe('a device whose user loses a record', () => {
       authorize,
     });
     const clients: SyncClient[] = [];
+    let beforePull: (() => Promise<void>) | undefined;
     const device = async (user: string) => {
       const client = await createSyncClient({
         collections: [lists],
         storage: memoryAdapter(),
         triggers: [],
         transport: directTransport({
-          fetch: (request) => {
+          fetch: async (request) => {
+            if (user === 'bob' && request.url.endsWith('/pull')) await beforePull?.();
             const headers = new Headers(request.headers);
             headers.set('x-user', user);
             return server.fetch(new Request(request, { headers }));
@@ -122,6 +124,24 @@ describe('a device whose user loses a record', () => {
     const dead = await bob.deadLetters();
     expect(dead.map((d) => d.error?.code)).toEqual(['forbidden']);
     expect(bob.status.pendingOps).toBe(0);
+    // Shared again; this time Bob's edit is made after his push, while his pull is on its way.
+    await alice.collection(lists.name).update(list.id, { members: ['alice', 'bob'] });
+    await alice.sync();
+    await bob.sync();
+    expect(await bob.collection(lists.name).get(list.id)).toMatchObject({ name: 'plans' });
+    await alice.collection(lists.name).update(list.id, { members: ['alice'] });
+    await alice.sync();
+    beforePull = async () => {
+      beforePull = undefined;
+      await bob.collection(lists.name).update(list.id, { name: 'during the pull' });
+    };
+    await bob.sync();
+    expect(await bob.collection(lists.name).find()).toEqual([]);
+    const again = await bob.deadLetters();
+    expect(again.map((d) => [d.error?.code, d.patch?.['name']])).toContainEqual([
+      'forbidden',
+      'during the pull',
+    ]);
     await Promise.all(clients.map((c) => c.close()));
   });
 });
