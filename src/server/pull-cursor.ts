@@ -19,21 +19,23 @@ const TOTAL_BYTES = 1 + NONCE_BYTES + PAYLOAD_BYTES + TAG_BYTES;
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /**
- * The HMAC-SHA-256 key of a store's cursors, derived from its epoch: a random id that never
- * leaves the server (the cursor used to carry it in clear; it no longer does).
+ * The HMAC-SHA-256 key of a store's cursors, derived from its epoch (a random id that never
+ * leaves the server now; cursors of earlier releases carried it in clear) and the server's
+ * `cursorSecret`, if any.
  */
-function keyOf(epoch: string): Promise<CryptoKey> {
-  let key = keys.get(epoch);
+function keyOf(epoch: string, secret: string): Promise<CryptoKey> {
+  const name = `${epoch}\u0000${secret}`;
+  let key = keys.get(name);
   if (!key) {
     key = crypto.subtle.importKey(
       'raw',
-      new TextEncoder().encode(`tidesync-cursor\u0000${epoch}`),
+      new TextEncoder().encode(`tidesync-cursor\u0000${name}`),
       { name: 'HMAC', hash: 'SHA-256' },
       false,
       ['sign'],
     );
     if (keys.size > 64) keys.clear();
-    keys.set(epoch, key);
+    keys.set(name, key);
   }
   return key;
 }
@@ -56,10 +58,11 @@ async function mac(key: CryptoKey, label: number, ...parts: Uint8Array[]): Promi
  */
 export async function encodeCursor(
   epoch: string,
+  secret: string,
   position: number,
   fingerprint = 0,
 ): Promise<string> {
-  const key = await keyOf(epoch);
+  const key = await keyOf(epoch, secret);
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const payload = new Uint8Array(PAYLOAD_BYTES);
   const view = new DataView(payload.buffer);
@@ -81,10 +84,14 @@ export async function encodeCursor(
  * Decodes a cursor issued for the store with this epoch, or `undefined` for anything else:
  * garbage, a forged or altered cursor, one of another store, or one of an older release.
  */
-export async function decodeCursor(cursor: string, epoch: string): Promise<PullCursor | undefined> {
+export async function decodeCursor(
+  cursor: string,
+  epoch: string,
+  secret: string,
+): Promise<PullCursor | undefined> {
   const bytes = fromBase64Url(cursor);
   if (!bytes || bytes.length !== TOTAL_BYTES || bytes[0] !== VERSION) return undefined;
-  const key = await keyOf(epoch);
+  const key = await keyOf(epoch, secret);
   const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
   const sealed = bytes.subarray(1 + NONCE_BYTES, 1 + NONCE_BYTES + PAYLOAD_BYTES);
   const tag = bytes.subarray(1 + NONCE_BYTES + PAYLOAD_BYTES);
@@ -98,6 +105,28 @@ export async function decodeCursor(cursor: string, epoch: string): Promise<PullC
   const position = view.getUint32(0) * 2 ** 32 + view.getUint32(4);
   if (!Number.isSafeInteger(position)) return undefined;
   return { position, fingerprint: view.getUint32(8) };
+}
+
+/**
+ * Whether `cursor` is a clear-text cursor of an earlier release (`{ e, p, f }`) for the store
+ * with this epoch. Its position is not trusted (it could be forged to probe the feed): the pull
+ * starts from the beginning without `reset`, which costs a full pull once and reveals nothing.
+ */
+export function isLegacyCursor(cursor: string, epoch: string): boolean {
+  const bytes = fromBase64Url(cursor.replace(/=+$/, ''));
+  if (!bytes || bytes.length > 1024) return false;
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.hasOwn(value, 'e') &&
+      (value as { e?: unknown }).e === epoch
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** FNV-1a of the entry's identity and version: reveals nothing of its data. */

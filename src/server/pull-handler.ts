@@ -11,7 +11,13 @@ import { clockOf, forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
 import { settleClocks } from './op-data.js';
 import { PullPage } from './pull-page.js';
-import { decodeCursor, encodeCursor, fingerprintOf, isCursorValid } from './pull-cursor.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  fingerprintOf,
+  isCursorValid,
+  isLegacyCursor,
+} from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import type { ChangeFilter, ServerRecord, ServerStoreReader } from './server-store.js';
@@ -68,10 +74,12 @@ async function readPage(
   let fingerprint = 0;
   let reset = false;
   if (request.cursor !== null) {
-    const cursor = await decodeCursor(request.cursor, epoch);
+    const cursor = await decodeCursor(request.cursor, epoch, ctx.cursorSecret);
     if (cursor && (await isCursorValid(reader, cursor, head))) {
       position = cursor.position;
       fingerprint = cursor.fingerprint;
+    } else if (!cursor && isLegacyCursor(request.cursor, epoch)) {
+      // An earlier release's cursor for this store: start over, without a re-base.
     } else {
       reset = true;
     }
@@ -103,7 +111,7 @@ async function readPage(
     changes: page.changes,
     ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
     ...(page.removed.length > 0 ? { removed: page.removed } : {}),
-    cursor: await encodeCursor(epoch, position, fingerprint),
+    cursor: await encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
     hasMore,
     reset,
     ...clockOf(ctx),

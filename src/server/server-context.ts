@@ -11,6 +11,7 @@ export interface ServerContext {
   readonly maxPullPageBytes: number;
   readonly maxRecordBytes: number;
   readonly maxClockDriftMs: number;
+  readonly cursorSecret: string;
   readonly now: () => number;
 }
 

@@ -59,6 +59,13 @@ export interface SyncServerOptions {
    * so a device with a far-future clock cannot win every conflict. @default 86_400_000 (24 h)
    */
   readonly maxClockDriftMs?: number;
+  /**
+   * Extra secret in the key that seals pull cursors (with the store's epoch). Cursors of
+   * releases before sealed cursors carried the epoch in clear: for a store those releases
+   * served, set this (any long random string, the same on every instance) so devices that saw
+   * an old cursor cannot forge new ones. @default '' (the epoch alone)
+   */
+  readonly cursorSecret?: string;
   /** Server wall clock, for tests. @default Date.now */
   readonly now?: () => number;
   /** Called with unexpected errors (answered 500 `internal`). @default console.error */
@@ -258,6 +265,7 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     maxPullPageBytes: positiveInt('maxPullPageBytes', options.maxPullPageBytes, 4 * 1024 * 1024),
     maxRecordBytes: positiveInt('maxRecordBytes', options.maxRecordBytes, 1024 * 1024),
     maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
+    cursorSecret: cursorSecretOf(options.cursorSecret),
     now: options.now ?? Date.now,
   };
 }
@@ -268,6 +276,17 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
     throw new TidesyncError(
       'INVALID_OPTION',
       `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}
+
+function cursorSecretOf(value: string | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || value.length > 1024) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`cursorSecret\` to be a string of at most 1024 characters, got ${describeValue(value)}.`,
     );
   }
   return value;

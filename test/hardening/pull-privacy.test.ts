@@ -38,19 +38,41 @@ describe.each(storeKinds())('pulls reveal nothing about other users: $name', (ki
     expect(again.body.cursor).not.toBe(after.body.cursor);
   });
 
-  it('a forged cursor tells nothing about the head: every guess resets the same way', async () => {
+  it('a forged cursor tells nothing about the head: every guess gets the same answer', async () => {
     await push(server, 'b1', [op({ seq: 1, id: 'bob-1' }), op({ seq: 2, id: 'bob-2' })], {
       user: 'bob',
     });
+    await push(server, 'c1', [op({ seq: 1, id: 'mine' })]);
     const { cursor: real } = await pullAll(server, 'c1');
     const epoch = await store.read((reader) => reader.getEpoch());
+    // Clear-text cursors of the earlier release, with the right epoch and any position: each
+    // starts over from the beginning (no re-base), whatever position it claims.
     const forged = (p: number) =>
       Buffer.from(JSON.stringify({ e: epoch, p })).toString('base64url');
+    const shape = (body: { changes: { id: string }[]; reset: boolean; hasMore: boolean }) => ({
+      ids: body.changes.map((c) => c.id),
+      reset: body.reset,
+      hasMore: body.hasMore,
+    });
     const answers = [];
-    for (const p of [0, 1, 2, 3, 1000]) answers.push((await pull(server, 'c1', forged(p))).body);
-    for (const answer of answers) expect(answer).toMatchObject({ reset: true, changes: [] });
+    for (const p of [0, 1, 2, 3, 1000])
+      answers.push(shape((await pull(server, 'c1', forged(p))).body));
+    expect(answers).toEqual(answers.map(() => ({ ids: ['mine'], reset: false, hasMore: false })));
+    // Another epoch, or a sealed cursor altered: reset, the same way.
+    const other = Buffer.from(JSON.stringify({ e: 'other', p: 1 })).toString('base64url');
+    expect((await pull(server, 'c1', other)).body).toMatchObject({ reset: true });
     const fine = await pull(server, 'c1', real, 100);
-    expect(fine.body.reset).toBe(false);
+    expect(fine.body).toMatchObject({ reset: false, changes: [] });
+  });
+
+  it('a cursor sealed under one cursorSecret is refused under another', async () => {
+    await push(server, 'c1', [op({ seq: 1, id: 'mine' })]);
+    const first = makeServer(store, { cursorSecret: 'first secret' });
+    const second = makeServer(store, { cursorSecret: 'second secret' });
+    const { cursor } = await pullAll(first, 'c1');
+    expect((await pull(first, 'c1', cursor)).body).toMatchObject({ reset: false, changes: [] });
+    expect((await pull(second, 'c1', cursor)).body).toMatchObject({ reset: true });
+    expect((await pull(server, 'c1', cursor)).body).toMatchObject({ reset: true });
   });
 
   it("another device's ids are not in pulled, got or pushed records; the writer's own are", async () => {
