@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../core/index.js';
 import type { ServerRecord, ServerStore } from '../../server/index.js';
+import { serverStoreRecordCases } from './server-store-records.js';
 
 /** A store under test, fresh and empty, plus how to reopen the same data and clean up. */
 export interface ServerStoreFixture {
@@ -294,6 +295,8 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
         expect(seen.size).toBe(80);
       }),
     );
+
+    serverStoreRecordCases(run);
 
     it(
       'rejects calls after close()',
