@@ -259,7 +259,7 @@ class OpApplier {
   async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
     const record = toStoredRecord(
       this.#collection,
-      withFormerData(this.#collection, this.#current, next),
+      withFormerData(this.#collection, this.#current, next, this.#ctx.maxFormerStates),
     );
     const bytes = jsonBytes(record.data) + jsonBytes(record.fieldClocks);
     if (bytes > this.#ctx.maxRecordBytes) {

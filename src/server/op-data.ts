@@ -4,7 +4,6 @@ import type { CollectionDefinition, FieldClocks, RecordData, WireOp } from '../c
 import { encodeHlc, parseHlc } from '../core/index.js';
 import type { ServerContext } from './server-context.js';
 import type { ServerRecord } from './server-store.js';
-import { MAX_FORMER_STATES } from './server-store.js';
 
 /** Clamps a clock further than `maxClockDriftMs` ahead of server time (same node, same counter). */
 export function clampHlc(hlc: string, ctx: ServerContext): string {
@@ -96,17 +95,18 @@ export function withOwnId(
 /**
  * `next` with its former states: in a collection with a `scope` function, the data `current`
  * had before this change goes first (when the data changed), so a user who could see it but not
- * `next` is told to remove the record. At most {@link MAX_FORMER_STATES}, newest first.
+ * `next` is told to remove the record. At most `maxFormerStates`, newest first.
  */
 export function withFormerData(
   collection: CollectionDefinition,
   current: ServerRecord | undefined,
   next: ServerRecord,
+  maxFormerStates: number,
 ): ServerRecord {
   if (!collection.scope || !current) return next;
   const kept = current.formerData ?? [];
   if (JSON.stringify(current.data) === JSON.stringify(next.data)) {
     return kept === next.formerData ? next : { ...next, formerData: kept };
   }
-  return { ...next, formerData: [current.data, ...kept].slice(0, MAX_FORMER_STATES) };
+  return { ...next, formerData: [current.data, ...kept].slice(0, maxFormerStates) };
 }

@@ -12,6 +12,7 @@ export interface ServerContext {
   readonly maxRecordBytes: number;
   readonly maxClockDriftMs: number;
   readonly cursorSecret: string;
+  readonly maxFormerStates: number;
   readonly now: () => number;
 }
 

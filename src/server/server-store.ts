@@ -24,15 +24,12 @@ export interface ServerRecord {
   readonly originId: string | null;
   /**
    * In a collection with a `scope` function: the record's data before its last few changes
-   * (newest first, at most {@link MAX_FORMER_STATES}), kept on the server only. A user who could
-   * see one of them but not the current state is told to remove the record from their devices.
-   * Absent (or empty) elsewhere.
+   * (newest first, at most the server's `maxFormerStates`), kept on the server only. A user who
+   * could see one of them but not the current state is told to remove the record from their
+   * devices. Absent (or empty) elsewhere.
    */
   readonly formerData?: readonly RecordData[] | undefined;
 }
-
-/** How many earlier states of a scoped record the server keeps for scope exits. */
-export const MAX_FORMER_STATES = 4;
 
 /** One entry of the change feed: a record's latest state and its feed position. */
 export interface FeedEntry {

@@ -60,6 +60,13 @@ export interface SyncServerOptions {
    */
   readonly maxClockDriftMs?: number;
   /**
+   * How many earlier states of a record in a collection with a `scope` function the server
+   * keeps (server-side only), so a user who could see one of them but not the current state is
+   * told to remove it from their devices. A device that misses more changes than this, all made
+   * while the record was outside its user's scope, keeps the record. @default 4
+   */
+  readonly maxFormerStates?: number;
+  /**
    * Extra secret in the key that seals pull cursors (with the store's epoch). Cursors of
    * releases before sealed cursors carried the epoch in clear: for a store those releases
    * served, set this (any long random string, the same on every instance) so devices that saw
@@ -266,6 +273,7 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     maxRecordBytes: positiveInt('maxRecordBytes', options.maxRecordBytes, 1024 * 1024),
     maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
     cursorSecret: cursorSecretOf(options.cursorSecret),
+    maxFormerStates: positiveInt('maxFormerStates', options.maxFormerStates, 4),
     now: options.now ?? Date.now,
   };
 }

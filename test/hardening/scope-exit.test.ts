@@ -69,6 +69,19 @@ describe.each(storeKinds())('a record that leaves a user’s scope: $name', (kin
     expect(JSON.stringify(next)).not.toContain('p3');
   });
 
+  it('keeps maxFormerStates earlier states: past that, a device that missed them keeps it', async () => {
+    server = makeServer(store, { collections: [lists], maxFormerStates: 1 });
+    await insert(['alice', 'bob']);
+    const first = await pullAs('bob', null);
+    await update(1, { members: ['alice'] });
+    expect((await pullAs('bob', first.cursor)).removed).toHaveLength(1);
+    await update(2, { name: 'p2' });
+    // One more change: the state Bob could see is no longer kept (the documented limit).
+    expect((await pullAs('bob', first.cursor)).removed).toBeUndefined();
+    const stored = await store.read((reader) => reader.getRecord('lists', 'l1'));
+    expect(stored?.formerData).toEqual([{ name: 'plans', members: ['alice'] }]);
+  });
+
   it('tells nothing to a user who never could see it', async () => {
     await insert(['alice', 'bob']);
     await update(1, { members: ['alice'] });
