@@ -54,7 +54,8 @@ async function mac(key: CryptoKey, label: number, ...parts: Uint8Array[]): Promi
 
 /**
  * Encodes a pull cursor for the store with this epoch: the position and fingerprint,
- * encrypted (HMAC-SHA-256 keystream over a random nonce) and authenticated (truncated HMAC).
+ * encrypted (HMAC-SHA-256 keystream over a synthetic nonce) and authenticated (truncated HMAC).
+ * Deterministic: equal cursors mean the same feed place, and nothing else can be read off.
  */
 export async function encodeCursor(
   epoch: string,
@@ -63,12 +64,14 @@ export async function encodeCursor(
   fingerprint = 0,
 ): Promise<string> {
   const key = await keyOf(epoch, secret);
-  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const payload = new Uint8Array(PAYLOAD_BYTES);
   const view = new DataView(payload.buffer);
   view.setUint32(0, Math.floor(position / 2 ** 32));
   view.setUint32(4, position >>> 0);
   view.setUint32(8, fingerprint >>> 0);
+  // A synthetic nonce (a MAC of the payload): the same place gives the same cursor, so a client
+  // can tell a cursor that does not move (SYNC_STUCK) and store exactly the server's cursor.
+  const nonce = (await mac(key, 3, payload)).subarray(0, NONCE_BYTES);
   const stream = await mac(key, 1, nonce);
   for (let i = 0; i < PAYLOAD_BYTES; i++) payload[i]! ^= stream[i]!;
   const tag = (await mac(key, 2, nonce, payload)).subarray(0, TAG_BYTES);
