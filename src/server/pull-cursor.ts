@@ -1,6 +1,7 @@
 // The pull cursor: an authenticated, encrypted token of the feed position a client has read
 // up to. A client learns nothing from it (not the global change count, not the store's epoch),
 // and a forged or foreign one fails its tag and starts the client over.
+import { hmacSha256 } from './hmac-sha256.js';
 import type { ServerRecord, ServerStoreReader } from './server-store.js';
 
 /** A decoded pull cursor. */
@@ -16,31 +17,16 @@ const PAYLOAD_BYTES = 12; // position (8, big-endian) + fingerprint (4)
 const TAG_BYTES = 16;
 const TOTAL_BYTES = 1 + NONCE_BYTES + PAYLOAD_BYTES + TAG_BYTES;
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
 /**
  * The HMAC-SHA-256 key of a store's cursors, derived from its epoch (a random id that never
  * leaves the server now; cursors of earlier releases carried it in clear) and the server's
  * `cursorSecret`, if any.
  */
-function keyOf(epoch: string, secret: string): Promise<CryptoKey> {
-  const name = `${epoch}\u0000${secret}`;
-  let key = keys.get(name);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(`tidesync-cursor\u0000${name}`),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    );
-    if (keys.size > 64) keys.clear();
-    keys.set(name, key);
-  }
-  return key;
+function keyOf(epoch: string, secret: string): Uint8Array {
+  return new TextEncoder().encode(`tidesync-cursor\u0000${epoch}\u0000${secret}`);
 }
 
-async function mac(key: CryptoKey, label: number, ...parts: Uint8Array[]): Promise<Uint8Array> {
+function mac(key: Uint8Array, label: number, ...parts: Uint8Array[]): Uint8Array {
   const length = parts.reduce((sum, part) => sum + part.length, 1);
   const input = new Uint8Array(length);
   input[0] = label;
@@ -49,7 +35,7 @@ async function mac(key: CryptoKey, label: number, ...parts: Uint8Array[]): Promi
     input.set(part, at);
     at += part.length;
   }
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, input));
+  return hmacSha256(key, input);
 }
 
 /**
@@ -57,13 +43,13 @@ async function mac(key: CryptoKey, label: number, ...parts: Uint8Array[]): Promi
  * encrypted (HMAC-SHA-256 keystream over a synthetic nonce) and authenticated (truncated HMAC).
  * Deterministic: equal cursors mean the same feed place, and nothing else can be read off.
  */
-export async function encodeCursor(
+export function encodeCursor(
   epoch: string,
   secret: string,
   position: number,
   fingerprint = 0,
-): Promise<string> {
-  const key = await keyOf(epoch, secret);
+): string {
+  const key = keyOf(epoch, secret);
   const payload = new Uint8Array(PAYLOAD_BYTES);
   const view = new DataView(payload.buffer);
   view.setUint32(0, Math.floor(position / 2 ** 32));
@@ -71,10 +57,10 @@ export async function encodeCursor(
   view.setUint32(8, fingerprint >>> 0);
   // A synthetic nonce (a MAC of the payload): the same place gives the same cursor, so a client
   // can tell a cursor that does not move (SYNC_STUCK) and store exactly the server's cursor.
-  const nonce = (await mac(key, 3, payload)).subarray(0, NONCE_BYTES);
-  const stream = await mac(key, 1, nonce);
+  const nonce = mac(key, 3, payload).subarray(0, NONCE_BYTES);
+  const stream = mac(key, 1, nonce);
   for (let i = 0; i < PAYLOAD_BYTES; i++) payload[i]! ^= stream[i]!;
-  const tag = (await mac(key, 2, nonce, payload)).subarray(0, TAG_BYTES);
+  const tag = mac(key, 2, nonce, payload).subarray(0, TAG_BYTES);
   const bytes = new Uint8Array(TOTAL_BYTES);
   bytes[0] = VERSION;
   bytes.set(nonce, 1);
@@ -87,22 +73,22 @@ export async function encodeCursor(
  * Decodes a cursor issued for the store with this epoch, or `undefined` for anything else:
  * garbage, a forged or altered cursor, one of another store, or one of an older release.
  */
-export async function decodeCursor(
+export function decodeCursor(
   cursor: string,
   epoch: string,
   secret: string,
-): Promise<PullCursor | undefined> {
+): PullCursor | undefined {
   const bytes = fromBase64Url(cursor);
   if (!bytes || bytes.length !== TOTAL_BYTES || bytes[0] !== VERSION) return undefined;
-  const key = await keyOf(epoch, secret);
+  const key = keyOf(epoch, secret);
   const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
   const sealed = bytes.subarray(1 + NONCE_BYTES, 1 + NONCE_BYTES + PAYLOAD_BYTES);
   const tag = bytes.subarray(1 + NONCE_BYTES + PAYLOAD_BYTES);
-  const expected = await mac(key, 2, nonce, sealed);
+  const expected = mac(key, 2, nonce, sealed);
   let difference = 0;
   for (let i = 0; i < TAG_BYTES; i++) difference |= tag[i]! ^ expected[i]!;
   if (difference !== 0) return undefined;
-  const stream = await mac(key, 1, nonce);
+  const stream = mac(key, 1, nonce);
   const payload = sealed.map((byte, i) => byte ^ stream[i]!);
   const view = new DataView(payload.buffer);
   const position = view.getUint32(0) * 2 ** 32 + view.getUint32(4);

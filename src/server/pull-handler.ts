@@ -74,7 +74,7 @@ async function readPage(
   let fingerprint = 0;
   let reset = false;
   if (request.cursor !== null) {
-    const cursor = await decodeCursor(request.cursor, epoch, ctx.cursorSecret);
+    const cursor = decodeCursor(request.cursor, epoch, ctx.cursorSecret);
     if (cursor && (await isCursorValid(reader, cursor, head))) {
       position = cursor.position;
       fingerprint = cursor.fingerprint;
@@ -111,7 +111,7 @@ async function readPage(
     changes: page.changes,
     ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
     ...(page.removed.length > 0 ? { removed: page.removed } : {}),
-    cursor: await encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
+    cursor: encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
     hasMore,
     reset,
     ...clockOf(ctx),
