@@ -107,6 +107,7 @@ export type {
   ConflictRecord,
   ConflictResolution,
   DeadLetterEvent,
+  RecordSkippedEvent,
   LiveQueryCallback,
   LiveState,
   LiveTriggerOptions,

@@ -80,6 +80,21 @@ export interface DeadLetterEvent {
   readonly message: string;
 }
 
+/**
+ * Emitted when a pulled record is too large for this client's transport (`maxResponseBytes`):
+ * the server sent a placeholder instead, the rest of the feed still arrived, and the cursor
+ * moved past it. `error.code` is `RECORD_TOO_LARGE`.
+ */
+export interface RecordSkippedEvent {
+  readonly collection: string;
+  /** The record's server id. */
+  readonly id: string;
+  readonly version: number;
+  /** Its size on the wire (JSON, UTF-8). */
+  readonly bytes: number;
+  readonly error: TidesyncError;
+}
+
 /** Every event a client emits, with its payload. */
 export interface SyncClientEvents {
   change: (event: ChangeEvent) => void;
@@ -90,6 +105,8 @@ export interface SyncClientEvents {
   status: (status: SyncClientStatus) => void;
   progress: (event: ProgressEvent) => void;
   deadLetter: (event: DeadLetterEvent) => void;
+  /** A pulled record was too large for this client; see {@link RecordSkippedEvent}. */
+  recordSkipped: (event: RecordSkippedEvent) => void;
   /** The server was restored or reset; the client re-based and kept its pending changes. */
   serverReset: () => void;
   /**

@@ -12,6 +12,7 @@ export type {
   ChangeEvent,
   ConflictEvent,
   DeadLetterEvent,
+  RecordSkippedEvent,
   ProgressEvent,
   SyncClientEvents,
   LiveState,

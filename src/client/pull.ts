@@ -8,9 +8,11 @@ import {
 } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
+import { applyRemovals } from './pull-removals.js';
+import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
-import { persistClock } from './transaction-clock.js';
+import { observeServerTime, persistClock } from './transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
 
 /** Metadata key of the pull cursor. */
@@ -71,10 +73,15 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
           tally.changed.add(change.collection);
         }
       }
+      if (page.removed) {
+        for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
+      }
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
+      observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);
     });
     for (const event of rejected) ctx.emit('remoteRejected', event);
+    reportSkipped(ctx, page);
     if (page.reset) {
       tally.rebased = true;
       ctx.emit('serverReset');
@@ -98,7 +105,13 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
 async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
   const raw = await ctx.transport.send(
     'pull',
-    { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
+    {
+      protocol: PROTOCOL_VERSION,
+      clientId: ctx.clientId,
+      cursor,
+      limit: ctx.pullPageSize,
+      ...pullBudgetOf(ctx),
+    },
     ctx.signal ? { signal: ctx.signal } : {},
   );
   // Only an object with an `error` key can be an error answer: a page skips that schema.

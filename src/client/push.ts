@@ -12,7 +12,7 @@ import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from './id-map
 import { selectBatch, toWireOps } from './push-batch.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
 import { userMismatch } from './user-mismatch.js';
-import { persistClock } from './transaction-clock.js';
+import { observeServerTime, persistClock } from './transaction-clock.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -119,6 +119,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       const remaps: ServerIdRemap[] = [];
       for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);
       await rewriteReferences(tx, ctx.collections, remaps);
+      observeServerTime(ctx.clock, parsed.data);
       await persistClock(tx, ctx.clock);
     });
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);

@@ -49,7 +49,13 @@ export class TransactionClock {
     // already issued or merged (the usual case: its own last write) needs no merge.
     const stored = await this.#tx.getMeta<string>(HLC_META_KEY);
     const mark = this.#mark.value;
-    if (stored !== undefined && (mark === undefined || stored > mark)) {
+    // A stored value beyond the server's time plus the drift (from a device clock that was far
+    // in the future) is not merged: the clock was brought back on purpose.
+    if (
+      stored !== undefined &&
+      (mark === undefined || stored > mark) &&
+      !this.#clock.isBeyondServerTime(stored)
+    ) {
       this.#clock.receive(stored);
     }
     this.#loaded = true;
@@ -67,12 +73,29 @@ export class TransactionClock {
   }
 }
 
-/** Stores the clock for restarts, never moving the stored value backwards. */
+/**
+ * Stores the clock for restarts, never moving the stored value backwards, except from beyond
+ * the server's time plus the drift (see {@link HybridLogicalClock.observeServerTime}).
+ */
 export async function persistClock(
   tx: StorageTransaction,
   clock: HybridLogicalClock,
 ): Promise<void> {
   const stored = await tx.getMeta<string>(HLC_META_KEY);
   const current = clock.peek();
-  if (stored === undefined || stored < current) await tx.setMeta(HLC_META_KEY, current);
+  if (stored === undefined || stored < current || clock.isBeyondServerTime(stored)) {
+    await tx.setMeta(HLC_META_KEY, current);
+  }
+}
+
+/** Takes the server's time from a push or pull answer, when it carries one. */
+export function observeServerTime(
+  clock: HybridLogicalClock,
+  answer: {
+    readonly serverTime?: number | undefined;
+    readonly maxClockDriftMs?: number | undefined;
+  },
+): void {
+  if (answer.serverTime !== undefined)
+    clock.observeServerTime(answer.serverTime, answer.maxClockDriftMs);
 }

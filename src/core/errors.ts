@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'STORAGE_IN_USE',
   'STORAGE_KEY_INVALID',
   'UNSYNCED_CHANGES',
+  'RECORD_TOO_LARGE',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -75,6 +75,8 @@ export class HybridLogicalClock {
   readonly #maxDriftMs: number;
   #ms = 0;
   #counter = 0;
+  /** Highest time a clock of this node may carry, from the server's last answer. */
+  #ceilingMs = Number.POSITIVE_INFINITY;
 
   constructor(options: HybridLogicalClockOptions) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.nodeId)) {
@@ -117,7 +119,7 @@ export class HybridLogicalClock {
     const parts = parseHlc(remote);
     if (!parts) return this.peek();
     const wall = this.#now();
-    const remoteMs = Math.min(parts.ms, wall + this.#maxDriftMs);
+    const remoteMs = Math.min(parts.ms, wall + this.#maxDriftMs, this.#ceilingMs);
     const remoteCounter = remoteMs === parts.ms ? parts.counter : 0;
     const nextMs = Math.max(this.#ms, remoteMs, wall);
     if (nextMs === this.#ms && nextMs === remoteMs) {
@@ -134,6 +136,33 @@ export class HybridLogicalClock {
       this.#counter = 0;
     }
     return this.peek();
+  }
+
+  /**
+   * Takes the server's time (`serverTime` of a push or pull answer): from now on no value of
+   * this clock may be later than `serverMs` plus the allowed drift (the smaller of this clock's
+   * `maxDriftMs` and the server's `maxDriftMs`, when given). A clock already beyond it (the
+   * device's wall clock was once far in the future) is brought back to the server's time, so
+   * this node's next writes no longer win every conflict. The only place the clock moves back.
+   */
+  observeServerTime(serverMs: number, maxDriftMs?: number): void {
+    if (!Number.isFinite(serverMs) || serverMs < 0) return;
+    const drift = Math.min(this.#maxDriftMs, maxDriftMs ?? Number.POSITIVE_INFINITY);
+    this.#ceilingMs = serverMs + drift;
+    if (this.#ms > this.#ceilingMs) {
+      this.#ms = Math.floor(serverMs);
+      this.#counter = 0;
+    }
+  }
+
+  /**
+   * Whether `timestamp` is later than the server's time plus the allowed drift, as last told
+   * by {@link HybridLogicalClock.observeServerTime} (`false` before): such a value, stored by
+   * an earlier run, is not merged back into the clock.
+   */
+  isBeyondServerTime(timestamp: string): boolean {
+    const parts = parseHlc(timestamp);
+    return parts !== undefined && parts.ms > this.#ceilingMs;
   }
 
   #bump(): void {

@@ -99,6 +99,8 @@ export {
   pullResponseSchema,
   pushRequestSchema,
   pushResponseSchema,
+  removedRecordSchema,
+  skippedRecordSchema,
   wireOpSchema,
   wireRecordSchema,
 } from './wire.js';
@@ -112,6 +114,8 @@ export type {
   PushRequest,
   PushResponse,
   RequestKind,
+  RemovedRecord,
+  SkippedRecord,
   WireErrorCode,
   WireOp,
   WireRecord,

@@ -20,6 +20,13 @@ import type { RequestKind } from './wire.js';
  *   stream; a stream cut mid-way throws `NetworkError`. Aborting `signal` ends it quietly.
  */
 export interface Transport {
+  /**
+   * The largest answer this transport accepts, in bytes (an http transport's
+   * `maxResponseBytes`). The client sends it with each pull, so the server never answers with
+   * a page this transport would refuse; a record larger than it arrives as a typed
+   * `RECORD_TOO_LARGE` outcome instead. Absent: no limit is sent.
+   */
+  readonly maxResponseBytes?: number;
   send(kind: RequestKind, body: unknown, options?: TransportSendOptions): Promise<unknown>;
   /** Opens a server-sent-events stream; optional (a transport without it has no live sync). */
   openStream?(

@@ -180,6 +180,10 @@ export const pushResponseSchema = z.object({
   results: z.array(opResultSchema),
   /** Highest push sequence number the server has recorded for this client. */
   lastSeq: count,
+  /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
+  serverTime: count.optional(),
+  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
+  maxClockDriftMs: count.optional(),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
@@ -189,12 +193,37 @@ export const pullRequestSchema = z.object({
   /** Opaque cursor from the previous pull, `null` for a first pull. */
   cursor: z.string().max(1024).refine(isStorableString, UNSTORABLE_MESSAGE).nullable(),
   limit: z.number().int().min(1).max(1000),
+  /**
+   * The most bytes the client takes in one answer (its transport's limit). The server fills a
+   * page up to the smaller of this and its own page limit, always at least one entry; a record
+   * that alone is larger goes in `skipped`. Absent: only the server's limit applies.
+   */
+  maxBytes: z.number().int().min(4096).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+/** A pulled change the server left out: the record alone is larger than the client's `maxBytes`. */
+export const skippedRecordSchema = z.object({
+  collection: id,
+  id,
+  version: count,
+  /** Size of the record on the wire (JSON, UTF-8). */
+  bytes: count,
+  code: z.literal('record_too_large'),
+});
+export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
+
+/** A record that left the user's scope: the client removes it from the device. */
+export const removedRecordSchema = z.object({ collection: id, id, version: count });
+export type RemovedRecord = z.infer<typeof removedRecordSchema>;
 
 export const pullResponseSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   changes: z.array(wireRecordSchema),
+  /** Changes of this page too large for the client's `maxBytes`; the cursor is past them. */
+  skipped: z.array(skippedRecordSchema).optional(),
+  /** Records of this page that the user could see before and no longer may; cursor is past them. */
+  removed: z.array(removedRecordSchema).optional(),
   cursor: z.string().min(1).max(1024),
   hasMore: z.boolean(),
   /**
@@ -202,6 +231,10 @@ export const pullResponseSchema = z.object({
    * another epoch): the changes start from the beginning and the client must re-base.
    */
   reset: z.boolean(),
+  /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
+  serverTime: count.optional(),
+  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
+  maxClockDriftMs: count.optional(),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

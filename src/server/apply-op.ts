@@ -9,19 +9,13 @@ import { createId, maxHlc } from '../core/index.js';
 import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
-import { isInScope, toWireRecord } from './server-context.js';
+import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
-import { clampClocks, clampHlc, pick, withOwnId } from './op-data.js';
-
-type Rejection = Extract<OpResult, { status: 'rejected' }>;
-
-const reject = (op: WireOp, code: string, message: string): Rejection => ({
-  opId: op.opId,
-  status: 'rejected',
-  code,
-  message,
-});
+import { jsonBytes } from './pull-page.js';
+import type { Rejection } from './op-rejections.js';
+import { forbidden, notFound, reject, tooLarge } from './op-rejections.js';
+import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
 
 /**
  * Applies one new op inside the push transaction and returns its outcome. Only writes through
@@ -42,11 +36,7 @@ export async function applyOp(
       `Collection \`${rawOp.collection}\` is not registered on the server.`,
     );
   }
-  const op = {
-    ...rawOp,
-    hlc: clampHlc(rawOp.hlc, ctx),
-    fieldClocks: clampClocks(rawOp.fieldClocks, ctx),
-  };
+  const op = { ...rawOp, ...serverClocksOf(collection, rawOp, ctx) };
   const apply = new OpApplier(ctx, tx, user, clientId, collection, op);
   switch (op.type) {
     case 'insert':
@@ -65,6 +55,8 @@ class OpApplier {
   readonly #clientId: string;
   readonly #collection: CollectionDefinition;
   readonly #op: WireOp;
+  /** The stored record this op read (and may replace), if any. */
+  #current: ServerRecord | undefined;
 
   constructor(
     ctx: ServerContext,
@@ -98,10 +90,12 @@ class OpApplier {
       // id minted the first time.
       current = await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
       id = current?.id ?? createId();
+      if (current) current = this.#seen(current);
       data = withOwnId(collection, data, op.id, id);
     } else {
       id = op.serverId ?? op.id;
       current = await this.#tx.getRecord(collection.name, id);
+      if (current) current = this.#seen(current);
     }
     if (current) {
       if (!isInScope(collection, current, this.#user)) return this.forbidden();
@@ -222,7 +216,7 @@ class OpApplier {
       opId: op.opId,
       status: 'conflict',
       serverId: current.id,
-      record: toWireRecord(current),
+      record: toWireRecord(current, this.#clientId),
     };
     if (!strategy.deterministic) return conflict;
     const outcome = strategy.resolve({
@@ -262,25 +256,25 @@ class OpApplier {
     );
   }
 
-  async store(record: ServerRecord, merged: boolean): Promise<OpResult> {
+  async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
+    const record = toStoredRecord(
+      this.#collection,
+      withFormerData(this.#collection, this.#current, next, this.#ctx.maxFormerStates),
+    );
+    const bytes = jsonBytes(record.data) + jsonBytes(record.fieldClocks);
+    if (bytes > this.#ctx.maxRecordBytes) {
+      return tooLarge(this.#op, record, bytes, this.#ctx.maxRecordBytes);
+    }
     await this.#tx.putRecord(record);
     return this.#applied(record, merged);
   }
 
   forbidden(): Rejection {
-    return reject(
-      this.#op,
-      'forbidden',
-      `Record \`${this.#op.serverId ?? this.#op.id}\` of \`${this.#collection.name}\` is outside your scope.`,
-    );
+    return forbidden(this.#op, this.#collection);
   }
 
   notFound(): Rejection {
-    return reject(
-      this.#op,
-      'not_found',
-      `No record \`${this.#op.serverId ?? this.#op.id}\` in \`${this.#collection.name}\`. It may never have reached the server.`,
-    );
+    return notFound(this.#op, this.#collection);
   }
 
   #applied(record: ServerRecord, merged: boolean): OpResult {
@@ -289,7 +283,7 @@ class OpApplier {
       status: 'applied',
       serverId: record.id,
       version: record.version,
-      record: toWireRecord(record),
+      record: toWireRecord(record, this.#clientId),
       merged,
     };
   }
@@ -298,9 +292,19 @@ class OpApplier {
   async #target(): Promise<ServerRecord | undefined> {
     const op = this.#op;
     const collection = this.#collection;
-    if (op.serverId !== null) return this.#tx.getRecord(collection.name, op.serverId);
-    if (this.#ctx.assignId === 'client') return this.#tx.getRecord(collection.name, op.id);
-    return this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
+    const record =
+      op.serverId !== null
+        ? await this.#tx.getRecord(collection.name, op.serverId)
+        : this.#ctx.assignId === 'client'
+          ? await this.#tx.getRecord(collection.name, op.id)
+          : await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
+    return record && this.#seen(record);
+  }
+
+  /** Notes the stored record this op replaces (for its former states), with settled clocks. */
+  #seen(record: ServerRecord): ServerRecord {
+    this.#current = record;
+    return settleClocks(record, this.#ctx);
   }
 
   #now(): number {

@@ -1,22 +1,68 @@
 // What the server does to an op's clocks and data before applying it: clocks clamped to the
 // allowed drift, a record's own id written into its self-references, fields picked by name.
-import type { CollectionDefinition, FieldClocks, RecordData } from '../core/index.js';
+import type { CollectionDefinition, FieldClocks, RecordData, WireOp } from '../core/index.js';
 import { encodeHlc, parseHlc } from '../core/index.js';
 import type { ServerContext } from './server-context.js';
+import type { ServerRecord } from './server-store.js';
 
 /** Clamps a clock further than `maxClockDriftMs` ahead of server time (same node, same counter). */
 export function clampHlc(hlc: string, ctx: ServerContext): string {
-  const parts = parseHlc(hlc);
-  const limit = Math.floor(ctx.now()) + ctx.maxClockDriftMs;
-  if (!parts || parts.ms <= limit) return hlc;
-  return encodeHlc({ ms: limit, counter: parts.counter, node: parts.node });
+  return clampHlcTo(hlc, Math.floor(ctx.now()) + ctx.maxClockDriftMs);
 }
 
-/** {@link clampHlc} applied to each field clock. */
-export function clampClocks(clocks: FieldClocks, ctx: ServerContext): FieldClocks {
-  const out: FieldClocks = {};
-  for (const [field, clock] of Object.entries(clocks)) out[field] = clampHlc(clock, ctx);
-  return out;
+/** A clock whose time is above `limitMs` brought down to it (same node, same counter). */
+function clampHlcTo(hlc: string, limitMs: number): string {
+  const parts = parseHlc(hlc);
+  if (!parts || parts.ms <= limitMs) return hlc;
+  return encodeHlc({ ms: limitMs, counter: parts.counter, node: parts.node });
+}
+
+/**
+ * The op's clocks as the server takes them: its clock clamped to server time plus
+ * `maxClockDriftMs`; field clocks only for fields of the schema that the op writes (an insert's
+ * `data`, an update's patch; none for a delete), each at most the op's own clamped clock. Any
+ * other field clock is dropped, never stored: a forged clock on one field cannot outlive the
+ * op that carries it, and junk keys cannot pile up on a shared record.
+ */
+export function serverClocksOf(
+  collection: CollectionDefinition,
+  op: WireOp,
+  ctx: ServerContext,
+): Pick<WireOp, 'hlc' | 'fieldClocks'> {
+  const hlc = clampHlc(op.hlc, ctx);
+  const fieldClocks: FieldClocks = {};
+  const written =
+    op.type === 'insert' ? op.data : op.type === 'update' ? (op.patch ?? op.data) : null;
+  if (written) {
+    const shape = (collection.schema as { shape?: Record<string, unknown> }).shape ?? {};
+    for (const field of Object.keys(written)) {
+      const clock = op.fieldClocks[field];
+      if (clock === undefined || !Object.hasOwn(shape, field)) continue;
+      fieldClocks[field] = clock > hlc ? hlc : clock;
+    }
+  }
+  return { hlc, fieldClocks };
+}
+
+/**
+ * A stored record with its clocks brought down to its server write time plus
+ * `maxClockDriftMs`: a clock stored from a far-future device (before clocks were clamped, or
+ * under a larger drift) cannot win every later conflict; honest edits made after that window
+ * win again.
+ */
+export function settleClocks(record: ServerRecord, ctx: ServerContext): ServerRecord {
+  const limitMs = record.updatedAt + ctx.maxClockDriftMs;
+  const hlc = clampHlcTo(record.hlc, limitMs);
+  let fieldClocks = record.fieldClocks;
+  for (const [field, clock] of Object.entries(record.fieldClocks)) {
+    const clamped = clampHlcTo(clock, limitMs);
+    if (clamped === clock) continue;
+    if (fieldClocks === record.fieldClocks) fieldClocks = { ...record.fieldClocks };
+    fieldClocks[field] = clamped;
+  }
+  return hlc === record.hlc && fieldClocks === record.fieldClocks
+    ? record
+    : { ...record, hlc, fieldClocks };
 }
 
 /** The given fields of `data` (a field it lacks is `undefined`). */
@@ -44,4 +90,23 @@ export function withOwnId(
     out[field] = id;
   }
   return out;
+}
+
+/**
+ * `next` with its former states: in a collection with a `scope` function, the data `current`
+ * had before this change goes first (when the data changed), so a user who could see it but not
+ * `next` is told to remove the record. At most `maxFormerStates`, newest first.
+ */
+export function withFormerData(
+  collection: CollectionDefinition,
+  current: ServerRecord | undefined,
+  next: ServerRecord,
+  maxFormerStates: number,
+): ServerRecord {
+  if (!collection.scope || !current) return next;
+  const kept = current.formerData ?? [];
+  if (JSON.stringify(current.data) === JSON.stringify(next.data)) {
+    return kept === next.formerData ? next : { ...next, formerData: kept };
+  }
+  return { ...next, formerData: [current.data, ...kept].slice(0, maxFormerStates) };
 }

@@ -14,6 +14,7 @@ const RECORD_TYPES: Readonly<Record<string, string>> = {
   updated_at: 'bigint[]',
   origin_client_id: 'text[]',
   origin_id: 'text[]',
+  former: 'jsonb[]',
 };
 
 /** What one write transaction holds to write at commit. */

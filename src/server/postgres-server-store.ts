@@ -167,7 +167,9 @@ class PostgresServerStore implements ServerStore {
         collection text NOT NULL, id text NOT NULL, owner_id text NOT NULL, version bigint NOT NULL,
         data jsonb NOT NULL, hlc text NOT NULL, field_clocks jsonb NOT NULL, deleted boolean NOT NULL,
         updated_at bigint NOT NULL, origin_client_id text, origin_id text, position bigint,
-        PRIMARY KEY (collection, id))`);
+        former jsonb, PRIMARY KEY (collection, id))`);
+      // Former states of scoped records (scope exits): added in place to an older store.
+      await client.query(`ALTER TABLE ${t}records ADD COLUMN IF NOT EXISTS former jsonb`);
       await client.query(
         `CREATE INDEX IF NOT EXISTS tidesync_records_position ON ${t}records (position)`,
       );

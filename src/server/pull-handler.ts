@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type {
   GetRequest,
   GetResponse,
@@ -8,79 +7,20 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { forbiddenClient } from './push-handler.js';
+import { clockOf, forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
+import { settleClocks } from './op-data.js';
+import { PullPage } from './pull-page.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  fingerprintOf,
+  isCursorValid,
+  isLegacyCursor,
+} from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import type { ChangeFilter, ServerRecord, ServerStoreReader } from './server-store.js';
-
-const cursorSchema = z.object({
-  e: z.string().min(1).max(128),
-  p: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  f: z.string().max(16).optional(),
-});
-
-/** A decoded pull cursor. */
-export interface PullCursor {
-  readonly epoch: string;
-  readonly position: number;
-  /** Fingerprint of the feed entry at `position` when the cursor was issued. */
-  readonly fingerprint?: string | undefined;
-}
-
-/**
- * Encodes a pull cursor: base64url JSON of the store epoch, the feed position and a
- * fingerprint of the entry at that position (so a server restored from a backup, whose feed
- * reuses positions for other changes, recognises a cursor from the lost history).
- */
-export function encodeCursor(epoch: string, position: number, fingerprint?: string): string {
-  const json = JSON.stringify(
-    fingerprint === undefined
-      ? { e: epoch, p: position }
-      : { e: epoch, p: position, f: fingerprint },
-  );
-  return btoa(json).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-/** Decodes a pull cursor, or `undefined` for anything that is not one of ours. */
-export function decodeCursor(cursor: string): PullCursor | undefined {
-  try {
-    const json = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
-    const parsed = cursorSchema.safeParse(JSON.parse(json));
-    return parsed.success
-      ? { epoch: parsed.data.e, position: parsed.data.p, fingerprint: parsed.data.f }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** FNV-1a of the entry's identity and version: reveals nothing of its data. */
-export function fingerprintOf(record: ServerRecord): string {
-  let hash = 0x811c9dc5;
-  const text = `${record.collection}\u0000${record.id}\u0000${record.version}`;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(36);
-}
-
-/** Whether a cursor belongs to this store's history. */
-async function isCursorValid(
-  reader: ServerStoreReader,
-  cursor: PullCursor,
-  epoch: string,
-  head: number,
-): Promise<boolean> {
-  if (cursor.epoch !== epoch || cursor.position > head) return false;
-  if (cursor.fingerprint === undefined || cursor.position === 0) return true;
-  // The entry the cursor points at is either still there (same change) or has moved on to a
-  // later position (its record changed again). A different change at that position means the
-  // feed was rebuilt from an older copy: the cursor is from a history this store lost.
-  const [entry] = await reader.listChanges(cursor.position - 1, 1);
-  return entry?.position !== cursor.position || fingerprintOf(entry.record) === cursor.fingerprint;
-}
 
 /** Binds `clientId` to the user on first use; refuses it when bound to another user. */
 export async function bindClient(
@@ -131,30 +71,36 @@ async function readPage(
   const epoch = await reader.getEpoch();
   const head = await reader.getHead();
   let position = 0;
-  let fingerprint: string | undefined;
+  let fingerprint = 0;
   let reset = false;
   if (request.cursor !== null) {
-    const cursor = decodeCursor(request.cursor);
-    if (cursor && (await isCursorValid(reader, cursor, epoch, head))) {
+    const cursor = decodeCursor(request.cursor, epoch, ctx.cursorSecret);
+    if (cursor && (await isCursorValid(reader, cursor, head))) {
       position = cursor.position;
       fingerprint = cursor.fingerprint;
+    } else if (!cursor && isLegacyCursor(request.cursor, epoch)) {
+      // An earlier release's cursor for this store: start over, without a re-base.
     } else {
       reset = true;
     }
   }
-  const changes: WireRecord[] = [];
+  const page = new PullPage(limit, ctx.maxPullPageBytes, request.maxBytes);
   let scanned = 0;
   let hasMore = false;
   scan: for (;;) {
     const rows = await reader.listChanges(position, limit + 1, filter);
-    const page = rows.slice(0, limit);
-    for (const [index, entry] of page.entries()) {
+    const batch = rows.slice(0, limit);
+    for (const [index, entry] of batch.entries()) {
+      if (!offerEntry(ctx, user, request, page, entry.record)) {
+        // No room left in bytes: this entry starts the next page.
+        hasMore = true;
+        break scan;
+      }
       position = entry.position;
       fingerprint = fingerprintOf(entry.record);
       scanned += 1;
-      if (isVisible(ctx, entry.record, user)) changes.push(toWireRecord(entry.record));
-      if (changes.length >= limit || scanned >= maxScanned) {
-        hasMore = index < page.length - 1 || rows.length > limit;
+      if (page.full || scanned >= maxScanned) {
+        hasMore = index < batch.length - 1 || rows.length > limit;
         break scan;
       }
     }
@@ -162,10 +108,13 @@ async function readPage(
   }
   return {
     protocol: PROTOCOL_VERSION,
-    changes,
-    cursor: encodeCursor(epoch, position, fingerprint),
+    changes: page.changes,
+    ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
+    ...(page.removed.length > 0 ? { removed: page.removed } : {}),
+    cursor: encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
     hasMore,
     reset,
+    ...clockOf(ctx),
   };
 }
 
@@ -189,7 +138,8 @@ export async function handleGet(
     const found: WireRecord[] = [];
     for (const id of ids) {
       const record = await reader.getRecord(collection.name, id);
-      if (record && isInScope(collection, record, user)) found.push(toWireRecord(record));
+      if (record && isInScope(collection, record, user))
+        found.push(toWireRecord(settleClocks(record, ctx), request.clientId));
     }
     return found;
   });
@@ -208,7 +158,30 @@ function scopedCollections(ctx: ServerContext): readonly string[] {
   return names;
 }
 
-function isVisible(ctx: ServerContext, record: ServerRecord, user: SyncUser): boolean {
+/**
+ * Puts a feed entry into the page as the user may see it: the record when it is in their scope;
+ * a removal when it is not but one of its former states was (it left their scope, so their
+ * devices drop it); else nothing. `false` when the page has no room left for it.
+ */
+function offerEntry(
+  ctx: ServerContext,
+  user: SyncUser,
+  request: PullRequest,
+  page: PullPage,
+  record: ServerRecord,
+): boolean {
   const collection = ctx.collections.get(record.collection);
-  return collection !== undefined && isInScope(collection, record, user);
+  if (!collection) return true;
+  if (isInScope(collection, record, user)) {
+    return page.offer(toWireRecord(settleClocks(record, ctx), request.clientId));
+  }
+  const before = record.formerData ?? [];
+  if (!before.some((data) => isInScope(collection, { data, ownerId: record.ownerId }, user))) {
+    return true;
+  }
+  return page.offerRemoval({
+    collection: record.collection,
+    id: record.id,
+    version: record.version,
+  });
 }

@@ -75,8 +75,13 @@ export async function handlePush(
       results.push(result);
     }
     if (lastSeq !== client.lastSeq) await tx.setLastSeq(clientId, lastSeq);
-    return { protocol: PROTOCOL_VERSION, results, lastSeq };
+    return { protocol: PROTOCOL_VERSION, results, lastSeq, ...clockOf(ctx) };
   });
+}
+
+/** The server's time and clock drift, sent with every push and pull answer. */
+export function clockOf(ctx: ServerContext): { serverTime: number; maxClockDriftMs: number } {
+  return { serverTime: Math.max(0, Math.floor(ctx.now())), maxClockDriftMs: ctx.maxClockDriftMs };
 }
 
 /** The refusal for a clientId bound to another user. */

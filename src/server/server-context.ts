@@ -8,7 +8,11 @@ export interface ServerContext {
   readonly assignId: 'client' | 'server';
   readonly maxOpsPerBatch: number;
   readonly maxPullLimit: number;
+  readonly maxPullPageBytes: number;
+  readonly maxRecordBytes: number;
   readonly maxClockDriftMs: number;
+  readonly cursorSecret: string;
+  readonly maxFormerStates: number;
   readonly now: () => number;
 }
 
@@ -23,18 +27,40 @@ export function isInScope(
   return record.ownerId === user.userId;
 }
 
-/** The wire form of a stored record (the owner stays on the server). */
-export function toWireRecord(record: ServerRecord): WireRecord {
+/**
+ * The wire form of a stored record for the client `clientId` (the owner stays on the server).
+ * The origin (`originClientId`, `originId`) only goes to the client that created the record,
+ * so it can match its own echo: other devices never learn another device's ids. A tombstone
+ * carries no data and no field clocks: only what a device needs to apply the delete.
+ */
+export function toWireRecord(record: ServerRecord, clientId: string): WireRecord {
+  const own = record.originClientId !== null && record.originClientId === clientId;
   return {
     collection: record.collection,
     id: record.id,
     version: record.version,
-    data: record.data,
+    data: record.deleted ? {} : record.data,
     hlc: record.hlc,
-    fieldClocks: record.fieldClocks,
+    fieldClocks: record.deleted ? {} : record.fieldClocks,
     deleted: record.deleted,
     updatedAt: record.updatedAt,
-    originClientId: record.originClientId,
-    originId: record.originId,
+    originClientId: own ? record.originClientId : null,
+    originId: own ? record.originId : null,
   };
+}
+
+/**
+ * A record as it is stored: a tombstone keeps no field clocks and no data (deletes delete
+ * content), whatever the write that made it carried. Only in a collection with a `scope`
+ * function does it keep its last data, on the server alone: the scope needs it to decide who
+ * is told about the delete (never sent; see {@link toWireRecord}).
+ */
+export function toStoredRecord(
+  collection: CollectionDefinition,
+  record: ServerRecord,
+): ServerRecord {
+  if (!record.deleted) return record;
+  const data = collection.scope ? record.data : {};
+  if (data === record.data && Object.keys(record.fieldClocks).length === 0) return record;
+  return { ...record, data, fieldClocks: {} };
 }

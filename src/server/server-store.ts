@@ -23,6 +23,13 @@ export interface ServerRecord {
   /** Client that created the record, and the local id it used there. */
   readonly originClientId: string | null;
   readonly originId: string | null;
+  /**
+   * In a collection with a `scope` function: the record's data before its last few changes
+   * (newest first, at most the server's `maxFormerStates`), kept on the server only. A user who
+   * could see one of them but not the current state is told to remove the record from their
+   * devices. Absent (or empty) elsewhere.
+   */
+  readonly formerData?: readonly RecordData[] | undefined;
 }
 
 /** One entry of the change feed: a record's latest state and its feed position. */

@@ -16,6 +16,8 @@ export interface RecordRow {
   readonly origin_client_id: string | null;
   readonly origin_id: string | null;
   readonly position?: number | string | null;
+  /** JSON array of former states (scoped collections), or `null`. */
+  readonly former?: unknown;
 }
 
 /** Client row as stored. */
@@ -42,6 +44,9 @@ export function rowToRecord(row: RecordRow): ServerRecord {
     updatedAt: Number(row.updated_at),
     originClientId: row.origin_client_id,
     originId: row.origin_id,
+    ...(row.former === null || row.former === undefined
+      ? {}
+      : { formerData: json(row.former) as ServerRecord['formerData'] }),
   };
 }
 
@@ -70,12 +75,13 @@ export function pendingValues(pending: PendingRecord, booleanAsInt: boolean): un
     record.updatedAt,
     record.originClientId,
     record.originId,
+    pending.former,
   ];
 }
 
 /** Record columns written by an upsert. */
 export const RECORD_COLUMNS =
-  'collection, id, owner_id, version, data, hlc, field_clocks, deleted, updated_at, origin_client_id, origin_id';
+  'collection, id, owner_id, version, data, hlc, field_clocks, deleted, updated_at, origin_client_id, origin_id, former';
 
 /** Checks a table prefix or schema name before it is put into SQL text. */
 export function isSafeIdentifier(value: string): boolean {

@@ -120,7 +120,7 @@ class SqliteServerStore implements ServerStore {
         collection TEXT NOT NULL, id TEXT NOT NULL, owner_id TEXT NOT NULL, version INTEGER NOT NULL,
         data TEXT NOT NULL, hlc TEXT NOT NULL, field_clocks TEXT NOT NULL, deleted INTEGER NOT NULL,
         updated_at INTEGER NOT NULL, origin_client_id TEXT, origin_id TEXT, position INTEGER,
-        PRIMARY KEY (collection, id));
+        former TEXT, PRIMARY KEY (collection, id));
       CREATE INDEX IF NOT EXISTS ${p}records_position ON ${p}records (position);
       CREATE INDEX IF NOT EXISTS ${p}records_origin ON ${p}records (collection, origin_client_id, origin_id);
       CREATE INDEX IF NOT EXISTS ${p}records_owner_position ON ${p}records (owner_id, position);
@@ -128,6 +128,13 @@ class SqliteServerStore implements ServerStore {
       CREATE TABLE IF NOT EXISTS ${p}clients (client_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, last_seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ${p}outcomes (client_id TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL, PRIMARY KEY (client_id, op_id));
     `);
+    // Former states of scoped records (scope exits): added in place to an older store.
+    const columns = this.statement(`SELECT name FROM pragma_table_info('${p}records')`).all() as {
+      name: string;
+    }[];
+    if (!columns.some((c) => c.name === 'former')) {
+      this.#db.exec(`ALTER TABLE ${p}records ADD COLUMN former TEXT`);
+    }
     this.statement(`INSERT OR IGNORE INTO ${p}meta (id, epoch, head) VALUES (1, ?, 0)`).run(
       createId(),
     );

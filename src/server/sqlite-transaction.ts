@@ -235,7 +235,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
       .map((c) => `${c} = excluded.${c}`)
       .join(', ');
     const put = this.#store.statement(
-      `INSERT INTO ${p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO ${p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (collection, id) DO UPDATE SET ${assignments}, position = excluded.position`,
     );
     for (const entry of pending) {

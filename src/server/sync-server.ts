@@ -46,10 +46,35 @@ export interface SyncServerOptions {
   /** Pulls return at most this many changes, whatever the client asks. @default 1000 */
   readonly maxPullLimit?: number;
   /**
+   * A pull page holds records of at most this many bytes (JSON) in all, and at most the
+   * client's `maxBytes`; a page always holds at least one entry. @default 4 MiB
+   */
+  readonly maxPullPageBytes?: number;
+  /**
+   * A write whose record would be larger than this (its data and field clocks as JSON) is
+   * `rejected` with `record_too_large`, so no device stores what others cannot pull.
+   * @default 1 MiB
+   */
+  readonly maxRecordBytes?: number;
+  /**
    * Op clocks further ahead of server time than this are clamped to server time plus this,
    * so a device with a far-future clock cannot win every conflict. @default 86_400_000 (24 h)
    */
   readonly maxClockDriftMs?: number;
+  /**
+   * How many earlier states of a record in a collection with a `scope` function the server
+   * keeps (server-side only), so a user who could see one of them but not the current state is
+   * told to remove it from their devices. A device that misses more changes than this, all made
+   * while the record was outside its user's scope, keeps the record. @default 4
+   */
+  readonly maxFormerStates?: number;
+  /**
+   * Extra secret in the key that seals pull cursors (with the store's epoch). Cursors of
+   * releases before sealed cursors carried the epoch in clear: for a store those releases
+   * served, set this (any long random string, the same on every instance) so devices that saw
+   * an old cursor cannot forge new ones. @default '' (the epoch alone)
+   */
+  readonly cursorSecret?: string;
   /** Server wall clock, for tests. @default Date.now */
   readonly now?: () => number;
   /**
@@ -229,7 +254,11 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     assignId,
     maxOpsPerBatch: positiveInt('maxOpsPerBatch', options.maxOpsPerBatch, 500),
     maxPullLimit: positiveInt('maxPullLimit', options.maxPullLimit, 1000),
+    maxPullPageBytes: positiveInt('maxPullPageBytes', options.maxPullPageBytes, 4 * 1024 * 1024),
+    maxRecordBytes: positiveInt('maxRecordBytes', options.maxRecordBytes, 1024 * 1024),
     maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
+    cursorSecret: cursorSecretOf(options.cursorSecret),
+    maxFormerStates: positiveInt('maxFormerStates', options.maxFormerStates, 4),
     now: options.now ?? Date.now,
   };
 }
@@ -240,6 +269,17 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
     throw new TidesyncError(
       'INVALID_OPTION',
       `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
+}
+
+function cursorSecretOf(value: string | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || value.length > 1024) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`cursorSecret\` to be a string of at most 1024 characters, got ${describeValue(value)}.`,
     );
   }
   return value;

@@ -11,10 +11,12 @@ const outcomeKey = (clientId: string, opId: string): string => `${clientId}\u000
 
 /** A record write held until commit, its JSON columns already serialised. */
 export interface PendingRecord {
-  /** The record's columns; its `data` and `fieldClocks` are the JSON texts below. */
-  readonly record: Omit<ServerRecord, 'data' | 'fieldClocks'>;
+  /** The record's columns; its `data`, `fieldClocks` and `formerData` are the JSON texts below. */
+  readonly record: Omit<ServerRecord, 'data' | 'fieldClocks' | 'formerData'>;
   readonly data: string;
   readonly fieldClocks: string;
+  /** `null` when the record keeps no former states. */
+  readonly former: string | null;
   /** Whether the transaction read a stored row for it (update), else it is new (insert). */
   readonly stored: boolean;
 }
@@ -33,6 +35,9 @@ function copyRecord(record: ServerRecord): ServerRecord {
     ...record,
     data: JSON.parse(JSON.stringify(record.data)) as ServerRecord['data'],
     fieldClocks: { ...record.fieldClocks },
+    ...(record.formerData
+      ? { formerData: JSON.parse(JSON.stringify(record.formerData)) as ServerRecord['formerData'] }
+      : {}),
   };
 }
 
@@ -41,6 +46,9 @@ function fromPending(pending: PendingRecord): ServerRecord {
     ...pending.record,
     data: JSON.parse(pending.data) as ServerRecord['data'],
     fieldClocks: JSON.parse(pending.fieldClocks) as ServerRecord['fieldClocks'],
+    ...(pending.former === null
+      ? {}
+      : { formerData: JSON.parse(pending.former) as ServerRecord['formerData'] }),
   };
 }
 
@@ -162,12 +170,13 @@ export class TransactionCache {
   /** Holds a record write until commit. */
   putRecord(record: ServerRecord): void {
     const k = recordKey(record.collection, record.id);
-    const { data, fieldClocks, ...columns } = record;
+    const { data, fieldClocks, formerData, ...columns } = record;
     this.#writes.delete(k);
     this.#writes.set(k, {
       record: columns,
       data: JSON.stringify(data),
       fieldClocks: JSON.stringify(fieldClocks),
+      former: formerData && formerData.length > 0 ? JSON.stringify(formerData) : null,
     });
     if (record.originClientId !== null && record.originId !== null) {
       this.#writeOrigins.set(

@@ -116,6 +116,7 @@ export function httpTransport(options: HttpTransportOptions): Transport {
   };
 
   return {
+    maxResponseBytes: maxBytes,
     openStream: (kind, payload, streamOptions) =>
       openHttpStream(streamTarget, kind, payload, streamOptions),
     async send(kind, payload, sendOptions?: TransportSendOptions) {

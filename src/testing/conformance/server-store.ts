@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../core/index.js';
 import type { CreateServerStore, ServerStoreFixture } from './server-store-fixtures.js';
 import { sampleServerRecord } from './server-store-fixtures.js';
+import { serverStoreRecordCases } from './server-store-records.js';
 
 export { sampleServerRecord } from './server-store-fixtures.js';
 export type { CreateServerStore, ServerStoreFixture } from './server-store-fixtures.js';
@@ -266,6 +267,8 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
         expect(seen.size).toBe(80);
       }),
     );
+
+    serverStoreRecordCases(run);
 
     it(
       'rejects calls after close()',

@@ -1,0 +1,97 @@
+// One pull page, bounded in records and in bytes: it always makes progress (at least one
+// entry), and an entry too large for the client's budget goes as a small placeholder.
+import type { RemovedRecord, SkippedRecord, WireRecord } from '../core/index.js';
+
+/** What the client's answer needs besides the records: the envelope, cursor, and so on. */
+const ENVELOPE_BYTES = 1024;
+/** A placeholder on the wire, at most (ids are at most 128 characters). */
+const PLACEHOLDER_BYTES = 400;
+
+/** UTF-8 length of `text`, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The bytes a value takes as JSON (UTF-8). */
+export function jsonBytes(value: unknown): number {
+  return utf8Length(JSON.stringify(value));
+}
+
+/** Collects one pull page's entries up to its record and byte budgets. */
+export class PullPage {
+  readonly changes: WireRecord[] = [];
+  readonly skipped: SkippedRecord[] = [];
+  readonly removed: RemovedRecord[] = [];
+  readonly #limit: number;
+  readonly #pageBytes: number;
+  readonly #recordBytes: number;
+  #bytes = ENVELOPE_BYTES;
+
+  /**
+   * `limit` entries at most; `maxPageBytes` the server's page budget; `clientMaxBytes` the
+   * client's budget for a whole answer (`undefined`: it sent none, so no entry is skipped).
+   */
+  constructor(limit: number, maxPageBytes: number, clientMaxBytes: number | undefined) {
+    this.#limit = limit;
+    this.#pageBytes = Math.min(maxPageBytes, clientMaxBytes ?? Number.POSITIVE_INFINITY);
+    this.#recordBytes =
+      clientMaxBytes === undefined ? Number.POSITIVE_INFINITY : clientMaxBytes - ENVELOPE_BYTES;
+  }
+
+  /** Entries taken so far (records and placeholders). */
+  get size(): number {
+    return this.changes.length + this.skipped.length + this.removed.length;
+  }
+
+  /** Whether the page holds as many entries as it may. */
+  get full(): boolean {
+    return this.size >= this.#limit;
+  }
+
+  /**
+   * Takes `record` into the page, as itself or as a placeholder when it alone is larger than
+   * the client can receive; `false` (nothing taken) when the page has no room left for it.
+   */
+  offer(record: WireRecord): boolean {
+    const bytes = jsonBytes(record);
+    if (bytes > this.#recordBytes) {
+      if (!this.#fits(PLACEHOLDER_BYTES)) return false;
+      this.skipped.push({
+        collection: record.collection,
+        id: record.id,
+        version: record.version,
+        bytes,
+        code: 'record_too_large',
+      });
+      this.#bytes += PLACEHOLDER_BYTES;
+      return true;
+    }
+    if (!this.#fits(bytes)) return false;
+    this.changes.push(record);
+    this.#bytes += bytes;
+    return true;
+  }
+
+  /** Takes a removal (a record that left the user's scope); `false` when there is no room. */
+  offerRemoval(removal: RemovedRecord): boolean {
+    if (!this.#fits(PLACEHOLDER_BYTES)) return false;
+    this.removed.push(removal);
+    this.#bytes += PLACEHOLDER_BYTES;
+    return true;
+  }
+
+  // The first entry always fits: a page always makes progress.
+  #fits(bytes: number): boolean {
+    return this.size === 0 || this.#bytes + bytes <= this.#pageBytes;
+  }
+}
