@@ -12,6 +12,12 @@ import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { persistClock } from './transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
+import {
+  pageAtAppVersion,
+  schemaRefusal,
+  schemaVersionsOf,
+  throwIfDefined,
+} from './schema-versions.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -98,7 +104,13 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
 async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
   const raw = await ctx.transport.send(
     'pull',
-    { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, cursor, limit: ctx.pullPageSize },
+    {
+      protocol: PROTOCOL_VERSION,
+      clientId: ctx.clientId,
+      cursor,
+      limit: ctx.pullPageSize,
+      schemaVersions: schemaVersionsOf(ctx.collections),
+    },
     ctx.signal ? { signal: ctx.signal } : {},
   );
   // Only an object with an `error` key can be an error answer: a page skips that schema.
@@ -110,6 +122,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
     throw userMismatch(ctx.clientId, failure.data.error.message);
   }
   if (failure?.success) {
+    throwIfDefined(schemaRefusal(failure.data.error.code, failure.data.error.message));
     throw new ProtocolError(
       `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
     );
@@ -121,7 +134,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
       `The server's pull response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored; the cursor is unchanged.`,
     );
   }
-  return parsed.data;
+  return pageAtAppVersion(ctx.collections, parsed.data);
 }
 
 /**

@@ -6,6 +6,8 @@ import type {
 } from '../core/index.js';
 import { META_FIELDS, TidesyncError, findUnsafeKey } from '../core/index.js';
 
+import { newerVersionIssues } from './schema-versions.js';
+
 const META = new Set<string>(META_FIELDS);
 
 /** Where a remote record the client refused came from. */
@@ -76,11 +78,11 @@ export function checkRemoteRecord(
 ): InvalidRemoteRecordError | undefined {
   const definition = collections.get(record.collection);
   if (!definition) return undefined;
-  const issues = record.deleted
+  const issues = newerVersionIssues(definition, record) ?? (record.deleted
     ? Object.keys(record.data)
         .filter((key) => META.has(key))
         .map((key) => ({ path: key, message: 'field is managed by tidesync' }))
-    : dataIssues(definition, record.data);
+    : dataIssues(definition, record.data));
   if (!issues || issues.length === 0) return undefined;
   return new InvalidRemoteRecordError(record.collection, record.id, issues);
 }

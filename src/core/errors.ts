@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'USER_MISMATCH',
   'INVALID_REMOTE_RECORD',
   'RESOLVER_FAILED',
+  'MIGRATION_FAILED',
+  'SERVER_TOO_OLD',
+  'UPGRADE_REQUIRED',
 ] as const;
 
 /** A stable, machine-readable error code. */

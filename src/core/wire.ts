@@ -64,6 +64,8 @@ export const wireOpSchema = z.object({
   baseVersion: count,
   hlc,
   fieldClocks: wireFieldClocks,
+  /** Schema version of the collection the op was made under; absent means 1. */
+  schemaVersion: count.min(1).optional(),
 });
 export type WireOp = z.infer<typeof wireOpSchema>;
 
@@ -80,6 +82,8 @@ export const wireRecordSchema = z.object({
   /** Client that created the record, and its local id there: lets that client match an echo. */
   originClientId: id.nullable(),
   originId: id.nullable(),
+  /** Schema version of `data`; absent means 1. */
+  schemaVersion: count.min(1).optional(),
 });
 export type WireRecord = z.infer<typeof wireRecordSchema>;
 
@@ -130,6 +134,8 @@ export const pullRequestSchema = z.object({
   /** Opaque cursor from the previous pull, `null` for a first pull. */
   cursor: z.string().max(1024).nullable(),
   limit: z.number().int().min(1).max(1000),
+  /** The client's schema version per collection; a collection left out is at version 1. */
+  schemaVersions: z.record(id, count.min(1)).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -170,6 +176,8 @@ export const WIRE_ERROR_CODES = [
   'protocol_version',
   'seq_gap',
   'internal',
+  'server_too_old',
+  'upgrade_required',
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 

@@ -4,6 +4,7 @@ import { applyOp } from './apply-op.js';
 import { readsOf } from './op-plan.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
+import { answerAtOpVersion, applyAtServerVersion, refuseNewerOps } from './upcast-op.js';
 
 /**
  * Handles a validated push: checks the batch, then applies its ops in one store transaction.
@@ -11,7 +12,7 @@ import type { ServerContext } from './server-context.js';
  * Per op, in order: a recorded (clientId, opId) replays its outcome; otherwise its `seq` must be
  * `lastSeq + 1`, or the whole request is refused with `seq_gap` and rolled back.
  * @throws RequestRefusedError 400 for a malformed batch, 403 for another user's clientId,
- * 409 `seq_gap`.
+ * 409 `seq_gap`, 409 `server_too_old` for an op of a newer schema version than the server's.
  */
 export async function handlePush(
   ctx: ServerContext,
@@ -38,6 +39,7 @@ export async function handlePush(
     }
     opIds.add(op.opId);
   });
+  refuseNewerOps(ctx, ops);
 
   return ctx.store.transaction(async (tx) => {
     const client = await tx.lockClient(clientId, user.userId);
@@ -60,13 +62,16 @@ export async function handlePush(
           client.lastSeq,
         );
       }
-      const result = await applyOp(ctx, tx, user, clientId, op);
+      const result = await applyAtServerVersion(ctx, op, (at) =>
+        applyOp(ctx, tx, user, clientId, at),
+      );
       await tx.putOutcome(clientId, op.opId, op.seq, result);
       lastSeq = op.seq;
       results.push(result);
     }
     if (lastSeq !== client.lastSeq) await tx.setLastSeq(clientId, lastSeq);
-    return { protocol: PROTOCOL_VERSION, results, lastSeq };
+    const answers = results.map((result, index) => answerAtOpVersion(ctx, ops[index], result));
+    return { protocol: PROTOCOL_VERSION, results: answers, lastSeq };
   });
 }
 
