@@ -78,11 +78,13 @@ export function checkRemoteRecord(
 ): InvalidRemoteRecordError | undefined {
   const definition = collections.get(record.collection);
   if (!definition) return undefined;
-  const issues = newerVersionIssues(definition, record) ?? (record.deleted
-    ? Object.keys(record.data)
-        .filter((key) => META.has(key))
-        .map((key) => ({ path: key, message: 'field is managed by tidesync' }))
-    : dataIssues(definition, record.data));
+  const issues =
+    newerVersionIssues(definition, record) ??
+    (record.deleted
+      ? Object.keys(record.data)
+          .filter((key) => META.has(key))
+          .map((key) => ({ path: key, message: 'field is managed by tidesync' }))
+      : dataIssues(definition, record.data));
   if (!issues || issues.length === 0) return undefined;
   return new InvalidRemoteRecordError(record.collection, record.id, issues);
 }

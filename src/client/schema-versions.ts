@@ -1,6 +1,12 @@
 // The client's side of schema evolution on the wire: the versions it reads and writes at,
 // records from the server moved up to the app's version, and the server's version refusals.
-import type { CollectionDefinition, OpResult, PullResponse, ValidationIssue, WireRecord } from '../core/index.js';
+import type {
+  CollectionDefinition,
+  OpResult,
+  PullResponse,
+  ValidationIssue,
+  WireRecord,
+} from '../core/index.js';
 import { MigrationError, TidesyncError, migrateClocks, migrateData } from '../core/index.js';
 
 type Collections = ReadonlyMap<string, CollectionDefinition>;
@@ -22,9 +28,10 @@ export function recordAtAppVersion(collections: Collections, record: WireRecord)
   const at = record.schemaVersion ?? 1;
   if (!collection || at >= collection.version) return record;
   try {
-    const data = record.deleted && Object.keys(record.data).length === 0
-      ? record.data
-      : migrateData(collection, record.data, at, collection.version);
+    const data =
+      record.deleted && Object.keys(record.data).length === 0
+        ? record.data
+        : migrateData(collection, record.data, at, collection.version);
     const fieldClocks = migrateClocks(record.fieldClocks, data, record.hlc);
     return { ...record, data, fieldClocks, schemaVersion: collection.version };
   } catch (error) {
@@ -39,7 +46,10 @@ export function pageAtAppVersion(collections: Collections, page: PullResponse): 
 }
 
 /** Push results with their records at the app's versions. */
-export function resultsAtAppVersion(collections: Collections, results: readonly OpResult[]): OpResult[] {
+export function resultsAtAppVersion(
+  collections: Collections,
+  results: readonly OpResult[],
+): OpResult[] {
   return results.map((result) =>
     result.status === 'rejected'
       ? result

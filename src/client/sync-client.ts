@@ -28,6 +28,7 @@ import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenanc
 import type { StorageStats } from './storage-stats.js';
 import { requireCollection } from './record-lookup.js';
 import { SyncRunner } from './sync-runner.js';
+import { upgradeLocalStorage } from './local-upgrade.js';
 import { HLC_META_KEY } from './transaction-clock.js';
 import { createTransactionContext, type TransactionContext } from './transaction-context.js';
 import { WriteContext, type WriteEnvironment } from './write-context.js';
@@ -112,6 +113,7 @@ export class SyncClient {
   /** @internal Opens storage, restores the client id and clock. */
   static async open(opts: ResolvedOptions): Promise<SyncClient> {
     await opts.storage.open();
+    await upgradeLocalStorage(opts.storage, opts.collections);
     const { clientId, last } = await opts.storage.transaction('readwrite', async (tx) => {
       let id = await tx.getMeta<string>(CLIENT_ID_META_KEY);
       if (!id) {

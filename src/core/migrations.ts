@@ -11,7 +11,8 @@ export type MigrationFunction = (record: RecordData) => RecordData;
  * One step of {@link Migrations}: the function from version n-1 to n, or `{ up, down }` when
  * a newer server must also serve apps still on version n-1 (`down` turns n back into n-1).
  */
-export type MigrationStep = MigrationFunction | { readonly up: MigrationFunction; readonly down?: MigrationFunction };
+export type MigrationStep =
+  MigrationFunction | { readonly up: MigrationFunction; readonly down?: MigrationFunction };
 
 /** Migrations of a collection, keyed by the version they produce: `n` turns n-1 into n. */
 export type Migrations = Readonly<Record<number, MigrationStep>>;
@@ -88,7 +89,8 @@ export function checkMigrations(name: string, version: unknown, migrations: unkn
   for (let n = 2; n <= version; n++) {
     const step = (migrations as Record<number, unknown>)[n];
     const up = typeof step === 'function' ? step : (step as { up?: unknown } | undefined)?.up;
-    const down = typeof step === 'function' ? undefined : (step as { down?: unknown } | undefined)?.down;
+    const down =
+      typeof step === 'function' ? undefined : (step as { down?: unknown } | undefined)?.down;
     if (typeof up !== 'function' || (down !== undefined && typeof down !== 'function')) {
       throw new TidesyncError(
         'INVALID_OPTION',
@@ -122,7 +124,8 @@ function runStep(
   step: number,
 ): RecordData {
   if (!fn) {
-    const what = to > from ? `no migration ${step}` : `no reverse migration (\`down\`) of step ${step}`;
+    const what =
+      to > from ? `no migration ${step}` : `no reverse migration (\`down\`) of step ${step}`;
     throw new MigrationError(collection.name, from, to, step, `${what} is defined.`);
   }
   let out: unknown;

@@ -60,7 +60,10 @@ export async function pullAtClientVersions(
 }
 
 /** A get answer with each record tagged with the server's schema version. */
-export async function getAtServerVersion(read: Promise<GetResponse>, ctx: ServerContext): Promise<GetResponse> {
+export async function getAtServerVersion(
+  read: Promise<GetResponse>,
+  ctx: ServerContext,
+): Promise<GetResponse> {
   const answer = await read;
   return { ...answer, records: answer.records.map((record) => stamped(ctx, record)) };
 }

@@ -52,7 +52,12 @@ export async function applyAtServerVersion(
       upcast = upcastOp(collection, op, from);
     } catch (error) {
       if (!(error instanceof MigrationError)) throw error;
-      return { opId: op.opId, status: 'rejected', code: 'migration_failed', message: error.message };
+      return {
+        opId: op.opId,
+        status: 'rejected',
+        code: 'migration_failed',
+        message: error.message,
+      };
     }
   }
   const result = await apply(upcast);
@@ -60,10 +65,11 @@ export async function applyAtServerVersion(
     if (upcast === op) return result;
     return {
       ...result,
-      message: `After upcasting from schema version ${from} to ${collection.version}: ${result.message}`.slice(
-        0,
-        2000,
-      ),
+      message:
+        `After upcasting from schema version ${from} to ${collection.version}: ${result.message}`.slice(
+          0,
+          2000,
+        ),
     };
   }
   return { ...result, record: { ...result.record, schemaVersion: collection.version } };
@@ -97,11 +103,16 @@ export function answerAtOpVersion(
  * `record` moved down to `version` when it is newer and reverse migrations reach it; else
  * `record` itself.
  */
-export function recordAtVersion(ctx: ServerContext, record: WireRecord, version: number): WireRecord {
+export function recordAtVersion(
+  ctx: ServerContext,
+  record: WireRecord,
+  version: number,
+): WireRecord {
   const collection = ctx.collections.get(record.collection);
   const at = record.schemaVersion ?? 1;
   if (!collection || at <= version || !canMigrate(collection, at, version)) return record;
-  if (record.deleted && Object.keys(record.data).length === 0) return { ...record, schemaVersion: version };
+  if (record.deleted && Object.keys(record.data).length === 0)
+    return { ...record, schemaVersion: version };
   try {
     const data = migrateData(collection, record.data, at, version);
     const fieldClocks = migrateClocks(record.fieldClocks, data, record.hlc);
