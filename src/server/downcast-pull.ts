@@ -5,6 +5,7 @@ import type { GetResponse, PullRequest, PullResponse, WireRecord } from '../core
 import { canMigrate } from '../core/index.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
+import { storedVersionOf } from './stored-version.js';
 import { recordAtVersion } from './upcast-op.js';
 
 /**
@@ -33,15 +34,18 @@ export function clientVersions(ctx: ServerContext, request: PullRequest): Map<st
   return versions;
 }
 
-/** `record` tagged with the server's schema version of its collection. */
+/** `record` tagged with the schema version its stored data is at. */
 function stamped(ctx: ServerContext, record: WireRecord): WireRecord {
   const collection = ctx.collections.get(record.collection);
-  return collection ? { ...record, schemaVersion: collection.version } : record;
+  return collection
+    ? { ...record, schemaVersion: storedVersionOf(collection, record.data) }
+    : record;
 }
 
 /**
  * Serves a pull at the client's schema versions: refuses a client that must upgrade before
- * `read` runs, then moves each record of the page down to the client's version.
+ * `read` runs, then moves each record of the page to the client's version (records stored
+ * before a deploy go up; newer ones go down where reverse migrations allow).
  * @throws RequestRefusedError 409 `upgrade_required`; see {@link clientVersions}.
  */
 export async function pullAtClientVersions(
@@ -59,7 +63,7 @@ export async function pullAtClientVersions(
   return { ...page, changes };
 }
 
-/** A get answer with each record tagged with the server's schema version. */
+/** A get answer with each record tagged with the schema version its data is at. */
 export async function getAtServerVersion(
   read: Promise<GetResponse>,
   ctx: ServerContext,

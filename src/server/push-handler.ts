@@ -62,8 +62,8 @@ export async function handlePush(
           client.lastSeq,
         );
       }
-      const result = await applyAtServerVersion(ctx, op, (at) =>
-        applyOp(ctx, tx, user, clientId, at),
+      const result = await applyAtServerVersion(ctx, tx, op, (at, atTx) =>
+        applyOp(ctx, atTx, user, clientId, at),
       );
       await tx.putOutcome(clientId, op.opId, op.seq, result);
       lastSeq = op.seq;

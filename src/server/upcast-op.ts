@@ -10,6 +10,8 @@ import {
 } from '../core/index.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
+import type { ServerStoreTransaction } from './server-store.js';
+import { currentVersionReads } from './stored-version.js';
 
 /**
  * Refuses a push holding an op made under a newer schema version than this server knows (a
@@ -34,17 +36,19 @@ export function refuseNewerOps(ctx: ServerContext, ops: readonly WireOp[]): void
 /**
  * Applies `op` at the server's schema version: an older op's `data` and `patch` go through the
  * collection's migrations first (field clocks follow renamed fields), then `apply` validates and
- * applies it. The result's record carries the server's version. An op a migration cannot carry
+ * applies it, reading stored records at the current version ({@link currentVersionReads}). The
+ * result's record carries the server's version. An op a migration cannot carry
  * is rejected (`migration_failed`, naming the collection, versions and step); one whose upcast
  * data fails the schema is rejected (`validation_failed`) with the versions in the message.
  */
 export async function applyAtServerVersion(
   ctx: ServerContext,
+  tx: ServerStoreTransaction,
   op: WireOp,
-  apply: (op: WireOp) => Promise<OpResult>,
+  apply: (op: WireOp, tx: ServerStoreTransaction) => Promise<OpResult>,
 ): Promise<OpResult> {
   const collection = ctx.collections.get(op.collection);
-  if (!collection) return apply(op);
+  if (!collection) return apply(op, tx);
   const from = op.schemaVersion ?? 1;
   let upcast = op;
   if (from < collection.version) {
@@ -60,7 +64,7 @@ export async function applyAtServerVersion(
       };
     }
   }
-  const result = await apply(upcast);
+  const result = await apply(upcast, collection.version > 1 ? currentVersionReads(ctx, tx) : tx);
   if (result.status === 'rejected') {
     if (upcast === op) return result;
     return {
@@ -100,8 +104,8 @@ export function answerAtOpVersion(
 }
 
 /**
- * `record` moved down to `version` when it is newer and reverse migrations reach it; else
- * `record` itself.
+ * `record` moved to `version`: up through the migrations, or down when reverse migrations reach
+ * it; else `record` itself.
  */
 export function recordAtVersion(
   ctx: ServerContext,
@@ -110,7 +114,7 @@ export function recordAtVersion(
 ): WireRecord {
   const collection = ctx.collections.get(record.collection);
   const at = record.schemaVersion ?? 1;
-  if (!collection || at <= version || !canMigrate(collection, at, version)) return record;
+  if (!collection || at === version || !canMigrate(collection, at, version)) return record;
   if (record.deleted && Object.keys(record.data).length === 0)
     return { ...record, schemaVersion: version };
   try {
