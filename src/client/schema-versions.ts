@@ -96,3 +96,9 @@ export function schemaRefusal(code: string, message: string): TidesyncError | un
 export function throwIfDefined(error: Error | undefined): void {
   if (error) throw error;
 }
+
+/** Whether a record from the server is at a newer schema version than the app's. */
+export function isNewerThanApp(collections: Collections, record: WireRecord): boolean {
+  const collection = collections.get(record.collection);
+  return collection !== undefined && (record.schemaVersion ?? 1) > collection.version;
+}
