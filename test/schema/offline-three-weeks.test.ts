@@ -13,7 +13,8 @@ async function syncError(run: Promise<unknown>): Promise<TidesyncError> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(error instanceof TidesyncError)) throw new Error(`expected a TidesyncError, got ${String(error)}`);
+  if (!(error instanceof TidesyncError))
+    throw new Error(`expected a TidesyncError, got ${String(error)}`);
   return error;
 }
 
