@@ -128,8 +128,8 @@ describe.each(STORE_KINDS)('local upgrade at open (%s)', (_kind, create) => {
       { name: 'b', done: true, priority: 0 },
     ]);
     for (const op of after.ops) {
-      if (op.patch) expect(op.patch).not.toHaveProperty('title');
-      if (op.data) expect(op.data).not.toHaveProperty('title');
+      expect(op.patch ?? {}).not.toHaveProperty('title');
+      expect(op.data ?? {}).not.toHaveProperty('title');
       expect(Object.keys(op.fieldClocks)).not.toContain('title');
     }
     // A second open has nothing left to do.
