@@ -5,7 +5,7 @@ import type { GetResponse, PullRequest, PullResponse, WireRecord } from '../core
 import { canMigrate } from '../core/index.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
-import { storedVersionOf } from './stored-version.js';
+import { newerRecordRefusal, storedVersionOf } from './stored-version.js';
 import { recordAtVersion } from './upcast-op.js';
 
 /**
@@ -34,12 +34,16 @@ export function clientVersions(ctx: ServerContext, request: PullRequest): Map<st
   return versions;
 }
 
-/** `record` tagged with the schema version its stored data is at. */
+/**
+ * `record` tagged with the schema version its stored data is at.
+ * @throws RequestRefusedError 409 `server_too_old` for a record of a newer deploy.
+ */
 function stamped(ctx: ServerContext, record: WireRecord): WireRecord {
   const collection = ctx.collections.get(record.collection);
-  return collection
-    ? { ...record, schemaVersion: storedVersionOf(collection, record.data) }
-    : record;
+  if (!collection) return record;
+  const schemaVersion = storedVersionOf(collection, record.data);
+  if (schemaVersion === undefined) throw newerRecordRefusal(collection, record.id);
+  return { ...record, schemaVersion };
 }
 
 /**

@@ -3,15 +3,20 @@
 import type { CollectionDefinition, RecordData } from '../core/index.js';
 import { MigrationError, migrateClocks, migrateData } from '../core/index.js';
 import { schemasOf } from './op-plan.js';
+import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 
 /**
  * The schema version stored `data` is at: the current version when it passes the current
- * schema, else the highest older version from which the migrations produce data that does,
- * else (data no version explains, a tombstone without fields) the current version.
+ * schema (or has no fields, a tombstone), else the highest older version from which the
+ * migrations produce data that does, else `undefined`: data no version of this build explains,
+ * written by a newer deploy (or not valid at all).
  */
-export function storedVersionOf(collection: CollectionDefinition, data: RecordData): number {
+export function storedVersionOf(
+  collection: CollectionDefinition,
+  data: RecordData,
+): number | undefined {
   if (collection.version === 1 || Object.keys(data).length === 0) return collection.version;
   const strict = schemasOf(collection).strict;
   if (strict.safeParse(data).success) return collection.version;
@@ -23,14 +28,34 @@ export function storedVersionOf(collection: CollectionDefinition, data: RecordDa
       if (!(error instanceof MigrationError)) throw error;
     }
   }
-  return collection.version;
+  return undefined;
 }
 
-/** `record` with its data and field clocks at the current schema version of its collection. */
+/**
+ * The refusal for a record no version of this build explains: during a rolling deploy, an
+ * instance still on the older version meets a record a newer instance wrote. The client keeps
+ * its ops and cursor and asks again (another instance, or this one once it is updated).
+ */
+export function newerRecordRefusal(
+  collection: CollectionDefinition,
+  id: string,
+): RequestRefusedError {
+  return new RequestRefusedError(
+    409,
+    'server_too_old',
+    `Record \`${id}\` of \`${collection.name}\` does not match schema version ${collection.version} or any older version this server knows: it was written by a newer deploy. Nothing was applied; retry once every server runs the newer version.`,
+  );
+}
+
+/**
+ * `record` with its data and field clocks at the current schema version of its collection.
+ * @throws RequestRefusedError 409 `server_too_old` for a record of a newer version.
+ */
 export function atCurrentVersion(ctx: ServerContext, record: ServerRecord): ServerRecord {
   const collection = ctx.collections.get(record.collection);
   if (!collection) return record;
   const from = storedVersionOf(collection, record.data);
+  if (from === undefined) throw newerRecordRefusal(collection, record.id);
   if (from === collection.version) return record;
   // storedVersionOf ran these migrations on this data already: they do not throw here.
   const data = migrateData(collection, record.data, from, collection.version);

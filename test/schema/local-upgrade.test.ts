@@ -7,7 +7,7 @@ import type { CollectionDefinition, OutboxOp, StorageAdapter, StoredRecord } fro
 import { MigrationError, createSyncClient, defineCollection } from 'tidesync';
 import { SCHEMA_VERSIONS_META_KEY } from '../../src/client/local-upgrade.js';
 import { STORE_KINDS, SimulatedCrash, crashingAdapter, type PersistedStore } from './stores.js';
-import { addPriority, todosV1, todosV3 } from './todo-versions.js';
+import { addPriority, todosV1, todosV2, todosV3 } from './todo-versions.js';
 
 const open = (storage: StorageAdapter, collections: readonly CollectionDefinition[]) =>
   createSyncClient({ collections, storage, triggers: [] });
@@ -167,9 +167,9 @@ describe.each(STORE_KINDS)('local upgrade at open (%s)', (_kind, create) => {
     const before = await snapshot(store.adapter());
     let calls = 0;
     const broken = defineCollection({
-      ...todosV3,
+      name: 'todos',
       version: 2,
-      schema: todosV3.schema,
+      schema: todosV2.schema,
       migrations: {
         2: (record) => {
           calls += 1;
