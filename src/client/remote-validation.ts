@@ -5,7 +5,6 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { META_FIELDS, TidesyncError, findUnsafeKey } from '../core/index.js';
-
 import { newerVersionIssues } from './schema-versions.js';
 
 const META = new Set<string>(META_FIELDS);
