@@ -2,16 +2,28 @@
 import { z } from 'zod';
 import { defineCollection, fieldMerge } from 'tidesync';
 
-/** A job at a customer site. fieldMerge(): office and technician edit different fields safely. */
+/**
+ * A job at a customer site. fieldMerge(): office and technician edit different fields safely.
+ *
+ * Version 2 added `priority`. Devices still holding version-1 jobs (or unsent version-1 changes)
+ * are migrated when the app opens its database, and the server upcasts version-1 pushes from
+ * devices that have not updated yet, with the same migration.
+ */
 export const jobs = defineCollection({
   name: 'jobs',
+  version: 2,
   schema: z.object({
     customer: z.string().min(1),
     task: z.string().min(1),
     status: z.enum(['open', 'done']),
     note: z.string(),
+    priority: z.enum(['normal', 'urgent']),
   }),
   conflict: fieldMerge(),
+  migrations: {
+    // 1 -> 2: jobs recorded before priorities existed are normal.
+    2: (v1) => ({ ...v1, priority: 'normal' }),
+  },
 });
 
 /** Every collection the app syncs; the server uses the same list. */

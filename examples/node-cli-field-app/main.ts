@@ -72,7 +72,13 @@ async function run(argv: string[]): Promise<void> {
       case 'add': {
         const [customer, task] = rest;
         if (!customer || !task) throw new Error(`add needs <customer> <task>.\n${USAGE}`);
-        const job = await jobs.insert({ customer, task, status: 'open', note: '' });
+        const job = await jobs.insert({
+          customer,
+          task,
+          status: 'open',
+          note: '',
+          priority: 'normal',
+        });
         console.log(`added ${job.id.slice(0, 8)}: ${customer} - ${task} (not synced yet)`);
         break;
       }

@@ -14,6 +14,12 @@ import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
+import {
+  pageAtAppVersion,
+  schemaRefusal,
+  schemaVersionsOf,
+  throwIfDefined,
+} from './schema-versions.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -111,6 +117,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
       cursor,
       limit: ctx.pullPageSize,
       ...pullBudgetOf(ctx),
+      schemaVersions: schemaVersionsOf(ctx.collections),
     },
     ctx.signal ? { signal: ctx.signal } : {},
   );
@@ -123,6 +130,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
     throw userMismatch(ctx.clientId, failure.data.error.message);
   }
   if (failure?.success) {
+    throwIfDefined(schemaRefusal(failure.data.error.code, failure.data.error.message));
     throw new ProtocolError(
       `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
     );
@@ -134,7 +142,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
       `The server's pull response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored; the cursor is unchanged.`,
     );
   }
-  return parsed.data;
+  return pageAtAppVersion(ctx.collections, parsed.data);
 }
 
 /**

@@ -170,6 +170,8 @@ export async function toWireOps(
       baseVersion: op.baseVersion,
       hlc: op.hlc,
       fieldClocks: op.fieldClocks,
+      // The local upgrade at open moves every stored op to the app's version.
+      ...(collection ? { schemaVersion: collection.version } : {}),
     });
   }
   return out;

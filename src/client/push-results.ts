@@ -12,6 +12,7 @@ import { needsReferenceRewrite, type ServerIdRemap } from './id-mapping.js';
 import { handleConflict } from './push-conflict.js';
 import { overlayPending } from './remote-records.js';
 import { checkRemoteRecord, type RemoteRejectedEvent } from './remote-validation.js';
+import { isNewerThanApp } from './schema-versions.js';
 
 /** Counts of one push run. */
 export interface PushTally {
@@ -97,7 +98,10 @@ export async function applyOpResult(
         : other.baseVersion,
     );
     if (invalid) {
-      await tx.putRecord(acknowledgedAsIs(record, result.version, pendingOnly(updated)));
+      // A record of a newer schema version keeps its version, so the pull after the app's
+      // update brings the server's data.
+      const version = isNewerThanApp(ctx.collections, result.record) ? 0 : result.version;
+      await tx.putRecord(acknowledgedAsIs(record, version, pendingOnly(updated)));
       return;
     }
     const next = adoptServerVersion(record, result.record, pendingOnly(updated), ctx.now());

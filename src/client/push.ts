@@ -13,6 +13,7 @@ import { selectBatch, toWireOps } from './push-batch.js';
 import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
 import { userMismatch } from './user-mismatch.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
+import { resultsAtAppVersion, schemaRefusal, throwIfDefined } from './schema-versions.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -87,6 +88,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         continue;
       }
       if (error.code === 'forbidden') throw userMismatch(ctx.clientId, error.message);
+      throwIfDefined(schemaRefusal(error.code, error.message));
       if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
         // The request as a whole was refused. Split down to single ops so that only the op
         // that is itself unacceptable ends up dead-lettered; the rest go through.
@@ -114,7 +116,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         `The server's push response does not follow protocol ${PROTOCOL_VERSION}: ${parsed.error.issues[0]?.message ?? 'invalid'} at \`${parsed.error.issues[0]?.path.join('.') ?? ''}\`. Nothing was applied; the outbox is kept.`,
       );
     }
-    const results = matchResults(batch, parsed.data.results);
+    const results = matchResults(batch, resultsAtAppVersion(ctx.collections, parsed.data.results));
     await ctx.storage.transaction('readwrite', async (tx) => {
       const remaps: ServerIdRemap[] = [];
       for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);

@@ -20,6 +20,7 @@ import { overlayPending } from './remote-records.js';
 import { findRecord } from './record-lookup.js';
 import { persistClock } from './transaction-clock.js';
 import { screenRemoteRecords, type RemoteRejectedEvent } from './remote-validation.js';
+import { recordAtAppVersion } from './schema-versions.js';
 
 /** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
 const MAX_IDS_PER_GET = 1000;
@@ -140,7 +141,8 @@ export class RemoteFetcher {
         );
       }
     }
-    return screenRemoteRecords(this.#opts.collections, parsed.data.records, 'fetch');
+    const records = parsed.data.records.map((r) => recordAtAppVersion(this.#opts.collections, r));
+    return screenRemoteRecords(this.#opts.collections, records, 'fetch');
   }
 
   /**

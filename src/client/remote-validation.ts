@@ -5,6 +5,7 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { META_FIELDS, TidesyncError, findUnsafeKey } from '../core/index.js';
+import { newerVersionIssues } from './schema-versions.js';
 
 const META = new Set<string>(META_FIELDS);
 
@@ -76,11 +77,13 @@ export function checkRemoteRecord(
 ): InvalidRemoteRecordError | undefined {
   const definition = collections.get(record.collection);
   if (!definition) return undefined;
-  const issues = record.deleted
-    ? Object.keys(record.data)
-        .filter((key) => META.has(key))
-        .map((key) => ({ path: key, message: 'field is managed by tidesync' }))
-    : dataIssues(definition, record.data);
+  const issues =
+    newerVersionIssues(definition, record) ??
+    (record.deleted
+      ? Object.keys(record.data)
+          .filter((key) => META.has(key))
+          .map((key) => ({ path: key, message: 'field is managed by tidesync' }))
+      : dataIssues(definition, record.data));
   if (!issues || issues.length === 0) return undefined;
   return new InvalidRemoteRecordError(record.collection, record.id, issues);
 }

@@ -35,6 +35,7 @@ import {
   type SignOutResult,
 } from './sign-out.js';
 import { SyncRunner } from './sync-runner.js';
+import { upgradeLocalStorage } from './local-upgrade.js';
 import { HLC_META_KEY } from './transaction-clock.js';
 import {
   collectionName,
@@ -133,6 +134,7 @@ export class SyncClient {
 
   static async #open(opts: ResolvedOptions): Promise<SyncClient> {
     await opts.storage.open();
+    await upgradeLocalStorage(opts.storage, opts.collections);
     const { clientId, last } = await opts.storage.transaction('readwrite', async (tx) => {
       let id = await tx.getMeta<string>(CLIENT_ID_META_KEY);
       if (!id) {

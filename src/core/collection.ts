@@ -3,6 +3,7 @@ import type { ConflictStrategy } from './conflict-strategy.js';
 import { TidesyncError, describeValue } from './errors.js';
 import type { RecordData } from './records.js';
 import { findNonJsonField } from './schema-json.js';
+import { type Migrations, checkMigrations } from './migrations.js';
 
 /** The user a request was authorised as, returned by the server's `authorize`. */
 export interface SyncUser {
@@ -45,6 +46,10 @@ export interface CollectionOptions<S extends z.ZodObject> {
   readonly retention?: RetentionPolicy;
   /** Server-side access rule; see {@link ScopeFunction}. */
   readonly scope?: ScopeFunction;
+  /** Schema version of `schema`, an integer from 1; see docs/schema-evolution.md. @default 1 */
+  readonly version?: number;
+  /** Steps from each older version: `n` turns a record of version n-1 into n. @default {} */
+  readonly migrations?: Migrations;
 }
 
 /** A collection definition, shared by clients and the server. */
@@ -56,6 +61,10 @@ export interface CollectionDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly priority: number;
   readonly retention: RetentionPolicy | undefined;
   readonly scope: ScopeFunction | undefined;
+  /** Schema version of `schema` (1 when not set). */
+  readonly version: number;
+  /** Migrations from older versions, keyed by the version each produces. */
+  readonly migrations: Migrations;
 }
 
 /** The record type of a collection definition. */
@@ -83,7 +92,8 @@ const RESERVED_FIELDS = new Set([
  * });
  * @throws TidesyncError `INVALID_OPTION` for a bad name, a schema field named like metadata, a
  *   schema value that does not survive JSON (`z.date()`, `z.bigint()`, `z.map()`, `z.set()`,
- *   transforms, functions, symbols, `z.undefined()`), or a bad priority.
+ *   transforms, functions, symbols, `z.undefined()`), a bad priority, or a `version` without a
+ *   migration for each step.
  */
 export function defineCollection<S extends z.ZodObject>(
   options: CollectionOptions<S>,
@@ -133,6 +143,8 @@ export function defineCollection<S extends z.ZodObject>(
       );
     }
   }
+  const version = options.version ?? 1;
+  checkMigrations(options.name, version, options.migrations ?? {});
   return {
     name: options.name,
     schema: options.schema,
@@ -141,5 +153,7 @@ export function defineCollection<S extends z.ZodObject>(
     priority,
     retention: options.retention,
     scope: options.scope,
+    version,
+    migrations: { ...(options.migrations ?? {}) },
   };
 }

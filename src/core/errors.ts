@@ -36,6 +36,9 @@ export const ERROR_CODES = [
   'STORAGE_KEY_INVALID',
   'UNSYNCED_CHANGES',
   'RECORD_TOO_LARGE',
+  'MIGRATION_FAILED',
+  'SERVER_TOO_OLD',
+  'UPGRADE_REQUIRED',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -38,6 +38,20 @@ export {
 export type { HlcParts, HybridLogicalClockOptions } from './hybrid-logical-clock.js';
 export { createClientId, createId } from './ids.js';
 export {
+  MigrationError,
+  canMigrate,
+  checkMigrations,
+  migrateClocks,
+  migrateData,
+  migratePatch,
+} from './migrations.js';
+export type {
+  MigrationFunction,
+  MigrationStep,
+  Migrations,
+  VersionedCollection,
+} from './migrations.js';
+export {
   applyQuery,
   compareByOrder,
   compareValues,

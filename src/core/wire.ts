@@ -123,6 +123,8 @@ export const wireOpSchema = z.object({
   baseVersion: count,
   hlc,
   fieldClocks: wireFieldClocks,
+  /** Schema version of the collection the op was made under; absent means 1. */
+  schemaVersion: count.min(1).optional(),
 });
 export type WireOp = z.infer<typeof wireOpSchema>;
 
@@ -139,6 +141,8 @@ export const wireRecordSchema = z.object({
   /** Client that created the record, and its local id there: lets that client match an echo. */
   originClientId: id.nullable(),
   originId: id.nullable(),
+  /** Schema version of `data`; absent means 1. */
+  schemaVersion: count.min(1).optional(),
 });
 export type WireRecord = z.infer<typeof wireRecordSchema>;
 
@@ -199,6 +203,8 @@ export const pullRequestSchema = z.object({
    * that alone is larger goes in `skipped`. Absent: only the server's limit applies.
    */
   maxBytes: z.number().int().min(4096).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** The client's schema version per collection; a collection left out is at version 1. */
+  schemaVersions: z.record(id, count.min(1)).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -263,6 +269,8 @@ export const WIRE_ERROR_CODES = [
   'protocol_version',
   'seq_gap',
   'internal',
+  'server_too_old',
+  'upgrade_required',
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 

@@ -5,6 +5,7 @@ import { readsOf } from './op-plan.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import { refuseUnstorable } from './unstorable-op.js';
+import { answerAtOpVersion, applyAtServerVersion, refuseNewerOps } from './upcast-op.js';
 
 /**
  * Handles a validated push: checks the batch, then applies its ops in one store transaction.
@@ -12,7 +13,7 @@ import { refuseUnstorable } from './unstorable-op.js';
  * Per op, in order: a recorded (clientId, opId) replays its outcome; otherwise its `seq` must be
  * `lastSeq + 1`, or the whole request is refused with `seq_gap` and rolled back.
  * @throws RequestRefusedError 400 for a malformed batch, 403 for another user's clientId,
- * 409 `seq_gap`.
+ * 409 `seq_gap`, 409 `server_too_old` for an op of a newer schema version than the server's.
  */
 export async function handlePush(
   ctx: ServerContext,
@@ -39,6 +40,7 @@ export async function handlePush(
     }
     opIds.add(op.opId);
   });
+  refuseNewerOps(ctx, ops);
 
   // Refused per op before any store sees them (a NUL would fail a Postgres query).
   const refused = new Map<string, OpResult>();
@@ -69,13 +71,18 @@ export async function handlePush(
           client.lastSeq,
         );
       }
-      const result = refused.get(op.opId) ?? (await applyOp(ctx, tx, user, clientId, op));
+      const result =
+        refused.get(op.opId) ??
+        (await applyAtServerVersion(ctx, tx, op, (at, atTx) =>
+          applyOp(ctx, atTx, user, clientId, at),
+        ));
       await tx.putOutcome(clientId, op.opId, op.seq, result);
       lastSeq = op.seq;
       results.push(result);
     }
     if (lastSeq !== client.lastSeq) await tx.setLastSeq(clientId, lastSeq);
-    return { protocol: PROTOCOL_VERSION, results, lastSeq, ...clockOf(ctx) };
+    const answers = results.map((result, index) => answerAtOpVersion(ctx, ops[index], result));
+    return { protocol: PROTOCOL_VERSION, results: answers, lastSeq, ...clockOf(ctx) };
   });
 }
 

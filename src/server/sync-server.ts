@@ -11,6 +11,7 @@ import {
 import type { LiveServerOptions } from './live/live-service.js';
 import { createLiveService } from './live/live-service.js';
 import { isLiveRequest } from './live/live-handler.js';
+import { getAtServerVersion, pullAtClientVersions } from './downcast-pull.js';
 import { createNodeHandler } from './node-handler.js';
 import { handleGet, handlePull } from './pull-handler.js';
 import { handlePush } from './push-handler.js';
@@ -170,10 +171,13 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       if (kind === 'pull') {
         return {
           status: 200,
-          body: await handlePull(ctx, user, validate(pullRequestSchema, body)),
+          body: await pullAtClientVersions(ctx, validate(pullRequestSchema, body), (request) =>
+            handlePull(ctx, user, request),
+          ),
         };
       }
-      return { status: 200, body: await handleGet(ctx, user, validate(getRequestSchema, body)) };
+      const get = handleGet(ctx, user, validate(getRequestSchema, body));
+      return { status: 200, body: await getAtServerVersion(get, ctx) };
     } catch (error) {
       if (error instanceof RequestRefusedError) return refusedReply(error);
       // The client went away mid-upload: its own network, not a server failure. Nothing ran;

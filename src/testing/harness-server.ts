@@ -19,10 +19,15 @@ export interface HarnessServerSetup {
 export interface RestartableServer {
   /** The running server. */
   readonly current: SyncServer;
+  /** The collection definitions the running server was started with. */
+  readonly collections: readonly CollectionDefinition[];
   /** Sends a request to the running server; rejects like a dropped connection on a restart. */
   fetch(request: Request): Promise<Response>;
-  /** Kills the running server and starts a new one over the store, opened again. */
-  restart(): Promise<SyncServer>;
+  /**
+   * Kills the running server and starts a new one over the store, opened again; with
+   * `collections`, the new process runs those definitions (a deploy of a new app version).
+   */
+  restart(collections?: readonly CollectionDefinition[]): Promise<SyncServer>;
   /** Closes the store if the harness owns it. */
   close(): Promise<void>;
 }
@@ -34,12 +39,13 @@ export function harnessServer(setup: HarnessServerSetup): RestartableServer {
   let ownStore = options.store === undefined;
   const report = options.onError ?? ((error: Error) => console.error('[tidesync server]', error));
   let life = new ProcessLife();
+  let deployed = setup.collections;
   const start = (): SyncServer => {
     const processLife = life;
     return createSyncServer({
       now: setup.now,
       ...options,
-      collections: setup.collections,
+      collections: deployed,
       store: mortalServerStore(store, processLife),
       authorize: setup.authorize,
       // The failures of work that died with a killed process are the crash itself, not a bug.
@@ -54,6 +60,9 @@ export function harnessServer(setup: HarnessServerSetup): RestartableServer {
     get current() {
       return server;
     },
+    get collections() {
+      return deployed;
+    },
     async fetch(request) {
       const processLife = life;
       if (processLife.dead) throw new TypeError('connection refused: the server is restarting');
@@ -61,8 +70,9 @@ export function harnessServer(setup: HarnessServerSetup): RestartableServer {
       if (processLife.dead) throw new TypeError('connection reset: the server restarted');
       return response;
     },
-    async restart() {
+    async restart(collections) {
       life.kill();
+      if (collections) deployed = collections;
       // Let the dead process's transactions reach their next store call and roll back.
       await flushMicrotasks();
       if (setup.reopenStore) {

@@ -13,6 +13,8 @@ export { createTestHarness } from './test-harness.js';
 export type {
   HarnessClientOptions,
   HarnessServerOptions,
+  RestartClientOptions,
+  RestartServerOptions,
   SettleOptions,
   TestHarness,
   TestHarnessOptions,

@@ -91,12 +91,20 @@ export async function serverSnapshot(
   const snapshot: ReplicaSnapshot = new Map(collections.map((c) => [c.name, new Map()]));
   const versions = new Map<string, number>();
   let cursor: string | null = null;
+  // Read at the versions of the definitions given (the server's own: its current version).
+  const schemaVersions = Object.fromEntries(collections.map((c) => [c.name, c.version]));
   for (let page = 0; page < 100_000; page++) {
     const response = await server.fetch(
       new Request('http://tidesync.harness/sync/pull', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ protocol: PROTOCOL_VERSION, clientId, cursor, limit: 1000 }),
+        body: JSON.stringify({
+          protocol: PROTOCOL_VERSION,
+          clientId,
+          cursor,
+          limit: 1000,
+          schemaVersions,
+        }),
       }),
     );
     const body: unknown = await response.json();

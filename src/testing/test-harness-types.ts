@@ -24,6 +24,23 @@ export interface HarnessClientOptions {
   readonly batchSize?: number;
   /** This device's wall clock runs this far ahead (negative: behind) of the shared clock. @default 0 */
   readonly clockOffsetMs?: number;
+  /**
+   * The collection definitions of this device's app version, when it runs another version than
+   * the harness's `collections` (say version 1 while others run 3). @default the harness's `collections`
+   */
+  readonly collections?: readonly CollectionDefinition[];
+}
+
+/** Options of {@link TestHarness.restartClient}. */
+export interface RestartClientOptions {
+  /** The app comes back on these collection definitions: an app update (or rollback). */
+  readonly collections?: readonly CollectionDefinition[];
+}
+
+/** Options of {@link TestHarness.restartServer}. */
+export interface RestartServerOptions {
+  /** The new server process runs these collection definitions: a deploy of a new version. */
+  readonly collections?: readonly CollectionDefinition[];
 }
 
 /** Server settings of a harness: any `createSyncServer` option but the ones the harness owns. */
@@ -110,18 +127,20 @@ export interface TestHarness {
    * the old client is dropped without `close()` (its requests in flight are abandoned, though
    * the server may still apply them; its timers never fire; its transactions not yet committed
    * roll back and nothing it stored is lost), then a new `SyncClient` opens the same storage
-   * with the same user, link and clock offset, and replaces it in {@link clients}. A
+   * with the same user, link and clock offset (and, with `options.collections`, a new app
+   * version, whose local upgrade runs at open), and replaces it in {@link clients}. A
    * {@link sync} of that client still running rejects with `NetworkError`.
    * @throws TidesyncError `INVALID_OPTION` for a bad index, or a client given `storage` without
    *   `reopen`.
    */
-  restartClient(index: number): Promise<SyncClient>;
+  restartClient(index: number, options?: RestartClientOptions): Promise<SyncClient>;
   /**
    * Simulates a crash or deploy of the server process: a new server over the same server store
-   * (opened again, see `reopenStore`). Requests in flight at that moment are lost: their
+   * (opened again, see `reopenStore`), running `options.collections` when given (a deploy of a
+   * new schema version). Requests in flight at that moment are lost: their
    * clients see a network failure, and what they wrote is applied only if it had committed.
    */
-  restartServer(): Promise<SyncServer>;
+  restartServer(options?: RestartServerOptions): Promise<SyncServer>;
   /**
    * Sets how far client `index`'s device clock runs ahead (negative: behind) of the shared
    * clock, from now on: a clock jump, as when a user or the network time service resets it. The

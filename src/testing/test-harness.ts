@@ -91,13 +91,15 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
     const store = createMemoryStore();
     return () => memoryAdapter({ store });
   });
+  // Per client: the collection definitions of its app version (see `restartClient`).
+  const appVersions = specs.map((spec) => spec.collections);
   const startClient = (index: number, storage: StorageAdapter): Promise<SyncClient> => {
     const spec = specs[index] ?? {};
     const life = new ProcessLife();
     lives[index] = life;
     storages[index] = storage;
     return createSyncClient({
-      collections: [...collections],
+      collections: [...(appVersions[index] ?? collections)],
       storage: mortalStorage(storage, life),
       transport: mortalTransport(networks[index] as Transport, life),
       now: () => clock.now() + (offsets[index] ?? 0),
@@ -216,7 +218,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       for (const user of new Set(users)) {
         const expected = await serverSnapshot(
           server.current,
-          collections,
+          server.collections,
           { [USER_HEADER]: user },
           `harness-observer-${[...new Set(users)].indexOf(user)}`,
         );
@@ -237,8 +239,9 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       }
       return digests;
     },
-    async restartClient(index) {
+    async restartClient(index, restartOptions) {
       clientAt(index);
+      if (restartOptions?.collections) appVersions[index] = restartOptions.collections;
       const reopen = openers[index];
       if (!reopen) {
         throw new TidesyncError(
@@ -255,7 +258,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       clients[index] = client;
       return client;
     },
-    restartServer: () => server.restart(),
+    restartServer: (restartOptions) => server.restart(restartOptions?.collections),
     setClockOffset(index, offsetMs) {
       clientAt(index);
       if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs)) {
