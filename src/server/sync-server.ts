@@ -4,6 +4,7 @@ import {
   TidesyncError,
   describeValue,
   getRequestSchema,
+  positiveInt,
   pullRequestSchema,
   pushRequestSchema,
   toError,
@@ -232,15 +233,4 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
     now: options.now ?? Date.now,
   };
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
 }
