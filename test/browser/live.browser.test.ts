@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumStatus, launchChromium } from './harness.js';
+import { addTodo, openWebTodo, todoTitles as titles } from './web-todo-page.js';
 import { buildWebTodo } from '../../examples/web-todo/build.js';
 import type { WebTodoServer } from '../../examples/web-todo/server.js';
 import { startWebTodoServer } from '../../examples/web-todo/server.js';
@@ -31,30 +32,13 @@ describe.skipIf(chromium.skip)('live sync in headless Chromium (web-todo)', () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function openApp(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/`);
-    await page.getByTestId('sync-status').waitFor();
-    return { page, errors };
-  }
+  const openApp = (context: BrowserContext) => openWebTodo(context, server.url);
 
-  const titles = (page: Page) => page.getByTestId('todo-title').allTextContents();
   const live = (page: Page) =>
     page.evaluate(
       () =>
         (window as unknown as { todoClient: { status: { live: string } } }).todoClient.status.live,
     );
-
-  async function addTodo(page: Page, title: string): Promise<void> {
-    await page.getByLabel('New todo').fill(title);
-    await page.getByRole('button', { name: 'Add' }).click();
-    await page
-      .getByTestId('todo-title')
-      .filter({ hasText: new RegExp(`^${title}$`) })
-      .waitFor();
-  }
 
   it('shows a change made in another browser context within one second, with no action', async () => {
     const laptop = await browser.newContext();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createSyncClient, defineCollection, httpTransport, manual } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { chromiumStatus, launchChromium } from '../browser/harness.js';
+import { addTodo, openWebTodo, todoTitles as titles } from '../browser/web-todo-page.js';
 import { buildWebTodo } from '../../examples/web-todo/build.js';
 import type { WebTodoServer } from '../../examples/web-todo/server.js';
 import { startWebTodoServer } from '../../examples/web-todo/server.js';
@@ -39,28 +40,14 @@ describe.skipIf(chromium.skip)('examples/web-todo in headless Chromium', () => {
 
   /** Opens the app in `context` and waits until it rendered and its service worker controls it. */
   async function openApp(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/`);
-    await page.getByTestId('sync-status').waitFor();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    return { page, errors };
+    const opened = await openWebTodo(context, server.url);
+    await opened.page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    return opened;
   }
 
   const status = (page: Page) => page.getByTestId('sync-status');
-  const titles = (page: Page) => page.getByTestId('todo-title').allTextContents();
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-  async function addTodo(page: Page, title: string): Promise<void> {
-    await page.getByLabel('New todo').fill(title);
-    await page.getByRole('button', { name: 'Add' }).click();
-    await page
-      .getByTestId('todo-title')
-      .filter({ hasText: new RegExp(`^${title}$`) })
-      .waitFor();
-  }
 
   async function renameTodo(page: Page, from: string, to: string): Promise<void> {
     const item = page.getByTestId('todo').filter({ hasText: from });
