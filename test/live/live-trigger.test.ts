@@ -142,26 +142,21 @@ describe('liveTrigger()', () => {
     });
     clients.push(client);
     await settle(client);
-    scripted.send('ready', 0);
-    await settle(client);
-    expect(client.status.live).toBe('connected');
-    setForeground(false);
-    expect(client.status.live).toBe('off');
-    await clock.advance(60_000);
-    expect(scripted.state.opens).toBe(1);
-    setForeground(true);
-    await settle(client);
-    expect(scripted.state.opens).toBe(2);
-    scripted.send('ready', 0);
-    await settle(client);
-    expect(client.status.live).toBe('connected');
-    setOnline(false);
-    expect(client.status.live).toBe('off');
-    await clock.advance(60_000);
-    expect(scripted.state.opens).toBe(2);
-    setOnline(true);
-    await settle(client);
-    expect(scripted.state.opens).toBe(3);
+    /** Connected, `set(false)` closes the stream for good; `set(true)` opens one more. */
+    const offAndBack = async (set: (on: boolean) => void, opens: number) => {
+      scripted.send('ready', 0);
+      await settle(client);
+      expect(client.status.live).toBe('connected');
+      set(false);
+      expect(client.status.live).toBe('off');
+      await clock.advance(60_000);
+      expect(scripted.state.opens).toBe(opens);
+      set(true);
+      await settle(client);
+      expect(scripted.state.opens).toBe(opens + 1);
+    };
+    await offAndBack(setForeground, 1);
+    await offAndBack(setOnline, 2);
   });
 
   it('refuses a transport that cannot open streams', async () => {
