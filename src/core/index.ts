@@ -136,3 +136,4 @@ export type {
 } from './wire.js';
 export { innerMap } from './inner-map.js';
 export { userStorageName } from './user-storage-name.js';
+export { nonNegativeInt, positiveInt } from './option-checks.js';

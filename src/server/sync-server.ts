@@ -4,6 +4,7 @@ import {
   TidesyncError,
   describeValue,
   getRequestSchema,
+  positiveInt,
   pullRequestSchema,
   pushRequestSchema,
   toError,
@@ -265,17 +266,6 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     maxFormerStates: positiveInt('maxFormerStates', options.maxFormerStates, 4),
     now: options.now ?? Date.now,
   };
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
 }
 
 function cursorSecretOf(value: string | undefined): string {

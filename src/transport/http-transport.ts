@@ -1,5 +1,5 @@
 import type { RequestKind, Transport, TransportSendOptions } from '../core/index.js';
-import { NetworkError, TidesyncError, describeValue } from '../core/index.js';
+import { NetworkError, TidesyncError, describeValue, positiveInt } from '../core/index.js';
 import { openHttpStream } from './http-stream.js';
 import { readResponse } from './read-response.js';
 
@@ -183,17 +183,6 @@ function resolveMountUrl(url: unknown): string {
     );
   }
   return resolved.href.replace(/\/+$/, '');
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
 }
 
 /** True for the errors a reused keep-alive socket gives when the server already closed it. */

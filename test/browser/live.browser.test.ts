@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumStatus, launchChromium } from './harness.js';
-import { buildWebTodo } from '../../examples/web-todo/build.js';
-import type { WebTodoServer } from '../../examples/web-todo/server.js';
-import { startWebTodoServer } from '../../examples/web-todo/server.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumStatus } from './harness.js';
+import { addTodo, openWebTodo, todoTitles as titles, webTodoSuite } from './web-todo-page.js';
 
 const chromium = chromiumStatus();
 /** Set-up steps (load, first sync) get room on a loaded machine; the live step gets 1 s. */
@@ -14,51 +9,19 @@ const SETUP = { timeout: 20_000, interval: 50 };
 const LIVE = { timeout: 1_000, interval: 20 };
 
 describe.skipIf(chromium.skip)('live sync in headless Chromium (web-todo)', () => {
-  let dir: string;
-  let server: WebTodoServer;
-  let browser: Browser;
+  const app = webTodoSuite(chromium, 'tidesync-live-browser-');
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tidesync-live-browser-'));
-    const staticDir = await buildWebTodo(join(dir, 'dist'));
-    server = await startWebTodoServer({ staticDir, dbPath: join(dir, 'server.db') });
-    browser = await launchChromium(chromium);
-  });
+  const openApp = (context: BrowserContext) => openWebTodo(context, app.server.url);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function openApp(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/`);
-    await page.getByTestId('sync-status').waitFor();
-    return { page, errors };
-  }
-
-  const titles = (page: Page) => page.getByTestId('todo-title').allTextContents();
   const live = (page: Page) =>
     page.evaluate(
       () =>
         (window as unknown as { todoClient: { status: { live: string } } }).todoClient.status.live,
     );
 
-  async function addTodo(page: Page, title: string): Promise<void> {
-    await page.getByLabel('New todo').fill(title);
-    await page.getByRole('button', { name: 'Add' }).click();
-    await page
-      .getByTestId('todo-title')
-      .filter({ hasText: new RegExp(`^${title}$`) })
-      .waitFor();
-  }
-
   it('shows a change made in another browser context within one second, with no action', async () => {
-    const laptop = await browser.newContext();
-    const phone = await browser.newContext();
+    const laptop = await app.browser.newContext();
+    const phone = await app.browser.newContext();
     const { page: a, errors: laptopErrors } = await openApp(laptop);
     const { page: b, errors: phoneErrors } = await openApp(phone);
     await expect.poll(() => live(a), SETUP).toBe('connected');
@@ -82,7 +45,7 @@ describe.skipIf(chromium.skip)('live sync in headless Chromium (web-todo)', () =
   });
 
   it('shows a change made in another tab of the same browser within one second', async () => {
-    const context = await browser.newContext();
+    const context = await app.browser.newContext();
     const { page: first } = await openApp(context);
     const { page: second } = await openApp(context);
     // One tab leads (it holds the stream); the other follows and hears from the leader.

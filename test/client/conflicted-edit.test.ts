@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { SyncClient } from 'tidesync';
-import { createSyncClient, defineCollection, directTransport, manual } from 'tidesync';
-import { memoryAdapter } from 'tidesync/adapters/memory';
-import { createSyncServer, memoryServerStore } from 'tidesync/server';
+import { defineCollection, manual } from 'tidesync';
+import { concurrentEdits } from './conflict-helpers.js';
 
 const todos = defineCollection({
   name: 'todos',
@@ -18,32 +17,9 @@ afterEach(async () => {
 
 /** Device `b` ends with its todo conflicted: local 'soy milk', remote 'oat milk'. */
 async function conflicted() {
-  const server = createSyncServer({
-    collections: [todos],
-    store: memoryServerStore(),
-    authorize: () => ({ userId: 'alice' }),
-  });
-  const device = async () => {
-    const client = await createSyncClient({
-      collections: [todos],
-      storage: memoryAdapter(),
-      transport: directTransport(server),
-      triggers: [],
-    });
-    clients.push(client);
-    return client;
-  };
-  const a = await device();
-  const b = await device();
-  const todo = await a.collection(todos).insert({ title: 'milk', done: false });
-  await a.sync();
-  await b.sync();
-  const id = (await b.collection(todos).find())[0]!.id;
-  await a.collection(todos).update(todo.id, { title: 'oat milk' });
-  await a.sync();
-  await b.collection(todos).update(id, { title: 'soy milk' });
-  await b.sync();
-  return { a, b, id };
+  const pair = await concurrentEdits(todos, [todos], clients);
+  await pair.b.sync();
+  return pair;
 }
 
 describe('editing a conflicted record', () => {

@@ -1,15 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSyncClient, defineCollection, httpTransport, manual } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
-import { chromiumStatus, launchChromium } from '../browser/harness.js';
-import { buildWebTodo } from '../../examples/web-todo/build.js';
-import type { WebTodoServer } from '../../examples/web-todo/server.js';
-import { startWebTodoServer } from '../../examples/web-todo/server.js';
+import { chromiumStatus } from '../browser/harness.js';
+import {
+  addTodo,
+  openWebTodo,
+  todoTitles as titles,
+  webTodoSuite,
+} from '../browser/web-todo-page.js';
 import { REPO_ROOT } from './run-example.js';
 
 const chromium = chromiumStatus();
@@ -19,48 +21,21 @@ const POLL = { timeout: 20_000, interval: 50 };
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web-todo');
 
 describe.skipIf(chromium.skip)('examples/web-todo in headless Chromium', () => {
-  let dir: string;
-  let server: WebTodoServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tidesync-web-todo-'));
+  const app = webTodoSuite(chromium, 'tidesync-web-todo-');
+  beforeAll(() => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const staticDir = await buildWebTodo(join(dir, 'dist'));
-    server = await startWebTodoServer({ staticDir, dbPath: join(dir, 'server.db') });
-    browser = await launchChromium(chromium);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** Opens the app in `context` and waits until it rendered and its service worker controls it. */
   async function openApp(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/`);
-    await page.getByTestId('sync-status').waitFor();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    return { page, errors };
+    const opened = await openWebTodo(context, app.server.url);
+    await opened.page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    return opened;
   }
 
   const status = (page: Page) => page.getByTestId('sync-status');
-  const titles = (page: Page) => page.getByTestId('todo-title').allTextContents();
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-
-  async function addTodo(page: Page, title: string): Promise<void> {
-    await page.getByLabel('New todo').fill(title);
-    await page.getByRole('button', { name: 'Add' }).click();
-    await page
-      .getByTestId('todo-title')
-      .filter({ hasText: new RegExp(`^${title}$`) })
-      .waitFor();
-  }
 
   async function renameTodo(page: Page, from: string, to: string): Promise<void> {
     const item = page.getByTestId('todo').filter({ hasText: from });
@@ -83,7 +58,7 @@ describe.skipIf(chromium.skip)('examples/web-todo in headless Chromium', () => {
     const client = await createSyncClient({
       collections: [todos],
       storage: memoryAdapter(),
-      transport: httpTransport({ url: `${server.url}/sync` }),
+      transport: httpTransport({ url: `${app.server.url}/sync` }),
     });
     try {
       await client.sync();
@@ -97,7 +72,7 @@ describe.skipIf(chromium.skip)('examples/web-todo in headless Chromium', () => {
   }
 
   it('works offline, survives a reload, syncs when back online, and resolves a conflict', async () => {
-    const laptop = await browser.newContext();
+    const laptop = await app.browser.newContext();
     const { page: a, errors } = await openApp(laptop);
     await expect.poll(() => status(a).getAttribute('data-state'), POLL).toBe('synced');
 
@@ -134,7 +109,7 @@ describe.skipIf(chromium.skip)('examples/web-todo in headless Chromium', () => {
     await shot(a, '3-synced');
 
     // A second device (its own profile) pulls them, and edits one while the laptop is offline.
-    const phone = await browser.newContext();
+    const phone = await app.browser.newContext();
     const { page: b, errors: phoneErrors } = await openApp(phone);
     await expect.poll(() => titles(b), POLL).toEqual(['Buy oat milk', 'Walk the dog']);
     await laptop.setOffline(true);

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServerStore, SyncServer } from 'tidesync/server';
-import { makeServer, op, pullAll, storeKinds } from '../server/server-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { op, pullAll, storeKinds } from '../server/server-helpers.js';
+import { serverPerTest } from '../server/server-per-test.js';
 
 // Item 9 (issue 15): a browser sends these cross-site without a CORS preflight. The server
 // must refuse them before anything is read, so a cookie-authenticated app cannot be written to
@@ -14,18 +14,7 @@ const SIMPLE_TYPES: readonly (string | null)[] = [
 ];
 
 describe.each(storeKinds())('content type of sync requests: $name', (kind) => {
-  let store: ServerStore;
-  let cleanup: () => Promise<void>;
-  let server: SyncServer;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.create());
-    server = makeServer(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const env = serverPerTest(kind);
 
   const send = (path: string, body: unknown, contentType: string | null) => {
     const headers: Record<string, string> = { 'x-user': 'alice' };
@@ -33,7 +22,7 @@ describe.each(storeKinds())('content type of sync requests: $name', (kind) => {
     // A Request with a string body and no content-type gets text/plain from the platform;
     // a Blob with an empty type sends none at all.
     const payload = contentType === null ? new Blob([JSON.stringify(body)]) : JSON.stringify(body);
-    return server.fetch(
+    return env.server.fetch(
       new Request(`http://sync.test/api/${path}`, { method: 'POST', headers, body: payload }),
     );
   };
@@ -54,7 +43,7 @@ describe.each(storeKinds())('content type of sync requests: $name', (kind) => {
         expect(answer.error.code).toBe('unsupported_media_type');
         expect(answer.error.message).toContain('application/json');
       }
-      const { changes } = await pullAll(server, 'c2');
+      const { changes } = await pullAll(env.server, 'c2');
       expect(changes).toEqual([]);
     },
   );
@@ -62,7 +51,7 @@ describe.each(storeKinds())('content type of sync requests: $name', (kind) => {
   it('accepts application/json with a charset parameter, in any case', async () => {
     const response = await send('push', bodies['push'], 'Application/JSON; charset=utf-8');
     expect(response.status).toBe(200);
-    const { changes } = await pullAll(server, 'c2');
+    const { changes } = await pullAll(env.server, 'c2');
     expect(changes.map((c) => c.id)).toEqual(['cross-site']);
   });
 });

@@ -1,17 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { httpTransport } from 'tidesync';
 import { wireRecordSchema } from '../../src/core/index.js';
-import type { ServerStore, SyncServer } from 'tidesync/server';
-import {
-  call,
-  hlcAt,
-  makeServer,
-  NOW,
-  op,
-  pullAll,
-  push,
-  storeKinds,
-} from '../server/server-helpers.js';
+import { call, hlcAt, NOW, op, pullAll, push, storeKinds } from '../server/server-helpers.js';
+import { serverPerTest } from '../server/server-per-test.js';
 
 // Item 13 (issue 15): `__proto__`, `constructor` and `prototype` are refused at every depth
 // and in every input, never stripped silently. JSON.parse makes `__proto__` an own key; zod's
@@ -88,26 +79,14 @@ const CASES: [string, string, string, string][] = [
 ];
 
 describe.each(storeKinds())('prototype keys in requests: $name', (kind) => {
-  let store: ServerStore;
-  let cleanup: () => Promise<void>;
-  let server: SyncServer;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.create());
-    server = makeServer(store);
-    await push(server, 'c1', [op({ seq: 1, id: 'base' })]);
-  });
-  afterEach(async () => {
-    clean();
-    await store.close();
-    await cleanup();
-  });
+  const env = serverPerTest(kind, {}, (server) => push(server, 'c1', [op({ seq: 1, id: 'base' })]));
+  afterEach(() => clean());
 
   it.each(CASES)(
     'refuses %s with 400 naming the path; nothing applied',
     async (_name, path, raw, where) => {
       const answer = await call<{ error: { code: string; message: string } }>(
-        server,
+        env.server,
         path,
         undefined,
         { raw },
@@ -115,10 +94,10 @@ describe.each(storeKinds())('prototype keys in requests: $name', (kind) => {
       expect(answer.status).toBe(400);
       expect(answer.body.error.code).toBe('bad_request');
       expect(answer.body.error.message).toContain(where);
-      const { changes } = await pullAll(server, 'c2');
+      const { changes } = await pullAll(env.server, 'c2');
       expect(changes.map((c) => c.id)).toEqual(['base']);
       // The refused push did not advance the client's seq: seq 2 is still next.
-      const next = await push(server, 'c1', [op({ seq: 2, id: 'next' })]);
+      const next = await push(env.server, 'c1', [op({ seq: 2, id: 'next' })]);
       expect(next.body.results[0]?.status).toBe('applied');
     },
   );

@@ -9,6 +9,7 @@ import {
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { memoryServerStore } from 'tidesync/server';
 import type { SyncServer } from 'tidesync/server';
+import { seededRandom } from '../../src/testing/conformance/storage-fixtures.js';
 import { manualClock } from '../client/fake-timers.js';
 import type { Tokens } from './live-helpers.js';
 import { collections, liveDevice, startServer, titles, until } from './live-helpers.js';
@@ -18,18 +19,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A seeded PRNG (mulberry32), so the jitter is the same every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('live stream and credentials (S40)', () => {
   it('ends the stream when the token expires, reports UNAUTHORIZED once and does not storm', async () => {
@@ -105,7 +94,7 @@ describe('live stream and credentials (S40)', () => {
         storage: memoryAdapter(),
         transport: directTransport(handler),
         timers: clock.timers,
-        triggers: [liveTrigger({ baseDelayMs: 1000, random: seeded(i + 1) })],
+        triggers: [liveTrigger({ baseDelayMs: 1000, random: seededRandom(i + 1) })],
       });
       clients.push(client);
     }

@@ -11,6 +11,18 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** `inner` with its commits announced on `liveChannel` instead of its own channel. */
+function withChannel(inner: ServerStore, liveChannel: LiveChannel): ServerStore {
+  return {
+    kind: inner.kind,
+    open: () => inner.open(),
+    read: (fn) => inner.read(fn),
+    transaction: (fn) => inner.transaction(fn),
+    close: () => inner.close(),
+    liveChannel,
+  };
+}
+
 describe('a lost poke (S40)', () => {
   it('delays a change until the next poke, which brings both changes', async () => {
     const inner = memoryServerStore();
@@ -27,14 +39,7 @@ describe('a lost poke (S40)', () => {
       },
       subscribe: (listener, onResync) => local.subscribe(listener, onResync),
     };
-    const store: ServerStore = {
-      kind: inner.kind,
-      open: () => inner.open(),
-      read: (fn) => inner.read(fn),
-      transaction: (fn) => inner.transaction(fn),
-      close: () => inner.close(),
-      liveChannel: lossy,
-    };
+    const store = withChannel(inner, lossy);
     const tokens: Tokens = new Map([['t-alice', { userId: 'alice' }]]);
     const running = await startServer(store, tokens);
     cleanups.push(() => running.close());
@@ -62,14 +67,7 @@ describe('a lost poke (S40)', () => {
       publish: () => Promise.resolve(),
       subscribe: (listener, onResync) => local.subscribe(listener, onResync),
     };
-    const store: ServerStore = {
-      kind: inner.kind,
-      open: () => inner.open(),
-      read: (fn) => inner.read(fn),
-      transaction: (fn) => inner.transaction(fn),
-      close: () => inner.close(),
-      liveChannel: silent,
-    };
+    const store = withChannel(inner, silent);
     const tokens: Tokens = new Map([
       ['t-alice', { userId: 'alice' }],
       ['t-bob', { userId: 'bob' }],

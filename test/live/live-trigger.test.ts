@@ -61,19 +61,25 @@ async function settle(client: SyncClient): Promise<void> {
   expect(client.status.syncing).toBe(false);
 }
 
+/** A settled client whose only trigger is `trigger`, on a scripted stream and a manual clock. */
+async function scriptedClient(trigger: ReturnType<typeof liveTrigger>) {
+  const scripted = scriptedTransport();
+  const clock = manualClock();
+  const client = await createSyncClient({
+    collections,
+    storage: memoryAdapter(),
+    transport: scripted.transport,
+    timers: clock.timers,
+    triggers: [trigger],
+  });
+  clients.push(client);
+  await settle(client);
+  return { scripted, clock, client };
+}
+
 describe('liveTrigger()', () => {
   it('pulls on ready and on each poke; a heartbeat with an unsynced position catches up', async () => {
-    const scripted = scriptedTransport();
-    const clock = manualClock();
-    const client = await createSyncClient({
-      collections,
-      storage: memoryAdapter(),
-      transport: scripted.transport,
-      timers: clock.timers,
-      triggers: [liveTrigger()],
-    });
-    clients.push(client);
-    await settle(client);
+    const { scripted, client } = await scriptedClient(liveTrigger());
     scripted.send('ready', 0);
     await settle(client);
     expect(client.status.live).toBe('connected');
@@ -92,17 +98,9 @@ describe('liveTrigger()', () => {
   });
 
   it('reconnects after the stream ends, with a jittered delay, and pulls on the new ready', async () => {
-    const scripted = scriptedTransport();
-    const clock = manualClock();
-    const client = await createSyncClient({
-      collections,
-      storage: memoryAdapter(),
-      transport: scripted.transport,
-      timers: clock.timers,
-      triggers: [liveTrigger({ baseDelayMs: 1000, random: () => 0.5 })],
-    });
-    clients.push(client);
-    await settle(client);
+    const { scripted, clock, client } = await scriptedClient(
+      liveTrigger({ baseDelayMs: 1000, random: () => 0.5 }),
+    );
     scripted.send('ready', 0);
     await settle(client);
     scripted.end();
@@ -121,47 +119,32 @@ describe('liveTrigger()', () => {
   });
 
   it('closes the stream in the background and offline, and reopens it on the way back', async () => {
-    const scripted = scriptedTransport();
-    const clock = manualClock();
     let setForeground!: (foreground: boolean) => void;
     let setOnline!: (online: boolean) => void;
-    const client = await createSyncClient({
-      collections,
-      storage: memoryAdapter(),
-      transport: scripted.transport,
-      timers: clock.timers,
-      triggers: [
-        liveTrigger({
-          appState: { subscribe: (fn) => ((setForeground = fn), () => undefined) },
-          connectivity: {
-            isOnline: () => true,
-            subscribe: (fn) => ((setOnline = fn), () => undefined),
-          },
-        }),
-      ],
-    });
-    clients.push(client);
-    await settle(client);
-    scripted.send('ready', 0);
-    await settle(client);
-    expect(client.status.live).toBe('connected');
-    setForeground(false);
-    expect(client.status.live).toBe('off');
-    await clock.advance(60_000);
-    expect(scripted.state.opens).toBe(1);
-    setForeground(true);
-    await settle(client);
-    expect(scripted.state.opens).toBe(2);
-    scripted.send('ready', 0);
-    await settle(client);
-    expect(client.status.live).toBe('connected');
-    setOnline(false);
-    expect(client.status.live).toBe('off');
-    await clock.advance(60_000);
-    expect(scripted.state.opens).toBe(2);
-    setOnline(true);
-    await settle(client);
-    expect(scripted.state.opens).toBe(3);
+    const { scripted, clock, client } = await scriptedClient(
+      liveTrigger({
+        appState: { subscribe: (fn) => ((setForeground = fn), () => undefined) },
+        connectivity: {
+          isOnline: () => true,
+          subscribe: (fn) => ((setOnline = fn), () => undefined),
+        },
+      }),
+    );
+    /** Connected, `set(false)` closes the stream for good; `set(true)` opens one more. */
+    const offAndBack = async (set: (on: boolean) => void, opens: number) => {
+      scripted.send('ready', 0);
+      await settle(client);
+      expect(client.status.live).toBe('connected');
+      set(false);
+      expect(client.status.live).toBe('off');
+      await clock.advance(60_000);
+      expect(scripted.state.opens).toBe(opens);
+      set(true);
+      await settle(client);
+      expect(scripted.state.opens).toBe(opens + 1);
+    };
+    await offAndBack(setForeground, 1);
+    await offAndBack(setOnline, 2);
   });
 
   it('refuses a transport that cannot open streams', async () => {

@@ -3,10 +3,9 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { SyncClient } from 'tidesync';
-import { createSyncClient, defineCollection, directTransport, manual } from 'tidesync';
-import { memoryAdapter } from 'tidesync/adapters/memory';
+import { defineCollection, manual } from 'tidesync';
 import { useConflicts } from 'tidesync/react';
-import { createSyncServer, memoryServerStore } from 'tidesync/server';
+import { concurrentEdits } from '../client/conflict-helpers.js';
 
 const todos = defineCollection({
   name: 'todos',
@@ -23,31 +22,8 @@ afterEach(async () => {
 
 /** Two devices on one server; the second ends with `todo` conflicted (manual()). */
 async function conflictedDevice(): Promise<{ client: SyncClient; id: string }> {
-  const server = createSyncServer({
-    collections: [todos, notes],
-    store: memoryServerStore(),
-    authorize: () => ({ userId: 'alice' }),
-  });
-  const device = async () => {
-    const client = await createSyncClient({
-      collections: [todos, notes],
-      storage: memoryAdapter(),
-      transport: directTransport(server),
-      triggers: [],
-    });
-    clients.push(client);
-    return client;
-  };
-  const a = await device();
-  const b = await device();
-  const todo = await a.collection(todos).insert({ title: 'milk', done: false });
-  await a.sync();
-  await b.sync();
-  const onB = (await b.collection(todos).find())[0]!;
-  await a.collection(todos).update(todo.id, { title: 'oat milk' });
-  await a.sync();
-  await b.collection(todos).update(onB.id, { title: 'soy milk' });
-  return { client: b, id: onB.id };
+  const { b, id } = await concurrentEdits(todos, [todos, notes], clients);
+  return { client: b, id };
 }
 
 function Inbox({ client }: { client: SyncClient }) {

@@ -1,24 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseHlc } from 'tidesync';
-import type { ServerStore, SyncServer } from 'tidesync/server';
 import { NOW, call, hlcAt, makeServer, op, pullAll, push, storeKinds } from './server-helpers.js';
+import { serverPerTest } from './server-per-test.js';
 
 describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
-  let store: ServerStore;
-  let cleanup: () => Promise<void>;
-  let server: SyncServer;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.create());
-    server = makeServer(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const env = serverPerTest(kind);
 
   const insert = async (collection: string, id: string, data: Record<string, unknown>) => {
-    const answer = await push(server, 'c1', [
+    const answer = await push(env.server, 'c1', [
       op({
         seq: 1,
         collection,
@@ -38,7 +27,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
     patch: Record<string, unknown>,
     ms: number,
   ) =>
-    push(server, client, [
+    push(env.server, client, [
       op({
         seq,
         collection,
@@ -75,7 +64,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
   it('lets a newer concurrent update win the whole record under last-write-wins (client data)', async () => {
     await insert('todos', 't2', { title: 'a', done: false });
     await update('c2', 1, 'todos', 't2', { title: 'server side' }, NOW - 3000);
-    const answer = await push(server, 'c3', [
+    const answer = await push(env.server, 'c3', [
       op({
         seq: 1,
         id: 't2',
@@ -116,7 +105,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
       serverId: 'm1',
       record: { version: 2, data: { text: 'v2' } },
     });
-    const { changes } = await pullAll(server, 'c1');
+    const { changes } = await pullAll(env.server, 'c1');
     expect(changes).toEqual([
       expect.objectContaining({ id: 'm1', version: 2, data: { text: 'v2' } }),
     ]);
@@ -124,7 +113,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
 
   it('clamps an op clocked in 2099 to server time plus maxClockDriftMs', async () => {
     const year2099 = Date.UTC(2099, 0, 1);
-    const answer = await push(server, 'c1', [
+    const answer = await push(env.server, 'c1', [
       op({
         seq: 1,
         id: 'f',
@@ -138,7 +127,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
     expect(parseHlc(record.hlc)).toEqual({ ms: NOW + 86_400_000, counter: 7, node: 'c1' });
     expect(parseHlc(record.fieldClocks['title']!)?.ms).toBe(NOW + 86_400_000);
     // An honest later write (within the window) still wins against it under LWW.
-    const honest = await push(server, 'c2', [
+    const honest = await push(env.server, 'c2', [
       op({
         seq: 1,
         id: 'f',
@@ -156,7 +145,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
   });
 
   it('mints server ids and applies an update queued behind its insert (serverId null)', async () => {
-    const serverIds = makeServer(store, { assignId: 'server' });
+    const serverIds = makeServer(env.store, { assignId: 'server' });
     const answer = await push(serverIds, 'c1', [
       op({ seq: 1, id: 'local-1', data: { title: 'x', done: false } }),
       op({ seq: 2, id: 'local-2', data: { title: 'y', done: false } }),
@@ -190,7 +179,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
   it('keeps user B away from A’s records: update, delete, insert over, pull and get', async () => {
     await insert('todos', 'secret', { title: 'mine', done: false });
     const attempts = await push(
-      server,
+      env.server,
       'b1',
       [
         op({
@@ -212,15 +201,15 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
       ['rejected', 'forbidden'],
     ]);
     expect(JSON.stringify(attempts.body)).not.toContain('mine');
-    expect((await pullAll(server, 'b1', null, 100, { user: 'bob' })).changes).toEqual([]);
+    expect((await pullAll(env.server, 'b1', null, 100, { user: 'bob' })).changes).toEqual([]);
     const got = await call<{ records: unknown[] }>(
-      server,
+      env.server,
       'get',
       { protocol: 1, clientId: 'b1', collection: 'todos', ids: ['secret'] },
       { user: 'bob' },
     );
     expect(got.body.records).toEqual([]);
-    const mine = await call<{ records: { data: unknown; version: number }[] }>(server, 'get', {
+    const mine = await call<{ records: { data: unknown; version: number }[] }>(env.server, 'get', {
       protocol: 1,
       clientId: 'c1',
       collection: 'todos',
@@ -233,39 +222,39 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
 
   it('answers 403 to a clientId used by another user, with nothing changed', async () => {
     await insert('todos', 'a', { title: 'a', done: false });
-    const hijack = await push(server, 'c1', [op({ seq: 2, id: 'b' })], { user: 'bob' });
+    const hijack = await push(env.server, 'c1', [op({ seq: 2, id: 'b' })], { user: 'bob' });
     expect(hijack.status).toBe(403);
     expect(hijack.body.error?.code).toBe('forbidden');
     expect(
       (
         await call(
-          server,
+          env.server,
           'pull',
           { protocol: 1, clientId: 'c1', cursor: null, limit: 10 },
           { user: 'bob' },
         )
       ).status,
     ).toBe(403);
-    expect((await pullAll(server, 'c1')).changes.map((c) => c.id)).toEqual(['a']);
+    expect((await pullAll(env.server, 'c1')).changes.map((c) => c.id)).toEqual(['a']);
   });
 
   it('lets a scope function share records across users of a team, and only them', async () => {
     const answer = await push(
-      server,
+      env.server,
       'c1',
       [op({ seq: 1, collection: 'boards', id: 'b1', data: { name: 'plan', team: 'red' } })],
       { team: 'red' },
     );
     expect(answer.body.results[0]?.status).toBe('applied');
     const outside = await push(
-      server,
+      env.server,
       'c9',
       [op({ seq: 1, collection: 'boards', id: 'b2', data: { name: 'x', team: 'red' } })],
       { user: 'eve', team: 'blue' },
     );
     expect(outside.body.results[0]).toMatchObject({ status: 'rejected', code: 'forbidden' });
     const mate = await push(
-      server,
+      env.server,
       'c2',
       [
         op({
@@ -282,7 +271,7 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
     );
     expect(mate.body.results[0]).toMatchObject({ status: 'applied', version: 2 });
     const moveOut = await push(
-      server,
+      env.server,
       'c2',
       [
         op({
@@ -298,18 +287,18 @@ describe.each(storeKinds())('conflicts, ids and scopes: $name', (kind) => {
       { user: 'bob', team: 'red' },
     );
     expect(moveOut.body.results[0]).toMatchObject({ status: 'rejected', code: 'forbidden' });
-    expect((await pullAll(server, 'c9', null, 100, { user: 'eve', team: 'blue' })).changes).toEqual(
-      [],
-    );
     expect(
-      (await pullAll(server, 'c2', null, 100, { user: 'bob', team: 'red' })).changes.map(
+      (await pullAll(env.server, 'c9', null, 100, { user: 'eve', team: 'blue' })).changes,
+    ).toEqual([]);
+    expect(
+      (await pullAll(env.server, 'c2', null, 100, { user: 'bob', team: 'red' })).changes.map(
         (c) => c.data,
       ),
     ).toEqual([{ name: 'plan v2', team: 'red' }]);
   });
 
   it('rejects unknown collections, schema failures and missing records per op, and goes on', async () => {
-    const answer = await push(server, 'c1', [
+    const answer = await push(env.server, 'c1', [
       op({ seq: 1, collection: 'nope', id: 'x' }),
       op({ seq: 2, id: 'bad', data: { title: 5, done: false } }),
       op({ seq: 3, id: 'extra', data: { title: 'a', done: false, admin: true } }),

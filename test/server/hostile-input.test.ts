@@ -1,23 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServerStore, SyncServer } from 'tidesync/server';
+import { describe, expect, it } from 'vitest';
 import { call, hlcAt, makeServer, op, pullAll, push, storeKinds } from './server-helpers.js';
+import { serverPerTest } from './server-per-test.js';
 
 const nested = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
 describe.each(storeKinds())('hostile input: $name', (kind) => {
-  let store: ServerStore;
-  let cleanup: () => Promise<void>;
-  let server: SyncServer;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.create());
-    server = makeServer(store, { maxOpsPerBatch: 50, maxBodyBytes: 256 * 1024 });
-    await push(server, 'c1', [op({ seq: 1, id: 'base' })]);
-  });
-  afterEach(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const env = serverPerTest(kind, { maxOpsPerBatch: 50, maxBodyBytes: 256 * 1024 }, (server) =>
+    push(server, 'c1', [op({ seq: 1, id: 'base' })]),
+  );
 
   const good = () => op({ seq: 2, id: 'x' });
   const pushBody = (ops: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -135,7 +125,7 @@ describe.each(storeKinds())('hostile input: $name', (kind) => {
     'refuses a push with %s with a 4xx error body and changes nothing',
     async (_name, raw, status, code, path) => {
       const answer = await call<{ error: { code: string; message: string } }>(
-        server,
+        env.server,
         'push',
         undefined,
         { raw },
@@ -145,10 +135,10 @@ describe.each(storeKinds())('hostile input: $name', (kind) => {
       expect(answer.body.error.message).toContain(path ?? '');
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
       expect(Object.prototype).not.toHaveProperty('polluted');
-      const { changes } = await pullAll(server, 'c1');
+      const { changes } = await pullAll(env.server, 'c1');
       expect(changes.map((c) => c.id)).toEqual(['base']);
       // lastSeq unchanged: seq 2 is still the next one.
-      expect((await push(server, 'c1', [op({ seq: 2, id: 'next' })])).body.lastSeq).toBe(2);
+      expect((await push(env.server, 'c1', [op({ seq: 2, id: 'next' })])).body.lastSeq).toBe(2);
     },
   );
 
@@ -158,14 +148,14 @@ describe.each(storeKinds())('hostile input: $name', (kind) => {
       `"fieldClocks":{"__proto__":"${hlcAt(1)}","title":"${hlcAt(2)}"}`,
     );
     const answer = await call<{ results: { record: { fieldClocks: object } }[] }>(
-      server,
+      env.server,
       'push',
       undefined,
       { raw },
     );
     expect(answer.status).toBeLessThan(500);
     expect(Object.prototype).not.toHaveProperty('title');
-    const { changes } = await pullAll(server, 'c1');
+    const { changes } = await pullAll(env.server, 'c1');
     for (const change of changes) {
       const clocks = (change as unknown as { fieldClocks: object }).fieldClocks;
       expect(Object.hasOwn(clocks, '__proto__')).toBe(false);
@@ -193,24 +183,24 @@ describe.each(storeKinds())('hostile input: $name', (kind) => {
       ],
     ];
     for (const [kindName, body, status] of bad) {
-      const answer = await call<{ error: { code: string } }>(server, kindName, body);
+      const answer = await call<{ error: { code: string } }>(env.server, kindName, body);
       expect(answer.status).toBe(status);
       expect(answer.body.error.code).toBe('bad_request');
     }
   });
 
   it('answers 401 without a user and 404 for an unknown route, changing nothing', async () => {
-    const anonymous = await push(server, 'c1', [op({ seq: 2, id: 'x' })], { user: null });
+    const anonymous = await push(env.server, 'c1', [op({ seq: 2, id: 'x' })], { user: null });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error?.code).toBe('unauthorized');
-    const unknown = await call<{ error: { code: string } }>(server, 'delete-everything', {});
+    const unknown = await call<{ error: { code: string } }>(env.server, 'delete-everything', {});
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
-    expect((await pullAll(server, 'c1')).changes.map((c) => c.id)).toEqual(['base']);
+    expect((await pullAll(env.server, 'c1')).changes.map((c) => c.id)).toEqual(['base']);
   });
 
   it('answers 401 when authorize throws', async () => {
-    const throwing = makeServer(store, {
+    const throwing = makeServer(env.store, {
       authorize: () => {
         throw new Error('bad token');
       },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SyncUser } from '../../core/index.js';
-import { TidesyncError, describeValue } from '../../core/index.js';
+import { nonNegativeInt, positiveInt } from '../../core/index.js';
 import type { ServerContext } from '../server-context.js';
 import { observeCommits } from './commit-observer.js';
 import { channelOf } from './live-channel.js';
@@ -68,26 +68,4 @@ export function createLiveService(
       return hub.size;
     },
   };
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
-}
-
-function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`${name}\` to be an integer >= 0, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
 }
