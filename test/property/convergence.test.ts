@@ -38,7 +38,12 @@ import {
 import { resolveAndCheck } from './convergence-manual.js';
 import { clockRegressions, recordIntent, shown, type Intent } from './convergence-oracle.js';
 import { PROPERTY_SEED, propertyRuns } from './property-runs.js';
-import { chooseSeed, withinLimit, type ScheduleProgress } from './schedule-watchdog.js';
+import {
+  SCHEDULE_LIMIT_MS,
+  chooseSeed,
+  withinLimit,
+  type ScheduleProgress,
+} from './schedule-watchdog.js';
 
 const PARAMS = propertyRuns(300);
 const RUNS = PARAMS.numRuns;
@@ -276,9 +281,13 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
         {
           ...PARAMS,
           seed: RUN_SEED,
-          // Shrinking a slow failure stops before the test's timeout, and still reports the
-          // seed, path and smallest counterexample found so far.
-          plugins: [fc.interruptAfterTimeLimit(TIMEOUT_MS - 15_000, { failOnInterrupt: true })],
+          // No schedule starts so late that its watchdog could not fire before the test's
+          // timeout; a slow shrink stops there too, reporting its seed, path and counterexample.
+          plugins: [
+            fc.interruptAfterTimeLimit(TIMEOUT_MS - SCHEDULE_LIMIT_MS - 5_000, {
+              failOnInterrupt: true,
+            }),
+          ],
           endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
           includeErrorInReport: true,
         },

@@ -4,8 +4,8 @@
 // takes tens of milliseconds; the bound only catches one that does not end.
 import { randomInt } from 'node:crypto';
 
-/** The bound of one schedule, from `TIDESYNC_PROPERTY_SCHEDULE_MS` (default 30 s). */
-export const SCHEDULE_LIMIT_MS = Number(process.env['TIDESYNC_PROPERTY_SCHEDULE_MS'] ?? 30_000);
+/** The bound of one schedule, from `TIDESYNC_PROPERTY_SCHEDULE_MS` (default 20 s). */
+export const SCHEDULE_LIMIT_MS = Number(process.env['TIDESYNC_PROPERTY_SCHEDULE_MS'] ?? 20_000);
 
 /** A fast-check seed: `TIDESYNC_PROPERTY_SEED` when set, else a fresh one the test prints. */
 export function chooseSeed(replay: string | undefined): number {
