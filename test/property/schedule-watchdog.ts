@@ -19,8 +19,9 @@ export interface ScheduleProgress {
 
 /**
  * Runs `work` (one schedule), failing after `limitMs` with `describe()` (the schedule) and the
- * step `progress.at` names. The first such failure is also printed at once, because fast-check
- * goes on to shrink it, and each shrink attempt that hangs takes `limitMs` again.
+ * step `progress.at` names. The first failure of any kind is also printed at once, because
+ * fast-check goes on to shrink it, each shrink attempt that hangs takes `limitMs` again, and a
+ * shrink interrupted by the time limit reports no counterexample.
  */
 export async function withinLimit<T>(
   work: (progress: ScheduleProgress) => Promise<T>,
@@ -39,6 +40,12 @@ export async function withinLimit<T>(
   });
   try {
     return await Promise.race([work(progress), expired]);
+  } catch (error) {
+    // The first failure is printed as found: a shrink that runs out of time reports only the
+    // seed (fast-check's interrupt), not this schedule.
+    if (!reported) console.error(`A schedule failed: ${describe()}\n${String(error)}`);
+    reported = true;
+    throw error;
   } finally {
     clearTimeout(timer);
   }
