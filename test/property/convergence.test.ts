@@ -8,7 +8,9 @@
 // (convergence-oracle.ts); under manual() it checks both sides of every open conflict and the
 // value each resolution chose (convergence-manual.ts).
 // Runs: TIDESYNC_PROPERTY_RUNS (default 300 per strategy); replay a failure with
-// TIDESYNC_PROPERTY_SEED and TIDESYNC_PROPERTY_PATH from the printed report.
+// TIDESYNC_PROPERTY_SEED and TIDESYNC_PROPERTY_PATH from the printed report. The test name
+// carries the seed of the run, so a timeout can be replayed too; a schedule that does not end
+// fails after TIDESYNC_PROPERTY_SCHEDULE_MS naming its steps (schedule-watchdog.ts).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,10 +38,17 @@ import {
 import { resolveAndCheck } from './convergence-manual.js';
 import { clockRegressions, recordIntent, shown, type Intent } from './convergence-oracle.js';
 import { PROPERTY_SEED, propertyRuns } from './property-runs.js';
+import {
+  SCHEDULE_LIMIT_MS,
+  chooseSeed,
+  withinLimit,
+  type ScheduleProgress,
+} from './schedule-watchdog.js';
 
 const PARAMS = propertyRuns(300);
 const RUNS = PARAMS.numRuns;
 const SEED = PROPERTY_SEED;
+const RUN_SEED = chooseSeed(SEED);
 const MAX_STEPS = Number(process.env['TIDESYNC_PROPERTY_STEPS'] ?? 60);
 // A schedule takes tens of milliseconds: soak runs (`npm run test:soak`, 10,000 schedules) need
 // more than the suite's 60 s per test.
@@ -178,6 +187,7 @@ async function checkSchedule(
   offsets: number[],
   tally: Tally,
   faults: Fault[],
+  progress: ScheduleProgress,
 ): Promise<void> {
   const collections = collectionsFor(strategies[name]);
   const storages = clientStorages();
@@ -201,8 +211,10 @@ async function checkSchedule(
   }
   try {
     const clockOffsets = [...offsets];
-    for (const step of steps)
+    for (const [k, step] of steps.entries()) {
+      progress.at = `step ${k} ${JSON.stringify(step)}`;
       await runStep(h, storages.current, intents, clockOffsets, step, tally);
+    }
     const regressions = clockRegressions(intents);
     if (regressions.length > 0) throw new Error(`Clocks went back:\n  ${regressions.join('\n  ')}`);
     tally.acks += intents.length;
@@ -213,7 +225,9 @@ async function checkSchedule(
       tally.rateLimited += net.stats.rateLimited;
     }
     h.heal();
+    progress.at = 'the settle after the heal';
     await h.settle({ maxRounds: 30 });
+    progress.at = 'the resolutions and checks';
     if (name === 'manual') await resolveAndCheck(h, collections.client, intents, tally);
     await checkDeadLetters(h, name, collections.client, intents, tally);
     if (name !== 'manual') await checkOracle(h, name, collections.client, intents, tally);
@@ -225,7 +239,7 @@ async function checkSchedule(
 
 describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s', (name) => {
   it(
-    `converges with nothing acknowledged lost over ${RUNS} random schedules`,
+    `converges with nothing acknowledged lost over ${RUNS} random schedules (seed ${RUN_SEED})`,
     async () => {
       let schedules = 0;
       const tally: Tally = {
@@ -257,11 +271,23 @@ describe.each(Object.keys(strategies) as StrategyName[])('convergence under %s',
           fc.array(fc.tuple(lossy, lossy, lossy), { minLength: CLIENTS, maxLength: CLIENTS }),
           (steps, netSeed, offsets, faults) => {
             schedules += 1;
-            return checkSchedule(name, steps, netSeed, offsets, tally, faults);
+            return withinLimit(
+              (progress) => checkSchedule(name, steps, netSeed, offsets, tally, faults, progress),
+              () =>
+                `Schedule ${schedules} under ${name} (TIDESYNC_PROPERTY_SEED=${RUN_SEED}), network seed ${netSeed}, offsets ${JSON.stringify(offsets)}, faults ${JSON.stringify(faults)}, steps ${JSON.stringify(steps)}`,
+            );
           },
         ),
         {
           ...PARAMS,
+          seed: RUN_SEED,
+          // No schedule starts so late that its watchdog could not fire before the test's
+          // timeout; a slow shrink stops there too, reporting its seed, path and counterexample.
+          plugins: [
+            fc.interruptAfterTimeLimit(TIMEOUT_MS - SCHEDULE_LIMIT_MS - 5_000, {
+              failOnInterrupt: true,
+            }),
+          ],
           endOnFailure: process.env['TIDESYNC_PROPERTY_SHRINK'] === '0',
           includeErrorInReport: true,
         },
