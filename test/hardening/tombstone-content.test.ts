@@ -1,38 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServerStore, SyncServer } from 'tidesync/server';
-import {
-  NOW,
-  call,
-  hlcAt,
-  makeServer,
-  op,
-  pullAll,
-  push,
-  storeKinds,
-} from '../server/server-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { NOW, call, hlcAt, op, pullAll, push, storeKinds } from '../server/server-helpers.js';
+import { serverPerTest } from '../server/server-per-test.js';
 
 // Issue 15, item 11: deletes delete content, in what is sent and in what is stored.
 describe.each(storeKinds())('a tombstone keeps no record data: $name', (kind) => {
-  let store: ServerStore;
-  let cleanup: () => Promise<void>;
-  let server: SyncServer;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.create());
-    server = makeServer(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const env = serverPerTest(kind);
 
   const secret = { title: 'bank password 1234', body: 'do not keep me' };
   const insertThenDelete = async () => {
     const clocks = { title: hlcAt(NOW - 5000), body: hlcAt(NOW - 5000) };
-    await push(server, 'c1', [
+    await push(env.server, 'c1', [
       op({ seq: 1, collection: 'notes', id: 'n1', data: secret, fieldClocks: clocks }),
     ]);
-    const answer = await push(server, 'c1', [
+    const answer = await push(env.server, 'c1', [
       op({
         seq: 2,
         collection: 'notes',
@@ -49,12 +29,12 @@ describe.each(storeKinds())('a tombstone keeps no record data: $name', (kind) =>
   it('stores, pulls and gets a deleted record without its data or field clocks', async () => {
     const result = await insertThenDelete();
     expect(result).toMatchObject({ status: 'applied', record: { deleted: true, data: {} } });
-    const stored = await store.read((reader) => reader.getRecord('notes', 'n1'));
+    const stored = await env.store.read((reader) => reader.getRecord('notes', 'n1'));
     expect(stored).toMatchObject({ deleted: true, data: {}, fieldClocks: {}, version: 2 });
-    const { changes } = await pullAll(server, 'c2');
+    const { changes } = await pullAll(env.server, 'c2');
     expect(changes).toEqual([expect.objectContaining({ id: 'n1', deleted: true, data: {} })]);
     expect(JSON.stringify(changes)).not.toContain('bank password');
-    const got = await call<{ records: unknown[] }>(server, 'get', {
+    const got = await call<{ records: unknown[] }>(env.server, 'get', {
       protocol: 1,
       clientId: 'c2',
       collection: 'notes',
@@ -67,7 +47,7 @@ describe.each(storeKinds())('a tombstone keeps no record data: $name', (kind) =>
 
   it('a conflict answered with the tombstone carries no data either', async () => {
     await insertThenDelete();
-    const late = await push(server, 'c2', [
+    const late = await push(env.server, 'c2', [
       op({
         seq: 1,
         collection: 'memos',
@@ -76,7 +56,7 @@ describe.each(storeKinds())('a tombstone keeps no record data: $name', (kind) =>
       }),
     ]);
     expect(late.body.results[0]?.status).toBe('applied');
-    const stale = await push(server, 'c1', [
+    const stale = await push(env.server, 'c1', [
       op({
         seq: 3,
         collection: 'notes',
