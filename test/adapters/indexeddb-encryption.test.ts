@@ -8,7 +8,8 @@ import { createSyncClient, defineCollection } from 'tidesync';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
 import { runStorageAdapterConformance } from '../../src/testing/conformance/storage-adapter-vitest.js';
 import { makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
-import { userServer, userTransport } from '../reliability/fault-helpers.js';
+import { userTransport } from '../reliability/fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 import {
   SECRETS,
   SimulatedCrash,
@@ -212,7 +213,7 @@ describe('indexedDbAdapter with an encryptionKey', () => {
       name: 'todos',
       schema: z.object({ title: z.string(), done: z.boolean() }),
     });
-    const server = userServer([todos]);
+    const server = makeServer([todos]);
     const factory = new IDBFactory();
     const key = await newKey();
     const make = () =>

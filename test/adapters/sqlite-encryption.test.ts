@@ -16,7 +16,8 @@ import { defineCollection, manual } from 'tidesync';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { runStorageAdapterConformance } from '../../src/testing/conformance/storage-adapter-vitest.js';
-import { clientOn, userServer, userTransport } from '../reliability/fault-helpers.js';
+import { clientOn, userTransport } from '../reliability/fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 import { rotateSqliteKey } from './fixtures/sqlite-rekey.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-enc-'));
@@ -53,7 +54,7 @@ const SECRETS = ['remote-version-secret', 'local-version-secret', 'pending-op-se
  * and a pending insert, written through the real client.
  */
 async function deviceWithConflictAndPendingWork(storage: StorageAdapter): Promise<void> {
-  const server = userServer([notes]);
+  const server = makeServer([notes]);
   const other = await clientOn(
     [notes],
     memoryAdapter(),
@@ -96,7 +97,7 @@ describe('SQLite encrypted through the driver (better-sqlite3-multiple-ciphers)'
     const again = await clientOn(
       [notes],
       encrypted(file, 'device key'),
-      userTransport(userServer([notes]), () => 'u'),
+      userTransport(makeServer([notes]), () => 'u'),
     );
     expect((await again.conflicts())[0]).toMatchObject({ remote: { title: SECRETS[0] } });
     expect(
@@ -134,7 +135,7 @@ describe('SQLite encrypted through the driver (better-sqlite3-multiple-ciphers)'
       clientOn(
         [notes],
         encrypted(file, 'wrong key'),
-        userTransport(userServer([notes]), () => 'u'),
+        userTransport(makeServer([notes]), () => 'u'),
       ),
     ).rejects.toMatchObject({ code: 'STORAGE_KEY_INVALID' });
     expect(readFileSync(file).equals(before)).toBe(true);
@@ -154,7 +155,7 @@ describe('SQLite encrypted through the driver (better-sqlite3-multiple-ciphers)'
     const client = await clientOn(
       [notes],
       encrypted(file, 'new key'),
-      userTransport(userServer([notes]), () => 'u'),
+      userTransport(makeServer([notes]), () => 'u'),
     );
     expect(await client.conflicts()).toHaveLength(1);
     expect((await client.pendingOps()).length).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import type {
 } from 'tidesync';
 import { createSyncClient, directTransport } from 'tidesync';
 import { memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
-import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
+import type { SyncServer } from 'tidesync/server';
 
 /** The error a {@link crashingAdapter} throws at its crash point. */
 export class SimulatedCrash extends Error {
@@ -85,20 +85,10 @@ export function crashingAdapter(
   };
 }
 
-/** A memory server whose users are named by the `x-user` header. */
-export function userServer(
-  collections: readonly CollectionDefinition[],
-  assignId: 'client' | 'server' = 'client',
-): SyncServer {
-  return createSyncServer({
-    collections,
-    store: memoryServerStore(),
-    assignId,
-    authorize: (request) => ({ userId: request.headers.get('x-user') ?? 'alice' }),
-  });
-}
-
-/** An in-process transport to `server` that signs every request as `user()` (read per request). */
+/**
+ * An in-process transport to `server` (e.g. `makeServer` from test/client/sync-helpers.ts) that
+ * signs every request as `user()` (read per request).
+ */
 export function userTransport(server: SyncServer, user: () => string): Transport {
   return directTransport({
     fetch: (request) => {

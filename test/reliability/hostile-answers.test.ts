@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSyncClient, defineCollection, httpTransport, TidesyncError } from 'tidesync';
 import { createMemoryStore, memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
-import { clientOn, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, userTransport } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 
 const todos = defineCollection({
   name: 'todos',
@@ -39,7 +40,7 @@ async function storedState(store: MemoryStore) {
  * once `tampering.on` is set.
  */
 async function setup(pending: boolean, maxResponseBytes?: number) {
-  const server = userServer(collections);
+  const server = makeServer(collections);
   const other = await clientOn(
     collections,
     memoryAdapter(),

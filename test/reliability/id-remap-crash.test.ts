@@ -18,9 +18,9 @@ import {
   closeQuietly,
   crashingAdapter,
   serverView,
-  userServer,
   userTransport,
 } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 import {
   CRASH_STORE_ROWS,
   crashPoints,
@@ -59,7 +59,7 @@ async function localState(store: CrashStore) {
 
 /** Counts storage calls of a clean first sync, so the crash points cover all of it. */
 async function cleanSyncCalls(kind: CrashStoreKind): Promise<number> {
-  const server = userServer(collections, 'server');
+  const server = makeServer(collections, 'server');
   const store = kind.create();
   const transport = userTransport(server, () => 'alice');
   await writeOffline(store, transport);
@@ -83,7 +83,7 @@ describe.each(CRASH_STORE_ROWS)(
     });
 
     it.each(points)('crash at storage call %i of the first sync', async (point) => {
-      const server = userServer(collections, 'server');
+      const server = makeServer(collections, 'server');
       const store = kind.create();
       onTestFinished(() => store.dispose());
       let pushAnswers = 0;

@@ -22,7 +22,8 @@ import type { SyncServer } from 'tidesync/server';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import { randomSeed, seededRandom } from 'tidesync/testing';
 import { bundleFixture, removeBundle, runBundle } from './child-process.js';
-import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, serverView, userTransport } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 
 const KILLS = Number(process.env['TIDESYNC_CRASH_KILLS'] ?? 6);
 const SEED = Number(process.env['TIDESYNC_CRASH_SEED'] ?? randomSeed());
@@ -119,7 +120,7 @@ function reopen(file: string): {
 
 describe('a client process SIGKILLed at a storage call of a sync, on an SQLite file', () => {
   it(`S3: pages and their cursor survive whole or not at all; the next sync completes (seed ${SEED})`, async () => {
-    const server = userServer([notes]);
+    const server = makeServer([notes]);
     const writer = await clientOn(
       [notes],
       sqliteAdapter({ driver: betterSqlite3Driver(new Database(':memory:')) }),
@@ -188,7 +189,7 @@ describe('a client process SIGKILLed at a storage call of a sync, on an SQLite f
 
   it(`S4: a kill around the server-id remap is redone after the restart, one parent row, references remapped (seed ${SEED})`, async () => {
     const collections = [projects, todos];
-    const server = userServer(collections, 'server');
+    const server = makeServer(collections, 'server');
     const url = await listen(server);
     const { calls: total, starts } = await runClient('remap', freshFile(), url, 'remap-clean', 0);
     expect(total).toBeGreaterThan(20);

@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { defineCollection, type Transport } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { seededRandom, simulatedNetwork } from 'tidesync/testing';
-import { clientOn, hookChecks, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, hookChecks, userTransport } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 
 const notes = defineCollection({
   name: 'notes',
@@ -46,7 +47,7 @@ describe('S28: a long offline period over a lossy link', () => {
     const random = seededRandom(SEED);
     let wallClock = Date.UTC(2026, 0, 1);
     const now = () => wallClock;
-    const server = userServer(collections);
+    const server = makeServer(collections);
     const inner = userTransport(server, () => 'alice');
 
     // Every payload sent per opId; re-sends must be identical (in-flight ops are never edited).

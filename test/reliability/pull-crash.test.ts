@@ -18,9 +18,9 @@ import {
   closeQuietly,
   crashingAdapter,
   readMeta,
-  userServer,
   userTransport,
 } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 import {
   CRASH_STORE_ROWS,
   crashPoints,
@@ -35,7 +35,7 @@ const PAGE = 5;
 const CURSOR_KEY = 'pull.cursor';
 
 async function seededServer() {
-  const server = userServer(collections);
+  const server = makeServer(collections);
   const writer = await clientOn(
     collections,
     memoryAdapter(),

@@ -20,7 +20,8 @@ import {
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { CRASH_STORES } from './crash-stores.js';
-import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, serverView, userTransport } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 import { propertyRuns } from '../property/property-runs.js';
 
 const items = defineCollection({
@@ -126,7 +127,7 @@ async function runSchedule(
   storage: StorageAdapter,
   commands: readonly Command[],
 ): Promise<void> {
-  const server = userServer(collections);
+  const server = makeServer(collections);
   const inner = userTransport(server, () => 'alice');
   const transport: Transport = {
     send: (kind, body, options) => s.schedule(inner.send(kind, body, options), `${kind} answer`),

@@ -18,7 +18,8 @@ import type { SqliteDriver } from 'tidesync/adapters/sqlite';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
 import type { SyncServer } from 'tidesync/server';
 import { quotaLimitedFactory } from '../adapters/indexeddb-quota.js';
-import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, serverView, userTransport } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 
 const notes = defineCollection({
   name: 'notes',
@@ -37,7 +38,7 @@ let files = 0;
 const tempFile = (): string => join(dir, `db${files++}.sqlite`);
 
 async function seededServer(): Promise<SyncServer> {
-  const server = userServer(collections);
+  const server = makeServer(collections);
   const writer = await clientOn(
     collections,
     memoryAdapter(),
@@ -170,7 +171,7 @@ describe('S31: SQLite disk full', () => {
   });
 
   it('during an outbox insert: the record fits, its op does not; nothing is written, the write succeeds once there is room', async () => {
-    const server = userServer(collections);
+    const server = makeServer(collections);
     const db = new Database(tempFile());
     const { driver, ran, failed } = watchedDriver(db);
     const storage = sqliteAdapter({ driver });

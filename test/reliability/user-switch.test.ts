@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, TidesyncError } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
-import { clientOn, serverView, userServer, userTransport } from './fault-helpers.js';
+import { clientOn, serverView, userTransport } from './fault-helpers.js';
+import { makeServer } from '../client/sync-helpers.js';
 
 const todos = defineCollection({ name: 'todos', schema: z.object({ title: z.string() }) });
 const collections = [todos];
@@ -14,7 +15,7 @@ const titles = (rows: Record<string, unknown>[]) => rows.map((r) => r['title']).
 
 /** Alice syncs one record, then writes one more offline and edits the synced one. */
 async function aliceWithPendingWork() {
-  const server = userServer(collections);
+  const server = makeServer(collections);
   const session = { user: 'alice' };
   const store = createMemoryStore();
   const client = await clientOn(
