@@ -1,15 +1,10 @@
 // Encrypted IndexedDB in real headless Chromium: conformance with the key set, raw object
 // stores without plaintext, a non-extractable key kept in IndexedDB across a reload, a wrong
 // key, and a rotation cut short by closing the tab (the browser aborts its transaction).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserHarness, OpenedPage } from './harness.js';
-import {
-  chromiumStatus,
-  modulePage,
-  pageApi,
-  startBrowserHarness,
-  waitForGlobal,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { OpenedPage } from './harness.js';
+import { chromiumStatus, pageApi, waitForGlobal } from './harness.js';
+import { pageSuite } from './page-suite.js';
 import type { EncryptedIndexedDbPageApi } from './pages/encrypted-indexeddb-page.js';
 
 const chromium = chromiumStatus();
@@ -17,25 +12,11 @@ const api = (opened: OpenedPage) =>
   pageApi<EncryptedIndexedDbPageApi>(opened, 'tidesyncCryptoPage');
 
 describe.skipIf(chromium.skip)('encrypted IndexedDB adapter in headless Chromium', () => {
-  let harness: BrowserHarness;
-
-  beforeAll(async () => {
-    harness = await startBrowserHarness({
-      chromium,
-      scripts: { '/crypto-page.js': 'test/browser/pages/encrypted-indexeddb-page.ts' },
-      files: { '/': modulePage('/crypto-page.js') },
-    });
+  const suite = pageSuite(chromium, {
+    page: 'test/browser/pages/encrypted-indexeddb-page.ts',
+    global: 'tidesyncCryptoPage',
   });
-
-  afterAll(async () => {
-    await harness?.close();
-  });
-
-  async function openApp(context?: OpenedPage['context']): Promise<OpenedPage> {
-    const opened = await harness.openPage('/', context);
-    await waitForGlobal(opened, 'tidesyncCryptoPage');
-    return opened;
-  }
+  const openApp = (context?: OpenedPage['context']) => suite.open(context);
 
   it('passes every storage conformance case with an encryptionKey', async () => {
     const opened = await openApp();
@@ -62,7 +43,7 @@ describe.skipIf(chromium.skip)('encrypted IndexedDB adapter in headless Chromium
   });
 
   it('a rotation cut short by closing the tab leaves every row under the old key; a finished one under the new', async () => {
-    const context = await harness.newContext();
+    const context = await suite.harness.newContext();
     const rows = 2000;
     const first = await openApp(context);
     await api(first).call('writeMany', 'rotating', 'old', rows, 2000);

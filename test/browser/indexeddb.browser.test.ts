@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserHarness, OpenedPage } from './harness.js';
-import {
-  pageApi,
-  chromiumStatus,
-  modulePage,
-  overrideQuota,
-  startBrowserHarness,
-  waitForGlobal,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { OpenedPage } from './harness.js';
+import { pageApi, chromiumStatus, overrideQuota, waitForGlobal } from './harness.js';
+import { pageSuite } from './page-suite.js';
 import type { IndexedDbPageApi } from './pages/indexeddb-page.js';
 
 const chromium = chromiumStatus();
@@ -15,25 +9,11 @@ const chromium = chromiumStatus();
 const api = (opened: OpenedPage) => pageApi<IndexedDbPageApi>(opened, 'tidesyncPage');
 
 describe.skipIf(chromium.skip)('IndexedDB adapter in headless Chromium', () => {
-  let harness: BrowserHarness;
-
-  beforeAll(async () => {
-    harness = await startBrowserHarness({
-      chromium,
-      scripts: { '/indexeddb-page.js': 'test/browser/pages/indexeddb-page.ts' },
-      files: { '/': modulePage('/indexeddb-page.js') },
-    });
+  const suite = pageSuite(chromium, {
+    page: 'test/browser/pages/indexeddb-page.ts',
+    global: 'tidesyncPage',
   });
-
-  afterAll(async () => {
-    await harness?.close();
-  });
-
-  async function openApp(context?: OpenedPage['context']): Promise<OpenedPage> {
-    const opened = await harness.openPage('/', context);
-    await waitForGlobal(opened, 'tidesyncPage');
-    return opened;
-  }
+  const openApp = (context?: OpenedPage['context']) => suite.open(context);
 
   it('passes every storage conformance case against the browser’s own indexedDB', async () => {
     const opened = await openApp();

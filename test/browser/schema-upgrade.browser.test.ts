@@ -1,34 +1,20 @@
 // The local upgrade at open in real headless Chromium: a version-1 app's IndexedDB data and
 // queued ops are migrated to version 3 when the updated app opens it after a reload.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserHarness } from './harness.js';
-import {
-  chromiumStatus,
-  modulePage,
-  pageApi,
-  startBrowserHarness,
-  waitForGlobal,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumStatus, pageApi, waitForGlobal } from './harness.js';
+import { pageSuite } from './page-suite.js';
 import type { SchemaUpgradePageApi } from './pages/schema-upgrade-page.js';
 
 const chromium = chromiumStatus();
 
 describe.skipIf(chromium.skip)('schema upgrade at open on IndexedDB in headless Chromium', () => {
-  let harness: BrowserHarness;
-  beforeAll(async () => {
-    harness = await startBrowserHarness({
-      chromium,
-      scripts: { '/schema-upgrade-page.js': 'test/browser/pages/schema-upgrade-page.ts' },
-      files: { '/': modulePage('/schema-upgrade-page.js') },
-    });
-  });
-  afterAll(async () => {
-    await harness?.close();
+  const suite = pageSuite(chromium, {
+    page: 'test/browser/pages/schema-upgrade-page.ts',
+    global: 'schemaUpgradePage',
   });
 
   it('migrates records and queued ops written by the version-1 app, after a reload', async () => {
-    const opened = await harness.openPage('/');
-    await waitForGlobal(opened, 'schemaUpgradePage');
+    const opened = await suite.open();
     const api = pageApi<SchemaUpgradePageApi>(opened, 'schemaUpgradePage');
     await api.call('writeVersion1', 'upgrade-app');
     await opened.page.reload();

@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserHarness, OpenedPage } from './harness.js';
-import {
-  chromiumStatus,
-  modulePage,
-  pageApi,
-  startBrowserHarness,
-  waitForGlobal,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { OpenedPage } from './harness.js';
+import { chromiumStatus, pageApi } from './harness.js';
+import { pageSuite } from './page-suite.js';
 import type { TabsPageApi } from './pages/tabs-page.js';
 import { tabNotes } from './tabs-collection.js';
 import { tabsSyncServer, type TabsSyncServer } from './tabs-server.js';
@@ -17,32 +12,24 @@ const chromium = chromiumStatus();
 const api = (opened: OpenedPage) => pageApi<TabsPageApi>(opened, 'tabsPage');
 
 describe.skipIf(chromium.skip)('two tabs on one IndexedDB database in headless Chromium', () => {
-  let harness: BrowserHarness;
   let sync: TabsSyncServer;
-
-  beforeAll(async () => {
-    sync = tabsSyncServer([tabNotes]);
-    harness = await startBrowserHarness({
-      chromium,
-      scripts: { '/tabs-page.js': 'test/browser/pages/tabs-page.ts' },
-      files: { '/': modulePage('/tabs-page.js') },
-      handler: sync.handler,
-    });
-  });
-
-  afterAll(async () => {
-    await harness?.close();
+  const suite = pageSuite(chromium, {
+    page: 'test/browser/pages/tabs-page.ts',
+    global: 'tabsPage',
+    handler: () => {
+      sync = tabsSyncServer([tabNotes]);
+      return sync.handler;
+    },
   });
 
   async function openTab(context: OpenedPage['context'], db: string): Promise<OpenedPage> {
-    const opened = await harness.openPage('/', context);
-    await waitForGlobal(opened, 'tabsPage');
+    const opened = await suite.open(context);
     await api(opened).call('open', db);
     return opened;
   }
 
   it('one tab syncs for both, the other sees the synced state, and closing the leader hands over', async () => {
-    const context = await harness.newContext();
+    const context = await suite.harness.newContext();
     const db = `tabs-${Date.now()}`;
 
     // First tab: nothing else holds the lock, so it leads.

@@ -2,31 +2,20 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sqliteServerStore } from 'tidesync/server';
-import type { ServerStore, SyncServer } from 'tidesync/server';
 import { makeServer, op, pull, pullAll, push, storeKinds } from './server-helpers.js';
+import { serverPerTest } from './server-per-test.js';
 
 const cursorOf = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe.each(storeKinds())('pull: $name', (kind) => {
-  let store: ServerStore;
-  let cleanup: () => Promise<void>;
-  let server: SyncServer;
-
-  beforeEach(async () => {
-    ({ store, cleanup } = await kind.create());
-    server = makeServer(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    await cleanup();
-  });
+  const env = serverPerTest(kind);
 
   it('pages with small limits and returns every change exactly once, deletes as tombstones', async () => {
     const ops = Array.from({ length: 25 }, (_, i) => op({ seq: i + 1, id: `r${i}` }));
-    await push(server, 'c1', ops);
-    await push(server, 'c1', [
+    await push(env.server, 'c1', ops);
+    await push(env.server, 'c1', [
       op({ seq: 26, id: 'r3', serverId: 'r3', type: 'delete', baseVersion: 1 }),
       op({
         seq: 27,
@@ -39,7 +28,7 @@ describe.each(storeKinds())('pull: $name', (kind) => {
     ]);
     // Another user's records are in the feed too, and must be skipped, not returned.
     await push(
-      server,
+      env.server,
       'b1',
       Array.from({ length: 10 }, (_, i) => op({ seq: i + 1, id: `b${i}` })),
       { user: 'bob' },
@@ -48,7 +37,7 @@ describe.each(storeKinds())('pull: $name', (kind) => {
     let cursor: string | null = null;
     const seen: { id: string; version: number; deleted: boolean }[] = [];
     for (;;) {
-      const answer = await pull(server, 'c1', cursor, 4);
+      const answer = await pull(env.server, 'c1', cursor, 4);
       expect(answer.status).toBe(200);
       expect(answer.body.changes.length).toBeLessThanOrEqual(4);
       expect(answer.body.reset).toBe(false);
@@ -64,11 +53,11 @@ describe.each(storeKinds())('pull: $name', (kind) => {
     expect(seen.find((c) => c.id === 'r3')).toMatchObject({ deleted: true, version: 2 });
     expect(seen.find((c) => c.id === 'r4')).toMatchObject({ version: 2 });
     // Caught up: nothing more, same position.
-    const again = await pull(server, 'c1', cursor, 4);
+    const again = await pull(env.server, 'c1', cursor, 4);
     expect(again.body.changes).toEqual([]);
     expect(again.body.hasMore).toBe(false);
     // A later change shows up after the cursor.
-    await push(server, 'c1', [
+    await push(env.server, 'c1', [
       op({
         seq: 28,
         id: 'r0',
@@ -78,13 +67,13 @@ describe.each(storeKinds())('pull: $name', (kind) => {
         baseVersion: 1,
       }),
     ]);
-    expect((await pullAll(server, 'c1', cursor, 4)).changes.map((c) => [c.id, c.version])).toEqual([
-      ['r0', 2],
-    ]);
+    expect(
+      (await pullAll(env.server, 'c1', cursor, 4)).changes.map((c) => [c.id, c.version]),
+    ).toEqual([['r0', 2]]);
   });
 
   it('caps the page at maxPullLimit', async () => {
-    const capped = makeServer(store, { maxPullLimit: 3 });
+    const capped = makeServer(env.store, { maxPullLimit: 3 });
     await push(
       capped,
       'c1',
@@ -96,8 +85,8 @@ describe.each(storeKinds())('pull: $name', (kind) => {
   });
 
   it('resets for a cursor of another epoch, beyond the head, or garbage — never a 500', async () => {
-    await push(server, 'c1', [op({ seq: 1, id: 'a' }), op({ seq: 2, id: 'b' })]);
-    const { cursor } = await pullAll(server, 'c1');
+    await push(env.server, 'c1', [op({ seq: 1, id: 'a' }), op({ seq: 2, id: 'b' })]);
+    const { cursor } = await pullAll(env.server, 'c1');
     // The cursor is sealed: flipping any byte, or a cursor in the old clear-text form, resets.
     const bytes = Buffer.from(cursor!, 'base64url');
     const flipped = (at: number) => {
@@ -118,21 +107,21 @@ describe.each(storeKinds())('pull: $name', (kind) => {
       cursorOf([1, 2, 3]),
     ];
     for (const bad of candidates) {
-      const answer = await pull(server, 'c1', bad, 100);
+      const answer = await pull(env.server, 'c1', bad, 100);
       expect(answer.status).toBe(200);
       expect(answer.body.reset).toBe(true);
       expect(answer.body.changes.map((c) => c.id)).toEqual(['a', 'b']);
     }
     expect(({} as Record<string, unknown>)['e']).toBeUndefined();
-    const fine = await pull(server, 'c1', cursor, 100);
+    const fine = await pull(env.server, 'c1', cursor, 100);
     expect(fine.body).toMatchObject({ reset: false, changes: [] });
   });
 
   it('answers reset to a client whose cursor came from a store that was rebuilt (new epoch)', async () => {
-    await push(server, 'c1', [op({ seq: 1, id: 'a' })]);
-    const { cursor: old } = await pullAll(server, 'c1');
-    await push(server, 'c1', [op({ seq: 2, id: 'b' }), op({ seq: 3, id: 'c' })]);
-    const { cursor: ahead } = await pullAll(server, 'c1', old);
+    await push(env.server, 'c1', [op({ seq: 1, id: 'a' })]);
+    const { cursor: old } = await pullAll(env.server, 'c1');
+    await push(env.server, 'c1', [op({ seq: 2, id: 'b' }), op({ seq: 3, id: 'c' })]);
+    const { cursor: ahead } = await pullAll(env.server, 'c1', old);
     // A fresh store with the same epoch but less data stands in for a restored backup.
     const fresh = await kind.create();
     const restored = makeServer(fresh.store);
