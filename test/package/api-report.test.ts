@@ -25,6 +25,13 @@ async function apiReport(mode: '--check' | '--update', root: string): Promise<Ru
   }
 }
 
+/** Runs `--check`, expects it to fail, and returns what it printed. */
+async function expectCheckFails(root: string): Promise<string> {
+  const result = await apiReport('--check', root);
+  expect(result).toMatchObject({ code: 1 });
+  return result.output;
+}
+
 // A small package laid out as tsup builds this one: entry files that re-export, by alias,
 // from a shared chunk, in an ESM (.d.ts) and a CommonJS (.d.cts) copy.
 const CHUNK = `interface StoreOptions {
@@ -102,40 +109,36 @@ describe('npm run api:check (scripts/api-report.mjs)', { timeout: 120_000 }, () 
 
   it('fails, naming the entry and the export, when an exported name is removed', async () => {
     edit(root, 'index', 'export { openDefault };', 'export {};');
-    const result = await apiReport('--check', root);
-    expect(result.code).toBe(1);
-    expect(result.output).toContain('api/tidesync.api.md:');
-    expect(result.output).toContain('- removed: openDefault (function)');
-    expect(result.output).toContain('npm run api:update');
+    const output = await expectCheckFails(root);
+    expect(output).toContain('api/tidesync.api.md:');
+    expect(output).toContain('- removed: openDefault (function)');
+    expect(output).toContain('npm run api:update');
   });
 
   it('fails with the old and new lines when a declaration changes, even in an unexported type', async () => {
     edit(root, 'chunk-Ab12', 'readonly maxBytes?: number;', 'readonly maxBytes: number;');
-    const result = await apiReport('--check', root);
-    expect(result.code).toBe(1);
-    expect(result.output).toContain('~ changed: StoreOptions');
-    expect(result.output).toContain('-     readonly maxBytes?: number;');
-    expect(result.output).toContain('+     readonly maxBytes: number;');
-    expect(result.output).toContain('api/extra.api.md:');
+    const output = await expectCheckFails(root);
+    expect(output).toContain('~ changed: StoreOptions');
+    expect(output).toContain('-     readonly maxBytes?: number;');
+    expect(output).toContain('+     readonly maxBytes: number;');
+    expect(output).toContain('api/extra.api.md:');
   });
 
   it('fails when a name is added, when an entry has no report, and when a report has no entry', async () => {
     edit(root, 'extra/index', 'createStore }', 'createStore, K as STORE_KINDS }');
     rmSync(join(root, 'api/tidesync.api.md'));
     cpSync(join(root, 'api/extra.api.md'), join(root, 'api/gone.api.md'));
-    const result = await apiReport('--check', root);
-    expect(result.code).toBe(1);
-    expect(result.output).toContain('+ added:   STORE_KINDS (const)');
-    expect(result.output).toContain('api/tidesync.api.md is missing');
-    expect(result.output).toContain('api/gone.api.md belongs to no entry point');
+    const output = await expectCheckFails(root);
+    expect(output).toContain('+ added:   STORE_KINDS (const)');
+    expect(output).toContain('api/tidesync.api.md is missing');
+    expect(output).toContain('api/gone.api.md belongs to no entry point');
   });
 
   it('fails when the CommonJS declarations of an entry differ from the ESM ones', async () => {
     const path = join(root, 'dist/extra/index.d.cts');
     writeFileSync(path, `export {};\n`);
-    const result = await apiReport('--check', root);
-    expect(result.code).toBe(1);
-    expect(result.output).toContain('./extra: the CommonJS declarations');
+    const output = await expectCheckFails(root);
+    expect(output).toContain('./extra: the CommonJS declarations');
   });
 
   it('ignores comment-only edits, and api:update makes a changed surface pass again', async () => {
