@@ -46,6 +46,10 @@ declare module 'react-native-background-fetch' {
   };
   export default BackgroundFetch;
 }
+declare module 'expo/fetch' {
+  export function fetch(url: string, init?: RequestInit): Promise<Response>;
+}
+declare module 'react-native-get-random-values' {}
 declare module 'hono' {
   export class Hono {
     post(
