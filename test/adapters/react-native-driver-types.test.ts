@@ -14,11 +14,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SOURCES = {
   accepts: `import type { SQLiteDatabase } from 'expo-sqlite';
 import type { DB } from '@op-engineering/op-sqlite';
-import type { SqliteDriver } from 'tidesync/adapters/sqlite';
+import type { NumberBoundValue, SqliteDriver } from 'tidesync/adapters/sqlite';
 import { expoSqliteDriver, opSqliteDriver } from 'tidesync/adapters/sqlite';
 declare const expoDb: SQLiteDatabase;
 declare const opDb: DB;
 export const drivers: SqliteDriver[] = [expoSqliteDriver(expoDb), opSqliteDriver(opDb)];
+// The call shapes the drivers rely on, pinned (TypeScript compares generic methods loosely).
+declare const params: NumberBoundValue[];
+export const first: Promise<{ a: number } | null> = expoDb.getFirstAsync<{ a: number }>('', params);
+export const all: Promise<{ a: number }[]> = expoDb.getAllAsync<{ a: number }>('', params);
+export const run: Promise<{ changes: number }> = expoDb.runAsync('', params);
+export const exec: Promise<void> = expoDb.execAsync('');
+export const closed: Promise<void> = expoDb.closeAsync();
+export const executed: Promise<{ rowsAffected: number; rows: Record<string, unknown>[] }> =
+  opDb.execute('', params);
+export const closedOp: void = opDb.close();
 `,
   wrongCall: `import { openDatabaseAsync } from 'expo-sqlite';
 import { open } from '@op-engineering/op-sqlite';
