@@ -1,5 +1,10 @@
 export { betterSqlite3Driver } from './better-sqlite3-driver.js';
 export type { BetterSqlite3Database, BetterSqlite3Statement } from './better-sqlite3-driver.js';
+export { expoSqliteDriver } from './expo-sqlite-driver.js';
+export type { ExpoSqliteDatabase } from './expo-sqlite-driver.js';
+export { opSqliteDriver } from './op-sqlite-driver.js';
+export type { OpSqliteDatabase, OpSqliteQueryResult } from './op-sqlite-driver.js';
+export type { NumberBoundValue } from './driver-values.js';
 export { sqlJsDriver } from './sql-js-driver.js';
 export type { SqlJsDatabase, SqlJsStatement, SqlJsValue } from './sql-js-driver.js';
 export { sqliteAdapter } from './sqlite-adapter.js';

@@ -3,6 +3,8 @@ import { StorageError, TidesyncError, describeValue } from '../../core/index.js'
 import type { SqliteDriver } from './sqlite-driver.js';
 import { classifySqliteError, keyInvalidError, toStorageError } from './sqlite-errors.js';
 import { migrateLayout } from './sqlite-schema.js';
+import type { ProcessLock } from './sqlite-process-lock.js';
+import { acquireProcessLock } from './sqlite-process-lock.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
 
 /** Options of {@link sqliteAdapter}. */
@@ -35,11 +37,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * on better-sqlite3 (Node), sql.js (WASM, browsers), expo-sqlite and op-sqlite (React Native).
  * Uses WAL journaling, versioned table layout migrated in place on `open()`, one connection
  * with transactions queued in call order, and bounded retries when another connection holds
- * the write lock. `close()` closes the driver.
+ * the write lock. A file database is locked against clients in other processes (a side file
+ * `<file>.tidesync-lock`, released on `close()` or when the process dies). `close()` closes the
+ * driver.
  *
  * @throws TidesyncError `INVALID_OPTION` at once, before any I/O, for a missing driver or a bad
  *   option. Transactions reject with `StorageError` codes `STORAGE_BUSY`,
  *   `STORAGE_QUOTA_EXCEEDED`, `STORAGE_CLOSED` or `STORAGE_FAILED`; `open()` rejects with
+ *   `STORAGE_IN_USE` when a client in another process has the file open, and with
  *   `STORAGE_KEY_INVALID` when an encrypted file (SQLCipher, SQLite3 Multiple Ciphers) was keyed
  *   with another key or not at all (docs/security.md).
  * @example
@@ -86,6 +91,7 @@ class SqliteAdapter implements StorageAdapter {
   #opened = false;
   #useJson = false;
   #closed = false;
+  #lock: ProcessLock | undefined;
   // One connection runs one transaction at a time: every transaction waits for the previous.
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -118,6 +124,7 @@ class SqliteAdapter implements StorageAdapter {
     this.#closed = true;
     // Let the running transaction finish; queued ones see #closed and reject.
     await this.#queue;
+    await this.#lock?.release();
     await this.#driver.close?.();
   }
 
@@ -150,6 +157,8 @@ class SqliteAdapter implements StorageAdapter {
         await d.get('PRAGMA journal_mode = WAL');
       });
       await d.exec(`PRAGMA synchronous = ${this.#durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      // A second process's client on this file is refused here (STORAGE_IN_USE).
+      this.#lock ??= await acquireProcessLock(d);
       await this.#retryWhileBusy('upgrading the table layout', () => d.exec('BEGIN IMMEDIATE'));
       try {
         await migrateLayout(d);
