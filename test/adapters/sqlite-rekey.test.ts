@@ -29,7 +29,7 @@ function keyed(file: string, key: string): Database.Database {
 const encrypted = (file: string, key: string): StorageAdapter =>
   sqliteAdapter({ driver: betterSqlite3Driver(keyed(file, key)) });
 const open = (file: string): Database.Database => new Database(file);
-const rotate = (path: string, oldKey = 'old key', newKey = 'new key'): void =>
+const rotate = (path: string, oldKey = 'old key', newKey = 'new key'): Promise<void> =>
   rotateEncryptionKey({ path, oldKey, newKey, open });
 
 const notes = defineCollection({ name: 'notes', schema: z.object({ title: z.string() }) });
@@ -49,7 +49,7 @@ describe('rotateEncryptionKey (SQLite)', () => {
     await device.close();
 
     const steps: string[] = [];
-    rotateEncryptionKey({
+    await rotateEncryptionKey({
       path: file,
       oldKey: 'old key',
       newKey: 'new key',
@@ -84,13 +84,7 @@ describe('rotateEncryptionKey (SQLite)', () => {
     const file = tempFile();
     await seed(file, 10);
     const before = readFileSync(file);
-    let error: unknown;
-    try {
-      rotate(file, 'wrong key', 'new key');
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toMatchObject({
+    await expect(rotate(file, 'wrong key', 'new key')).rejects.toMatchObject({
       name: 'StorageError',
       code: 'STORAGE_KEY_INVALID',
       message: expect.stringMatching(/`oldKey` does not open the database.*Nothing was changed/),
@@ -100,14 +94,12 @@ describe('rotateEncryptionKey (SQLite)', () => {
     expect(await readWith(file, 'old key', 10)).toBe('rows 10/10');
   });
 
-  it('rejects equal keys and a missing `open` with INVALID_OPTION before touching the file', () => {
+  it('rejects equal keys and a missing `open` with INVALID_OPTION before touching the file', async () => {
     const file = tempFile();
-    expect(() => rotate(file, 'same', 'same')).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTION' }),
-    );
-    expect(() => rotateEncryptionKey({ path: file, oldKey: 'a', newKey: 'b' } as never)).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/open/) }),
-    );
+    await expect(rotate(file, 'same', 'same')).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(
+      rotateEncryptionKey({ path: file, oldKey: 'a', newKey: 'b' } as never),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/open/) });
     expect(existsSync(file)).toBe(false);
   });
 });
@@ -182,7 +174,7 @@ describe('a crash during rotateEncryptionKey (SIGKILL of a child process)', () =
       const old = await readWith(file, 'old key', rows);
       const fresh = await readWith(file, 'new key', rows);
       // The app keeps both keys until the rotation returns, and reruns it when the old one opens.
-      if (old === complete) rotate(file);
+      if (old === complete) await rotate(file);
       const rerun = await readWith(file, 'new key', rows);
       runs.push({ point: `${killAt} ${delayMs ?? ''}`, finished, old, new: fresh, rerun });
     }

@@ -43,18 +43,21 @@ const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
  * crash under the old key finishes the job. Keep both keys until it returns. In-place
  * `PRAGMA rekey` is not used: a crash in the middle of it can leave a file neither key opens.
  *
- * @throws StorageError `STORAGE_KEY_INVALID` when `oldKey` does not open the file (nothing
- *   changed; if an earlier rotation finished, the file is already under `newKey`),
+ * The work is synchronous (better-sqlite3 calls); it returns a promise like the IndexedDB
+ * adapter's `rotateEncryptionKey`.
+ *
+ * @throws StorageError `STORAGE_KEY_INVALID` (rejects) when `oldKey` does not open the file
+ *   (nothing changed; if an earlier rotation finished, the file is already under `newKey`),
  *   `STORAGE_FAILED` for any other engine or file error (the database is left under `oldKey`).
- * @throws TidesyncError `INVALID_OPTION` for a missing option or equal keys.
+ * @throws TidesyncError `INVALID_OPTION` (rejects) for a missing option or equal keys.
  * @example
  * import Database from 'better-sqlite3-multiple-ciphers';
  * import { rotateEncryptionKey } from 'tidesync/adapters/sqlite';
  *
  * await client.close();
- * rotateEncryptionKey({ path: 'app.db', oldKey, newKey, open: (file) => new Database(file) });
+ * await rotateEncryptionKey({ path: 'app.db', oldKey, newKey, open: (file) => new Database(file) });
  */
-export function rotateEncryptionKey(options: RotateEncryptionKeyOptions): void {
+export async function rotateEncryptionKey(options: RotateEncryptionKeyOptions): Promise<void> {
   const { path, oldKey, newKey, open, onStep } = validate(options);
   const fs = options.fileSystem ?? nodeFileSystem();
   const side = `${path}.rekey`;
