@@ -94,6 +94,26 @@ describe('rotateEncryptionKey (SQLite)', () => {
     expect(await readWith(file, 'old key', 10)).toBe('rows 10/10');
   });
 
+  it('refuses with STORAGE_BUSY while another connection is reading, and changes nothing', async () => {
+    const file = tempFile();
+    await seed(file, 10);
+    const writer = keyed(file, 'old key');
+    writer.pragma('journal_mode = WAL');
+    const reader = keyed(file, 'old key');
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM tidesync_meta').get();
+    // A write the reader's snapshot does not see: it stays in the WAL while the reader reads.
+    writer.prepare("INSERT OR REPLACE INTO tidesync_meta (key, value) VALUES ('late', '1')").run();
+    writer.close();
+    await expect(rotate(file)).rejects.toMatchObject({ code: 'STORAGE_BUSY', retryable: true });
+    expect(existsSync(`${file}.rekey`)).toBe(false);
+    reader.exec('COMMIT');
+    reader.close();
+    expect(await readWith(file, 'old key', 10)).toBe('rows 10/10');
+    await rotate(file);
+    expect(await readWith(file, 'new key', 10)).toBe('rows 10/10');
+  });
+
   it('rejects equal keys and a missing `open` with INVALID_OPTION before touching the file', async () => {
     const file = tempFile();
     await expect(rotate(file, 'same', 'same')).rejects.toMatchObject({ code: 'INVALID_OPTION' });

@@ -48,6 +48,7 @@ const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
  *
  * @throws StorageError `STORAGE_KEY_INVALID` (rejects) when `oldKey` does not open the file
  *   (nothing changed; if an earlier rotation finished, the file is already under `newKey`),
+ *   `STORAGE_BUSY` when another connection is still reading the database (nothing changed),
  *   `STORAGE_FAILED` for any other engine or file error (the database is left under `oldKey`).
  * @throws TidesyncError `INVALID_OPTION` (rejects) for a missing option or equal keys.
  * @example
@@ -68,7 +69,15 @@ export async function rotateEncryptionKey(options: RotateEncryptionKeyOptions): 
   removeSide();
   withDatabase(open, path, oldKey, 'reading the database with the old key', (db) => {
     // An empty WAL afterwards: nothing of the old file lives outside it when it is replaced.
-    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    // A connection still reading keeps its frames there: writes through it would be lost.
+    const checkpoint = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy?: unknown };
+    if (checkpoint?.busy) {
+      throw new StorageError(
+        'STORAGE_BUSY',
+        'Cannot rotate the SQLite key: another connection is using the database (its WAL could not be checkpointed). Close every connection to it (close the client first) and retry; nothing was changed.',
+        { retryable: true },
+      );
+    }
     db.exec(`VACUUM INTO ${quote(side)}`);
   });
   onStep?.('copied');
