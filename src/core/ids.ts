@@ -24,16 +24,53 @@ function timePrefix(ms: number): string {
  * other instead of at random places in their indexes, which keeps writes cheap as tables grow.
  */
 export function createId(): string {
+  if (source) return source.id();
   lastMs = Math.max(lastMs, Date.now());
   return timePrefix(lastMs) + randomPart();
 }
 
-const nodeAlphabet = customAlphabet(
-  '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
-  12,
-);
+const NODE_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const nodeAlphabet = customAlphabet(NODE_ALPHABET, 12);
 
 /** Creates a client (node) id, used in clocks and on the wire. */
 export function createClientId(): string {
-  return nodeAlphabet();
+  return source ? source.clientId() : nodeAlphabet();
+}
+
+/** Where {@link createId} and {@link createClientId} take ids from instead (a seeded source). */
+export interface IdSource {
+  id(): string;
+  clientId(): string;
+}
+
+let source: IdSource | undefined;
+
+/**
+ * Makes every id of this process come from `next` (`undefined`: the default again) and returns
+ * the source it replaced. For the testing harness, so a seeded run replays with the same ids.
+ */
+export function swapIdSource(next: IdSource | undefined): IdSource | undefined {
+  const previous = source;
+  source = next;
+  return previous;
+}
+
+/**
+ * An {@link IdSource} of the same shapes as the default ones, from `random` (floats in [0, 1))
+ * and `nowMs` (the time prefix, never going back): the same inputs give the same ids.
+ */
+export function idSourceFrom(random: () => number, nowMs: () => number): IdSource {
+  let last = 0;
+  const pick = (alphabet: string, length: number): string => {
+    let out = '';
+    for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)];
+    return out;
+  };
+  return {
+    id() {
+      last = Math.max(last, nowMs());
+      return timePrefix(last) + pick(SORTED_ALPHABET, 14);
+    },
+    clientId: () => pick(NODE_ALPHABET, 12),
+  };
 }

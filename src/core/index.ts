@@ -36,7 +36,8 @@ export {
   parseHlc,
 } from './hybrid-logical-clock.js';
 export type { HlcParts, HybridLogicalClockOptions } from './hybrid-logical-clock.js';
-export { createClientId, createId } from './ids.js';
+export { createClientId, createId, idSourceFrom, swapIdSource } from './ids.js';
+export type { IdSource } from './ids.js';
 export {
   MigrationError,
   canMigrate,

@@ -74,6 +74,12 @@ export interface TestHarnessOptions {
   readonly assignId?: 'client' | 'server';
   /** The clock of the server, every client and every link. @default createFakeClock() */
   readonly clock?: FakeClock;
+  /**
+   * Seed of the ids (records, ops, client ids, server ids) made while the harness is open, so a
+   * run replays with the same ids; their time part comes from `clock`. Until `close()`, every id
+   * made in the process comes from it: open one seeded harness at a time. @default random ids
+   */
+  readonly idSeed?: number;
 }
 
 /** Options of {@link TestHarness.settle}. */

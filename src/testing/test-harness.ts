@@ -14,6 +14,7 @@ import {
   snapshotDigest,
 } from './replica-snapshot.js';
 import { harnessServer } from './harness-server.js';
+import { seededIds } from './seeded-ids.js';
 import { ProcessLife, mortalStorage, mortalTimers, mortalTransport } from './simulated-process.js';
 import { simulatedNetwork, type SimulatedNetwork } from './simulated-network.js';
 import type {
@@ -57,6 +58,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
   const { network: faults = {} } = options;
   const seed = faults.seed ?? randomSeed();
   const seeds = seededRandom(seed);
+  const ids = seededIds(options.idSeed, clock.now);
   const {
     reopenStore,
     collections: serverCollections = collections,
@@ -270,8 +272,12 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       offsets[index] = offsetMs;
     },
     async close() {
-      for (const client of clients) await client.close();
-      await server.close();
+      try {
+        for (const client of clients) await client.close();
+        await server.close();
+      } finally {
+        ids.restore();
+      }
     },
   };
 }

@@ -27,6 +27,8 @@ export type Tally = {
   serverErrors: number;
   rateLimited: number;
   clockJumps: number;
+  /** App updates to a newer schema version (a restart with a local upgrade). */
+  upgrades: number;
   deadLetters: number;
   checkedRecords: number;
   /** manual(): open conflicts whose two versions were checked, and resolutions checked. */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { ConflictStrategy, RecordData, SyncClient } from 'tidesync';
 import { defineCollection, NetworkError } from 'tidesync';
 import { z } from 'zod';
+import { LATEST, todosAt, type TodoVersion } from './convergence-versions.js';
 
 export const CLIENTS = 3;
 
@@ -25,15 +26,14 @@ export function collectionsFor(conflict: ConflictStrategy) {
     schema: z.object({ name: z.string() }),
     conflict,
   });
-  const todo = (title: z.ZodType<string>) =>
-    defineCollection({
-      name: 'todos',
-      schema: z.object({ title, done: z.boolean(), projectId: z.string().nullable() }),
-      conflict,
-      references: { projectId: 'projects' },
-    });
   const serverTitle = z.string().refine((t) => !t.startsWith(POISON), 'a poison title');
-  return { client: [projects, todo(z.string())], server: [projects, todo(serverTitle)] };
+  // The clients' definitions per app version (convergence-versions.ts); the server runs the latest.
+  const clientAt = (version: TodoVersion) => [projects, todosAt(version, conflict)];
+  return {
+    client: clientAt(LATEST),
+    clientAt,
+    server: [projects, todosAt(LATEST, conflict, serverTitle)],
+  };
 }
 
 /** One step of a schedule. `pick` chooses among the records the client can see. */
@@ -56,6 +56,7 @@ export type Step =
   | { t: 'offline'; c: number }
   | { t: 'online'; c: number }
   | { t: 'restart'; c: number }
+  | { t: 'upgrade'; c: number }
   | { t: 'clockJump'; c: number; ms: number }
   | { t: 'serverRestart' }
   | { t: 'tick'; ms: number };
@@ -141,6 +142,8 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('online' as const), c: client }) },
   // The app of client c dies and starts again on its storage (a client crash).
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restart' as const), c: client }) },
+  // The app of client c is updated to the next schema version (a restart with a local upgrade).
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('upgrade' as const), c: client }) },
   // A crash or deploy of the server process, over the same store.
   { weight: 1, arbitrary: fc.constant({ t: 'serverRestart' as const }) },
   {

@@ -27,6 +27,8 @@ export interface Intent {
   readonly view: RecordData | null;
   /** The write's clock (from the client's storage: the order between devices), `~` if none. */
   readonly hlc: string;
+  /** The schema version of the app that wrote it (`patch` and `view` are at it). @default the latest */
+  readonly version?: number;
 }
 
 /** A record as the app sees it, without the sync metadata. */

@@ -12,3 +12,5 @@ export type { SqliteAdapterOptions } from './sqlite-adapter.js';
 export type { SqliteDriver, SqliteRow, SqliteRunResult, SqliteValue } from './sqlite-driver.js';
 export { SQLITE_LAYOUT_VERSION } from './sqlite-schema.js';
 export { userStorageName } from '../../core/index.js';
+export { rotateEncryptionKey } from './sqlite-rekey.js';
+export type { RekeyFileSystem, RekeyStep, RotateEncryptionKeyOptions } from './sqlite-rekey.js';

@@ -8,7 +8,12 @@ export interface CommittedChange {
   readonly ownerIds: readonly string[];
   /** States before and after of changed records of scoped collections. */
   readonly scopedRecords: readonly ServerRecord[];
-  readonly scoped: readonly { readonly collection: string; readonly id: string }[];
+  /** The scoped records changed, with the version the change gave each. */
+  readonly scoped: readonly {
+    readonly collection: string;
+    readonly id: string;
+    readonly version: number;
+  }[];
 }
 
 /**
@@ -84,12 +89,13 @@ class Capture {
   change(): CommittedChange | undefined {
     if (this.#owners.size === 0 && this.#scoped.size === 0) return undefined;
     const scopedRecords: ServerRecord[] = [];
-    const scoped: { collection: string; id: string }[] = [];
+    const scoped: { collection: string; id: string; version: number }[] = [];
     for (const states of this.#scoped.values()) {
       if (states.before) scopedRecords.push(states.before);
       if (states.after) {
         scopedRecords.push(states.after);
-        scoped.push({ collection: states.after.collection, id: states.after.id });
+        const { collection, id, version } = states.after;
+        scoped.push({ collection, id, version });
       }
     }
     return {

@@ -12,8 +12,16 @@ export interface ChangeNotice {
   readonly originClientId: string | null;
   /** Owners of the changed records of collections without a scope function. */
   readonly ownerIds: readonly string[];
-  /** Changed records of collections whose visibility a scope function decides. */
-  readonly scoped: readonly { readonly collection: string; readonly id: string }[];
+  /**
+   * Changed records of collections whose visibility a scope function decides, with the version
+   * the change gave each (absent in notices of older instances): another instance reads the
+   * record's states since then from the store, so devices that lost sight of it are poked too.
+   */
+  readonly scoped: readonly {
+    readonly collection: string;
+    readonly id: string;
+    readonly version?: number;
+  }[];
   /**
    * Those records' states before and after the change, when the notice comes from this
    * process; a notice from another instance leaves them out and they are read from the store.

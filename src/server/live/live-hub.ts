@@ -2,6 +2,7 @@ import type { CollectionDefinition, SyncUser } from '../../core/index.js';
 import { isInScope } from '../server-context.js';
 import type { ServerRecord, ServerStore } from '../server-store.js';
 import type { ChangeNotice, LiveChannel } from './live-channel.js';
+import { knownStates, scopedStates } from './live-scope.js';
 
 /** Limits and timings of live streams, as resolved from `SyncServerOptions.live`. */
 export interface LiveSettings {
@@ -142,7 +143,7 @@ export class LiveHub {
       for (const state of this.#byUser.get(ownerId) ?? []) targets.add(state);
     }
     if (notice.scoped.length > 0) {
-      const records = notice.scopedRecords ?? (await this.#readScoped(notice));
+      const records = await scopedStates(this.#store, notice);
       for (const forUser of this.#byUser.values()) {
         const first = forUser.values().next().value;
         if (!first || !records.some((record) => this.#visible(record, first.connection.user)))
@@ -158,19 +159,6 @@ export class LiveHub {
       }
       this.#poke(state, notice.position);
     }
-  }
-
-  async #readScoped(notice: ChangeNotice): Promise<ServerRecord[]> {
-    // A notice from another instance names the records; their current state decides. (Who
-    // lost sight of a record is only known where the change was committed.)
-    return this.#store.read(async (reader) => {
-      const found: ServerRecord[] = [];
-      for (const { collection, id } of notice.scoped) {
-        const record = await reader.getRecord(collection, id);
-        if (record) found.push(record);
-      }
-      return found;
-    });
   }
 
   #visible(record: ServerRecord, user: SyncUser): boolean {
@@ -232,8 +220,11 @@ export class LiveHub {
       if (!first) continue;
       const user = first.connection.user;
       for (const state of forUser) {
+        // Former states too: a record that left the user's scope is a removal in their pull.
         const missed = entries.some(
-          ({ position, record }) => position > state.covered && this.#visible(record, user),
+          ({ position, record }) =>
+            position > state.covered &&
+            knownStates(record).some((known) => this.#visible(known, user)),
         );
         if (missed) this.#poke(state, last.position);
       }

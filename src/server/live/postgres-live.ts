@@ -28,7 +28,8 @@ interface NoticePayload {
   readonly i: string;
   readonly c: string | null;
   readonly o: readonly string[];
-  readonly s: readonly (readonly [string, string])[];
+  /** Scoped records: collection, id and the version the change gave it. */
+  readonly s: readonly (readonly [string, string, number?])[];
 }
 
 /** A {@link LiveChannel} with a `close()` the store calls when it closes. */
@@ -74,7 +75,11 @@ export function postgresLiveChannel(
         position,
         originClientId: payload.c,
         ownerIds: payload.o,
-        scoped: payload.s.map(([collection, id]) => ({ collection, id })),
+        scoped: payload.s.map(([collection, id, version]) =>
+          typeof version === 'number' && Number.isSafeInteger(version)
+            ? { collection, id, version }
+            : { collection, id },
+        ),
       });
     } catch {
       // Not one of ours: ignore it.
@@ -197,7 +202,7 @@ function channelName(schema: string): string {
 function split(instance: string, change: CommittedChange): string[] {
   const payloads: string[] = [];
   let owners: string[] = [];
-  let scoped: [string, string][] = [];
+  let scoped: [string, string, number][] = [];
   let size = 0;
   const flush = () => {
     payloads.push(
@@ -217,10 +222,10 @@ function split(instance: string, change: CommittedChange): string[] {
     owners.push(owner);
     size += owner.length + 4;
   }
-  for (const { collection, id } of change.scoped) {
-    if (size + collection.length + id.length > MAX_PAYLOAD_CHARS) flush();
-    scoped.push([collection, id]);
-    size += collection.length + id.length + 8;
+  for (const { collection, id, version } of change.scoped) {
+    if (size + collection.length + id.length + 24 > MAX_PAYLOAD_CHARS) flush();
+    scoped.push([collection, id, version]);
+    size += collection.length + id.length + 24;
   }
   if (owners.length > 0 || scoped.length > 0 || payloads.length === 0) flush();
   return payloads;
