@@ -105,6 +105,8 @@ export {
   escapeUnstorable,
   findUnsafeKey,
   findUnstorableString,
+  markScreened,
+  safeParseWire,
   getRequestSchema,
   getResponseSchema,
   isStorableString,

@@ -4,6 +4,7 @@ import {
   ProtocolError,
   describeValue,
   findUnsafeKey,
+  markScreened,
 } from '../core/index.js';
 
 /** The error for an answer larger than `maxResponseBytes`; nothing of it is kept. */
@@ -66,6 +67,7 @@ export async function readResponse(
       `The sync server at ${root} answered with a forbidden key or nesting too deep at \`${unsafe}\`. Nothing was stored.`,
     );
   }
+  if (body !== null && typeof body === 'object') markScreened(body);
   return body;
 }
 
