@@ -6,6 +6,7 @@ import {
   createId,
   errorResponseSchema,
   getResponseSchema,
+  safeParseWire,
 } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
@@ -89,7 +90,7 @@ async function fetchOne(
       `The server refused to return \`${collection}\` record \`${serverId}\`: ${failure.data.error.message}`,
     );
   }
-  const parsed = getResponseSchema.safeParse(raw);
+  const parsed = safeParseWire(getResponseSchema, raw);
   if (!parsed.success) {
     throw new ProtocolError(
       `The server's get response does not follow protocol ${PROTOCOL_VERSION}. Nothing was changed.`,

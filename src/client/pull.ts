@@ -5,6 +5,7 @@ import {
   TidesyncError,
   errorResponseSchema,
   pullResponseSchema,
+  safeParseWire,
 } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
@@ -135,7 +136,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
       `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
     );
   }
-  const parsed = pullResponseSchema.safeParse(raw);
+  const parsed = safeParseWire(pullResponseSchema, raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ProtocolError(

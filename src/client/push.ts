@@ -5,6 +5,7 @@ import {
   ProtocolError,
   errorResponseSchema,
   pushResponseSchema,
+  safeParseWire,
 } from '../core/index.js';
 import { renumberAfter } from '../queue/index.js';
 import type { EngineContext } from './engine-context.js';
@@ -110,7 +111,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         `The server refused the push with \`${error.code}\`: ${error.message}`,
       );
     }
-    const parsed = pushResponseSchema.safeParse(raw);
+    const parsed = safeParseWire(pushResponseSchema, raw);
     if (!parsed.success) {
       throw new ProtocolError(
         `The server's push response does not follow protocol ${PROTOCOL_VERSION}: ${parsed.error.issues[0]?.message ?? 'invalid'} at \`${parsed.error.issues[0]?.path.join('.') ?? ''}\`. Nothing was applied; the outbox is kept.`,

@@ -12,6 +12,7 @@ import {
   errorResponseSchema,
   getResponseSchema,
   matchesWhere,
+  safeParseWire,
 } from '../core/index.js';
 import { findEvicted, readEvicted, writeEvicted, type EvictedIndex } from './evicted-index.js';
 import type { ResolvedOptions } from './options.js';
@@ -126,7 +127,7 @@ export class RemoteFetcher {
         `The server refused to get \`${collection}\` records with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
       );
     }
-    const parsed = getResponseSchema.safeParse(raw);
+    const parsed = safeParseWire(getResponseSchema, raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new ProtocolError(

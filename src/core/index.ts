@@ -106,6 +106,8 @@ export {
   escapeUnstorable,
   findUnsafeKey,
   findUnstorableString,
+  markScreened,
+  safeParseWire,
   getRequestSchema,
   getResponseSchema,
   isStorableString,

@@ -12,6 +12,10 @@ export function clampHlc(hlc: string, ctx: ServerContext): string {
 
 /** A clock whose time is above `limitMs` brought down to it (same node, same counter). */
 function clampHlcTo(hlc: string, limitMs: number): string {
+  // A clock starts with its ms as 15 zero-padded digits: a text compare settles most clocks.
+  if (Number.isSafeInteger(limitMs) && limitMs >= 0 && limitMs < 1e15) {
+    if (hlc.slice(0, 15) <= String(limitMs).padStart(15, '0')) return hlc;
+  }
   const parts = parseHlc(hlc);
   if (!parts || parts.ms <= limitMs) return hlc;
   return encodeHlc({ ms: limitMs, counter: parts.counter, node: parts.node });

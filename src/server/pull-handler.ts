@@ -20,7 +20,7 @@ import {
 } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
-import type { ChangeFilter, ServerRecord, ServerStoreReader } from './server-store.js';
+import type { ChangeFilter, FeedEntry, ServerStoreReader } from './server-store.js';
 
 /** Binds `clientId` to the user on first use; refuses it when bound to another user. */
 export async function bindClient(
@@ -91,7 +91,7 @@ async function readPage(
     const rows = await reader.listChanges(position, limit + 1, filter);
     const batch = rows.slice(0, limit);
     for (const [index, entry] of batch.entries()) {
-      if (!offerEntry(ctx, user, request, page, entry.record)) {
+      if (!offerEntry(ctx, user, request, page, entry)) {
         // No room left in bytes: this entry starts the next page.
         hasMore = true;
         break scan;
@@ -168,12 +168,15 @@ function offerEntry(
   user: SyncUser,
   request: PullRequest,
   page: PullPage,
-  record: ServerRecord,
+  entry: FeedEntry,
 ): boolean {
+  const record = entry.record;
   const collection = ctx.collections.get(record.collection);
   if (!collection) return true;
   if (isInScope(collection, record, user)) {
-    return page.offer(toWireRecord(settleClocks(record, ctx), request.clientId));
+    // Settled clocks keep their length; a tombstone goes without its stored data.
+    const jsonBytes = record.deleted ? undefined : entry.jsonBytes;
+    return page.offer(toWireRecord(settleClocks(record, ctx), request.clientId), jsonBytes);
   }
   const before = record.formerData ?? [];
   if (!before.some((data) => isInScope(collection, { data, ownerId: record.ownerId }, user))) {

@@ -7,10 +7,16 @@ const ENVELOPE_BYTES = 1024;
 /** A placeholder on the wire, at most (ids are at most 128 characters). */
 const PLACEHOLDER_BYTES = 400;
 
+// Anything beyond ASCII: where a text needs more than one UTF-8 byte per character.
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** UTF-8 length of `text`, without encoding it. */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
+  // Most records are ASCII: one native scan answers, the per-character count is for the rest.
+  const first = text.search(NON_ASCII);
+  if (first === -1) return text.length;
+  let bytes = first;
+  for (let i = first; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;
@@ -25,6 +31,14 @@ export function utf8Length(text: string): number {
 /** The bytes a value takes as JSON (UTF-8). */
 export function jsonBytes(value: unknown): number {
   return utf8Length(JSON.stringify(value));
+}
+
+/**
+ * {@link jsonBytes} of `record` given the bytes of its `data` and `fieldClocks` JSON: its other
+ * fields are serialised with a one-byte stand-in (`0`) for each of those two.
+ */
+function wireBytes(record: WireRecord, dataAndClocksBytes: number): number {
+  return jsonBytes({ ...record, data: 0, fieldClocks: 0 }) - 2 + dataAndClocksBytes;
 }
 
 /** Collects one pull page's entries up to its record and byte budgets. */
@@ -61,9 +75,11 @@ export class PullPage {
   /**
    * Takes `record` into the page, as itself or as a placeholder when it alone is larger than
    * the client can receive; `false` (nothing taken) when the page has no room left for it.
+   * `storedBytes`: the UTF-8 bytes of its `data` and `fieldClocks` JSON, when the store knew
+   * them (see `FeedEntry.jsonBytes`); only the rest of the record is measured then.
    */
-  offer(record: WireRecord): boolean {
-    const bytes = jsonBytes(record);
+  offer(record: WireRecord, storedBytes?: number): boolean {
+    const bytes = storedBytes === undefined ? jsonBytes(record) : wireBytes(record, storedBytes);
     if (bytes > this.#recordBytes) {
       if (!this.#fits(PLACEHOLDER_BYTES)) return false;
       this.skipped.push({

@@ -5,6 +5,8 @@ import {
   PROTOCOL_VERSION,
   describeValue,
   findUnsafeKey,
+  markScreened,
+  safeParseWire,
   toError,
 } from '../core/index.js';
 import { RequestRefusedError, describeIssues } from './replies.js';
@@ -67,6 +69,7 @@ export function parseRequestBody(text: string): Record<string, unknown> {
       `${unsafe}: forbidden key (${[...FORBIDDEN_KEYS].join(', ')} are refused at any depth) or nesting too deep. Remove it.`,
     );
   }
+  markScreened(body);
   return body as Record<string, unknown>;
 }
 
@@ -74,7 +77,7 @@ export function parseRequestBody(text: string): Record<string, unknown> {
 export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   let result: ReturnType<S['safeParse']>;
   try {
-    result = schema.safeParse(body) as ReturnType<S['safeParse']>;
+    result = safeParseWire(schema, body) as ReturnType<S['safeParse']>;
   } catch {
     throw new RequestRefusedError(400, 'bad_request', 'The request body could not be validated.');
   }

@@ -37,6 +37,12 @@ export interface FeedEntry {
   /** Position in the feed; unique, greater than every position committed before it. */
   readonly position: number;
   readonly record: ServerRecord;
+  /**
+   * UTF-8 bytes of the record's `data` plus those of its `fieldClocks`, as the JSON text the
+   * store holds them in (as `JSON.stringify` writes them), when it has that text at hand: a pull
+   * sizes its page from it instead of serialising the record again. Absent: the pull measures.
+   */
+  readonly jsonBytes?: number | undefined;
 }
 
 /** Per-client push state. */

@@ -1,5 +1,6 @@
 import type { OpResult } from '../core/index.js';
 import type { ClientState, FeedEntry, ServerRecord } from './server-store.js';
+import { utf8Length } from './pull-page.js';
 import type { PendingRecord } from './transaction-cache.js';
 
 /** A records row as the SQL stores read it (column names in snake_case). */
@@ -48,6 +49,15 @@ export function rowToRecord(row: RecordRow): ServerRecord {
       ? {}
       : { formerData: json(row.former) as ServerRecord['formerData'] }),
   };
+}
+
+/**
+ * UTF-8 bytes of a row's `data` and `field_clocks` JSON text together (see
+ * `FeedEntry.jsonBytes`), or `undefined` when the driver returned them parsed (Postgres jsonb).
+ */
+export function storedJsonBytes(row: RecordRow): number | undefined {
+  if (typeof row.data !== 'string' || typeof row.field_clocks !== 'string') return undefined;
+  return utf8Length(row.data) + utf8Length(row.field_clocks);
 }
 
 /** Converts a stored client row to a {@link ClientState}. */

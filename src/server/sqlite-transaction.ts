@@ -15,6 +15,7 @@ import {
   pendingValues,
   rowToClient,
   rowToRecord,
+  storedJsonBytes,
 } from './sql-rows.js';
 import {
   TransactionCache,
@@ -100,7 +101,11 @@ export class SqliteTransaction implements ServerStoreTransaction {
 
   #entries(sql: string, ...params: unknown[]): FeedEntry[] {
     const rows = this.#store.statement(sql).all(...params) as RecordRow[];
-    return rows.map((row) => ({ position: Number(row.position), record: rowToRecord(row) }));
+    return rows.map((row) => ({
+      position: Number(row.position),
+      record: rowToRecord(row),
+      jsonBytes: storedJsonBytes(row),
+    }));
   }
 
   async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {

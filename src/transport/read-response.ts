@@ -4,6 +4,7 @@ import {
   ProtocolError,
   describeValue,
   findUnsafeKey,
+  markScreened,
 } from '../core/index.js';
 
 /** The error for an answer larger than `maxResponseBytes`; nothing of it is kept. */
@@ -66,6 +67,7 @@ export async function readResponse(
       `The sync server at ${root} answered with a forbidden key or nesting too deep at \`${unsafe}\`. Nothing was stored.`,
     );
   }
+  if (body !== null && typeof body === 'object') markScreened(body);
   return body;
 }
 
@@ -73,8 +75,7 @@ export async function readResponse(
 async function readText(response: Response, root: string, maxBytes: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -84,15 +85,27 @@ async function readText(response: Response, root: string, maxBytes: number): Pro
       await reader.cancel().catch(() => undefined);
       throw tooLarge(root, maxBytes, `more than ${maxBytes}`);
     }
-    parts.push(decoder.decode(value, { stream: true }));
+    chunks.push(value);
   }
-  parts.push(decoder.decode());
   try {
-    return parts.join('');
+    // One decode of the whole body costs less than one per chunk.
+    return new TextDecoder().decode(joinChunks(chunks, size));
   } catch (error) {
     // A limit set beyond the engine's longest string: still a typed error, never a RangeError.
     throw tooLarge(root, maxBytes, String(size), error);
   }
+}
+
+/** The chunks as one array of `size` bytes (the chunk itself when there is only one). */
+function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return all;
 }
 
 /** Reads a `Retry-After` header (seconds or an HTTP date) as milliseconds. */

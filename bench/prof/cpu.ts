@@ -1,0 +1,37 @@
+// A/B aid on a loaded machine: wall and CPU time (this process: client and server both) of one
+// push of N records (SQLite server, SQLite client), then of REPS fresh pulls into memory.
+// CPU time moves less than wall time with other processes' load.
+// `N=10000 REPS=3 npx tsx bench/prof/cpu.ts`
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createOffline, httpClient } from '../tidesync-sync.js';
+import { startTidesyncServer } from '../tidesync-server.js';
+import { todosCollection } from '../workload.js';
+
+const n = Number(process.env['N'] ?? 10000);
+const reps = Number(process.env['REPS'] ?? 3);
+const dir = mkdtempSync(join(tmpdir(), 'prof-'));
+const server = await startTidesyncServer('sqlite', [todosCollection()], dir);
+
+/** Runs `work`, printing its wall and CPU milliseconds under `label`. */
+async function measure(label: string, work: () => Promise<unknown>): Promise<void> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await work();
+  const used = process.cpuUsage(cpu);
+  const wallMs = Math.round(performance.now() - t);
+  const cpuMs = Math.round((used.user + used.system) / 1000);
+  console.log(`${label} wall ${wallMs} ms cpu ${cpuMs} ms`);
+}
+
+const writer = await httpClient(server.url, dir, 'sqlite');
+await createOffline(writer, n);
+await measure('push', () => writer.sync());
+await writer.close();
+for (let i = 0; i < reps; i++) {
+  const client = await httpClient(server.url, dir, 'memory');
+  await measure('pull', () => client.sync());
+  await client.close();
+}
+await server.close();
