@@ -71,9 +71,21 @@ export async function readResponse(
   return body;
 }
 
+/** A body read whole (no stream to cancel) still answers `RESPONSE_TOO_LARGE` past the limit. */
+function checkedText(text: string, root: string, maxBytes: number): string {
+  // UTF-16 length bounds the UTF-8 size from below; measure exactly only near the limit.
+  if (text.length > maxBytes) throw tooLarge(root, maxBytes, `more than ${maxBytes}`);
+  if (text.length * 3 > maxBytes) {
+    const size = new TextEncoder().encode(text).byteLength;
+    if (size > maxBytes) throw tooLarge(root, maxBytes, String(size));
+  }
+  return text;
+}
+
 /** Reads the body as UTF-8 text, cancelling the stream once it passes `maxBytes`. */
 async function readText(response: Response, root: string, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
+  // React Native's built-in fetch has no streaming body: read it whole, then hold it to the limit.
+  if (!response.body) return checkedText(await response.text(), root, maxBytes);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -66,7 +66,8 @@ describe.each(storeKinds())('a record that leaves a user’s scope: $name', (kin
     const next = await pullAs('bob', first.cursor);
     expect(next.changes).toEqual([]);
     expect(next.removed).toEqual([{ collection: 'lists', id: 'l1', version: 4 }]);
-    expect(JSON.stringify(next)).not.toContain('p3');
+    // The answer without its cursor (an opaque token that may spell anything) names nothing of p3.
+    expect(JSON.stringify({ ...next, cursor: undefined })).not.toContain('p3');
   });
 
   it('keeps maxFormerStates earlier states: past that, a device that missed them keeps it', async () => {
