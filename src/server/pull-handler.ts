@@ -19,6 +19,7 @@ import {
   isLegacyCursor,
 } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
+import { readSetPage } from './sets/set-pull-handler.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import type { ChangeFilter, ServerRecord, ServerStoreReader } from './server-store.js';
 
@@ -61,6 +62,7 @@ async function readPage(
   request: PullRequest,
   reader: ServerStoreReader,
 ): Promise<PullResponse> {
+  if (request.set) return readSetPage(ctx, user, { ...request, set: request.set }, reader);
   const limit = Math.min(request.limit, ctx.maxPullLimit);
   // Bound the rows scanned per request, so a user who may see few records cannot make one pull
   // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
@@ -171,7 +173,8 @@ function offerEntry(
   record: ServerRecord,
 ): boolean {
   const collection = ctx.collections.get(record.collection);
-  if (!collection) return true;
+  // A `sync: 'sets'` collection reaches devices only through set pulls (docs/sync-sets.md).
+  if (!collection || collection.sync === 'sets') return true;
   if (isInScope(collection, record, user)) {
     return page.offer(toWireRecord(settleClocks(record, ctx), request.clientId));
   }

@@ -1,5 +1,6 @@
 import type { FieldClocks, OpResult, RecordData } from '../core/index.js';
 import type { LiveChannel } from './live/live-channel.js';
+import type { SetIndexReader, SetIndexWriter } from './sets/set-index.js';
 
 /** A record as the server stores it: canonical id, owner, version and sync metadata. */
 export interface ServerRecord {
@@ -105,8 +106,12 @@ export interface ChangeFilter {
   readonly collections: readonly string[];
 }
 
-/** Reads available in {@link ServerStore.read} and inside transactions. */
-export interface ServerStoreReader {
+/**
+ * Reads available in {@link ServerStore.read} and inside transactions. The sync-set reads
+ * (`listSetChanges`, `countSetChanges`) are optional: a store without them cannot serve
+ * `sync: 'sets'` collections (docs/sync-sets.md).
+ */
+export interface ServerStoreReader extends Partial<SetIndexReader> {
   /** The store's epoch (random id made when the layout was created). */
   getEpoch(): Promise<string>;
   /** Highest committed feed position, 0 when nothing was written. */
@@ -136,8 +141,8 @@ export interface PreloadRequest {
   readonly origins: readonly (readonly [collection: string, originId: string])[];
 }
 
-/** Operations inside one {@link ServerStore.transaction}. */
-export interface ServerStoreTransaction extends ServerStoreReader {
+/** Operations inside one {@link ServerStore.transaction}; `putSetKeys` is optional (sync sets). */
+export interface ServerStoreTransaction extends ServerStoreReader, Partial<SetIndexWriter> {
   /**
    * Optional hint: the reads that follow in this transaction. A store may load (and lock, as
    * those reads would) everything at once and answer the reads from memory, so a batch costs a
