@@ -18,6 +18,7 @@ import { applyRemovals } from './pull-removals.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { userMismatch } from './user-mismatch.js';
 import { restartSyncSets } from './sync-sets/sync-set-records.js';
+import { PullProgress } from './pull-progress.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
@@ -53,7 +54,9 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
   let cursor =
     (await ctx.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
     null;
-  let next = fetchPage(ctx, cursor);
+  // The first page brings the server's count of what remains, for a real progress total.
+  let next = fetchPullPage(ctx, cursor, { countRemaining: true });
+  const progress = new PullProgress(ctx);
   for (;;) {
     const page = await next;
     if (page.cursor === cursor && page.hasMore) {
@@ -99,11 +102,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       tally.rebased = true;
       ctx.emit('serverReset');
     }
-    ctx.emit('progress', {
-      phase: 'pull',
-      done: tally.pulled,
-      total: tally.pulled + (page.hasMore ? ctx.pullPageSize : 0),
-    });
+    progress.page(page, tally.pulled);
     if (!page.hasMore) return tally;
     cursor = page.cursor;
     next = ahead ?? fetchPage(ctx, cursor);

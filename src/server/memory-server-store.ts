@@ -119,6 +119,10 @@ class MemoryReader implements ServerStoreReader {
     return out;
   }
 
+  async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
+    return this.state.feed.count(after, filter);
+  }
+
   async listSetChanges(query: SetIndexQuery, limit: number): Promise<FeedEntry[]> {
     const out: FeedEntry[] = [];
     for (const entry of this.state.setIndex.range(query, limit)) {

@@ -16,6 +16,7 @@ import {
   readRecordByOrigin,
 } from './transaction-cache.js';
 import { batchWriteStatement } from './postgres-batch-write.js';
+import { countChangesStatement } from './feed-count.js';
 import { PendingSetKeys } from './sets/memory-set-index.js';
 import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import {
@@ -103,6 +104,12 @@ export class PostgresTransaction implements ServerStoreTransaction {
       );
     }
     return mergePages(pages, limit);
+  }
+
+  async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
+    const { text, values } = countChangesStatement(this.#t, after, filter, (n) => `$${n}`);
+    const [row] = await this.#rows<{ n: string }>(text, values);
+    return Number(row?.n ?? 0);
   }
 
   async listSetChanges(query: SetIndexQuery, limit: number): Promise<FeedEntry[]> {

@@ -86,6 +86,12 @@ async function readPage(
       reset = true;
     }
   }
+  // A pull run's first page asks for the total, for a progress bar (an upper bound: it may
+  // count records the user turns out not to see).
+  const remaining =
+    request.countRemaining && typeof reader.countChanges === 'function'
+      ? await reader.countChanges(position, filter)
+      : undefined;
   const page = new PullPage(limit, ctx.maxPullPageBytes, request.maxBytes);
   let scanned = 0;
   let hasMore = false;
@@ -116,6 +122,7 @@ async function readPage(
     cursor: encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
     hasMore,
     reset,
+    ...(remaining === undefined ? {} : { remaining }),
     ...clockOf(ctx),
   };
 }

@@ -123,6 +123,12 @@ export interface ServerStoreReader extends Partial<SetIndexReader> {
    * not match (the caller checks visibility), but never skips one that does.
    */
   listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]>;
+  /**
+   * Optional: how many entries {@link listChanges} would return after `after` with `filter`
+   * and no limit (for a pull's `remaining`). May count entries the caller then finds it may
+   * not see, never fewer than it would return.
+   */
+  countChanges?(after: number, filter?: ChangeFilter): Promise<number>;
   /** The record with this canonical id (tombstones included), or `undefined`. */
   getRecord(collection: string, id: string): Promise<ServerRecord | undefined>;
   /** The state of a client, or `undefined` when it never made a request. */

@@ -16,6 +16,7 @@ import {
   rowToClient,
   rowToRecord,
 } from './sql-rows.js';
+import { countChangesStatement } from './feed-count.js';
 import { PendingSetKeys } from './sets/memory-set-index.js';
 import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import {
@@ -105,6 +106,12 @@ export class SqliteTransaction implements ServerStoreTransaction {
       );
     }
     return mergePages(pages, limit);
+  }
+
+  async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
+    const { text, values } = countChangesStatement(this.#p, after, filter, () => '?');
+    const row = this.#store.statement(text).get(...values) as { n: number } | undefined;
+    return Number(row?.n ?? 0);
   }
 
   async listSetChanges(query: SetIndexQuery, limit: number): Promise<FeedEntry[]> {

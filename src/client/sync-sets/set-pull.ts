@@ -11,6 +11,7 @@ import type { EngineContext } from '../engine-context.js';
 import type { PullTally } from '../pull.js';
 import { applyRemoteChange, fetchPullPage } from '../pull.js';
 import { applyRemovals } from '../pull-removals.js';
+import { PullProgress } from '../pull-progress.js';
 import { reportSkipped } from '../pull-skipped.js';
 import { screenPulledPage } from '../remote-validation.js';
 import { observeServerTime, persistClock } from '../transaction-clock.js';
@@ -44,8 +45,7 @@ async function pullOneSet(
 ): Promise<void> {
   let cursor = set.cursor;
   let sameCursor = 0;
-  let done = 0;
-  let total: number | undefined;
+  const progress = new PullProgress(ctx);
   for (let first = true; ; first = false) {
     const page = await fetchPullPage(ctx, cursor, {
       set: { collection: set.collection, where: set.where as SyncSetSpec['where'] },
@@ -62,7 +62,6 @@ async function pullOneSet(
     } else {
       sameCursor = 0;
     }
-    if (first) total = page.remaining;
     const rejected = screenPulledPage(ctx.collections, page);
     const kept = await ctx.storage.transaction('readwrite', (tx) =>
       applySetPage(ctx, tx, set.id, page, tally),
@@ -71,12 +70,7 @@ async function pullOneSet(
     // The set was removed while its page was in flight: nothing of it was stored.
     if (!kept) return;
     reportSkipped(ctx, page);
-    done += page.changes.length + (page.removed?.length ?? 0);
-    ctx.emit('progress', {
-      phase: 'pull',
-      done,
-      total: Math.max(done, total ?? done + (page.hasMore ? ctx.pullPageSize : 0)),
-    });
+    progress.page(page, tally.pulled);
     if (!page.hasMore) {
       onComplete(set.id);
       return;
