@@ -108,7 +108,7 @@ export class SyncClient {
     });
     this.#runs = new SyncRunner(
       opts,
-      { ...context, pullSets: (engine) => this.#syncSets.pull(engine) },
+      { ...context, pullSets: (engine, pushed) => this.#syncSets.pull(engine, pushed) },
       this.#maintenance,
     );
     const env: WriteEnvironment = {

@@ -239,7 +239,7 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
             headers: { [USER_HEADER]: user },
             clientId: `harness-observer-${[...new Set(users)].indexOf(user)}`,
           };
-          const wanted = await narrowToSets(source, client, collections, expected, snapshot);
+          const wanted = await narrowToSets(source, client, collections, expected);
           lines.push(...diffSnapshots(`client ${i}`, snapshot, wanted));
         }
       }

@@ -126,13 +126,26 @@ export class SyncSets {
     if (changed) this.#ctx.notify([changed]);
   }
 
-  /** Pulls every set (a sync run's step after the feed pull). */
-  pull(engine: EngineContext): Promise<PullTally> {
-    return pullSyncSets(engine, (id) => {
+  /**
+   * Pulls every set (a sync run's step after the feed pull). Then, in each `sync: 'sets'`
+   * collection this run pushed to, records no set covers and that hold nothing unsynced leave
+   * the device: a record written outside the device's sets syncs up, then goes.
+   */
+  async pull(engine: EngineContext, pushed: ReadonlySet<string>): Promise<PullTally> {
+    const tally = await pullSyncSets(engine, (id) => {
       const waiter = this.#waiters.get(id);
       this.#waiters.delete(id);
       waiter?.resolve();
     });
+    for (const name of pushed) {
+      const definition = this.#ctx.collections.get(name);
+      if (definition?.sync !== 'sets') continue;
+      const removed = await this.#ctx.storage.transaction('readwrite', async (tx) =>
+        evictUncovered(tx, definition, await readSyncSets(tx)),
+      );
+      if (removed > 0) tally.changed.add(name);
+    }
+    return tally;
   }
 
   #handle(stored: StoredSyncSet): SyncSet {
