@@ -108,7 +108,7 @@ export class SyncClient {
     });
     this.#runs = new SyncRunner(
       opts,
-      { ...context, pullSets: (engine, pushed) => this.#syncSets.pull(engine, pushed) },
+      { ...context, pullSets: (engine) => this.#syncSets.pull(engine) },
       this.#maintenance,
     );
     const env: WriteEnvironment = {

@@ -36,7 +36,7 @@ export interface SyncRunnerContext {
   readonly notify: (collections: Iterable<string>, origin: 'local' | 'remote') => void;
   readonly isClosed: () => boolean;
   /** Pulls the client's sync sets after the feed (docs/sync-sets.md). */
-  readonly pullSets?: (engine: EngineContext, pushed: ReadonlySet<string>) => Promise<PullTally>;
+  readonly pullSets?: (engine: EngineContext) => Promise<PullTally>;
 }
 
 /**
@@ -184,7 +184,7 @@ export class SyncRunner {
         ? await pullChanges(engine)
         : { pulled: 0, rebased: false, changed: new Set<string>() };
       if (timeLeft && this.#ctx.pullSets) {
-        const sets = await this.#ctx.pullSets(engine, push.changed);
+        const sets = await this.#ctx.pullSets(engine);
         pull.pulled += sets.pulled;
         for (const name of sets.changed) pull.changed.add(name);
       }

@@ -12,7 +12,12 @@ import type { EngineContext } from '../engine-context.js';
 import type { PullTally } from '../pull.js';
 import { pullSyncSets } from './set-pull.js';
 import type { StoredSyncSet } from './sync-set-records.js';
-import { evictUncovered, readSyncSets, writeSyncSets } from './sync-set-records.js';
+import {
+  SYNC_SETS_SWEEP_META_KEY,
+  evictUncovered,
+  readSyncSets,
+  writeSyncSets,
+} from './sync-set-records.js';
 
 /** Options of `collection(...).syncSet()`. */
 export interface SyncSetOptions {
@@ -128,23 +133,29 @@ export class SyncSets {
 
   /**
    * Pulls every set (a sync run's step after the feed pull). Then, in each `sync: 'sets'`
-   * collection this run pushed to, records no set covers and that hold nothing unsynced leave
-   * the device: a record written outside the device's sets syncs up, then goes.
+   * collection with an acknowledged write since the last pass (noted with the acknowledgement),
+   * records no set covers and that hold nothing unsynced leave the device: a record written
+   * outside the device's sets syncs up, then goes.
    */
-  async pull(engine: EngineContext, pushed: ReadonlySet<string>): Promise<PullTally> {
+  async pull(engine: EngineContext): Promise<PullTally> {
     const tally = await pullSyncSets(engine, (id) => {
       const waiter = this.#waiters.get(id);
       this.#waiters.delete(id);
       waiter?.resolve();
     });
-    for (const name of pushed) {
-      const definition = this.#ctx.collections.get(name);
-      if (definition?.sync !== 'sets') continue;
-      const removed = await this.#ctx.storage.transaction('readwrite', async (tx) =>
-        evictUncovered(tx, definition, await readSyncSets(tx)),
-      );
-      if (removed > 0) tally.changed.add(name);
-    }
+    const changed = await this.#ctx.storage.transaction('readwrite', async (tx) => {
+      const due = (await tx.getMeta<string[]>(SYNC_SETS_SWEEP_META_KEY)) ?? [];
+      if (due.length === 0) return [];
+      const sets = await readSyncSets(tx);
+      const names: string[] = [];
+      for (const name of due) {
+        const definition = this.#ctx.collections.get(name);
+        if (definition && (await evictUncovered(tx, definition, sets)) > 0) names.push(name);
+      }
+      await tx.setMeta(SYNC_SETS_SWEEP_META_KEY, undefined);
+      return names;
+    });
+    for (const name of changed) tally.changed.add(name);
     return tally;
   }
 
