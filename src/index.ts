@@ -36,6 +36,10 @@ export {
 export type {
   CollectionDefinition,
   CollectionOptions,
+  CollectionSyncMode,
+  SyncSetCondition,
+  SyncSetValue,
+  SyncSetWhere,
   ConflictInfo,
   ConflictInput,
   ConflictOutcome,
@@ -148,6 +152,8 @@ export type {
   TransactionContext,
   RemoteRejectedEvent,
   RemoteSource,
+  SyncSet,
+  SyncSetOptions,
 } from './client/index.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './queue/index.js';
 export type { RetryPolicy } from './queue/index.js';

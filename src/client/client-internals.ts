@@ -1,6 +1,7 @@
 import type { StorageTransaction } from '../core/index.js';
 import type { LiveQueries } from './live-queries.js';
 import type { WriteContext } from './write-context.js';
+import type { SyncSets } from './sync-sets/sync-sets.js';
 
 /** What collection handles need from their client. Private to the client folder. */
 export interface ClientInternals {
@@ -11,4 +12,6 @@ export interface ClientInternals {
   /** Notes a read of a record, for least-recently-used retention. */
   touched(collection: string, id: string): void;
   readonly liveQueries: LiveQueries;
+  /** The client's sync sets (docs/sync-sets.md). */
+  readonly syncSets: SyncSets;
 }

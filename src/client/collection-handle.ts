@@ -5,6 +5,7 @@ import { findRecord } from './record-lookup.js';
 import { validateInsert, validatePatch } from './validation.js';
 import type { ClientInternals } from './client-internals.js';
 import type { RemoteFetcher } from './remote-fetch.js';
+import type { SyncSet, SyncSetOptions } from './sync-sets/sync-sets.js';
 
 /** A record of a collection as the app sees it: its fields plus id, serverId, updatedAt, syncStatus. */
 export type CollectionRecord<T extends object = RecordData> = T & RecordMeta;
@@ -70,6 +71,13 @@ export interface Collection<T extends object = RecordData> {
     callback: LiveQueryCallback<T>,
     options?: SubscribeOptions,
   ): () => void;
+  /**
+   * Declares a sync set of a `sync: 'sets'` collection: this device syncs down the records
+   * `where` covers (persisted; the same `where` returns the same set). See docs/sync-sets.md.
+   * @throws TidesyncError `INVALID_OPTION` for a `sync: 'all'` collection, `INVALID_QUERY` for a
+   *   `where` other than equality / `in` on the collection's `indexes`
+   */
+  syncSet(options: SyncSetOptions): Promise<SyncSet>;
 }
 
 /** Creates the handle for one collection. */
@@ -144,6 +152,7 @@ export function createCollectionHandle<T extends object>(
         options?.onError ? (error) => options.onError?.(toError(error)) : undefined,
       );
     },
+    syncSet: (options) => internals.syncSets.add(definition, options),
   };
   return handle;
 }

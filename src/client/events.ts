@@ -67,7 +67,10 @@ export interface ConflictEvent {
 export interface ProgressEvent {
   readonly phase: 'push' | 'pull';
   readonly done: number;
-  /** Best known total (for pull: changes seen so far plus one page while more remain). */
+  /**
+   * Best known total. For pull: the server's count of what remained when the run started (its
+   * first page), at least `done`; equal to `done` on the run's last page.
+   */
   readonly total: number;
 }
 

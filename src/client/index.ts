@@ -39,6 +39,7 @@ export type { RunOnceOptions } from './sync-client.js';
 export type { SignOutOptions, SignOutResult } from './sign-out.js';
 export type { TransactionCollection, TransactionContext } from './transaction-context.js';
 export type { EvictionResult } from './retention.js';
+export type { SyncSet, SyncSetOptions } from './sync-sets/sync-sets.js';
 export { InvalidRemoteRecordError } from './remote-validation.js';
 export type { RemoteRejectedEvent, RemoteSource } from './remote-validation.js';
 export type { ClearCacheOptions } from './storage-maintenance.js';

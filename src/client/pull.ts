@@ -1,4 +1,10 @@
-import type { PullResponse, StorageTransaction, StoredRecord, WireRecord } from '../core/index.js';
+import type {
+  PullRequest,
+  PullResponse,
+  StorageTransaction,
+  StoredRecord,
+  WireRecord,
+} from '../core/index.js';
 import {
   PROTOCOL_VERSION,
   ProtocolError,
@@ -12,6 +18,8 @@ import { assignServerId } from './id-mapping.js';
 import { applyRemovals } from './pull-removals.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { userMismatch } from './user-mismatch.js';
+import { restartSyncSets } from './sync-sets/sync-set-records.js';
+import { PullProgress } from './pull-progress.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
@@ -47,7 +55,9 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
   let cursor =
     (await ctx.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
     null;
-  let next = fetchPage(ctx, cursor);
+  // The first page brings the server's count of what remains, for a real progress total.
+  let next = fetchPullPage(ctx, cursor, { countRemaining: true });
+  const progress = new PullProgress(ctx);
   for (;;) {
     const page = await next;
     if (page.cursor === cursor && page.hasMore) {
@@ -93,11 +103,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       tally.rebased = true;
       ctx.emit('serverReset');
     }
-    ctx.emit('progress', {
-      phase: 'pull',
-      done: tally.pulled,
-      total: tally.pulled + (page.hasMore ? ctx.pullPageSize : 0),
-    });
+    progress.page(page, tally.pulled);
     if (!page.hasMore) return tally;
     cursor = page.cursor;
     next = ahead ?? fetchPage(ctx, cursor);
@@ -109,7 +115,19 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
  * @throws ProtocolError `PROTOCOL_ERROR` for an error answer or a malformed page;
  * TidesyncError `USER_MISMATCH` when the server says the scope belongs to another user.
  */
-async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
+function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
+  return fetchPullPage(ctx, cursor);
+}
+
+/**
+ * {@link fetchPage} with extra request fields: `set` (a sync set's page, docs/sync-sets.md)
+ * and `countRemaining`.
+ */
+export async function fetchPullPage(
+  ctx: EngineContext,
+  cursor: string | null,
+  extra: Pick<PullRequest, 'set' | 'countRemaining'> = {},
+): Promise<PullResponse> {
   const raw = await ctx.transport.send(
     'pull',
     {
@@ -119,6 +137,7 @@ async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<Pul
       limit: ctx.pullPageSize,
       ...pullBudgetOf(ctx),
       schemaVersions: schemaVersionsOf(ctx.collections),
+      ...extra,
     },
     ctx.signal ? { signal: ctx.signal } : {},
   );
@@ -159,6 +178,8 @@ async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
       tally.changed.add(collection);
     }
   }
+  // Sync sets pull again from the start: what they cover was dropped with the rest.
+  await restartSyncSets(tx);
 }
 
 /** What applying one remote change needs: less than a whole sync run. */

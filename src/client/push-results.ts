@@ -13,6 +13,7 @@ import { handleConflict } from './push-conflict.js';
 import { overlayPending } from './remote-records.js';
 import { checkRemoteRecord, type RemoteRejectedEvent } from './remote-validation.js';
 import { isNewerThanApp } from './schema-versions.js';
+import { noteSetAck } from './sync-sets/sync-set-records.js';
 
 /** Counts of one push run. */
 export interface PushTally {
@@ -65,6 +66,7 @@ export async function applyOpResult(
   }
   checkResultIdentity(op, result.serverId, result.record);
   await tx.deleteOp(op.opId);
+  await noteSetAck(tx, ctx.collections.get(op.collection));
   ctx.clock.receive(result.record.hlc);
   const local = await tx.getRecord(op.collection, op.id);
   if (!local) return;

@@ -43,6 +43,8 @@ import {
   type TransactionContext,
 } from './transaction-context.js';
 import { WriteContext, type WriteEnvironment } from './write-context.js';
+import type { SyncSet } from './sync-sets/sync-sets.js';
+import { SyncSets } from './sync-sets/sync-sets.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
 
@@ -69,6 +71,7 @@ export class SyncClient {
   readonly #status: ClientStatus;
   readonly #runs: SyncRunner;
   readonly #writeListeners = new Set<() => void>();
+  readonly #syncSets: SyncSets;
   #stopTriggers: (() => void)[] = [];
   #closed = false;
 
@@ -94,7 +97,20 @@ export class SyncClient {
       isClosed,
     };
     this.#maintenance = new StorageMaintenance(opts, context);
-    this.#runs = new SyncRunner(opts, context, this.#maintenance);
+    this.#syncSets = new SyncSets({
+      storage: opts.storage,
+      collections: opts.collections,
+      requestSync: () => {
+        for (const listener of this.#writeListeners) listener();
+      },
+      notify: (collections) => this.#notify(collections, 'local'),
+      throwIfClosed: () => this.#throwIfClosed(),
+    });
+    this.#runs = new SyncRunner(
+      opts,
+      { ...context, pullSets: (engine) => this.#syncSets.pull(engine) },
+      this.#maintenance,
+    );
     const env: WriteEnvironment = {
       collections: opts.collections,
       clock,
@@ -104,6 +120,7 @@ export class SyncClient {
     };
     this.#internals = {
       liveQueries: this.#liveQueries,
+      syncSets: this.#syncSets,
       read: (fn) => this.#read(fn),
       touched: (collection, id) => this.#maintenance.access.touch(collection, id),
       write: async (fn) => {
@@ -184,6 +201,11 @@ export class SyncClient {
       this.#handles.set(name, handle);
     }
     return handle;
+  }
+
+  /** Every sync set persisted on this device, in the order they were added (docs/sync-sets.md). */
+  async syncSets(): Promise<SyncSet[]> {
+    return this.#syncSets.list();
   }
 
   /**

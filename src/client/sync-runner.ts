@@ -7,6 +7,7 @@ import type { ClientStatus } from './client-status.js';
 import type { EngineContext } from './engine-context.js';
 import type { SyncResult } from './events.js';
 import type { ResolvedOptions } from './options.js';
+import type { PullTally } from './pull.js';
 import { pullChanges } from './pull.js';
 import { pushOutbox } from './push.js';
 import type { StorageMaintenance } from './storage-maintenance.js';
@@ -34,6 +35,8 @@ export interface SyncRunnerContext {
   /** Announces collections whose stored records changed. */
   readonly notify: (collections: Iterable<string>, origin: 'local' | 'remote') => void;
   readonly isClosed: () => boolean;
+  /** Pulls the client's sync sets after the feed (docs/sync-sets.md). */
+  readonly pullSets?: (engine: EngineContext) => Promise<PullTally>;
 }
 
 /**
@@ -180,6 +183,11 @@ export class SyncRunner {
       const pull = timeLeft
         ? await pullChanges(engine)
         : { pulled: 0, rebased: false, changed: new Set<string>() };
+      if (timeLeft && this.#ctx.pullSets) {
+        const sets = await this.#ctx.pullSets(engine);
+        pull.pulled += sets.pulled;
+        for (const name of sets.changed) pull.changed.add(name);
+      }
       if (pull.changed.size > 0) ctx.notify(pull.changed, 'remote');
       const changed = new Set([...push.changed, ...pull.changed]);
       if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);

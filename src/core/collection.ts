@@ -50,7 +50,21 @@ export interface CollectionOptions<S extends z.ZodObject> {
   readonly version?: number;
   /** Steps from each older version: `n` turns a record of version n-1 into n. @default {} */
   readonly migrations?: Migrations;
+  /**
+   * What a device syncs down: `'all'` every record in the user's scope; `'sets'` only what
+   * the device's sync sets cover (`collection(...).syncSet({ where })`, docs/sync-sets.md).
+   * @default 'all'
+   */
+  readonly sync?: CollectionSyncMode;
+  /**
+   * Top-level fields the server indexes for sync sets; a set's `where` may use only these.
+   * Required (at least one) with `sync: 'sets'`. @default []
+   */
+  readonly indexes?: readonly string[];
 }
+
+/** How a collection syncs down: everything in scope, or only what the device's sync sets cover. */
+export type CollectionSyncMode = 'all' | 'sets';
 
 /** A collection definition, shared by clients and the server. */
 export interface CollectionDefinition<S extends z.ZodObject = z.ZodObject> {
@@ -65,6 +79,10 @@ export interface CollectionDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly version: number;
   /** Migrations from older versions, keyed by the version each produces. */
   readonly migrations: Migrations;
+  /** `'all'` (the default) or `'sets'`; see {@link CollectionOptions.sync}. */
+  readonly sync: CollectionSyncMode;
+  /** Fields the server indexes for sync sets. */
+  readonly indexes: readonly string[];
 }
 
 /** The record type of a collection definition. */
@@ -145,6 +163,7 @@ export function defineCollection<S extends z.ZodObject>(
   }
   const version = options.version ?? 1;
   checkMigrations(options.name, version, options.migrations ?? {});
+  const { sync, indexes } = syncOptionsOf(options, shape);
   return {
     name: options.name,
     schema: options.schema,
@@ -155,5 +174,42 @@ export function defineCollection<S extends z.ZodObject>(
     scope: options.scope,
     version,
     migrations: { ...(options.migrations ?? {}) },
+    sync,
+    indexes,
   };
+}
+
+function syncOptionsOf(
+  options: CollectionOptions<z.ZodObject>,
+  shape: Record<string, unknown>,
+): { sync: CollectionSyncMode; indexes: readonly string[] } {
+  const sync = options.sync ?? 'all';
+  if (sync !== 'all' && sync !== 'sets') {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`sync\` of collection \`${options.name}\` to be 'all' or 'sets', got ${describeValue(sync)}.`,
+    );
+  }
+  const indexes = options.indexes ?? [];
+  if (!Array.isArray(indexes)) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`indexes\` of collection \`${options.name}\` to be an array of field names, got ${describeValue(indexes)}.`,
+    );
+  }
+  for (const field of indexes) {
+    if (typeof field !== 'string' || !Object.hasOwn(shape, field) || RESERVED_FIELDS.has(field)) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        `Index ${describeValue(field)} of collection \`${options.name}\` must name a top-level schema field.`,
+      );
+    }
+  }
+  if (sync === 'sets' && indexes.length === 0) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Collection \`${options.name}\` has \`sync: 'sets'\` but no \`indexes\`: list the fields its sync sets filter on, such as indexes: ['projectId'].`,
+    );
+  }
+  return { sync, indexes: [...new Set(indexes)] };
 }

@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'MIGRATION_FAILED',
   'SERVER_TOO_OLD',
   'UPGRADE_REQUIRED',
+  'SYNC_SET_REMOVED',
 ] as const;
 
 /** A stable, machine-readable error code. */

@@ -3,6 +3,7 @@ export { toErrorCode } from './wire-error-codes.js';
 export type {
   CollectionDefinition,
   CollectionOptions,
+  CollectionSyncMode,
   InferRecord,
   RetentionPolicy,
   ScopeFunction,
@@ -140,3 +141,14 @@ export type {
 export { innerMap } from './inner-map.js';
 export { userStorageName } from './user-storage-name.js';
 export { nonNegativeInt, positiveInt } from './option-checks.js';
+export {
+  MAX_SYNC_SET_FIELDS,
+  MAX_SYNC_SET_WIRE_VALUES,
+  canonicalWhere,
+  conditionValues,
+  matchesSyncSet,
+  setValueKey,
+  syncSetSpecSchema,
+  syncSetWhereSchema,
+} from './sync-set-wire.js';
+export type { SyncSetCondition, SyncSetSpec, SyncSetValue, SyncSetWhere } from './sync-set-wire.js';

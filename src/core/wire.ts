@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isHlc } from './hybrid-logical-clock.js';
 import { MAX_DATA_DEPTH, findUnsafeKey, isScreenedParse } from './unsafe-keys.js';
+import { syncSetSpecSchema } from './sync-set-wire.js';
 
 /** The sync protocol version spoken by this build. */
 export const PROTOCOL_VERSION = 1;
@@ -203,6 +204,10 @@ export const pullRequestSchema = z.object({
   maxBytes: z.number().int().min(4096).max(Number.MAX_SAFE_INTEGER).optional(),
   /** The client's schema version per collection; a collection left out is at version 1. */
   schemaVersions: z.record(id, count.min(1)).optional(),
+  /** Pull one sync set (docs/sync-sets.md) instead of the feed; `cursor` is then the set's. */
+  set: syncSetSpecSchema.optional(),
+  /** Ask for `remaining` in the answer (a pull run's first page). */
+  countRemaining: z.boolean().optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -230,6 +235,8 @@ export const pullResponseSchema = z.object({
   removed: z.array(removedRecordSchema).optional(),
   cursor: z.string().min(1).max(1024),
   hasMore: z.boolean(),
+  /** With `countRemaining`: changes after the request's cursor at the time of the answer. */
+  remaining: count.optional(),
   /**
    * True when the client's cursor was not valid for this server (restored from a backup, or
    * another epoch): the changes start from the beginning and the client must re-base.

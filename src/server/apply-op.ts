@@ -16,6 +16,7 @@ import { jsonBytes } from './pull-page.js';
 import type { Rejection } from './op-rejections.js';
 import { forbidden, notFound, reject, tooLarge } from './op-rejections.js';
 import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
+import { writeSetKeys } from './sets/set-index-write.js';
 
 /**
  * Applies one new op inside the push transaction and returns its outcome. Only writes through
@@ -266,6 +267,7 @@ class OpApplier {
       return tooLarge(this.#op, record, bytes, this.#ctx.maxRecordBytes);
     }
     await this.#tx.putRecord(record);
+    await writeSetKeys(this.#tx, this.#collection, this.#current, record);
     return this.#applied(record, merged);
   }
 

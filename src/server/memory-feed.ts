@@ -74,6 +74,11 @@ export class MemoryFeed {
     return [...found.values()].sort((a, b) => a.position - b.position).slice(0, limit);
   }
 
+  /** How many records have their current position after `after` (within `filter`). */
+  count(after: number, filter?: ChangeFilter): number {
+    return this.page(after, Number.MAX_SAFE_INTEGER, filter).length;
+  }
+
   #log(slice: string): FeedLog {
     let log = this.#logs.get(slice);
     if (!log) {

@@ -2,6 +2,8 @@ import type { OpResult } from '../core/index.js';
 import { TidesyncError, createId } from '../core/index.js';
 import { MemoryFeed } from './memory-feed.js';
 import { Mutex } from './mutex.js';
+import { MemorySetIndex, PendingSetKeys } from './sets/memory-set-index.js';
+import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import type {
   ChangeFilter,
   ClientState,
@@ -19,6 +21,8 @@ interface MemoryServerState {
   readonly records: Map<string, ServerRecord>;
   /** Each record's feed position, with logs for paging. */
   readonly feed: MemoryFeed;
+  /** Sync-set index rows of `sync: 'sets'` collections. */
+  readonly setIndex: MemorySetIndex;
   /** Origin key (collection, origin client, origin id) to record key. */
   readonly origins: Map<string, string>;
   readonly clients: Map<string, ClientState>;
@@ -52,6 +56,7 @@ class MemoryServerStore implements ServerStore {
     head: 0,
     records: new Map(),
     feed: new MemoryFeed(),
+    setIndex: new MemorySetIndex(),
     origins: new Map(),
     clients: new Map(),
     outcomes: new Map(),
@@ -114,6 +119,23 @@ class MemoryReader implements ServerStoreReader {
     return out;
   }
 
+  async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
+    return this.state.feed.count(after, filter);
+  }
+
+  async listSetChanges(query: SetIndexQuery, limit: number): Promise<FeedEntry[]> {
+    const out: FeedEntry[] = [];
+    for (const entry of this.state.setIndex.range(query, limit)) {
+      const record = this.state.records.get(key(query.collection, entry.id));
+      if (record) out.push({ position: entry.position, record: copy(record) });
+    }
+    return out;
+  }
+
+  async countSetChanges(query: SetIndexQuery): Promise<number> {
+    return this.state.setIndex.count(query);
+  }
+
   async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
     const record = this.state.records.get(key(collection, id));
     return record && copy(record);
@@ -131,6 +153,7 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
   readonly #clients = new Map<string, ClientState>();
   readonly #outcomes = new Map<string, string>();
   readonly #origins = new Map<string, string>();
+  readonly #setKeys = new PendingSetKeys();
 
   override async getRecord(collection: string, id: string): Promise<ServerRecord | undefined> {
     const staged = this.#records.get(key(collection, id));
@@ -187,6 +210,10 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
     }
   }
 
+  async putSetKeys(write: SetIndexWrite): Promise<void> {
+    this.#setKeys.add(write);
+  }
+
   commit(): void {
     for (const [k, client] of this.#clients) this.state.clients.set(k, client);
     for (const [k, outcome] of this.#outcomes) this.state.outcomes.set(k, outcome);
@@ -196,6 +223,8 @@ class MemoryTransaction extends MemoryReader implements ServerStoreTransaction {
       this.state.head += 1;
       records.set(k, record);
       feed.append(k, this.state.head, record.ownerId, record.collection);
+      const setKeys = this.#setKeys.get(record.collection, record.id);
+      if (setKeys) this.state.setIndex.put(setKeys, this.state.head);
     }
   }
 }

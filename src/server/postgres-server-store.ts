@@ -1,6 +1,7 @@
 import { TidesyncError, createId, describeValue } from '../core/index.js';
 import type { PostgresPoolClient } from './postgres-transaction.js';
 import { PostgresTransaction } from './postgres-transaction.js';
+import { setIndexLayout } from './sets/sql-set-index.js';
 import type { PostgresLiveChannel } from './live/postgres-live.js';
 import { postgresLiveChannel } from './live/postgres-live.js';
 import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './server-store.js';
@@ -190,6 +191,8 @@ class PostgresServerStore implements ServerStore {
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${t}outcomes (client_id text NOT NULL, op_id text NOT NULL, seq bigint NOT NULL, result jsonb NOT NULL, PRIMARY KEY (client_id, op_id))`,
       );
+      // Sync sets (docs/sync-sets.md): added in place to an older store.
+      for (const ddl of setIndexLayout(t, 'tidesync_set_index_range')) await client.query(ddl);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -16,6 +16,15 @@ import {
   readRecordByOrigin,
 } from './transaction-cache.js';
 import { batchWriteStatement } from './postgres-batch-write.js';
+import { countChangesStatement } from './feed-count.js';
+import { PendingSetKeys } from './sets/memory-set-index.js';
+import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
+import {
+  setCountStatement,
+  setRangeStatement,
+  setRowsToEntries,
+  setWriteRows,
+} from './sets/sql-set-index.js';
 
 /** A checked-out connection, as pg's `PoolClient` provides it. */
 export interface PostgresPoolClient {
@@ -38,6 +47,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
   #snapshotMeta: { epoch: string; head: number } | undefined;
   /** `lastSeq` per client set in this transaction, written by {@link flush}. */
   readonly #lastSeqs = new Map<string, number>();
+  readonly #setKeys = new PendingSetKeys();
 
   constructor(client: PostgresPoolClient, tables: string, writable: boolean) {
     this.#client = client;
@@ -94,6 +104,29 @@ export class PostgresTransaction implements ServerStoreTransaction {
       );
     }
     return mergePages(pages, limit);
+  }
+
+  async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
+    const { text, values } = countChangesStatement(this.#t, after, filter, (n) => `$${n}`);
+    const [row] = await this.#rows<{ n: string }>(text, values);
+    return Number(row?.n ?? 0);
+  }
+
+  async listSetChanges(query: SetIndexQuery, limit: number): Promise<FeedEntry[]> {
+    const { text, values } = setRangeStatement(this.#t, query, limit, (n) => `$${n}`);
+    return setRowsToEntries(await this.#rows(text, values));
+  }
+
+  async countSetChanges(query: SetIndexQuery): Promise<number> {
+    const { text, values } = setCountStatement(this.#t, query, (n) => `$${n}`);
+    const [row] = await this.#rows<{ n: string }>(text, values);
+    return Number(row?.n ?? 0);
+  }
+
+  /** Held until commit (see {@link flush}). */
+  async putSetKeys(write: SetIndexWrite): Promise<void> {
+    this.#writable();
+    this.#setKeys.add(write);
   }
 
   async #entries(sql: string, values: unknown[]): Promise<FeedEntry[]> {
@@ -243,5 +276,24 @@ export class PostgresTransaction implements ServerStoreTransaction {
     if (Number(row?.written ?? -1) !== records.length) {
       throw new Error(`tidesync wrote ${row?.written} of ${records.length} records`);
     }
+    if (this.#setKeys.size > 0) await this.#flushSetKeys();
+  }
+
+  /**
+   * Bumps the set-index rows of this transaction's records to the positions they were just
+   * given, in the same transaction (the meta row lock is still held): index rows commit with
+   * their feed entries, in commit order.
+   */
+  async #flushSetKeys(): Promise<void> {
+    const rows = setWriteRows(this.#setKeys.all());
+    const t = this.#t;
+    await this.#rows(
+      `INSERT INTO ${t}set_index (collection, part, field, value, id, position)
+       SELECT k.c, k.p, k.f, k.v, k.i, r.position
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(c, p, f, v, i)
+       JOIN ${t}records r ON r.collection = k.c AND r.id = k.i
+       ON CONFLICT (collection, part, field, value, id) DO UPDATE SET position = EXCLUDED.position`,
+      [0, 1, 2, 3, 4].map((c) => rows.map((row) => row[c])),
+    );
   }
 }

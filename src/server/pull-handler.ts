@@ -19,6 +19,7 @@ import {
   isLegacyCursor,
 } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
+import { readSetPage } from './sets/set-pull-handler.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import type { ChangeFilter, FeedEntry, ServerStoreReader } from './server-store.js';
 
@@ -61,6 +62,7 @@ async function readPage(
   request: PullRequest,
   reader: ServerStoreReader,
 ): Promise<PullResponse> {
+  if (request.set) return readSetPage(ctx, user, { ...request, set: request.set }, reader);
   const limit = Math.min(request.limit, ctx.maxPullLimit);
   // Bound the rows scanned per request, so a user who may see few records cannot make one pull
   // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
@@ -84,6 +86,12 @@ async function readPage(
       reset = true;
     }
   }
+  // A pull run's first page asks for the total, for a progress bar (an upper bound: it may
+  // count records the user turns out not to see).
+  const remaining =
+    request.countRemaining && typeof reader.countChanges === 'function'
+      ? await reader.countChanges(position, filter)
+      : undefined;
   const page = new PullPage(limit, ctx.maxPullPageBytes, request.maxBytes);
   let scanned = 0;
   let hasMore = false;
@@ -114,6 +122,7 @@ async function readPage(
     cursor: encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
     hasMore,
     reset,
+    ...(remaining === undefined ? {} : { remaining }),
     ...clockOf(ctx),
   };
 }
@@ -172,7 +181,8 @@ function offerEntry(
 ): boolean {
   const record = entry.record;
   const collection = ctx.collections.get(record.collection);
-  if (!collection) return true;
+  // A `sync: 'sets'` collection reaches devices only through set pulls (docs/sync-sets.md).
+  if (!collection || collection.sync === 'sets') return true;
   if (isInScope(collection, record, user)) {
     // Settled clocks keep their length; a tombstone goes without its stored data.
     const jsonBytes = record.deleted ? undefined : entry.jsonBytes;

@@ -13,6 +13,8 @@ export interface ServerContext {
   readonly maxClockDriftMs: number;
   readonly cursorSecret: string;
   readonly maxFormerStates: number;
+  /** Values at most in one sync set's `in` list (docs/sync-sets.md). */
+  readonly maxSetValues: number;
   readonly now: () => number;
 }
 

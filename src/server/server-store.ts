@@ -1,5 +1,6 @@
 import type { FieldClocks, OpResult, RecordData } from '../core/index.js';
 import type { LiveChannel } from './live/live-channel.js';
+import type { SetIndexReader, SetIndexWriter } from './sets/set-index.js';
 
 /** A record as the server stores it: canonical id, owner, version and sync metadata. */
 export interface ServerRecord {
@@ -111,8 +112,12 @@ export interface ChangeFilter {
   readonly collections: readonly string[];
 }
 
-/** Reads available in {@link ServerStore.read} and inside transactions. */
-export interface ServerStoreReader {
+/**
+ * Reads available in {@link ServerStore.read} and inside transactions. The sync-set reads
+ * (`listSetChanges`, `countSetChanges`) are optional: a store without them cannot serve
+ * `sync: 'sets'` collections (docs/sync-sets.md).
+ */
+export interface ServerStoreReader extends Partial<SetIndexReader> {
   /** The store's epoch (random id made when the layout was created). */
   getEpoch(): Promise<string>;
   /** Highest committed feed position, 0 when nothing was written. */
@@ -124,6 +129,12 @@ export interface ServerStoreReader {
    * not match (the caller checks visibility), but never skips one that does.
    */
   listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]>;
+  /**
+   * Optional: how many entries {@link listChanges} would return after `after` with `filter`
+   * and no limit (for a pull's `remaining`). May count entries the caller then finds it may
+   * not see, never fewer than it would return.
+   */
+  countChanges?(after: number, filter?: ChangeFilter): Promise<number>;
   /** The record with this canonical id (tombstones included), or `undefined`. */
   getRecord(collection: string, id: string): Promise<ServerRecord | undefined>;
   /** The state of a client, or `undefined` when it never made a request. */
@@ -142,8 +153,8 @@ export interface PreloadRequest {
   readonly origins: readonly (readonly [collection: string, originId: string])[];
 }
 
-/** Operations inside one {@link ServerStore.transaction}. */
-export interface ServerStoreTransaction extends ServerStoreReader {
+/** Operations inside one {@link ServerStore.transaction}; `putSetKeys` is optional (sync sets). */
+export interface ServerStoreTransaction extends ServerStoreReader, Partial<SetIndexWriter> {
   /**
    * Optional hint: the reads that follow in this transaction. A store may load (and lock, as
    * those reads would) everything at once and answer the reads from memory, so a batch costs a

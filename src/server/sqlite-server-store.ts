@@ -4,6 +4,7 @@ import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './s
 import { isSafeIdentifier } from './sql-rows.js';
 import type { SqliteServerStatement } from './sqlite-transaction.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
+import { setIndexLayout } from './sets/sql-set-index.js';
 
 export type { SqliteServerStatement } from './sqlite-transaction.js';
 
@@ -128,6 +129,7 @@ class SqliteServerStore implements ServerStore {
       CREATE TABLE IF NOT EXISTS ${p}clients (client_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, last_seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ${p}outcomes (client_id TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL, PRIMARY KEY (client_id, op_id));
     `);
+    for (const ddl of setIndexLayout(p, `${p}set_index_range`)) this.#db.exec(ddl);
     // Former states of scoped records (scope exits): added in place to an older store.
     const columns = this.statement(`SELECT name FROM pragma_table_info('${p}records')`).all() as {
       name: string;

@@ -17,6 +17,15 @@ import {
   rowToRecord,
   storedJsonBytes,
 } from './sql-rows.js';
+import { countChangesStatement } from './feed-count.js';
+import { PendingSetKeys } from './sets/memory-set-index.js';
+import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
+import {
+  setCountStatement,
+  setRangeStatement,
+  setRowsToEntries,
+  setWriteRows,
+} from './sets/sql-set-index.js';
 import {
   TransactionCache,
   readOutcome,
@@ -45,6 +54,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
   readonly #p: string;
   /** What this write transaction read and holds to write; `undefined` for a reader. */
   readonly #cache: TransactionCache | undefined;
+  readonly #setKeys = new PendingSetKeys();
 
   constructor(store: SqliteStatementCache, prefix: string, writable: boolean) {
     this.#store = store;
@@ -97,6 +107,32 @@ export class SqliteTransaction implements ServerStoreTransaction {
       );
     }
     return mergePages(pages, limit);
+  }
+
+  async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
+    const { text, values } = countChangesStatement(this.#p, after, filter, () => '?');
+    const row = this.#store.statement(text).get(...values) as { n: number } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  async listSetChanges(query: SetIndexQuery, limit: number): Promise<FeedEntry[]> {
+    const { text, values } = setRangeStatement(this.#p, query, limit, () => '?');
+    const rows = this.#store.statement(text).all(...values) as Parameters<
+      typeof setRowsToEntries
+    >[0];
+    return setRowsToEntries(rows);
+  }
+
+  async countSetChanges(query: SetIndexQuery): Promise<number> {
+    const { text, values } = setCountStatement(this.#p, query, () => '?');
+    const row = this.#store.statement(text).get(...values) as { n: number } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /** Held until commit (see {@link flush}). */
+  async putSetKeys(write: SetIndexWrite): Promise<void> {
+    this.#writable();
+    this.#setKeys.add(write);
   }
 
   #entries(sql: string, ...params: unknown[]): FeedEntry[] {
@@ -248,5 +284,13 @@ export class SqliteTransaction implements ServerStoreTransaction {
       put.run(...pendingValues(entry, true), position);
     }
     this.#store.statement(`UPDATE ${p}meta SET head = ? WHERE id = 1`).run(position);
+    if (this.#setKeys.size === 0) return;
+    // Index rows take the position their record was just given (docs/sync-sets.md).
+    const bump = this.#store.statement(
+      `INSERT INTO ${p}set_index (collection, part, field, value, id, position)
+       SELECT ?, ?, ?, ?, ?, position FROM ${p}records WHERE collection = ? AND id = ?
+       ON CONFLICT (collection, part, field, value, id) DO UPDATE SET position = excluded.position`,
+    );
+    for (const row of setWriteRows(this.#setKeys.all())) bump.run(...row, row[0], row[4]);
   }
 }

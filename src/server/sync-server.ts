@@ -45,6 +45,11 @@ export interface SyncServerOptions {
   readonly maxBodyBytes?: number;
   /** Pushes with more ops are refused with 413. @default 500 */
   readonly maxOpsPerBatch?: number;
+  /**
+   * A sync set's `where` may list at most this many values for one field (`{ in: [...] }`);
+   * a longer list is refused with 400 `bad_request` (docs/sync-sets.md). @default 100
+   */
+  readonly maxSetValues?: number;
   /** Pulls return at most this many changes, whatever the client asks. @default 1000 */
   readonly maxPullLimit?: number;
   /**
@@ -264,6 +269,7 @@ function resolveOptions(options: SyncServerOptions): ServerContext {
     maxClockDriftMs: positiveInt('maxClockDriftMs', options.maxClockDriftMs, 86_400_000),
     cursorSecret: cursorSecretOf(options.cursorSecret),
     maxFormerStates: positiveInt('maxFormerStates', options.maxFormerStates, 4),
+    maxSetValues: positiveInt('maxSetValues', options.maxSetValues, 100),
     now: options.now ?? Date.now,
   };
 }

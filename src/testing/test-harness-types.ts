@@ -1,6 +1,6 @@
 // The option and handle types of createTestHarness (src/testing/test-harness.ts).
 import type { SyncClient, SyncResult } from '../client/index.js';
-import type { CollectionDefinition, StorageAdapter } from '../core/index.js';
+import type { CollectionDefinition, StorageAdapter, SyncSetWhere } from '../core/index.js';
 import type { ServerStore, SyncServer, SyncServerOptions } from '../server/index.js';
 import type { FakeClock } from './fake-clock.js';
 import type { NetworkFaults, SimulatedNetwork } from './simulated-network.js';
@@ -29,6 +29,11 @@ export interface HarnessClientOptions {
    * the harness's `collections` (say version 1 while others run 3). @default the harness's `collections`
    */
   readonly collections?: readonly CollectionDefinition[];
+  /**
+   * Sync sets this client declares when it starts (`collection(...).syncSet({ where })`);
+   * `assertConverged` compares its `sync: 'sets'` collections with what its sets cover.
+   */
+  readonly sets?: readonly { readonly collection: string; readonly where: SyncSetWhere }[];
 }
 
 /** Options of {@link TestHarness.restartClient}. */

@@ -22,6 +22,7 @@ import type {
   TestHarness,
   TestHarnessOptions,
 } from './test-harness-types.js';
+import { narrowToSets } from './set-coverage.js';
 
 const USER_HEADER = 'x-tidesync-harness-user';
 
@@ -122,7 +123,11 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
     });
     networks.push(network);
     const storage = spec.storage ?? (openers[index] as () => StorageAdapter)();
-    clients.push(await startClient(index, storage));
+    const client = await startClient(index, storage);
+    for (const set of spec.sets ?? []) {
+      await client.collection(set.collection).syncSet({ where: set.where });
+    }
+    clients.push(client);
   }
 
   const pump = async <T>(work: Promise<T>, client?: number): Promise<T> => {
@@ -230,7 +235,14 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
           const { snapshot, issues } = await clientSnapshot(client, collections);
           for (const issue of issues)
             lines.push(`client ${i} ${issue.collection}/${issue.id}: ${issue.problem}`);
-          lines.push(...diffSnapshots(`client ${i}`, snapshot, expected));
+          // Sync-set collections: what this client's own sets cover (docs/sync-sets.md).
+          const source = {
+            server: server.current,
+            headers: { [USER_HEADER]: user },
+            clientId: `harness-observer-${[...new Set(users)].indexOf(user)}`,
+          };
+          const wanted = await narrowToSets(source, client, collections, expected);
+          lines.push(...diffSnapshots(`client ${i}`, snapshot, wanted));
         }
       }
       if (lines.length > 0) {
