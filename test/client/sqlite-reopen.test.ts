@@ -77,7 +77,8 @@ function downgradeToLayout2(file: string): void {
   const db = new Database(file);
   db.exec(`
     BEGIN;
-    INSERT OR REPLACE INTO tidesync_meta (key, value) SELECT key, value
+    INSERT OR REPLACE INTO tidesync_meta (key, value)
+      SELECT key, CASE type WHEN 'text' THEN json_quote(value) ELSE value END
       FROM json_each((SELECT carried_meta FROM tidesync_ops ORDER BY seq DESC LIMIT 1));
     DROP INDEX tidesync_records_conflicted;
     CREATE INDEX tidesync_records_accessed ON tidesync_records (collection, accessed_at);

@@ -59,7 +59,7 @@ export class CarriedMeta {
 
   #loaded(rows: readonly SqliteRow[]): void {
     const fromTable = new Map<string, string>();
-    let fromOp: Record<string, string> = {};
+    let fromOp: Record<string, unknown> = {};
     for (const row of rows) {
       if (row['key'] === null) {
         this.#lastSeq = Number(row['seq']);
@@ -70,7 +70,9 @@ export class CarriedMeta {
     }
     const texts = new Map<string, string>();
     for (const key of CARRIED_META_KEYS) {
-      const text = fromTable.get(key) ?? fromOp[key];
+      const text =
+        fromTable.get(key) ??
+        (Object.hasOwn(fromOp, key) ? JSON.stringify(fromOp[key]) : undefined);
       if (fromTable.has(key)) this.#inTable.add(key);
       if (text !== undefined) texts.set(key, text);
     }
@@ -104,7 +106,11 @@ export class CarriedMeta {
     const texts = this.#texts;
     if (!this.#dirty || !texts) return;
     this.#dirty = false;
-    const carried = texts.size > 0 ? JSON.stringify(Object.fromEntries(texts)) : null;
+    // One JSON object of the values (their texts spliced in, not encoded twice).
+    const carried =
+      texts.size > 0
+        ? `{${Array.from(texts, ([key, text]) => `${JSON.stringify(key)}:${text}`).join(',')}}`
+        : null;
     const { changes } = await driver.run(CARRY_ON_LAST_OP, [carried]);
     if (changes > 0) {
       if (this.#inTable.size > 0) await driver.run(DELETE_CARRIED_ROWS);
