@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSyncClient, httpTransport } from 'tidesync';
+import { createSyncClient, defineCollection, httpTransport, manual } from 'tidesync';
 import type { StorageAdapter } from 'tidesync';
 import type { SqliteDriver } from 'tidesync/adapters/sqlite';
 import {
@@ -13,10 +13,22 @@ import {
 } from 'tidesync/adapters/sqlite';
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 import { contents } from './sqlite-upgrade-helpers.js';
+import { z } from 'zod';
 import { collections } from '../client/helpers.js';
 
 // Layout 5: the client's clock (`client.hlc`) and outbox counter (`outbox.seq`), which nearly
 // every local write sets, are carried on the last op row instead of in their own meta rows.
+
+// The collections of the layout 4 fixture (test/adapters/fixtures/make-sqlite-layout-fixture.ts).
+const fixtureCollections = [
+  defineCollection({ name: 'projects', schema: z.object({ name: z.string() }) }),
+  defineCollection({
+    name: 'todos',
+    schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
+    conflict: manual(),
+    references: { projectId: 'projects' },
+  }),
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-carried-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -170,6 +182,58 @@ describe('sqliteAdapter layout 5: the clock and outbox counter carried on the la
     const ops = await again.transaction('readonly', (tx) => tx.listOps());
     expect(ops.map((op) => op.seq)).toEqual([1, 2, 3, 4]);
     await again.close();
+  });
+
+  it('upgrades a layout 4 file written by the real layout 4 code (4780071), then counts on', async () => {
+    // Written by test/adapters/fixtures/make-sqlite-layout-fixture.ts at 4780071 (layout 4).
+    const file = tempFile();
+    copyFileSync(new URL('./fixtures/sqlite-layout-v4.db', import.meta.url), file);
+    const old = metaRows(file);
+    expect(old).toMatchObject({ 'outbox.seq': '14', 'outbox.pushSeq': '11' });
+    const storage = open(file);
+    const seen = await storage.transaction('readonly', async (tx) => ({
+      meta: {
+        seq: await tx.getMeta('outbox.seq'),
+        hlc: await tx.getMeta('client.hlc'),
+        pushSeq: await tx.getMeta('outbox.pushSeq'),
+        cursor: await tx.getMeta('pull.cursor'),
+      },
+      ops: (await tx.listOps()).map((op) => [op.seq, op.state]),
+    }));
+    expect(seen).toEqual({
+      meta: {
+        seq: 14,
+        hlc: JSON.parse(old['client.hlc']!),
+        pushSeq: 11,
+        cursor: JSON.parse(old['pull.cursor']!),
+      },
+      ops: [
+        [10, 'dead'],
+        [11, 'inflight'],
+        [12, 'queued'],
+        [13, 'queued'],
+        [14, 'queued'],
+      ],
+    });
+    await storage.close();
+
+    const client = await createSyncClient({
+      collections: fixtureCollections,
+      storage: open(file),
+      transport: httpTransport({ url: 'http://127.0.0.1:9/sync' }),
+      triggers: [],
+    });
+    await client
+      .collection('todos')
+      .insert({ title: 'after upgrade', done: false, projectId: null });
+    const added = (await client.pendingOps()).at(-1)!;
+    expect(added.seq).toBe(15);
+    expect(added.hlc > String(seen.meta.hlc)).toBe(true);
+    await client.close();
+    const rows = metaRows(file);
+    expect(rows).not.toHaveProperty('outbox.seq');
+    expect(rows).not.toHaveProperty('client.hlc');
+    expect(rows).toMatchObject({ 'outbox.pushSeq': '11', 'pull.cursor': old['pull.cursor'] });
   });
 
   it('a second open of an upgraded file changes nothing', async () => {
