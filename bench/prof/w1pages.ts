@@ -120,21 +120,26 @@ async function tidesync(file: string, many: boolean, counts: Map<string, number>
   renameSync(`${file}-wal.keep`, `${file}-wal`);
 }
 
-const raw = (file: string): number => {
+const raw = (file: string, oneTransaction = false): number => {
   const db = new Database(file);
   noCheckpoints(db);
   db.exec('CREATE TABLE rows (id TEXT PRIMARY KEY, body TEXT NOT NULL)');
   db.pragma('wal_checkpoint(TRUNCATE)');
   const insert = db.prepare('INSERT INTO rows (id, body) VALUES (?, ?)');
-  for (let i = 0; i < n; i++) insert.run(todoDoc(i).id, JSON.stringify(todoDoc(i)));
+  const all = (): void => {
+    for (let i = 0; i < n; i++) insert.run(todoDoc(i).id, JSON.stringify(todoDoc(i)));
+  };
+  if (oneTransaction) db.transaction(all)();
+  else all();
   copyFileSync(`${file}-wal`, `${file}-wal.keep`);
   db.close();
   renameSync(`${file}-wal.keep`, `${file}-wal`);
-  return n;
+  return oneTransaction ? 1 : n;
 };
 
 try {
   await measure('raw autocommit insert', async (file) => raw(file));
+  await measure('raw one-transaction insert', async (file) => raw(file, true));
   for (const many of [false, true]) {
     const counts = new Map<string, number>();
     await measure(many ? 'tidesync insertMany' : 'tidesync insert', async (file) => {
