@@ -1,4 +1,4 @@
-import type { SqliteDriver, SqliteRow, SqliteValue } from './sqlite-driver.js';
+import type { SqliteDriver, SqliteRow } from './sqlite-driver.js';
 import { UPSERT_META } from './sqlite-statements.js';
 
 // Layout 5: the two metadata values nearly every local write changes (the client's clock and
@@ -6,38 +6,48 @@ import { UPSERT_META } from './sqlite-statements.js';
 // anyway, instead of in their own `tidesync_meta` rows: one page and two statements fewer per
 // commit. They stay in `tidesync_meta` while the outbox is empty.
 //
-// Where a carried key's value is (read in this order):
-// 1. its `tidesync_meta` row, when there is one (files upgraded from layout 4 keep theirs
-//    until the next write that carries them);
-// 2. else the `carried_meta` column of the op with the highest seq, when there is an op;
-// 3. else it is not set.
+// Where the carried keys' values are (read in this order):
+// 1. the `carried_meta` column of the op with the highest seq, when there is an op and the
+//    column is set (a JSON object of the keys that are set);
+// 2. else their `tidesync_meta` rows (an empty outbox, or a file upgraded from layout 4 until
+//    its first write that carries them);
+// 3. else they are not set.
 // Every transaction that may change which op is last (appends, moves, deletes of ops) or sets
-// a carried key ends by writing the values it holds back to the op that is last at commit.
-// Earlier ops keep stale copies that are never read: only the last op's copy counts.
+// a carried key ends by writing the values it holds to the op that is last at commit, and then
+// deletes their meta rows; with no op left, it writes the meta rows instead. Earlier ops keep
+// stale copies that are never read: only the last op's copy counts.
 
 /** Metadata keys carried on the last op (the client's clock and outbox counter). */
 export const CARRIED_META_KEYS: readonly string[] = ['client.hlc', 'outbox.seq'];
 const CARRIED: ReadonlySet<string> = new Set(CARRIED_META_KEYS);
 const CARRIED_SQL_LIST = CARRIED_META_KEYS.map((key) => `'${key}'`).join(', ');
 
-/** Both sources of the carried keys in one statement: their meta rows, then the last op. */
-const LOAD_CARRIED = `SELECT key, value, NULL AS seq FROM tidesync_meta WHERE key IN (${CARRIED_SQL_LIST})
-  UNION ALL SELECT NULL, carried_meta, seq FROM (SELECT carried_meta, seq FROM tidesync_ops ORDER BY seq DESC LIMIT 1)`;
+/** The last op's copy (one cheap statement: the rowid table's last row). */
+const SELECT_LAST_OP = 'SELECT carried_meta, seq FROM tidesync_ops ORDER BY seq DESC LIMIT 1';
+const SELECT_CARRIED_ROWS = `SELECT key, value FROM tidesync_meta WHERE key IN (${CARRIED_SQL_LIST})`;
 /** Writes the carried values onto the op that is last now; `changes` 0 when there is none. */
 const CARRY_ON_LAST_OP =
   'UPDATE tidesync_ops SET carried_meta = ? WHERE seq = (SELECT max(seq) FROM tidesync_ops)';
 const DELETE_CARRIED_ROWS = `DELETE FROM tidesync_meta WHERE key IN (${CARRIED_SQL_LIST})`;
 const DELETE_META = 'DELETE FROM tidesync_meta WHERE key = ?';
 
+/** A value as reading its JSON back gives it (primitives as they are, the rest copied). */
+function asJson(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
 /**
  * The carried metadata of one SQLite transaction: loaded once (one statement) before the first
  * read or write that needs it, held in memory, and written back by {@link CarriedMeta.flush}
- * just before `COMMIT`. Values are held as JSON text, as `tidesync_meta` stores them.
+ * just before `COMMIT`. Values are held as reading their JSON back gives them.
  */
 export class CarriedMeta {
-  /** The values as of now in this transaction, as JSON text; `undefined` until loaded. */
-  #texts: Map<string, string> | undefined;
-  /** Carried keys that have a `tidesync_meta` row (which wins over the last op's copy). */
+  /** The values as of now in this transaction; `undefined` until loaded. */
+  #values: Map<string, unknown> | undefined;
+  /** Carried keys that have a `tidesync_meta` row. */
   readonly #inTable = new Set<string>();
   /** The highest op seq when loaded, `null` for an empty outbox. */
   #lastSeq: number | null = null;
@@ -50,44 +60,45 @@ export class CarriedMeta {
     return CARRIED.has(key);
   }
 
-  /** Loads both sources once per transaction. Must run before the first op write. */
+  /** Loads the values once per transaction. Must run before the first op write. */
   load(driver: SqliteDriver): Promise<void> {
     // One load even when calls of the transaction run concurrently.
-    this.#loading ??= driver.all(LOAD_CARRIED).then((rows) => this.#loaded(rows));
+    this.#loading ??= this.#load(driver);
     return this.#loading;
   }
 
-  #loaded(rows: readonly SqliteRow[]): void {
-    const fromTable = new Map<string, string>();
-    let fromOp: Record<string, unknown> = {};
-    for (const row of rows) {
-      if (row['key'] === null) {
-        this.#lastSeq = Number(row['seq']);
-        if (row['value'] !== null) fromOp = JSON.parse(String(row['value'])) as typeof fromOp;
-      } else {
-        fromTable.set(String(row['key']), String(row['value']));
-      }
+  async #load(driver: SqliteDriver): Promise<void> {
+    const last = await driver.get(SELECT_LAST_OP);
+    this.#lastSeq = last ? Number(last['seq']) : null;
+    const carried = last?.['carried_meta'];
+    if (carried !== undefined && carried !== null) {
+      this.#values = new Map(Object.entries(JSON.parse(String(carried)) as object));
+      return;
     }
-    const texts = new Map<string, string>();
-    for (const key of CARRIED_META_KEYS) {
-      const text =
-        fromTable.get(key) ??
-        (Object.hasOwn(fromOp, key) ? JSON.stringify(fromOp[key]) : undefined);
-      if (fromTable.has(key)) this.#inTable.add(key);
-      if (text !== undefined) texts.set(key, text);
-    }
-    this.#texts = texts;
+    this.#values = this.#fromRows(await driver.all(SELECT_CARRIED_ROWS));
   }
 
-  /** The JSON text of a carried key, after {@link CarriedMeta.load}. */
-  get(key: string): string | undefined {
-    return this.#texts?.get(key);
+  #fromRows(rows: readonly SqliteRow[]): Map<string, unknown> {
+    const values = new Map<string, unknown>();
+    for (const row of rows) {
+      const key = String(row['key']);
+      values.set(key, JSON.parse(String(row['value'])));
+      this.#inTable.add(key);
+    }
+    return values;
+  }
+
+  /** The value of a carried key (`undefined`: not set), after {@link CarriedMeta.load}. */
+  get(key: string): unknown {
+    const value = this.#values?.get(key);
+    return typeof value === 'object' && value !== null ? asJson(value) : value;
   }
 
   /** Sets (or, with `undefined`, removes) a carried key, after {@link CarriedMeta.load}. */
-  set(key: string, text: string | undefined): void {
-    if (text === undefined) this.#texts?.delete(key);
-    else this.#texts?.set(key, text);
+  set(key: string, value: unknown): void {
+    const stored = asJson(value);
+    if (stored === undefined) this.#values?.delete(key);
+    else this.#values?.set(key, stored);
     this.#dirty = true;
   }
 
@@ -103,14 +114,10 @@ export class CarriedMeta {
 
   /** Writes the carried values where the next transaction reads them. Runs before `COMMIT`. */
   async flush(driver: SqliteDriver): Promise<void> {
-    const texts = this.#texts;
-    if (!this.#dirty || !texts) return;
+    const values = this.#values;
+    if (!this.#dirty || !values) return;
     this.#dirty = false;
-    // One JSON object of the values (their texts spliced in, not encoded twice).
-    const carried =
-      texts.size > 0
-        ? `{${Array.from(texts, ([key, text]) => `${JSON.stringify(key)}:${text}`).join(',')}}`
-        : null;
+    const carried = values.size > 0 ? JSON.stringify(Object.fromEntries(values)) : null;
     const { changes } = await driver.run(CARRY_ON_LAST_OP, [carried]);
     if (changes > 0) {
       if (this.#inTable.size > 0) await driver.run(DELETE_CARRIED_ROWS);
@@ -119,10 +126,8 @@ export class CarriedMeta {
     }
     // No op left: the values live in their meta rows.
     for (const key of CARRIED_META_KEYS) {
-      const text = texts.get(key);
-      if (text !== undefined) {
-        const params: SqliteValue[] = [key, text];
-        await driver.run(UPSERT_META, params);
+      if (values.has(key)) {
+        await driver.run(UPSERT_META, [key, JSON.stringify(values.get(key))]);
         this.#inTable.add(key);
       } else if (this.#inTable.delete(key)) {
         await driver.run(DELETE_META, [key]);

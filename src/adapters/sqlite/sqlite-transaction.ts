@@ -268,15 +268,12 @@ export class SqliteTransaction implements StorageTransaction {
       false,
       () => `reading metadata ${key}`,
       async (d) => {
-        let text: string | undefined;
         if (CarriedMeta.carries(key)) {
           await this.#carried.load(d);
-          text = this.#carried.get(key);
-        } else {
-          const row = await d.get(SELECT_META, [key]);
-          text = row ? String(row['value']) : undefined;
+          return this.#carried.get(key) as T | undefined;
         }
-        return text === undefined ? undefined : (JSON.parse(text) as T);
+        const row = await d.get(SELECT_META, [key]);
+        return row ? (JSON.parse(String(row['value'])) as T) : undefined;
       },
     );
   }
@@ -288,7 +285,7 @@ export class SqliteTransaction implements StorageTransaction {
       async (d) => {
         if (CarriedMeta.carries(key)) {
           await this.#carried.load(d);
-          this.#carried.set(key, value === undefined ? undefined : JSON.stringify(value));
+          this.#carried.set(key, value);
           return;
         }
         if (value === undefined) {
