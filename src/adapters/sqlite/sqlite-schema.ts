@@ -56,7 +56,7 @@ CREATE INDEX IF NOT EXISTS tidesync_ops_record ON tidesync_ops (collection, reco
 // Layout 5: the clock and the outbox counter, which nearly every local write sets, ride on the
 // last op row (which that write appends anyway) instead of in their own meta rows: about 6
 // pages per insert instead of 7 (sqlite-carried-meta.ts). Layout 4 files keep their meta rows,
-// which are read first, until the first write that carries the values.
+// read while the last op carries nothing, until the first write that carries the values.
 const OPS_CARRIED_META = `
 ALTER TABLE tidesync_ops ADD COLUMN carried_meta TEXT;`;
 
@@ -70,7 +70,7 @@ CREATE INDEX IF NOT EXISTS tidesync_records_conflicted
  * indexes, which layout 3 rebuilds keyed by `seq` (unique per client: it is allocated from one
  * counter in the same transaction as the op). Layout 4 rebuilds the records table as a rowid
  * table (rows and key values unchanged). Layout 5 adds the op column that carries the clock
- * and outbox counter (nothing moves: the meta rows stay authoritative until replaced).
+ * and outbox counter (nothing moves: the meta rows are read until a write carries the values).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   2: `
