@@ -13,7 +13,11 @@ import {
   type Transport,
 } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
-import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
+import {
+  SQLITE_LAYOUT_VERSION,
+  betterSqlite3Driver,
+  sqliteAdapter,
+} from 'tidesync/adapters/sqlite';
 import { createSyncServer } from 'tidesync/server';
 import { contents, restoreServer, type ServerDump } from './sqlite-upgrade-helpers.js';
 
@@ -62,7 +66,7 @@ describe.each(FIXTURES)('a layout $layout database written by $writtenBy', (fixt
     return entry.record;
   };
 
-  it('upgrades to layout 4 keeping records, outbox, conflicts, counters; syncs and converges', async () => {
+  it('upgrades to the current layout keeping records, outbox, conflicts, counters; syncs and converges', async () => {
     const file = join(dir, `${fixture.name}.db`);
     copyFileSync(source, file);
     const old = new Database(file, { readonly: true });
@@ -281,9 +285,9 @@ describe.each(FIXTURES)('a layout $layout database written by $writtenBy', (fixt
     await other.close();
     await client.close();
 
-    // Layout 4 now; the tombstone is still stored as deleted.
+    // The current layout now; the tombstone is still stored as deleted.
     const after = new Database(file);
-    expect(after.pragma('user_version', { simple: true })).toBe(4);
+    expect(after.pragma('user_version', { simple: true })).toBe(SQLITE_LAYOUT_VERSION);
     const adapter = sqliteAdapter({ driver: betterSqlite3Driver(after) });
     const tombstone = await adapter.transaction('readonly', (tx) =>
       tx.getRecord('todos', serverRecord('tombstone').id),
@@ -320,7 +324,7 @@ describe.each(FIXTURES)('a layout $layout database written by $writtenBy', (fixt
     );
     expect(seen.ops.at(-1)!.seq).toBe(seen.seq);
     const upgraded = contents(file);
-    expect(upgraded).toMatchObject({ version: 4 });
+    expect(upgraded).toMatchObject({ version: SQLITE_LAYOUT_VERSION });
     const second = sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
     await second.open();
     await second.close();

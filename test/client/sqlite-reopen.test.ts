@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncClient, directTransport, type SyncClient } from 'tidesync';
-import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
+import {
+  SQLITE_LAYOUT_VERSION,
+  betterSqlite3Driver,
+  sqliteAdapter,
+} from 'tidesync/adapters/sqlite';
 import { collections } from './helpers.js';
 import { makeServer } from './sync-helpers.js';
 
@@ -67,11 +71,15 @@ describe('a client on an SQLite file survives close and reopen', () => {
 });
 
 // Rewrites a file of the current layout into layout 2 as released (the records and meta tables are the
-// same; the outbox was keyed by op id with three indexes, records had two more indexes).
+// same; the outbox was keyed by op id with three indexes, records had two more indexes; the clock
+// and outbox counter carried on the last op since layout 5 go back to their meta rows).
 function downgradeToLayout2(file: string): void {
   const db = new Database(file);
   db.exec(`
     BEGIN;
+    INSERT OR REPLACE INTO tidesync_meta (key, value)
+      SELECT key, CASE type WHEN 'text' THEN json_quote(value) ELSE value END
+      FROM json_each((SELECT carried_meta FROM tidesync_ops ORDER BY seq DESC LIMIT 1));
     DROP INDEX tidesync_records_conflicted;
     CREATE INDEX tidesync_records_accessed ON tidesync_records (collection, accessed_at);
     CREATE INDEX tidesync_records_status ON tidesync_records (collection, sync_status);
@@ -123,7 +131,7 @@ describe('a client on an SQLite file written by layout 2', () => {
     ]);
     await second.close();
     const check = new Database(file);
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_LAYOUT_VERSION);
     check.close();
   });
 });

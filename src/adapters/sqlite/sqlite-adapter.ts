@@ -199,6 +199,7 @@ class SqliteAdapter implements StorageAdapter {
     let result: T;
     try {
       result = await fn(tx);
+      if (mode === 'readwrite') await tx.flush();
     } catch (error) {
       tx.end();
       await d.exec('ROLLBACK').catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { OutboxOp } from '../../core/index.js';
+import type { OutboxOp, StoredRecord } from '../../core/index.js';
 import { StorageError, TidesyncError, toError } from '../../core/index.js';
 
 /** What kind of engine failure an error from a driver is. */
@@ -75,6 +75,19 @@ export function duplicateSeq(error: unknown, op: OutboxOp): unknown {
   return new StorageError(
     'STORAGE_FAILED',
     `Cannot store outbox op ${op.opId} with seq ${op.seq}: another op already has that seq. Op seqs are unique per client; allocate them from the outbox counter.`,
+    { cause: error },
+  );
+}
+
+/**
+ * The error of storing `record` when another record of its collection holds its server id: a
+ * `STORAGE_FAILED` that says so; any other error unchanged.
+ */
+export function duplicateServerId(error: unknown, record: StoredRecord): unknown {
+  if (!/UNIQUE constraint failed: .*server_id/.test(String(error))) return error;
+  return new StorageError(
+    'STORAGE_FAILED',
+    `Cannot store record ${record.collection}/${record.id} with server id \`${String(record.serverId)}\`: another record of \`${record.collection}\` already has it. Server ids are unique per collection; remap or remove the other record first.`,
     { cause: error },
   );
 }

@@ -2,7 +2,7 @@ import { StorageError } from '../../core/index.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 
 /** The table layout version this code writes, stored in `PRAGMA user_version`. */
-export const SQLITE_LAYOUT_VERSION = 4;
+export const SQLITE_LAYOUT_VERSION = 5;
 
 // Layout 4: records are a rowid table, so new rows are appended in arrival order and only the
 // two small key indexes (local id, server id) take random inserts. Layouts 1-3 clustered the
@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS tidesync_ops (
 CREATE UNIQUE INDEX IF NOT EXISTS tidesync_ops_id ON tidesync_ops (op_id);
 CREATE INDEX IF NOT EXISTS tidesync_ops_record ON tidesync_ops (collection, record_id);`;
 
+// Layout 5: the clock and the outbox counter, which nearly every local write sets, ride on the
+// last op row (which that write appends anyway) instead of in their own meta rows: about 6
+// pages per insert instead of 7 (sqlite-carried-meta.ts). Layout 4 files keep their meta rows,
+// read while the last op carries nothing, until the first write that carries the values.
+const OPS_CARRIED_META = `
+ALTER TABLE tidesync_ops ADD COLUMN carried_meta TEXT;`;
+
 const INDEXES_V3 = `
 CREATE INDEX IF NOT EXISTS tidesync_records_conflicted
   ON tidesync_records (collection, sync_status) WHERE sync_status = 'conflicted';`;
@@ -62,7 +69,8 @@ CREATE INDEX IF NOT EXISTS tidesync_records_conflicted
  * layout 2 added it with two record indexes and had an op table keyed by op id with three
  * indexes, which layout 3 rebuilds keyed by `seq` (unique per client: it is allocated from one
  * counter in the same transaction as the op). Layout 4 rebuilds the records table as a rowid
- * table (rows and key values unchanged).
+ * table (rows and key values unchanged). Layout 5 adds the op column that carries the clock
+ * and outbox counter (nothing moves: the meta rows are read until a write carries the values).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   2: `
@@ -89,6 +97,7 @@ INSERT INTO tidesync_records (${RECORD_COLUMNS_V4})
   SELECT ${RECORD_COLUMNS_V4} FROM tidesync_records_v3;
 DROP TABLE tidesync_records_v3;
 ${INDEXES_V3}`,
+  5: OPS_CARRIED_META,
 };
 
 async function checkUniqueSeqs(driver: SqliteDriver): Promise<void> {
@@ -121,7 +130,7 @@ export async function migrateLayout(driver: SqliteDriver): Promise<void> {
     );
   }
   if (current === 0) {
-    await driver.exec(RECORDS_TABLE + META_TABLE + OPS_V3 + INDEXES_V3);
+    await driver.exec(RECORDS_TABLE + META_TABLE + OPS_V3 + OPS_CARRIED_META + INDEXES_V3);
   } else {
     for (let version = current + 1; version <= SQLITE_LAYOUT_VERSION; version++) {
       if (version === 3) await checkUniqueSeqs(driver);

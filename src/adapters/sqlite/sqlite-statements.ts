@@ -1,4 +1,4 @@
-import type { StoredRecord } from '../../core/index.js';
+import type { ListOpsOptions, StoredRecord } from '../../core/index.js';
 import type { SqliteRow, SqliteValue } from './sqlite-driver.js';
 
 // The SQL the adapter runs for records, ops and metadata, and the mapping of record rows.
@@ -81,4 +81,33 @@ export function recordParams(r: StoredRecord): SqliteValue[] {
     r.deleted ? 1 : 0,
     r.conflict === null ? null : JSON.stringify(r.conflict),
   ];
+}
+
+/** The statement and parameters of `listOps(options)`: op bodies in seq order. */
+export function listOpsSql(options: ListOpsOptions): { sql: string; params: SqliteValue[] } {
+  const clauses: string[] = [];
+  const params: SqliteValue[] = [];
+  if (options.states) {
+    clauses.push(`state IN (${options.states.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...options.states);
+  }
+  if (options.collection !== undefined) {
+    clauses.push('collection = ?');
+    params.push(options.collection);
+  }
+  if (options.recordId !== undefined) {
+    clauses.push('record_id = ?');
+    params.push(options.recordId);
+  }
+  const where = clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '';
+  const limit = options.limit === undefined ? '' : ' LIMIT ?';
+  if (options.limit !== undefined) params.push(options.limit);
+  // The first few ops of a collection: walk the table in seq order and stop at the limit.
+  // Left alone, SQLite would read every op of the collection through the record index and
+  // sort them, for each call.
+  const from =
+    options.limit !== undefined && options.recordId === undefined
+      ? 'tidesync_ops NOT INDEXED'
+      : 'tidesync_ops';
+  return { sql: `SELECT body FROM ${from}${where} ORDER BY seq${limit}`, params };
 }

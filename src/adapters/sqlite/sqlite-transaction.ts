@@ -7,8 +7,9 @@ import type {
   TransactionMode,
 } from '../../core/index.js';
 import { StorageError, applyQuery } from '../../core/index.js';
+import { CarriedMeta } from './sqlite-carried-meta.js';
 import type { SqliteDriver, SqliteValue } from './sqlite-driver.js';
-import { duplicateSeq, toStorageError } from './sqlite-errors.js';
+import { duplicateSeq, duplicateServerId, toStorageError } from './sqlite-errors.js';
 import { whereToSql } from './sqlite-query.js';
 import {
   MOVE_OP,
@@ -21,6 +22,7 @@ import {
   UPSERT_META,
   UPSERT_OP,
   UPSERT_RECORD,
+  listOpsSql,
   recordParams,
   toRecord,
 } from './sqlite-statements.js';
@@ -36,6 +38,7 @@ export class SqliteTransaction implements StorageTransaction {
   readonly #driver: SqliteDriver;
   readonly #mode: TransactionMode;
   readonly #useJson: boolean;
+  readonly #carried = new CarriedMeta();
   #active = true;
 
   constructor(driver: SqliteDriver, mode: TransactionMode, useJson: boolean) {
@@ -47,6 +50,13 @@ export class SqliteTransaction implements StorageTransaction {
   /** Marks the transaction as ended; later calls reject with `TRANSACTION_INACTIVE`. */
   end(): void {
     this.#active = false;
+  }
+
+  /** Writes what the transaction held in memory (carried metadata). Runs before `COMMIT`. */
+  flush(): Promise<void> {
+    return this.#carried.flush(this.#driver).catch((error: unknown) => {
+      throw toStorageError(error, 'writing the clock and outbox counter');
+    });
   }
 
   // Not async: one async frame and one await fewer per statement (this runs for every one).
@@ -133,14 +143,7 @@ export class SqliteTransaction implements StorageTransaction {
       () => `writing record ${record.collection}/${record.id}`,
       async (d) => {
         await d.run(UPSERT_RECORD, recordParams(record)).catch((error: unknown) => {
-          if (/UNIQUE constraint failed: .*server_id/.test(String(error))) {
-            throw new StorageError(
-              'STORAGE_FAILED',
-              `Cannot store record ${record.collection}/${record.id} with server id \`${String(record.serverId)}\`: another record of \`${record.collection}\` already has it. Server ids are unique per collection; remap or remove the other record first.`,
-              { cause: error },
-            );
-          }
-          throw error;
+          throw duplicateServerId(error, record);
         });
       },
     );
@@ -206,6 +209,8 @@ export class SqliteTransaction implements StorageTransaction {
       true,
       () => `writing outbox op ${op.opId}`,
       async (d) => {
+        await this.#carried.load(d);
+        this.#carried.opWritten(op.seq);
         const body = JSON.stringify(op);
         const { changes } = await d
           .run(UPSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body])
@@ -213,6 +218,7 @@ export class SqliteTransaction implements StorageTransaction {
             throw duplicateSeq(error, op);
           });
         if (changes > 0) return;
+        this.#carried.opMoved();
         await d
           .run(MOVE_OP, [op.seq, op.collection, op.id, op.state, body, op.opId])
           .catch((error: unknown) => {
@@ -238,31 +244,8 @@ export class SqliteTransaction implements StorageTransaction {
       false,
       () => 'listing outbox ops',
       async (d) => {
-        const clauses: string[] = [];
-        const params: SqliteValue[] = [];
-        if (options.states) {
-          clauses.push(`state IN (${options.states.map(() => '?').join(', ') || 'NULL'})`);
-          params.push(...options.states);
-        }
-        if (options.collection !== undefined) {
-          clauses.push('collection = ?');
-          params.push(options.collection);
-        }
-        if (options.recordId !== undefined) {
-          clauses.push('record_id = ?');
-          params.push(options.recordId);
-        }
-        const where = clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '';
-        const limit = options.limit === undefined ? '' : ' LIMIT ?';
-        if (options.limit !== undefined) params.push(options.limit);
-        // The first few ops of a collection: walk the table in seq order and stop at the
-        // limit. Left alone, SQLite would read every op of the collection through the record
-        // index and sort them, for each call.
-        const from =
-          options.limit !== undefined && options.recordId === undefined
-            ? 'tidesync_ops NOT INDEXED'
-            : 'tidesync_ops';
-        const rows = await d.all(`SELECT body FROM ${from}${where} ORDER BY seq${limit}`, params);
+        const { sql, params } = listOpsSql(options);
+        const rows = await d.all(sql, params);
         return rows.map((row) => JSON.parse(String(row['body'])) as OutboxOp);
       },
     );
@@ -273,6 +256,8 @@ export class SqliteTransaction implements StorageTransaction {
       true,
       () => 'deleting an outbox op',
       async (d) => {
+        await this.#carried.load(d);
+        this.#carried.opMoved();
         await d.run('DELETE FROM tidesync_ops WHERE op_id = ?', [opId]);
       },
     );
@@ -283,6 +268,10 @@ export class SqliteTransaction implements StorageTransaction {
       false,
       () => `reading metadata ${key}`,
       async (d) => {
+        if (CarriedMeta.carries(key)) {
+          await this.#carried.load(d);
+          return this.#carried.get(key) as T | undefined;
+        }
         const row = await d.get(SELECT_META, [key]);
         return row ? (JSON.parse(String(row['value'])) as T) : undefined;
       },
@@ -294,6 +283,11 @@ export class SqliteTransaction implements StorageTransaction {
       true,
       () => `writing metadata ${key}`,
       async (d) => {
+        if (CarriedMeta.carries(key)) {
+          await this.#carried.load(d);
+          this.#carried.set(key, value);
+          return;
+        }
         if (value === undefined) {
           await d.run('DELETE FROM tidesync_meta WHERE key = ?', [key]);
           return;

@@ -1,0 +1,137 @@
+import type { SqliteDriver, SqliteRow } from './sqlite-driver.js';
+import { UPSERT_META } from './sqlite-statements.js';
+
+// Layout 5: the two metadata values nearly every local write changes (the client's clock and
+// the outbox counter) are carried on the outbox's last op row, which that write appends
+// anyway, instead of in their own `tidesync_meta` rows: one page and two statements fewer per
+// commit. They stay in `tidesync_meta` while the outbox is empty.
+//
+// Where the carried keys' values are (read in this order):
+// 1. the `carried_meta` column of the op with the highest seq, when there is an op and the
+//    column is set (a JSON object of the keys that are set);
+// 2. else their `tidesync_meta` rows (an empty outbox, or a file upgraded from layout 4 until
+//    its first write that carries them);
+// 3. else they are not set.
+// Every transaction that may change which op is last (appends, moves, deletes of ops) or sets
+// a carried key ends by writing the values it holds to the op that is last at commit, and then
+// deletes their meta rows; with no op left, it writes the meta rows instead. Earlier ops keep
+// stale copies that are never read: only the last op's copy counts.
+
+/** Metadata keys carried on the last op (the client's clock and outbox counter). */
+export const CARRIED_META_KEYS: readonly string[] = ['client.hlc', 'outbox.seq'];
+const CARRIED: ReadonlySet<string> = new Set(CARRIED_META_KEYS);
+const CARRIED_SQL_LIST = CARRIED_META_KEYS.map((key) => `'${key}'`).join(', ');
+
+/** The last op's copy (one cheap statement: the rowid table's last row). */
+const SELECT_LAST_OP = 'SELECT carried_meta, seq FROM tidesync_ops ORDER BY seq DESC LIMIT 1';
+const SELECT_CARRIED_ROWS = `SELECT key, value FROM tidesync_meta WHERE key IN (${CARRIED_SQL_LIST})`;
+/** Writes the carried values onto the op that is last now; `changes` 0 when there is none. */
+const CARRY_ON_LAST_OP =
+  'UPDATE tidesync_ops SET carried_meta = ? WHERE seq = (SELECT max(seq) FROM tidesync_ops)';
+const DELETE_CARRIED_ROWS = `DELETE FROM tidesync_meta WHERE key IN (${CARRIED_SQL_LIST})`;
+const DELETE_META = 'DELETE FROM tidesync_meta WHERE key = ?';
+
+/** A value as reading its JSON back gives it (primitives as they are, the rest copied). */
+function asJson(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+/**
+ * The carried metadata of one SQLite transaction: loaded once (one statement) before the first
+ * read or write that needs it, held in memory, and written back by {@link CarriedMeta.flush}
+ * just before `COMMIT`. Values are held as reading their JSON back gives them.
+ */
+export class CarriedMeta {
+  /** The values as of now in this transaction; `undefined` until loaded. */
+  #values: Map<string, unknown> | undefined;
+  /** Carried keys that have a `tidesync_meta` row. */
+  readonly #inTable = new Set<string>();
+  /** The highest op seq when loaded, `null` for an empty outbox. */
+  #lastSeq: number | null = null;
+  /** Whether the last op or a carried value may have changed: flush has work to do. */
+  #dirty = false;
+  #loading: Promise<void> | undefined;
+
+  /** Whether `key` is one of {@link CARRIED_META_KEYS}. */
+  static carries(key: string): boolean {
+    return CARRIED.has(key);
+  }
+
+  /** Loads the values once per transaction. Must run before the first op write. */
+  load(driver: SqliteDriver): Promise<void> {
+    // One load even when calls of the transaction run concurrently.
+    this.#loading ??= this.#load(driver);
+    return this.#loading;
+  }
+
+  async #load(driver: SqliteDriver): Promise<void> {
+    const last = await driver.get(SELECT_LAST_OP);
+    this.#lastSeq = last ? Number(last['seq']) : null;
+    const carried = last?.['carried_meta'];
+    if (carried !== undefined && carried !== null) {
+      this.#values = new Map(Object.entries(JSON.parse(String(carried)) as object));
+      return;
+    }
+    this.#values = this.#fromRows(await driver.all(SELECT_CARRIED_ROWS));
+  }
+
+  #fromRows(rows: readonly SqliteRow[]): Map<string, unknown> {
+    const values = new Map<string, unknown>();
+    for (const row of rows) {
+      const key = String(row['key']);
+      values.set(key, JSON.parse(String(row['value'])));
+      this.#inTable.add(key);
+    }
+    return values;
+  }
+
+  /** The value of a carried key (`undefined`: not set), after {@link CarriedMeta.load}. */
+  get(key: string): unknown {
+    const value = this.#values?.get(key);
+    return typeof value === 'object' && value !== null ? asJson(value) : value;
+  }
+
+  /** Sets (or, with `undefined`, removes) a carried key, after {@link CarriedMeta.load}. */
+  set(key: string, value: unknown): void {
+    const stored = asJson(value);
+    if (stored === undefined) this.#values?.delete(key);
+    else this.#values?.set(key, stored);
+    this.#dirty = true;
+  }
+
+  /** Notes an op written with `seq` (it may now be the last op), after load. */
+  opWritten(seq: number): void {
+    if (this.#lastSeq === null || seq >= this.#lastSeq) this.#dirty = true;
+  }
+
+  /** Notes an op deleted or moved to another seq (the last op may have changed), after load. */
+  opMoved(): void {
+    this.#dirty = true;
+  }
+
+  /** Writes the carried values where the next transaction reads them. Runs before `COMMIT`. */
+  async flush(driver: SqliteDriver): Promise<void> {
+    const values = this.#values;
+    if (!this.#dirty || !values) return;
+    this.#dirty = false;
+    const carried = values.size > 0 ? JSON.stringify(Object.fromEntries(values)) : null;
+    const { changes } = await driver.run(CARRY_ON_LAST_OP, [carried]);
+    if (changes > 0) {
+      if (this.#inTable.size > 0) await driver.run(DELETE_CARRIED_ROWS);
+      this.#inTable.clear();
+      return;
+    }
+    // No op left: the values live in their meta rows.
+    for (const key of CARRIED_META_KEYS) {
+      if (values.has(key)) {
+        await driver.run(UPSERT_META, [key, JSON.stringify(values.get(key))]);
+        this.#inTable.add(key);
+      } else if (this.#inTable.delete(key)) {
+        await driver.run(DELETE_META, [key]);
+      }
+    }
+  }
+}
