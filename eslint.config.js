@@ -27,7 +27,7 @@ export default tseslint.config(
   // Boundaries (DESIGN.md section 1): imports point one way, and the core stays platform-free.
   { files: ['src/core/**'], rules: restrict([...platform, '../*', 'zod/*']) },
   {
-    files: ['src/conflict/**', 'src/queue/**'],
+    files: ['src/conflict/**', 'src/outbox/**'],
     rules: restrict([
       ...platform,
       '../client/*',
@@ -55,11 +55,11 @@ export default tseslint.config(
       '../../client/*',
       '../../server/*',
       '../../testing/*',
-      '../../queue/*',
+      '../../outbox/*',
       '../client/*',
       '../server/*',
       '../testing/*',
-      '../queue/*',
+      '../outbox/*',
     ]),
   },
   {
@@ -69,7 +69,7 @@ export default tseslint.config(
       '../adapters/*',
       '../transport/*',
       '../testing/*',
-      '../queue/*',
+      '../outbox/*',
       '../react/*',
     ]),
   },

@@ -1,4 +1,4 @@
-import type { EnqueueResult } from '../queue/index.js';
+import type { EnqueueResult } from '../outbox/index.js';
 
 /** What a committed transaction changed, for events, live queries and `status.pendingOps`. */
 export class ChangeSet {

@@ -1,5 +1,5 @@
 import type { OutboxOp, StorageTransaction, WireOp } from '../core/index.js';
-import { takeBatch } from '../queue/index.js';
+import { takeBatch } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import {
   type ReferenceLookup,

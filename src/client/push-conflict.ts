@@ -9,7 +9,7 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { META_FIELDS, TidesyncError } from '../core/index.js';
-import { enqueueOp } from '../queue/index.js';
+import { enqueueOp } from '../outbox/index.js';
 import { lastWriteWins } from '../conflict/index.js';
 import type { EngineContext } from './engine-context.js';
 import { noteDeletedConflict } from './conflicts.js';

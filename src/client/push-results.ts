@@ -6,7 +6,7 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { ProtocolError } from '../core/index.js';
-import { renumberAfter } from '../queue/index.js';
+import { renumberAfter } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { needsReferenceRewrite, type ServerIdRemap } from './id-mapping.js';
 import { handleConflict } from './push-conflict.js';

@@ -6,7 +6,7 @@ import {
   errorResponseSchema,
   pushResponseSchema,
 } from '../core/index.js';
-import { renumberAfter } from '../queue/index.js';
+import { renumberAfter } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from './id-mapping.js';
 import { selectBatch, toWireOps } from './push-batch.js';

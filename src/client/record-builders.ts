@@ -1,6 +1,6 @@
 import type { ConflictInfo, FieldClocks, RecordData, StoredRecord } from '../core/index.js';
 import { createId } from '../core/index.js';
-import type { NewOp } from '../queue/index.js';
+import type { NewOp } from '../outbox/index.js';
 
 /** A local write as stored: the record and the op that syncs it. */
 export interface LocalChange {

@@ -1,6 +1,6 @@
 import type { CollectionDefinition, StorageAdapter, StorageTransaction } from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
-import { PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../queue/index.js';
+import { PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../outbox/index.js';
 import { writeEvicted } from './evicted-index.js';
 import { CURSOR_META_KEY } from './pull.js';
 import { HLC_META_KEY } from './transaction-clock.js';

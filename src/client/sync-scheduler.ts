@@ -1,6 +1,6 @@
 import type { Timers } from '../core/index.js';
 import { TidesyncError } from '../core/index.js';
-import { backoffDelayMs, type RetryPolicy } from '../queue/index.js';
+import { backoffDelayMs, type RetryPolicy } from '../outbox/index.js';
 
 /**
  * Decides when automatic sync runs happen: on trigger requests, and after a failure on the

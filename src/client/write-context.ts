@@ -6,7 +6,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { toAppRecord } from '../core/index.js';
-import { OpCounter, enqueueOp, newOp } from '../queue/index.js';
+import { OpCounter, enqueueOp, newOp } from '../outbox/index.js';
 import type { ChangeSet } from './change-set.js';
 import { noteDeletedConflict } from './conflicts.js';
 import { ReferenceLookup, referencesUnconfirmedInsert } from './id-mapping.js';

@@ -6,7 +6,7 @@ export {
   newOp,
   renumberAfter,
   takeBatch,
-} from './outbox.js';
-export type { EnqueueResult, NewOp } from './outbox.js';
+} from './append.js';
+export type { EnqueueResult, NewOp } from './append.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './backoff.js';
 export type { RetryPolicy } from './backoff.js';
