@@ -2,6 +2,7 @@ import type { EventEmitter } from 'eventemitter3';
 import { listConflicts } from './conflicts.js';
 import type { SyncClientStatus } from './events.js';
 import type { ResolvedOptions } from './options.js';
+import { Outbox } from '../outbox/index.js';
 
 /**
  * The client's status and its bookkeeping: a change is announced once (`status` event), local
@@ -65,7 +66,7 @@ export class ClientStatus {
       const conflicts = (await listConflicts(tx, collections)).length;
       if (!ops) return { conflicts };
       return {
-        pendingOps: (await tx.listOps({ states: ['queued', 'inflight'] })).length,
+        pendingOps: (await new Outbox(tx).pending()).length,
         conflicts,
       };
     });

@@ -1,41 +1,17 @@
-import type { OutboxOp, StorageTransaction, WireRecord } from '../core/index.js';
+import type { StorageTransaction, WireRecord } from '../core/index.js';
 import {
   PROTOCOL_VERSION,
   ProtocolError,
-  TidesyncError,
-  createId,
   errorResponseSchema,
   getResponseSchema,
 } from '../core/index.js';
+import { Outbox } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 
-async function requireDead(tx: StorageTransaction, opId: string): Promise<OutboxOp> {
-  const op = await tx.getOp(opId);
-  if (!op || op.state !== 'dead') {
-    throw new TidesyncError(
-      'RECORD_NOT_FOUND',
-      `No dead letter with op id \`${opId}\`. List them with \`client.deadLetters()\`.`,
-    );
-  }
-  return op;
-}
-
-/**
- * Queues a dead-lettered op again under a new op id (the server remembers the old one as
- * rejected), at its old place in the outbox order.
- */
+/** Queues a dead-lettered op again under a new op id; see {@link Outbox.retry}. */
 export async function retryDeadLetter(tx: StorageTransaction, opId: string): Promise<void> {
-  const op = await requireDead(tx, opId);
-  await tx.deleteOp(op.opId);
-  await tx.putOp({
-    ...op,
-    opId: createId(),
-    pushSeq: null,
-    state: 'queued',
-    attempts: 0,
-    error: null,
-  });
+  await new Outbox(tx).retry(opId);
 }
 
 /**
@@ -47,7 +23,7 @@ export async function discardDeadLetter(
   ctx: EngineContext,
   opId: string,
 ): Promise<string | undefined> {
-  const op = await ctx.storage.transaction('readonly', (tx) => requireDead(tx, opId));
+  const op = await ctx.storage.transaction('readonly', (tx) => new Outbox(tx).requireDead(opId));
   const record = await ctx.storage.transaction('readonly', (tx) =>
     tx.getRecord(op.collection, op.id),
   );
@@ -55,8 +31,7 @@ export async function discardDeadLetter(
   let remote: WireRecord | undefined;
   if (serverId !== null) remote = await fetchOne(ctx, op.collection, serverId);
   await ctx.storage.transaction('readwrite', async (tx) => {
-    await requireDead(tx, opId);
-    await tx.deleteOp(opId);
+    await new Outbox(tx).discard(opId);
     const current = await tx.getRecord(op.collection, op.id);
     if (!current) return;
     const pending = await pendingOpsOf(tx, op.collection, op.id);

@@ -1,11 +1,11 @@
 import type {
   CollectionDefinition,
-  OutboxOp,
   RecordData,
   StorageTransaction,
   StoredRecord,
 } from '../core/index.js';
 import { readEvicted } from './evicted-index.js';
+import { Outbox } from '../outbox/index.js';
 
 /** Collections and fields that reference `target`. */
 function referrers(
@@ -44,24 +44,12 @@ export async function assignServerId(
   const updated: StoredRecord = { ...record, serverId };
   if (record.serverId === serverId) return updated;
   await tx.putRecord(updated);
-  await remapOwnOps(
-    tx,
-    await tx.listOps({ collection: record.collection, recordId: record.id }),
-    serverId,
-  );
+  const outbox = new Outbox(tx);
+  await outbox.rebase(await outbox.ofRecord(record.collection, record.id), serverId);
   await rewriteReferences(tx, collections, [
     { collection: record.collection, from: record.id, to: serverId },
   ]);
   return updated;
-}
-
-/** Gives `ops` (the ops of one record, any state) the record's canonical id where they lack it. */
-async function remapOwnOps(
-  tx: StorageTransaction,
-  ops: readonly OutboxOp[],
-  serverId: string,
-): Promise<void> {
-  for (const op of ops) if (op.serverId !== serverId) await tx.putOp({ ...op, serverId });
 }
 
 /**
@@ -108,13 +96,14 @@ export async function rewriteReferences(
         if (data !== other.data && data) await tx.putRecord({ ...other, data });
       }
     }
-    for (const op of await tx.listOps({ collection, states: ['queued', 'inflight'] })) {
+    const outbox = new Outbox(tx);
+    for (const op of await outbox.pending(collection)) {
       let { data, patch } = op;
       for (const { field, ids } of fields) {
         data = rewrite(data, field, ids);
         patch = rewrite(patch, field, ids);
       }
-      if (data !== op.data || patch !== op.patch) await tx.putOp({ ...op, data, patch });
+      if (data !== op.data || patch !== op.patch) await outbox.replace([{ ...op, data, patch }]);
     }
   }
 }
@@ -182,9 +171,7 @@ export class ReferenceLookup {
       blocked =
         ref !== undefined &&
         ref.serverId === null &&
-        (await this.#tx.listOps({ collection, recordId: ref.id })).some(
-          (op) => op.state !== 'dead',
-        );
+        (await new Outbox(this.#tx).pendingOf(collection, ref.id)).length > 0;
       this.#blocking.set(key, blocked);
     }
     return blocked;

@@ -9,6 +9,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { migrateClocks, migrateData, migratePatch } from '../core/index.js';
+import { Outbox } from '../outbox/index.js';
 
 /** Metadata key of the schema version each collection's stored data is at. */
 export const SCHEMA_VERSIONS_META_KEY = 'schema.versions';
@@ -57,9 +58,9 @@ async function migrateCollection(
   for (const record of await tx.listRecords(collection.name)) {
     await tx.putRecord(migrateRecord(collection, record, from, to));
   }
-  for (const op of await tx.listOps({ collection: collection.name })) {
-    await tx.putOp(migrateOp(collection, op, from, to));
-  }
+  const outbox = new Outbox(tx);
+  const ops = await outbox.all(collection.name);
+  await outbox.replace(ops.map((op) => migrateOp(collection, op, from, to)));
 }
 
 function migrateRecord(

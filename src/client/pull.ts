@@ -20,6 +20,7 @@ import {
   schemaVersionsOf,
   throwIfDefined,
 } from './schema-versions.js';
+import { Outbox } from '../outbox/index.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -71,7 +72,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
       receiveLatest(ctx, page.changes);
       // Applying changes never adds ops, so an outbox empty now stays empty for the whole page:
       // then no record can have pending ops, and the per-record op lookups are skipped.
-      const outboxEmpty = (await tx.listOps({ limit: 1 })).length === 0;
+      const outboxEmpty = await new Outbox(tx).isEmpty();
       const known = await lookUpPage(ctx, tx, page.changes);
       for (const change of page.changes) {
         if (await applyChange(ctx, tx, change, outboxEmpty, known)) {

@@ -9,7 +9,7 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { META_FIELDS, TidesyncError } from '../core/index.js';
-import { enqueueOp } from '../outbox/index.js';
+import { Outbox } from '../outbox/index.js';
 import { lastWriteWins } from '../conflict/index.js';
 import type { EngineContext } from './engine-context.js';
 import { noteDeletedConflict } from './conflicts.js';
@@ -140,8 +140,7 @@ async function storeMerged(
   await tx.putRecord(merged);
   const changed = Object.keys(merged.data);
   const clocks = Object.fromEntries(changed.map((f) => [f, hlc]));
-  await enqueueOp(
-    tx,
+  await new Outbox(tx).append(
     {
       collection: op.collection,
       id: local.id,

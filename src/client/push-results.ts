@@ -6,7 +6,7 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { ProtocolError } from '../core/index.js';
-import { renumberAfter } from '../outbox/index.js';
+import { Outbox } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { needsReferenceRewrite, type ServerIdRemap } from './id-mapping.js';
 import { handleConflict } from './push-conflict.js';
@@ -37,8 +37,13 @@ export async function deadLetter(
   message: string,
   unrecorded: boolean,
 ): Promise<void> {
-  await tx.putOp({ ...op, state: 'dead', attempts: op.attempts + 1, error: { code, message } });
-  if (unrecorded && op.pushSeq !== null) await renumberAfter(tx, op.pushSeq - 1);
+  emitDeadLetter(ctx, await new Outbox(tx).deadLetter(op, code, message, unrecorded));
+}
+
+/** Tells the app that `op` (as stored, dead-lettered) was moved to the dead letters. */
+export function emitDeadLetter(ctx: EngineContext, op: OutboxOp): void {
+  const code = op.error?.code ?? 'SERVER_ERROR';
+  const message = op.error?.message ?? '';
   ctx.emit('deadLetter', { opId: op.opId, collection: op.collection, id: op.id, code, message });
 }
 
@@ -64,7 +69,8 @@ export async function applyOpResult(
     return;
   }
   checkResultIdentity(op, result.serverId, result.record);
-  await tx.deleteOp(op.opId);
+  const outbox = new Outbox(tx);
+  await outbox.ack(op);
   ctx.clock.receive(result.record.hlc);
   const local = await tx.getRecord(op.collection, op.id);
   if (!local) return;
@@ -76,7 +82,7 @@ export async function applyOpResult(
     if (needsReferenceRewrite(ctx.collections, remap)) remaps.push(remap);
   }
   // The record's other ops: every later write and any dead letter (the acked op is deleted).
-  const others = await tx.listOps({ collection: op.collection, recordId: op.id });
+  const others = await outbox.ofRecord(op.collection, op.id);
   const invalid = checkRemoteRecord(ctx.collections, result.record);
   if (invalid) {
     tally.remoteRejected.push({
@@ -92,7 +98,7 @@ export async function applyOpResult(
     // version it started from (no concurrent write, no merge), they are based on its new
     // version. After a merge they stay concurrent with the other write, and the strategy decides.
     const rebase = !result.merged && result.version === op.baseVersion + 1;
-    const updated = await updateOthers(tx, others, result.serverId, (other) =>
+    const updated = await outbox.rebase(others, result.serverId, (other) =>
       rebase && other.state !== 'dead' && other.seq > op.seq && other.baseVersion === op.baseVersion
         ? result.version
         : other.baseVersion,
@@ -109,7 +115,7 @@ export async function applyOpResult(
     else if (remapped) await tx.putRecord(record);
     return;
   }
-  await updateOthers(tx, others, result.serverId, (other) => other.baseVersion);
+  await outbox.rebase(others, result.serverId);
   if (invalid) {
     // No valid server version to keep beside ours: the op waits as a dead letter, the app is told.
     if (remapped) await tx.putRecord(record);
@@ -164,30 +170,6 @@ function acknowledgedAsIs(
   const syncStatus =
     record.syncStatus === 'conflicted' ? 'conflicted' : pending.length > 0 ? 'pending' : 'synced';
   return { ...record, version: Math.max(record.version, version), syncStatus };
-}
-
-/**
- * Gives a record's other ops its canonical id and the base version `baseVersion` picks, writing
- * only the ops that change. Returns the ops as they now are.
- */
-async function updateOthers(
-  tx: StorageTransaction,
-  ops: readonly OutboxOp[],
-  serverId: string,
-  baseVersion: (op: OutboxOp) => number,
-): Promise<OutboxOp[]> {
-  const out: OutboxOp[] = [];
-  for (const op of ops) {
-    const version = baseVersion(op);
-    if (op.serverId === serverId && op.baseVersion === version) {
-      out.push(op);
-      continue;
-    }
-    const next: OutboxOp = { ...op, serverId, baseVersion: version };
-    await tx.putOp(next);
-    out.push(next);
-  }
-  return out;
 }
 
 function pendingOnly(ops: readonly OutboxOp[]): OutboxOp[] {

@@ -1,4 +1,4 @@
-import type { OpResult, OutboxOp, StorageTransaction } from '../core/index.js';
+import type { OpResult, OutboxOp } from '../core/index.js';
 import {
   NetworkError,
   PROTOCOL_VERSION,
@@ -6,11 +6,11 @@ import {
   errorResponseSchema,
   pushResponseSchema,
 } from '../core/index.js';
-import { renumberAfter } from '../outbox/index.js';
+import { Outbox } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from './id-mapping.js';
-import { selectBatch, toWireOps } from './push-batch.js';
-import { applyOpResult, deadLetter, type PushTally } from './push-results.js';
+import { batchRequest, toWireOps } from './push-batch.js';
+import { applyOpResult, deadLetter, emitDeadLetter, type PushTally } from './push-results.js';
 import { userMismatch } from './user-mismatch.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
 import { resultsAtAppVersion, schemaRefusal, throwIfDefined } from './schema-versions.js';
@@ -43,7 +43,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   if (pending.total === 0) return tally;
   let total = pending.total;
   // Whether ops may be in flight from an earlier attempt (a lost response, a crash). Only
-  // `takeBatch` marks ops in flight, and applying a batch's results settles every op of it, so
+  // `Outbox.nextBatch` marks ops in flight, and applying a batch's results settles every op of it, so
   // after a batch picked from queued ops is applied none are left: the next selection need not
   // look for them (a scan of the outbox on stores without an index on the state).
   let inflightPossible = pending.inflight;
@@ -54,7 +54,9 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     // One transaction picks the batch, marks it in flight and builds its wire form.
     const { batch, resent, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
       const refs = new ReferenceLookup(tx);
-      const picked = await selectBatch(ctx, tx, refs, limit, inflightPossible);
+      const picked = await new Outbox(tx).nextBatch(
+        batchRequest(ctx, refs, limit, inflightPossible),
+      );
       return { ...picked, wire: await toWireOps(ctx, refs, picked.batch) };
     });
     if (batch.length === 0) break;
@@ -70,9 +72,11 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       if (!isServerFailure(error)) throw error;
       // The server failed on this batch. Count it against the ops; one that keeps failing
       // alone is a poison op: dead-letter it so the ops behind it can go (Invariant 5).
-      const poisoned = await ctx.storage.transaction('readwrite', (tx) =>
-        countFailure(ctx, tx, batch, error),
-      );
+      const poisoned = await ctx.storage.transaction('readwrite', async (tx) => {
+        const op = await new Outbox(tx).countFailure(batch, ctx.maxAttempts, error.message);
+        if (op) emitDeadLetter(ctx, op);
+        return op;
+      });
       if (!poisoned) throw error;
       tally.rejected += 1;
       tally.changed.add(poisoned.collection);
@@ -84,7 +88,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       if (error.code === 'seq_gap' && error.lastSeq !== undefined && gapRetries < MAX_GAP_RETRIES) {
         gapRetries += 1;
         const lastSeq = error.lastSeq;
-        await ctx.storage.transaction('readwrite', (tx) => renumberAfter(tx, lastSeq));
+        await ctx.storage.transaction('readwrite', (tx) => new Outbox(tx).renumberAfter(lastSeq));
         continue;
       }
       if (error.code === 'forbidden') throw userMismatch(ctx.clientId, error.message);
@@ -143,8 +147,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
  */
 async function countPending(ctx: EngineContext): Promise<{ total: number; inflight: boolean }> {
   return ctx.storage.transaction('readonly', async (tx) => {
-    const inflight = (await tx.listOps({ states: ['inflight'], limit: 1 })).length > 0;
-    const any = inflight || (await tx.listOps({ states: ['queued'], limit: 1 })).length > 0;
+    const { any, inflight } = await new Outbox(tx).peek();
     return { total: any ? Math.max(ctx.pendingOps(), 1) : 0, inflight };
   });
 }
@@ -177,30 +180,4 @@ function isServerFailure(error: unknown): error is NetworkError {
     error.status >= 500 &&
     error.status !== 503
   );
-}
-
-async function countFailure(
-  ctx: EngineContext,
-  tx: StorageTransaction,
-  batch: readonly OutboxOp[],
-  error: NetworkError,
-): Promise<OutboxOp | undefined> {
-  for (const op of batch) {
-    const current = await tx.getOp(op.opId);
-    if (!current) continue;
-    const attempts = current.attempts + 1;
-    if (batch.length === 1 && attempts >= ctx.maxAttempts) {
-      await deadLetter(
-        ctx,
-        tx,
-        current,
-        'SERVER_ERROR',
-        `The server failed ${attempts} times on this op (last: ${error.message}).`,
-        true,
-      );
-      return current;
-    }
-    await tx.putOp({ ...current, attempts });
-  }
-  return undefined;
 }

@@ -5,6 +5,7 @@ import type {
   StoredRecord,
   WireRecord,
 } from '../core/index.js';
+import { Outbox } from '../outbox/index.js';
 
 /** Ops of one record that still wait for the server (dead letters excluded). */
 export async function pendingOpsOf(
@@ -12,7 +13,7 @@ export async function pendingOpsOf(
   collection: string,
   id: string,
 ): Promise<OutboxOp[]> {
-  return (await tx.listOps({ collection, recordId: id })).filter((op) => op.state !== 'dead');
+  return new Outbox(tx).pendingOf(collection, id);
 }
 
 /**

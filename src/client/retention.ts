@@ -8,6 +8,7 @@ import type {
 } from '../core/index.js';
 import { TidesyncError, describeValue, toAppRecord } from '../core/index.js';
 import { readEvicted, writeEvicted } from './evicted-index.js';
+import { Outbox } from '../outbox/index.js';
 
 /** What one retention run or `clearCache()` dropped from this device. */
 export interface EvictionResult {
@@ -76,7 +77,7 @@ async function referencedLocalIds(
       if (typeof value === 'string') out.add(`${target}\u0000${value}`);
     }
   };
-  for (const op of await tx.listOps()) {
+  for (const op of await new Outbox(tx).all()) {
     const definition = collections.get(op.collection);
     note(definition, op.data);
     note(definition, op.patch);
@@ -103,7 +104,7 @@ async function evictable(
   referenced: ReadonlySet<string>,
 ): Promise<{ all: StoredRecord[]; candidates: StoredRecord[] }> {
   const all = await tx.listRecords(collection);
-  const withOps = new Set((await tx.listOps({ collection })).map((op) => op.id));
+  const withOps = new Set((await new Outbox(tx).all(collection)).map((op) => op.id));
   const candidates = all.filter(
     (r) =>
       r.syncStatus === 'synced' &&

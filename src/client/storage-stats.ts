@@ -1,5 +1,6 @@
 import type { CollectionDefinition, StorageTransaction } from '../core/index.js';
 import { readEvicted } from './evicted-index.js';
+import { Outbox } from '../outbox/index.js';
 
 /** What one collection holds on this device. */
 export interface CollectionStorageStats {
@@ -77,7 +78,7 @@ export async function collectStorageStats(
     };
     bytes += size;
   }
-  const ops = await tx.listOps();
+  const ops = await new Outbox(tx).all();
   let outboxBytes = 0;
   let deadLetters = 0;
   for (const op of ops) {

@@ -43,6 +43,7 @@ import {
   type TransactionContext,
 } from './transaction-context.js';
 import { WriteContext, type WriteEnvironment } from './write-context.js';
+import { Outbox } from '../outbox/index.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
 
@@ -233,12 +234,12 @@ export class SyncClient {
 
   /** Ops waiting to be acknowledged by the server, oldest first (dead letters excluded). */
   async pendingOps(): Promise<OutboxOp[]> {
-    return this.#read((tx) => tx.listOps({ states: ['queued', 'inflight'] }));
+    return this.#read((tx) => new Outbox(tx).pending());
   }
 
   /** Ops the server rejected, with its reason; retry or discard them. */
   async deadLetters(): Promise<OutboxOp[]> {
-    return this.#read((tx) => tx.listOps({ states: ['dead'] }));
+    return this.#read((tx) => new Outbox(tx).deadLetters());
   }
 
   /** Queues a dead-lettered op again (under a new op id). */

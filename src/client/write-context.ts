@@ -6,7 +6,7 @@ import type {
   StoredRecord,
 } from '../core/index.js';
 import { toAppRecord } from '../core/index.js';
-import { OpCounter, enqueueOp, newOp } from '../outbox/index.js';
+import { type OpCounter, Outbox } from '../outbox/index.js';
 import type { ChangeSet } from './change-set.js';
 import { noteDeletedConflict } from './conflicts.js';
 import { ReferenceLookup, referencesUnconfirmedInsert } from './id-mapping.js';
@@ -55,13 +55,15 @@ export class WriteContext {
   readonly #clock: TransactionClock;
   /** Op sequence numbers of this transaction. */
   readonly #seq: OpCounter;
+  readonly #outbox: Outbox;
 
   constructor(tx: StorageTransaction, env: WriteEnvironment, changes: ChangeSet) {
     this.#tx = tx;
     this.#env = env;
     this.changes = changes;
     this.#clock = new TransactionClock(tx, env.clock, env.clockMark);
-    this.#seq = new OpCounter(tx);
+    this.#outbox = new Outbox(tx);
+    this.#seq = this.#outbox.counter();
   }
 
   /**
@@ -91,7 +93,7 @@ export class WriteContext {
     for (let i = 0; i < rows.length; i += 1) {
       const { record, op } = newInsert(name, rows[i]!, clock.nextLoaded(), now);
       await tx.putRecord(record);
-      await tx.putOp(newOp(op, this.#seq.nextLoaded(), now));
+      await this.#outbox.appendNew(op, this.#seq, now);
       out[i] = toAppRecord(record);
     }
     this.changes.touch(name);
@@ -106,7 +108,7 @@ export class WriteContext {
     const hlc = typeof tick === 'string' ? tick : await tick;
     const { record, op } = newInsert(collection.name, data, hlc, this.#env.now());
     await this.#tx.putRecord(record);
-    const result = await enqueueOp(this.#tx, op, {
+    const result = await this.#outbox.append(op, {
       coalesce: this.#env.coalesce,
       now: record.updatedAt,
       counter: this.#seq,
@@ -144,7 +146,7 @@ export class WriteContext {
         current.id,
       ));
     await this.#tx.putRecord(record);
-    const result = await enqueueOp(this.#tx, op, { coalesce, now, counter: this.#seq });
+    const result = await this.#outbox.append(op, { coalesce, now, counter: this.#seq });
     this.changes.count(collection.name, result.kind);
     return toAppRecord(record);
   }
@@ -158,7 +160,7 @@ export class WriteContext {
     }
     const hlc = await this.#clock.next();
     const now = this.#env.now();
-    const result = await enqueueOp(this.#tx, newDeleteOp(collection.name, current, hlc), {
+    const result = await this.#outbox.append(newDeleteOp(collection.name, current, hlc), {
       coalesce: this.#env.coalesce,
       now,
       counter: this.#seq,
@@ -252,7 +254,7 @@ export class WriteContext {
       now,
     );
     await this.#tx.putRecord(change.record);
-    const result = await enqueueOp(this.#tx, change.op, {
+    const result = await this.#outbox.append(change.op, {
       coalesce: false,
       now,
       counter: this.#seq,

@@ -3,8 +3,6 @@ import { createId } from '../core/index.js';
 
 /** Metadata key of the last local op sequence number. */
 export const SEQ_META_KEY = 'outbox.seq';
-/** Metadata key of the last push sequence number assigned. */
-export const PUSH_SEQ_META_KEY = 'outbox.pushSeq';
 
 /** The fields of a new op that the caller decides. */
 export type NewOp = Pick<
@@ -171,47 +169,4 @@ async function allocateSeq(tx: StorageTransaction): Promise<number> {
   const seq = ((await tx.getMeta<number>(SEQ_META_KEY)) ?? 0) + 1;
   await tx.setMeta(SEQ_META_KEY, seq);
   return seq;
-}
-
-/**
- * Takes the next batch to push: the lowest-`seq` ops not dead-lettered, at most `limit`.
- * Ops that were never sent get their push sequence numbers now, contiguous and in `seq`
- * order, in the same transaction that marks them in flight. Ops already in flight (a lost
- * response, a crash) keep theirs and are re-sent with the same `opId`. Writes nothing when no
- * op needs a number (an empty batch, a re-send).
- */
-export async function takeBatch(
-  tx: StorageTransaction,
-  ops: readonly OutboxOp[],
-): Promise<OutboxOp[]> {
-  if (ops.every((op) => op.pushSeq !== null)) return [...ops];
-  let pushSeq = (await tx.getMeta<number>(PUSH_SEQ_META_KEY)) ?? 0;
-  const out: OutboxOp[] = [];
-  for (const op of ops) {
-    if (op.pushSeq !== null) {
-      out.push(op);
-      continue;
-    }
-    pushSeq += 1;
-    const marked: OutboxOp = { ...op, pushSeq, state: 'inflight' };
-    await tx.putOp(marked);
-    out.push(marked);
-  }
-  await tx.setMeta(PUSH_SEQ_META_KEY, pushSeq);
-  return out;
-}
-
-/**
- * Renumbers every sent-but-unacknowledged op after the server reported `lastSeq` (a gap, or a
- * server restored from a backup), so the next push continues at `lastSeq + 1`.
- */
-export async function renumberAfter(tx: StorageTransaction, lastSeq: number): Promise<void> {
-  const ops = await tx.listOps({ states: ['queued', 'inflight'] });
-  let pushSeq = lastSeq;
-  for (const op of ops) {
-    if (op.pushSeq === null) continue;
-    pushSeq += 1;
-    await tx.putOp({ ...op, pushSeq });
-  }
-  await tx.setMeta(PUSH_SEQ_META_KEY, pushSeq);
 }
