@@ -1,11 +1,14 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ClientStatus } from './client-status.js';
 import type { ResolvedOptions } from './options.js';
+import type { ServerApi } from './server-api.js';
 import type { SyncRunner } from './sync-runner.js';
 
 /** What the runtime needs from its client besides the runs and the status. */
 export interface RuntimeHooks {
   readonly clientId: string;
+  /** The port to the server (its stream for the live trigger); `undefined` without a transport. */
+  readonly server: ServerApi | undefined;
   /** The client's emitter of `SyncClientEvents`. */
   readonly events: EventEmitter;
   /** Local-write listeners of the triggers. */
@@ -38,8 +41,7 @@ export function startRuntime(
       onSyncRequest: () => runs.request(),
     });
   }
-  const transport = opts.transport;
-  const openStream = transport?.openStream ? transport.openStream.bind(transport) : undefined;
+  const openStream = hooks.server?.openStream;
   const { events } = hooks;
   return opts.triggers.map((trigger) =>
     trigger.start({
@@ -51,9 +53,7 @@ export function startRuntime(
       },
       timers: opts.timers,
       clientId: hooks.clientId,
-      openStream: openStream
-        ? (kind, body, signal) => openStream(kind, body, { signal })
-        : undefined,
+      openStream,
       setLive: (live) => status.set({ live }),
       isLeader: () => coordinator?.isLeader ?? true,
       onLeadershipChange: (listener) => {

@@ -1,10 +1,4 @@
 import type { StorageTransaction, WireRecord } from '../core/index.js';
-import {
-  PROTOCOL_VERSION,
-  ProtocolError,
-  errorResponseSchema,
-  getResponseSchema,
-} from '../core/index.js';
 import { Outbox } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
@@ -53,23 +47,8 @@ async function fetchOne(
   collection: string,
   serverId: string,
 ): Promise<WireRecord | undefined> {
-  const raw = await ctx.transport.send(
-    'get',
-    { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, collection, ids: [serverId] },
-    ctx.signal ? { signal: ctx.signal } : {},
-  );
-  const failure = errorResponseSchema.safeParse(raw);
-  if (failure.success) {
-    throw new ProtocolError(
-      `The server refused to return \`${collection}\` record \`${serverId}\`: ${failure.data.error.message}`,
-    );
-  }
-  const parsed = getResponseSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ProtocolError(
-      `The server's get response does not follow protocol ${PROTOCOL_VERSION}. Nothing was changed.`,
-    );
-  }
-  const record = parsed.data.records.find((r) => r.id === serverId && r.collection === collection);
+  const answer = await ctx.server.get(collection, [serverId], ctx.signal);
+  if (!answer.ok) throw ctx.server.refusalError('get', answer.refusal);
+  const record = answer.reply.records.find((r) => r.id === serverId && r.collection === collection);
   return record && !record.deleted ? record : undefined;
 }

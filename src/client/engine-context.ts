@@ -1,15 +1,12 @@
-import type {
-  CollectionDefinition,
-  HybridLogicalClock,
-  StorageAdapter,
-  Transport,
-} from '../core/index.js';
+import type { CollectionDefinition, HybridLogicalClock, StorageAdapter } from '../core/index.js';
 import type { SyncClientEvents } from './events.js';
+import type { ServerApi } from './server-api.js';
 
 /** What the push and pull steps need from the client. Private to the client folder. */
 export interface EngineContext {
   readonly storage: StorageAdapter;
-  readonly transport: Transport;
+  /** The client's port to the server. */
+  readonly server: ServerApi;
   readonly clientId: string;
   readonly clock: HybridLogicalClock;
   readonly collections: ReadonlyMap<string, CollectionDefinition>;

@@ -3,8 +3,8 @@ import { TidesyncError } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 
 /** The `maxBytes` a pull sends: the transport's answer limit, when it has one. */
-export function pullBudgetOf(ctx: Pick<EngineContext, 'transport'>): { maxBytes?: number } {
-  const maxBytes = ctx.transport.maxResponseBytes;
+export function pullBudgetOf(ctx: Pick<EngineContext, 'server'>): { maxBytes?: number } {
+  const maxBytes = ctx.server.maxResponseBytes;
   return maxBytes !== undefined && Number.isSafeInteger(maxBytes) && maxBytes >= 4096
     ? { maxBytes }
     : {};

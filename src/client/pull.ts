@@ -1,25 +1,13 @@
 import type { PullResponse, StorageTransaction, StoredRecord, WireRecord } from '../core/index.js';
-import {
-  PROTOCOL_VERSION,
-  ProtocolError,
-  TidesyncError,
-  errorResponseSchema,
-  pullResponseSchema,
-} from '../core/index.js';
+import { TidesyncError } from '../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from './id-mapping.js';
 import { applyRemovals } from './pull-removals.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
-import { userMismatch } from './user-mismatch.js';
 import { overlayPending, pendingOpsOf } from './remote-records.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
-import {
-  pageAtAppVersion,
-  schemaRefusal,
-  schemaVersionsOf,
-  throwIfDefined,
-} from './schema-versions.js';
+import { pageAtAppVersion, schemaVersionsOf } from './schema-versions.js';
 import { Outbox } from '../outbox/index.js';
 
 /** Metadata key of the pull cursor. */
@@ -110,40 +98,17 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
  * TidesyncError `USER_MISMATCH` when the server says the scope belongs to another user.
  */
 async function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
-  const raw = await ctx.transport.send(
-    'pull',
+  const answer = await ctx.server.pull(
     {
-      protocol: PROTOCOL_VERSION,
-      clientId: ctx.clientId,
       cursor,
       limit: ctx.pullPageSize,
       ...pullBudgetOf(ctx),
       schemaVersions: schemaVersionsOf(ctx.collections),
     },
-    ctx.signal ? { signal: ctx.signal } : {},
+    ctx.signal,
   );
-  // Only an object with an `error` key can be an error answer: a page skips that schema.
-  const failure =
-    typeof raw === 'object' && raw !== null && 'error' in raw
-      ? errorResponseSchema.safeParse(raw)
-      : undefined;
-  if (failure?.success && failure.data.error.code === 'forbidden') {
-    throw userMismatch(ctx.clientId, failure.data.error.message);
-  }
-  if (failure?.success) {
-    throwIfDefined(schemaRefusal(failure.data.error.code, failure.data.error.message));
-    throw new ProtocolError(
-      `The server refused the pull with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
-    );
-  }
-  const parsed = pullResponseSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProtocolError(
-      `The server's pull response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored; the cursor is unchanged.`,
-    );
-  }
-  return pageAtAppVersion(ctx.collections, parsed.data);
+  if (!answer.ok) throw ctx.server.refusalError('pull', answer.refusal);
+  return pageAtAppVersion(ctx.collections, answer.reply);
 }
 
 /**

@@ -1,19 +1,13 @@
 import type { OpResult, OutboxOp } from '../core/index.js';
-import {
-  NetworkError,
-  PROTOCOL_VERSION,
-  ProtocolError,
-  errorResponseSchema,
-  pushResponseSchema,
-} from '../core/index.js';
+import { NetworkError, ProtocolError } from '../core/index.js';
 import { Outbox } from '../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from './id-mapping.js';
 import { batchRequest, toWireOps } from './push-batch.js';
 import { applyOpResult, deadLetter, emitDeadLetter, type PushTally } from './push-results.js';
-import { userMismatch } from './user-mismatch.js';
+import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from './transaction-clock.js';
-import { resultsAtAppVersion, schemaRefusal, throwIfDefined } from './schema-versions.js';
+import { resultsAtAppVersion } from './schema-versions.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -61,13 +55,9 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     });
     if (batch.length === 0) break;
     inflightPossible = true;
-    let raw: unknown;
+    let answer: Awaited<ReturnType<ServerApi['push']>>;
     try {
-      raw = await ctx.transport.send(
-        'push',
-        { protocol: PROTOCOL_VERSION, clientId: ctx.clientId, ops: wire },
-        ctx.signal ? { signal: ctx.signal } : {},
-      );
+      answer = await ctx.server.push(wire, ctx.signal);
     } catch (error) {
       if (!isServerFailure(error)) throw error;
       // The server failed on this batch. Count it against the ops; one that keeps failing
@@ -82,17 +72,14 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       tally.changed.add(poisoned.collection);
       continue;
     }
-    const failure = errorResponseSchema.safeParse(raw);
-    if (failure.success) {
-      const error = failure.data.error;
+    if (!answer.ok) {
+      const error = answer.refusal;
       if (error.code === 'seq_gap' && error.lastSeq !== undefined && gapRetries < MAX_GAP_RETRIES) {
         gapRetries += 1;
         const lastSeq = error.lastSeq;
         await ctx.storage.transaction('readwrite', (tx) => new Outbox(tx).renumberAfter(lastSeq));
         continue;
       }
-      if (error.code === 'forbidden') throw userMismatch(ctx.clientId, error.message);
-      throwIfDefined(schemaRefusal(error.code, error.message));
       if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
         // The request as a whole was refused. Split down to single ops so that only the op
         // that is itself unacceptable ends up dead-lettered; the rest go through.
@@ -110,22 +97,15 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         }
         continue;
       }
-      throw new ProtocolError(
-        `The server refused the push with \`${error.code}\`: ${error.message}`,
-      );
+      throw ctx.server.refusalError('push', error);
     }
-    const parsed = pushResponseSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new ProtocolError(
-        `The server's push response does not follow protocol ${PROTOCOL_VERSION}: ${parsed.error.issues[0]?.message ?? 'invalid'} at \`${parsed.error.issues[0]?.path.join('.') ?? ''}\`. Nothing was applied; the outbox is kept.`,
-      );
-    }
-    const results = matchResults(batch, resultsAtAppVersion(ctx.collections, parsed.data.results));
+    const reply = answer.reply;
+    const results = matchResults(batch, resultsAtAppVersion(ctx.collections, reply.results));
     await ctx.storage.transaction('readwrite', async (tx) => {
       const remaps: ServerIdRemap[] = [];
       for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);
       await rewriteReferences(tx, ctx.collections, remaps);
-      observeServerTime(ctx.clock, parsed.data);
+      observeServerTime(ctx.clock, reply);
       await persistClock(tx, ctx.clock);
     });
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);

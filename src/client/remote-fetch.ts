@@ -5,16 +5,10 @@ import type {
   StoredRecord,
   WireRecord,
 } from '../core/index.js';
-import {
-  PROTOCOL_VERSION,
-  ProtocolError,
-  TidesyncError,
-  errorResponseSchema,
-  getResponseSchema,
-  matchesWhere,
-} from '../core/index.js';
+import { ProtocolError, TidesyncError, matchesWhere } from '../core/index.js';
 import { findEvicted, readEvicted, writeEvicted, type EvictedIndex } from './evicted-index.js';
 import type { ResolvedOptions } from './options.js';
+import type { ServerApi } from './server-api.js';
 import { applyRemoteChange, type RemoteChangeContext } from './pull.js';
 import { overlayPending } from './remote-records.js';
 import { findRecord } from './record-lookup.js';
@@ -29,6 +23,8 @@ const MAX_IDS_PER_GET = 1000;
 export interface RemoteFetcherContext {
   readonly clientId: string;
   readonly clock: HybridLogicalClock;
+  /** The port to the server; `undefined` without a transport. */
+  readonly server: ServerApi | undefined;
   readonly signal: AbortSignal;
   /** Announces collections whose stored records changed. */
   readonly notify: (collections: string[]) => void;
@@ -108,40 +104,25 @@ export class RemoteFetcher {
     collection: string,
     ids: readonly string[],
   ): Promise<{ valid: WireRecord[]; rejected: RemoteRejectedEvent[] }> {
-    const transport = this.#opts.transport;
-    if (!transport) {
+    const server = this.#context.server;
+    if (!server) {
       throw new TidesyncError(
         'INVALID_OPTION',
         'This client has no `transport`, so it cannot fetch from the server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
       );
     }
-    const raw = await transport.send(
-      'get',
-      { protocol: PROTOCOL_VERSION, clientId: this.#context.clientId, collection, ids },
-      { signal: this.#context.signal },
-    );
-    const failure = errorResponseSchema.safeParse(raw);
-    if (failure.success) {
-      throw new ProtocolError(
-        `The server refused to get \`${collection}\` records with \`${failure.data.error.code}\`: ${failure.data.error.message}`,
-      );
-    }
-    const parsed = getResponseSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ProtocolError(
-        `The server's get response does not follow protocol ${PROTOCOL_VERSION}: ${issue?.message ?? 'invalid'} at \`${issue?.path.join('.') ?? ''}\`. Nothing was stored.`,
-      );
-    }
+    const answer = await server.get(collection, ids, this.#context.signal);
+    if (!answer.ok) throw server.refusalError('get', answer.refusal);
+    const reply = answer.reply;
     const asked = new Set(ids);
-    for (const record of parsed.data.records) {
+    for (const record of reply.records) {
       if (record.collection !== collection || !asked.has(record.id)) {
         throw new ProtocolError(
           `The server answered a get of \`${collection}\` with record \`${record.collection}/${record.id}\`, which was not asked for. Nothing was stored.`,
         );
       }
     }
-    const records = parsed.data.records.map((r) => recordAtAppVersion(this.#opts.collections, r));
+    const records = reply.records.map((r) => recordAtAppVersion(this.#opts.collections, r));
     return screenRemoteRecords(this.#opts.collections, records, 'fetch');
   }
 

@@ -92,11 +92,6 @@ export function schemaRefusal(code: string, message: string): TidesyncError | un
   return undefined;
 }
 
-/** Throws `error` when there is one. */
-export function throwIfDefined(error: Error | undefined): void {
-  if (error) throw error;
-}
-
 /** Whether a record from the server is at a newer schema version than the app's. */
 export function isNewerThanApp(collections: Collections, record: WireRecord): boolean {
   const collection = collections.get(record.collection);

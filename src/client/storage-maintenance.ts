@@ -3,6 +3,7 @@ import type { HybridLogicalClock } from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
 import { AccessTracker } from './access-tracker.js';
 import type { ResolvedOptions } from './options.js';
+import type { ServerApi } from './server-api.js';
 import { RemoteFetcher } from './remote-fetch.js';
 import { applyRetentionPolicies, clearSyncedRecords, type EvictionResult } from './retention.js';
 import { collectStorageStats, type StorageStats } from './storage-stats.js';
@@ -17,6 +18,8 @@ export interface ClearCacheOptions {
 export interface StorageMaintenanceContext {
   readonly clientId: string;
   readonly clock: HybridLogicalClock;
+  /** The port to the server; `undefined` without a transport. */
+  readonly server: ServerApi | undefined;
   /** Aborted by `close()`. */
   readonly signal: AbortSignal;
   /** Announces collections whose stored records changed (`origin` of the change event). */
@@ -52,6 +55,7 @@ export class StorageMaintenance {
     this.remote = new RemoteFetcher(opts, {
       clientId: context.clientId,
       clock: context.clock,
+      server: context.server,
       signal: context.signal,
       notify: (collections) => context.notify(collections, 'remote'),
       onRejected: (event) => context.events.emit('remoteRejected', event),

@@ -44,6 +44,7 @@ import {
 } from './transaction-context.js';
 import { WriteContext, type WriteEnvironment } from './write-context.js';
 import { Outbox } from '../outbox/index.js';
+import { ServerApi } from './server-api.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
 
@@ -70,6 +71,8 @@ export class SyncClient {
   readonly #status: ClientStatus;
   readonly #runs: SyncRunner;
   readonly #writeListeners = new Set<() => void>();
+  /** The one port to the server, built at open; `undefined` without a transport. */
+  readonly #server: ServerApi | undefined;
   #stopTriggers: (() => void)[] = [];
   #closed = false;
 
@@ -77,6 +80,7 @@ export class SyncClient {
   constructor(opts: ResolvedOptions, clientId: string, clock: HybridLogicalClock) {
     this.#opts = opts;
     this.clientId = clientId;
+    this.#server = opts.transport ? new ServerApi(opts.transport, clientId) : undefined;
     const events = this.#events;
     const onError = (error: unknown): boolean => events.emit('syncError', toError(error));
     this.#liveQueries = new LiveQueries(onError);
@@ -86,6 +90,7 @@ export class SyncClient {
     const context = {
       clientId,
       clock,
+      server: this.#server,
       signal: this.#abort.signal,
       events,
       status: this.#status,
@@ -154,6 +159,7 @@ export class SyncClient {
   #startRuntime(): void {
     this.#stopTriggers = startRuntime(this.#opts, this.#runs, this.#status, {
       clientId: this.clientId,
+      server: this.#server,
       events: this.#events,
       writeListeners: this.#writeListeners,
       onRemoteChange: (collections) => {

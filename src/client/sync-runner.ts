@@ -6,6 +6,7 @@ import { clientClosedError } from './client-closed.js';
 import type { ClientStatus } from './client-status.js';
 import type { EngineContext } from './engine-context.js';
 import type { SyncResult } from './events.js';
+import type { ServerApi } from './server-api.js';
 import type { ResolvedOptions } from './options.js';
 import { pullChanges } from './pull.js';
 import { pushOutbox } from './push.js';
@@ -26,6 +27,8 @@ const EMPTY_RESULT: SyncResult = {
 export interface SyncRunnerContext {
   readonly clientId: string;
   readonly clock: HybridLogicalClock;
+  /** The port to the server; `undefined` without a transport. */
+  readonly server: ServerApi | undefined;
   /** Aborted by `close()`. */
   readonly signal: AbortSignal;
   /** The client's emitter of `SyncClientEvents`. */
@@ -120,8 +123,8 @@ export class SyncRunner {
   engineContext(deadlineAt: number | undefined, onOutboxSettled?: () => void): EngineContext {
     const opts = this.#opts;
     const ctx = this.#ctx;
-    const transport = opts.transport;
-    if (!transport) {
+    const server = ctx.server;
+    if (!server) {
       throw new TidesyncError(
         'INVALID_OPTION',
         'This client has no `transport`, so it cannot reach a server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
@@ -129,7 +132,7 @@ export class SyncRunner {
     }
     return {
       storage: opts.storage,
-      transport,
+      server,
       clientId: ctx.clientId,
       clock: ctx.clock,
       collections: opts.collections,
