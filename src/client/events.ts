@@ -1,5 +1,5 @@
 import type { ConflictInfo, RecordData, TidesyncError } from '../core/index.js';
-import type { RemoteRejectedEvent } from './remote-validation.js';
+import type { RemoteRejectedEvent } from './sync/remote-validation.js';
 
 /** State of the live stream (`liveTrigger()`): `off` without one, or while stopped on purpose. */
 export type LiveState = 'off' | 'connecting' | 'connected';

@@ -9,7 +9,7 @@ import type {
 import type { LiveState } from './events.js';
 import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../outbox/index.js';
-import { checkRetentionPolicy } from './retention.js';
+import { checkRetentionPolicy } from './cache/retention.js';
 
 /** Something that can start syncs on its own (network back, app foregrounded, a timer). */
 export interface SyncTrigger {

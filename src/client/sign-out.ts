@@ -1,9 +1,9 @@
 import type { CollectionDefinition, StorageAdapter, StorageTransaction } from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
 import { Outbox, PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../outbox/index.js';
-import { writeEvicted } from './evicted-index.js';
-import { CURSOR_META_KEY } from './pull.js';
-import { HLC_META_KEY } from './transaction-clock.js';
+import { writeEvicted } from './local/evicted-index.js';
+import { CURSOR_META_KEY } from './sync/pull.js';
+import { HLC_META_KEY } from './local/transaction-clock.js';
 
 /** Options of `client.signOut()`. */
 export interface SignOutOptions {

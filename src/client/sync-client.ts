@@ -7,26 +7,26 @@ import type {
   StorageTransaction,
 } from '../core/index.js';
 import { HybridLogicalClock, TidesyncError, createClientId, toError } from '../core/index.js';
-import { ChangeSet } from './change-set.js';
+import { ChangeSet } from './local/change-set.js';
 import { clientClosedError } from './client-closed.js';
-import type { ClientInternals } from './client-internals.js';
-import { startRuntime } from './client-runtime.js';
-import { ClientStatus } from './client-status.js';
-import { createCollectionHandle, type Collection } from './collection-handle.js';
+import type { ClientInternals } from './local/client-internals.js';
+import { startRuntime } from './runtime/client-runtime.js';
+import { ClientStatus } from './sync/client-status.js';
+import { createCollectionHandle, type Collection } from './local/collection-handle.js';
 import {
   listConflicts,
   resolveConflict,
   type ConflictRecord,
   type ConflictResolution,
-} from './conflicts.js';
-import { discardDeadLetter, retryDeadLetter } from './dead-letters.js';
+} from './local/conflicts.js';
+import { discardDeadLetter, retryDeadLetter } from './sync/dead-letters.js';
 import type { SyncClientEvents, SyncClientStatus, SyncResult } from './events.js';
-import { LiveQueries } from './live-queries.js';
+import { LiveQueries } from './local/live-queries.js';
 import type { ResolvedOptions } from './options.js';
-import type { EvictionResult } from './retention.js';
-import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
-import type { StorageStats } from './storage-stats.js';
-import { requireCollection } from './record-lookup.js';
+import type { EvictionResult } from './cache/retention.js';
+import { StorageMaintenance, type ClearCacheOptions } from './cache/storage-maintenance.js';
+import type { StorageStats } from './cache/storage-stats.js';
+import { requireCollection } from './local/record-lookup.js';
 import { claimStorage, releaseStorage } from './storage-claims.js';
 import {
   resolveSignOutOptions,
@@ -34,17 +34,17 @@ import {
   type SignOutOptions,
   type SignOutResult,
 } from './sign-out.js';
-import { SyncRunner } from './sync-runner.js';
-import { upgradeLocalStorage } from './local-upgrade.js';
-import { HLC_META_KEY } from './transaction-clock.js';
+import { SyncRunner } from './sync/sync-runner.js';
+import { upgradeLocalStorage } from './local/local-upgrade.js';
+import { HLC_META_KEY } from './local/transaction-clock.js';
 import {
   collectionName,
   createTransactionContext,
   type TransactionContext,
-} from './transaction-context.js';
-import { WriteContext, type WriteEnvironment } from './write-context.js';
+} from './local/transaction-context.js';
+import { WriteContext, type WriteEnvironment } from './local/write-context.js';
 import { Outbox } from '../outbox/index.js';
-import { ServerApi } from './server-api.js';
+import { ServerApi } from './sync/server-api.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
 

@@ -9,7 +9,7 @@ import {
   type SyncClient,
 } from 'tidesync';
 import { createMemoryStore, memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
-import { webLocksCoordinator } from '../../src/client/coordinators/index.js';
+import { webLocksCoordinator } from '../../src/client/runtime/coordinators/index.js';
 import type { SyncCoordinator } from '../../src/client/options.js';
 import { FakeLockManager, countingServer, type CountingServer } from './coordinator-fakes.js';
 

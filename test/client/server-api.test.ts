@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Transport } from 'tidesync';
 import { PROTOCOL_VERSION } from 'tidesync';
-import { ServerApi } from '../../src/client/server-api.js';
+import { ServerApi } from '../../src/client/sync/server-api.js';
 
 function replying(reply: unknown): { transport: Transport; bodies: unknown[] } {
   const bodies: unknown[] = [];
