@@ -15,17 +15,11 @@ export type {
   RecordSkippedEvent,
   ProgressEvent,
   SyncClientEvents,
-  LiveState,
-  SyncClientStatus,
-  SyncResult,
 } from './events.js';
-export type {
-  SyncClientOptions,
-  SyncCoordinator,
-  SyncCoordinatorHooks,
-  SyncTrigger,
-  SyncTriggerContext,
-} from './options.js';
+export type { LiveState, SyncClientStatus, SyncResult } from './status-types.js';
+export type { SyncClientOptions } from './options.js';
+export type { SyncCoordinator, SyncCoordinatorHooks } from './runtime/sync-coordinator.js';
+export type { SyncTrigger, SyncTriggerContext } from './runtime/sync-trigger.js';
 export {
   foregroundTrigger,
   intervalTrigger,
@@ -33,7 +27,11 @@ export {
   onlineTrigger,
   writeTrigger,
 } from './runtime/triggers/index.js';
-export type { AppStateSource, ConnectivitySource, LiveTriggerOptions } from './runtime/triggers/index.js';
+export type {
+  AppStateSource,
+  ConnectivitySource,
+  LiveTriggerOptions,
+} from './runtime/triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
 export type { SignOutOptions, SignOutResult } from './sign-out.js';
@@ -42,7 +40,11 @@ export type { EvictionResult } from './cache/retention.js';
 export { InvalidRemoteRecordError } from './sync/remote-validation.js';
 export type { RemoteRejectedEvent, RemoteSource } from './sync/remote-validation.js';
 export type { ClearCacheOptions } from './cache/storage-maintenance.js';
-export type { CollectionStorageStats, OutboxStorageStats, StorageStats } from './cache/storage-stats.js';
+export type {
+  CollectionStorageStats,
+  OutboxStorageStats,
+  StorageStats,
+} from './cache/storage-stats.js';
 export { webLocksCoordinator } from './runtime/coordinators/index.js';
 export type {
   BroadcastChannelConstructor,

@@ -20,7 +20,8 @@ import {
   type ConflictResolution,
 } from './local/conflicts.js';
 import { discardDeadLetter, retryDeadLetter } from './sync/dead-letters.js';
-import type { SyncClientEvents, SyncClientStatus, SyncResult } from './events.js';
+import type { SyncClientEvents } from './events.js';
+import type { SyncClientStatus, SyncResult } from './status-types.js';
 import { LiveQueries } from './local/live-queries.js';
 import type { ResolvedOptions } from './options.js';
 import type { EvictionResult } from './cache/retention.js';
@@ -100,7 +101,7 @@ export class SyncClient {
       isClosed,
     };
     this.#maintenance = new StorageMaintenance(opts, context);
-    this.#runs = new SyncRunner(opts, context, this.#maintenance);
+    this.#runs = new SyncRunner(opts, context, () => this.#maintenance.afterSync());
     const env: WriteEnvironment = {
       collections: opts.collections,
       clock,
@@ -110,6 +111,7 @@ export class SyncClient {
     };
     this.#internals = {
       liveQueries: this.#liveQueries,
+      remote: this.#maintenance.remote,
       read: (fn) => this.#read(fn),
       touched: (collection, id) => this.#maintenance.access.touch(collection, id),
       write: async (fn) => {
@@ -187,7 +189,7 @@ export class SyncClient {
     let handle = this.#handles.get(name);
     if (!handle) {
       const definition = requireCollection(this.#opts.collections, name);
-      handle = createCollectionHandle(this.#internals, definition, this.#maintenance.remote);
+      handle = createCollectionHandle(this.#internals, definition);
       this.#handles.set(name, handle);
     }
     return handle;

@@ -6,7 +6,13 @@ import type {
   WireRecord,
 } from '../../core/index.js';
 import { ProtocolError, TidesyncError, matchesWhere } from '../../core/index.js';
-import { findEvicted, readEvicted, writeEvicted, type EvictedIndex } from '../local/evicted-index.js';
+import {
+  findEvicted,
+  readEvicted,
+  writeEvicted,
+  type EvictedIndex,
+} from '../local/evicted-index.js';
+import { clientClosedError } from '../client-closed.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ServerApi } from '../sync/server-api.js';
 import { applyRemoteChange, type RemoteChangeContext } from '../sync/pull.js';
@@ -88,12 +94,7 @@ export class RemoteFetcher {
   }
 
   #throwIfClosed(): void {
-    if (this.#context.signal.aborted) {
-      throw new TidesyncError(
-        'CLIENT_CLOSED',
-        'This sync client is closed. Create a new one with `createSyncClient()`.',
-      );
-    }
+    if (this.#context.signal.aborted) throw clientClosedError();
   }
 
   /**

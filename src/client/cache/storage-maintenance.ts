@@ -1,3 +1,8 @@
+// The cache flow (src/client/cache/): what this device keeps. Retention policies and eviction,
+// `clearCache()`, storage stats, access tracking for least-recently-used retention, and fetching
+// dropped records back from the server (remote fetch, through ServerApi). It imports local/ and
+// sync/, never runtime/.
+
 import type { EventEmitter } from 'eventemitter3';
 import type { HybridLogicalClock } from '../../core/index.js';
 import { TidesyncError, describeValue } from '../../core/index.js';

@@ -1,4 +1,4 @@
-import type { StorageTransaction } from '../../core/index.js';
+import type { Query, StorageTransaction, StoredRecord } from '../../core/index.js';
 import type { LiveQueries } from './live-queries.js';
 import type { WriteContext } from './write-context.js';
 
@@ -11,4 +11,14 @@ export interface ClientInternals {
   /** Notes a read of a record, for least-recently-used retention. */
   touched(collection: string, id: string): void;
   readonly liveQueries: LiveQueries;
+  /** Reads that may fetch dropped records back from the server (the cache flow implements it). */
+  readonly remote: RemoteReads;
+}
+
+/** Fetching records this device dropped back from the server; see `RemoteFetcher`. */
+export interface RemoteReads {
+  /** The record by id, fetched back when it was dropped; `undefined` when the server has none. */
+  fetch(collection: string, id: string): Promise<StoredRecord | undefined>;
+  /** Fetches every dropped record of the collection back, then runs `query` locally. */
+  find(collection: string, query: Query): Promise<StoredRecord[]>;
 }

@@ -1,10 +1,15 @@
+// The local flow (src/client/local/): local writes and queries. It owns the collection handles,
+// the write context (a record change and its outbox op in one transaction), validation, query
+// checks, live queries, conflict listing and resolution, id mapping and the local schema upgrade
+// at open. It never talks to the server and imports nothing of sync/, cache/ or runtime/; the
+// few things it needs from them (remote reads) are interfaces it declares (client-internals.ts).
+
 import type { CollectionDefinition, Query, RecordData, RecordMeta } from '../../core/index.js';
 import { TidesyncError, describeValue, toAppRecord, toError } from '../../core/index.js';
 import { checkQuery } from './query-check.js';
 import { findRecord } from './record-lookup.js';
 import { validateInsert, validatePatch } from './validation.js';
 import type { ClientInternals } from './client-internals.js';
-import type { RemoteFetcher } from '../cache/remote-fetch.js';
 
 /** A record of a collection as the app sees it: its fields plus id, serverId, updatedAt, syncStatus. */
 export type CollectionRecord<T extends object = RecordData> = T & RecordMeta;
@@ -76,8 +81,8 @@ export interface Collection<T extends object = RecordData> {
 export function createCollectionHandle<T extends object>(
   internals: ClientInternals,
   definition: CollectionDefinition,
-  remote: RemoteFetcher,
 ): Collection<T> {
+  const remote = internals.remote;
   const name = definition.name;
   const handle: Collection<T> = {
     name,

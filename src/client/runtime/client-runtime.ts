@@ -1,3 +1,8 @@
+// The runtime flow (src/client/runtime/): where automatic syncs come from. The trigger port
+// (sync-trigger.ts) and the built-in triggers, the tab coordinator port (sync-coordinator.ts)
+// and the Web Locks coordinator, and the wiring that starts them for a client. It asks the sync
+// runner for runs; nothing else imports it but the client facade and the public index.
+
 import type { EventEmitter } from 'eventemitter3';
 import type { ClientStatus } from '../sync/client-status.js';
 import type { ResolvedOptions } from '../options.js';

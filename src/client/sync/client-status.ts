@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import { listConflicts } from '../local/conflicts.js';
-import type { SyncClientStatus } from '../events.js';
+import type { SyncClientStatus } from '../status-types.js';
 import type { ResolvedOptions } from '../options.js';
 import { Outbox } from '../../outbox/index.js';
 

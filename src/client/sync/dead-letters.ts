@@ -1,7 +1,7 @@
 import type { StorageTransaction, WireRecord } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
-import { overlayPending, pendingOpsOf } from './pending-overlay.js';
+import { overlayPending } from './pending-overlay.js';
 
 /** Queues a dead-lettered op again under a new op id; see {@link Outbox.retry}. */
 export async function retryDeadLetter(tx: StorageTransaction, opId: string): Promise<void> {
@@ -28,7 +28,7 @@ export async function discardDeadLetter(
     await new Outbox(tx).discard(opId);
     const current = await tx.getRecord(op.collection, op.id);
     if (!current) return;
-    const pending = await pendingOpsOf(tx, op.collection, op.id);
+    const pending = await new Outbox(tx).pendingOf(op.collection, op.id);
     if (serverId === null) {
       if (pending.length === 0) await tx.deleteRecord(op.collection, op.id);
       return;

@@ -1,20 +1,4 @@
-import type {
-  OutboxOp,
-  RecordData,
-  StorageTransaction,
-  StoredRecord,
-  WireRecord,
-} from '../../core/index.js';
-import { Outbox } from '../../outbox/index.js';
-
-/** Ops of one record that still wait for the server (dead letters excluded). */
-export async function pendingOpsOf(
-  tx: StorageTransaction,
-  collection: string,
-  id: string,
-): Promise<OutboxOp[]> {
-  return new Outbox(tx).pendingOf(collection, id);
-}
+import type { OutboxOp, RecordData, StoredRecord, WireRecord } from '../../core/index.js';
 
 /**
  * Combines a server version with this device's unsent changes: fields that pending ops change

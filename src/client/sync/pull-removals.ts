@@ -1,7 +1,7 @@
 import type { RemovedRecord, StorageTransaction } from '../../core/index.js';
+import { Outbox } from '../../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
 import { deadLetter } from './push-results.js';
-import { pendingOpsOf } from './pending-overlay.js';
 
 /**
  * Removes from this device the records of a pulled page that left the user's scope (sharing
@@ -22,7 +22,7 @@ export async function applyRemovals(
     // A conflicted record holds an unsynced local version the app has not resolved: it stays
     // until resolved (a resolution that keeps it is refused `forbidden`, as a dead letter).
     if (!local || local.syncStatus === 'conflicted') continue;
-    for (const op of await pendingOpsOf(tx, local.collection, local.id)) {
+    for (const op of await new Outbox(tx).pendingOf(local.collection, local.id)) {
       if (op.state !== 'queued') continue;
       await deadLetter(
         ctx,

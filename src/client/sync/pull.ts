@@ -1,10 +1,15 @@
-import type { PullResponse, StorageTransaction, StoredRecord, WireRecord } from '../../core/index.js';
+import type {
+  PullResponse,
+  StorageTransaction,
+  StoredRecord,
+  WireRecord,
+} from '../../core/index.js';
 import { TidesyncError } from '../../core/index.js';
 import type { EngineContext } from './engine-context.js';
 import { assignServerId } from '../local/id-mapping.js';
 import { applyRemovals } from './pull-removals.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
-import { overlayPending, pendingOpsOf } from './pending-overlay.js';
+import { overlayPending } from './pending-overlay.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import { screenPulledPage } from './remote-validation.js';
 import { pageAtAppVersion, schemaVersionsOf } from './schema-versions.js';
@@ -119,7 +124,7 @@ async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
   for (const collection of await tx.listCollections()) {
     for (const record of await tx.listRecords(collection)) {
       if (record.syncStatus !== 'synced') continue;
-      if ((await pendingOpsOf(tx, collection, record.id)).length > 0) continue;
+      if ((await new Outbox(tx).pendingOf(collection, record.id)).length > 0) continue;
       await tx.deleteRecord(collection, record.id);
       tally.changed.add(collection);
     }
@@ -252,7 +257,7 @@ async function applyChange(
     });
     return true;
   }
-  const pending = outboxEmpty ? [] : await pendingOpsOf(tx, local.collection, local.id);
+  const pending = outboxEmpty ? [] : await new Outbox(tx).pendingOf(local.collection, local.id);
   await tx.putRecord(overlayPending(local, change, pending, local.id, ctx.now()));
   return true;
 }

@@ -1,3 +1,9 @@
+// The sync flow (src/client/sync/): the runner and its scheduler, push (batch wire form, results,
+// conflicts from the server), pull (pages, removals, skipped records), dead letters, the client
+// status, and ServerApi, the one port to the server. Outbox rows change only through the Outbox
+// (src/outbox/). It imports local/ but nothing of cache/ or runtime/ (the upkeep after a run is
+// a callback).
+
 import type { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import type { HybridLogicalClock } from '../../core/index.js';
@@ -5,12 +11,11 @@ import { TidesyncError, toError } from '../../core/index.js';
 import { clientClosedError } from '../client-closed.js';
 import type { ClientStatus } from './client-status.js';
 import type { EngineContext } from './engine-context.js';
-import type { SyncResult } from '../events.js';
+import type { SyncResult } from '../status-types.js';
 import type { ServerApi } from './server-api.js';
 import type { ResolvedOptions } from '../options.js';
 import { pullChanges } from './pull.js';
 import { pushOutbox } from './push.js';
-import type { StorageMaintenance } from '../cache/storage-maintenance.js';
 import { SyncScheduler } from './sync-scheduler.js';
 
 const EMPTY_RESULT: SyncResult = {
@@ -48,18 +53,18 @@ export interface SyncRunnerContext {
 export class SyncRunner {
   readonly #opts: ResolvedOptions;
   readonly #ctx: SyncRunnerContext;
-  readonly #maintenance: StorageMaintenance;
+  readonly #afterSync: () => Promise<void>;
   readonly #queue = new PQueue({ concurrency: 1 });
   readonly #timing = { batchMs: 0 };
   readonly #scheduler: SyncScheduler | undefined;
   #scheduled: Promise<SyncResult> | undefined;
   #scheduledToken: object | undefined;
 
-  /** `maintenance` runs its upkeep (retention) after each successful run. */
-  constructor(opts: ResolvedOptions, context: SyncRunnerContext, maintenance: StorageMaintenance) {
+  /** `afterSync` runs the storage upkeep (retention) after each successful run. */
+  constructor(opts: ResolvedOptions, context: SyncRunnerContext, afterSync: () => Promise<void>) {
     this.#opts = opts;
     this.#ctx = context;
-    this.#maintenance = maintenance;
+    this.#afterSync = afterSync;
     if (opts.triggers.length > 0) {
       this.#scheduler = new SyncScheduler(() => this.sync(), opts.timers, opts.retry);
     }
@@ -188,7 +193,7 @@ export class SyncRunner {
       if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
       // Pulled changes never add or remove ops; they may open conflicts.
       if (pull.changed.size > 0 || pull.rebased) await status.refreshCounts(false);
-      await this.#maintenance.afterSync();
+      await this.#afterSync();
       const result: SyncResult = {
         pushed: push.pushed,
         conflicts: push.conflicts,

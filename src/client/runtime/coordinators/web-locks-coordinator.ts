@@ -1,5 +1,5 @@
 import { TidesyncError, createId, describeValue, toError } from '../../../core/index.js';
-import type { SyncCoordinator, SyncCoordinatorHooks } from '../../options.js';
+import type { SyncCoordinator, SyncCoordinatorHooks } from '../sync-coordinator.js';
 import { MESSAGE_MARK, parseMessage, type CoordinatorMessage } from './tab-messages.js';
 
 /**

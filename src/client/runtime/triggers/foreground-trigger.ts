@@ -1,5 +1,5 @@
 import { TidesyncError } from '../../../core/index.js';
-import type { SyncTrigger } from '../../options.js';
+import type { SyncTrigger } from '../sync-trigger.js';
 
 /** A source of app foreground/background changes, such as React Native AppState. */
 export interface AppStateSource {

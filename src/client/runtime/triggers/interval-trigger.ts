@@ -1,5 +1,5 @@
 import { TidesyncError, describeValue } from '../../../core/index.js';
-import type { SyncTrigger } from '../../options.js';
+import type { SyncTrigger } from '../sync-trigger.js';
 
 /**
  * Syncs every `intervalMs` while the client is open, using the client's timers (so a fake

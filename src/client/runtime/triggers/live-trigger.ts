@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../../../core/index.js';
 import { PROTOCOL_VERSION, TidesyncError, describeValue, toError } from '../../../core/index.js';
 import { backoffDelayMs } from '../../../outbox/index.js';
-import type { SyncTrigger, SyncTriggerContext } from '../../options.js';
+import type { SyncTrigger, SyncTriggerContext } from '../sync-trigger.js';
 import type { AppStateSource } from './foreground-trigger.js';
 import { browserVisibility } from './foreground-trigger.js';
 import type { ConnectivitySource } from './online-trigger.js';

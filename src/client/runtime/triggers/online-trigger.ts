@@ -1,5 +1,5 @@
 import { TidesyncError } from '../../../core/index.js';
-import type { SyncTrigger } from '../../options.js';
+import type { SyncTrigger } from '../sync-trigger.js';
 
 /** A source of connectivity changes, such as React Native NetInfo or a test switch. */
 export interface ConnectivitySource {

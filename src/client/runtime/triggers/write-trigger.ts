@@ -1,5 +1,5 @@
 import { TidesyncError, describeValue } from '../../../core/index.js';
-import type { SyncTrigger } from '../../options.js';
+import type { SyncTrigger } from '../sync-trigger.js';
 
 /**
  * Syncs shortly after local writes: the first write starts a `debounceMs` timer and writes
