@@ -147,20 +147,13 @@ function receiveLatest(ctx: RemoteChangeContext, changes: readonly WireRecord[])
   if (latest !== undefined) ctx.clock.receive(latest);
 }
 
-/** A batch lookup an adapter may offer beside the port (the SQLite adapter does). */
-interface ServerIdBatchLookup {
-  getRecordsByServerIds(
-    collection: string,
-    serverIds: readonly string[],
-  ): Promise<ReadonlyMap<string, StoredRecord>>;
-}
-
 /** Local records (null: none) of a page's changes, by collection, then server id. */
 type PageRecords = Map<string, Map<string, StoredRecord | null>>;
 
 /**
  * Reads the local records of a page's changes up front, in one call per collection, when
- * the adapter offers a batch lookup; `undefined` when it does not (one lookup per change then).
+ * the adapter offers the optional batch lookup (`StorageTransaction.getRecordsByServerIds`);
+ * `undefined` when it does not (one lookup per change then).
  */
 async function lookUpPage(
   ctx: RemoteChangeContext,
@@ -169,7 +162,7 @@ async function lookUpPage(
 ): Promise<PageRecords | undefined> {
   // `in` first: a wrapper (a Proxy) may answer any name with a function its target lacks.
   if (!('getRecordsByServerIds' in tx)) return undefined;
-  const batch = (tx as Partial<ServerIdBatchLookup>).getRecordsByServerIds;
+  const batch = tx.getRecordsByServerIds;
   if (typeof batch !== 'function') return undefined;
   const ids = new Map<string, string[]>();
   for (const change of changes) {
