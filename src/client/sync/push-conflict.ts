@@ -72,7 +72,6 @@ export async function handleConflict(
     outcome = strategy.resolve({
       collection: op.collection,
       id: remote.id,
-      base: null,
       local: {
         data: local.deleted ? null : local.data,
         hlc: local.hlc,

@@ -29,11 +29,6 @@ export class SyncScheduler {
     this.#policy = policy;
   }
 
-  /** True while a retry is scheduled. */
-  get retrying(): boolean {
-    return this.#retryPending;
-  }
-
   /** Asks for a run now. */
   request(): void {
     if (this.#stopped) return;
