@@ -8,6 +8,7 @@ import type {
 import { ERROR_CODES, TidesyncError, describeValue } from '../../core/index.js';
 import { checkResolutionValue } from './validation.js';
 import type { WriteContext } from './write-context.js';
+import { listDeletedConflicts } from './deleted-conflicts.js';
 
 /** A conflicted record with both versions; `T` types them (`client.conflicts(todos)`). */
 export interface ConflictRecord<T extends object = RecordData> {
@@ -33,30 +34,6 @@ export interface ConflictRecord<T extends object = RecordData> {
 /** How to settle a conflict: keep this device's version, the server's, or a new value. */
 export type ConflictResolution<T extends object = RecordData> =
   { readonly keep: 'local' } | { readonly keep: 'remote' } | { readonly value: T | null };
-
-/**
- * Metadata key listing conflicted records whose local side is a delete (`collection \u0000 id`).
- * Queries skip deleted records, so these are found through this list instead of a full scan.
- */
-const DELETED_CONFLICTS_META_KEY = 'conflicts.deletedLocally';
-
-/** Records (or forgets) that a conflicted record's local side is a delete. */
-export async function noteDeletedConflict(
-  tx: StorageTransaction,
-  collection: string,
-  id: string,
-  present: boolean,
-): Promise<void> {
-  const key = `${collection}\u0000${id}`;
-  const list = (await tx.getMeta<string[]>(DELETED_CONFLICTS_META_KEY)) ?? [];
-  const has = list.includes(key);
-  if (present && !has) await tx.setMeta(DELETED_CONFLICTS_META_KEY, [...list, key]);
-  if (!present && has)
-    await tx.setMeta(
-      DELETED_CONFLICTS_META_KEY,
-      list.filter((k) => k !== key),
-    );
-}
 
 function toConflictRecord(r: StoredRecord): ConflictRecord | undefined {
   if (r.syncStatus !== 'conflicted' || !r.conflict) return undefined;
@@ -89,7 +66,7 @@ export async function listConflicts(
   collections: ReadonlyMap<string, CollectionDefinition>,
 ): Promise<ConflictRecord[]> {
   const out: ConflictRecord[] = [];
-  const deleted = (await tx.getMeta<string[]>(DELETED_CONFLICTS_META_KEY)) ?? [];
+  const deleted = await listDeletedConflicts(tx);
   for (const name of collections.keys()) {
     const rows = await tx.queryRecords(name, { where: { syncStatus: 'conflicted' } });
     for (const key of deleted) {

@@ -8,7 +8,7 @@ import type {
 import { toAppRecord } from '../../core/index.js';
 import { type OpCounter, Outbox } from '../../outbox/index.js';
 import type { ChangeSet } from './change-set.js';
-import { noteDeletedConflict } from './conflicts.js';
+import { noteDeletedConflict } from './deleted-conflicts.js';
 import { ReferenceLookup, referencesUnconfirmedInsert } from './id-mapping.js';
 import {
   adoptedRemote,

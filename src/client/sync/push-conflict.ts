@@ -12,7 +12,7 @@ import { META_FIELDS, TidesyncError } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
 import { lastWriteWins } from '../../conflict/index.js';
 import type { EngineContext } from './engine-context.js';
-import { noteDeletedConflict } from '../local/conflicts.js';
+import { noteDeletedConflict } from '../local/deleted-conflicts.js';
 import { validateMerged } from '../local/validation.js';
 
 /**
