@@ -155,8 +155,8 @@ export type {
   SyncSet,
   SyncSetOptions,
 } from './client/index.js';
-export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './queue/index.js';
-export type { RetryPolicy } from './queue/index.js';
+export { DEFAULT_RETRY_POLICY, backoffDelayMs } from './outbox/index.js';
+export type { RetryPolicy } from './outbox/index.js';
 // Transports
 export { directTransport, httpTransport } from './transport/index.js';
 export type { FetchHandler, HeadersOption, HttpTransportOptions } from './transport/index.js';

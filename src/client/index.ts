@@ -4,9 +4,9 @@ export type {
   FindOptions,
   LiveQueryCallback,
   SubscribeOptions,
-} from './collection-handle.js';
-export { isConflictOf } from './conflict-of.js';
-export type { ConflictRecord, ConflictResolution } from './conflicts.js';
+} from './local/collection-handle.js';
+export { isConflictOf } from './local/conflict-of.js';
+export type { ConflictRecord, ConflictResolution } from './local/conflicts.js';
 export { createSyncClient } from './create-sync-client.js';
 export type {
   ChangeEvent,
@@ -15,40 +15,42 @@ export type {
   RecordSkippedEvent,
   ProgressEvent,
   SyncClientEvents,
-  LiveState,
-  SyncClientStatus,
-  SyncResult,
 } from './events.js';
-export type {
-  SyncClientOptions,
-  SyncCoordinator,
-  SyncCoordinatorHooks,
-  SyncTrigger,
-  SyncTriggerContext,
-} from './options.js';
+export type { LiveState, SyncClientStatus, SyncResult } from './status-types.js';
+export type { SyncClientOptions } from './options.js';
+export type { SyncCoordinator, SyncCoordinatorHooks } from './runtime/sync-coordinator.js';
+export type { SyncTrigger, SyncTriggerContext } from './runtime/sync-trigger.js';
 export {
   foregroundTrigger,
   intervalTrigger,
   liveTrigger,
   onlineTrigger,
   writeTrigger,
-} from './triggers/index.js';
-export type { AppStateSource, ConnectivitySource, LiveTriggerOptions } from './triggers/index.js';
+} from './runtime/triggers/index.js';
+export type {
+  AppStateSource,
+  ConnectivitySource,
+  LiveTriggerOptions,
+} from './runtime/triggers/index.js';
 export { SyncClient } from './sync-client.js';
 export type { RunOnceOptions } from './sync-client.js';
 export type { SignOutOptions, SignOutResult } from './sign-out.js';
-export type { TransactionCollection, TransactionContext } from './transaction-context.js';
-export type { EvictionResult } from './retention.js';
-export type { SyncSet, SyncSetOptions } from './sync-sets/sync-sets.js';
-export { InvalidRemoteRecordError } from './remote-validation.js';
-export type { RemoteRejectedEvent, RemoteSource } from './remote-validation.js';
-export type { ClearCacheOptions } from './storage-maintenance.js';
-export type { CollectionStorageStats, OutboxStorageStats, StorageStats } from './storage-stats.js';
-export { webLocksCoordinator } from './coordinators/index.js';
+export type { TransactionCollection, TransactionContext } from './local/transaction-context.js';
+export type { EvictionResult } from './cache/retention.js';
+export type { SyncSet, SyncSetOptions } from './local/sync-set-types.js';
+export { InvalidRemoteRecordError } from './sync/remote-validation.js';
+export type { RemoteRejectedEvent, RemoteSource } from './sync/remote-validation.js';
+export type { ClearCacheOptions } from './cache/storage-maintenance.js';
+export type {
+  CollectionStorageStats,
+  OutboxStorageStats,
+  StorageStats,
+} from './cache/storage-stats.js';
+export { webLocksCoordinator } from './runtime/coordinators/index.js';
 export type {
   BroadcastChannelConstructor,
   BroadcastChannelLike,
   ChannelMessageEvent,
   LockManagerLike,
   WebLocksCoordinatorOptions,
-} from './coordinators/index.js';
+} from './runtime/coordinators/index.js';

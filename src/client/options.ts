@@ -1,56 +1,9 @@
-import type {
-  CollectionDefinition,
-  StorageAdapter,
-  StreamEvent,
-  StreamKind,
-  Timers,
-  Transport,
-} from '../core/index.js';
-import type { LiveState } from './events.js';
+import type { CollectionDefinition, StorageAdapter, Timers, Transport } from '../core/index.js';
+import type { SyncCoordinator } from './runtime/sync-coordinator.js';
+import type { SyncTrigger } from './runtime/sync-trigger.js';
 import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../queue/index.js';
-import { checkRetentionPolicy } from './retention.js';
-
-/** Something that can start syncs on its own (network back, app foregrounded, a timer). */
-export interface SyncTrigger {
-  /** Starts watching; calls `requestSync` when a sync should run. Returns a function that stops it. */
-  start(context: SyncTriggerContext): () => void;
-}
-
-/** What a trigger gets from the client. */
-export interface SyncTriggerContext {
-  /** Asks for a sync run (single-flight: extra requests during a run schedule at most one more). */
-  requestSync(reason: string): void;
-  /** Tells the client whether the network is believed to be up. */
-  setOnline(online: boolean): void;
-  /** Calls `listener` after every committed local write; returns an unsubscribe function. */
-  onLocalWrite(listener: () => void): () => void;
-  /** The client's timers (a fake clock in tests). */
-  readonly timers: Timers;
-  /** This client's id (the live stream sends it, so the device's own pushes do not poke it). */
-  readonly clientId: string;
-  /**
-   * Opens a stream through the client's transport (`Transport.openStream`); `undefined` when
-   * the transport has none.
-   */
-  readonly openStream:
-    | ((
-        kind: StreamKind,
-        body: unknown,
-        signal: AbortSignal,
-      ) => Promise<AsyncIterable<StreamEvent>>)
-    | undefined;
-  /** Sets `status.live`. */
-  setLive(live: LiveState): void;
-  /** Whether this client syncs itself: true, except for a follower tab under a coordinator. */
-  isLeader(): boolean;
-  /** Calls `listener` when this client gains or loses the leadership; returns an unsubscribe function. */
-  onLeadershipChange(listener: (isLeader: boolean) => void): () => void;
-  /** Calls `listener` at the start and the successful end of every sync run; returns an unsubscribe function. */
-  onSyncRun(listener: (phase: 'start' | 'complete') => void): () => void;
-  /** Reports a failure outside a sync run: sets `status.lastError` and emits `syncError`. */
-  reportError(error: Error): void;
-}
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../outbox/index.js';
+import { checkRetentionPolicy } from './cache/retention.js';
 
 /** Options of `createSyncClient`. */
 export interface SyncClientOptions {
@@ -84,33 +37,6 @@ export interface SyncClientOptions {
    * See `webLocksCoordinator()`. @default none (this client always syncs itself)
    */
   readonly coordinator?: SyncCoordinator;
-}
-
-/**
- * Lets several clients that share one database (tabs of a web app) elect one leader that
- * syncs; the others forward sync requests to it and hear about the changes it made.
- */
-export interface SyncCoordinator {
-  /** Starts taking part; the hooks are called for the lifetime of the client. */
-  start(hooks: SyncCoordinatorHooks): void;
-  /** Whether this client is the one that syncs now. */
-  readonly isLeader: boolean;
-  /** Asks the leader to sync (called on a follower). */
-  requestSync(): void;
-  /** Tells the other clients that these collections changed. */
-  publish(collections: readonly string[]): void;
-  /** Leaves: a waiting client takes over. */
-  close(): void;
-}
-
-/** What a coordinator calls back into its client. */
-export interface SyncCoordinatorHooks {
-  /** Leadership was gained or lost. */
-  onLeadershipChange(isLeader: boolean): void;
-  /** Another client changed these collections in the shared database. */
-  onRemoteChange(collections: readonly string[]): void;
-  /** A follower asked this (leader) client to sync. */
-  onSyncRequest(): void;
 }
 
 /** Validated options with defaults applied. */

@@ -1,9 +1,9 @@
 import type { CollectionDefinition, StorageAdapter, StorageTransaction } from '../core/index.js';
 import { TidesyncError, describeValue } from '../core/index.js';
-import { PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../queue/index.js';
-import { writeEvicted } from './evicted-index.js';
-import { CURSOR_META_KEY } from './pull.js';
-import { HLC_META_KEY } from './transaction-clock.js';
+import { Outbox, PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../outbox/index.js';
+import { writeEvicted } from './local/evicted-index.js';
+import { CURSOR_META_KEY } from './sync/pull.js';
+import { HLC_META_KEY } from './local/transaction-clock.js';
 
 /** Options of `client.signOut()`. */
 export interface SignOutOptions {
@@ -58,7 +58,7 @@ async function countUnsynced(
   tx: StorageTransaction,
   collections: readonly CollectionDefinition[],
 ): Promise<number> {
-  let count = (await tx.listOps()).length;
+  let count = (await new Outbox(tx).all()).length;
   for (const { name } of collections) {
     count += (await tx.queryRecords(name, { where: { syncStatus: 'conflicted' } })).length;
   }
@@ -133,6 +133,6 @@ async function wipe(tx: StorageTransaction, collections: readonly CollectionDefi
     for (const record of await tx.listRecords(name)) await tx.deleteRecord(name, record.id);
     await writeEvicted(tx, name, new Map());
   }
-  for (const op of await tx.listOps()) await tx.deleteOp(op.opId);
+  await new Outbox(tx).clear();
   for (const key of CLIENT_META_KEYS) await tx.setMeta(key, undefined);
 }

@@ -1,52 +1,47 @@
-import { EventEmitter } from 'eventemitter3';
 import type { z } from 'zod';
 import type {
   CollectionDefinition,
+  HybridLogicalClock,
   OutboxOp,
   RecordData,
-  StorageTransaction,
 } from '../core/index.js';
-import { HybridLogicalClock, TidesyncError, createClientId, toError } from '../core/index.js';
-import { ChangeSet } from './change-set.js';
+import { TidesyncError } from '../core/index.js';
+import type { EvictionResult } from './cache/retention.js';
+import type { ClearCacheOptions } from './cache/storage-maintenance.js';
+import type { StorageStats } from './cache/storage-stats.js';
 import { clientClosedError } from './client-closed.js';
-import type { ClientInternals } from './client-internals.js';
-import { startRuntime } from './client-runtime.js';
-import { ClientStatus } from './client-status.js';
-import { createCollectionHandle, type Collection } from './collection-handle.js';
+import {
+  createClientContext,
+  openIdentity,
+  startClientRuntime,
+  type ClientContext,
+} from './client-context.js';
+import type { SyncClientEvents } from './events.js';
+import { createCollectionHandle, type Collection } from './local/collection-handle.js';
 import {
   listConflicts,
   resolveConflict,
   type ConflictRecord,
   type ConflictResolution,
-} from './conflicts.js';
-import { discardDeadLetter, retryDeadLetter } from './dead-letters.js';
-import type { SyncClientEvents, SyncClientStatus, SyncResult } from './events.js';
-import { LiveQueries } from './live-queries.js';
+} from './local/conflicts.js';
+import { requireCollection } from './local/record-lookup.js';
+import {
+  collectionName,
+  createTransactionContext,
+  type TransactionContext,
+} from './local/transaction-context.js';
 import type { ResolvedOptions } from './options.js';
-import type { EvictionResult } from './retention.js';
-import { StorageMaintenance, type ClearCacheOptions } from './storage-maintenance.js';
-import type { StorageStats } from './storage-stats.js';
-import { requireCollection } from './record-lookup.js';
-import { claimStorage, releaseStorage } from './storage-claims.js';
 import {
   resolveSignOutOptions,
   signOut,
   type SignOutOptions,
   type SignOutResult,
 } from './sign-out.js';
-import { SyncRunner } from './sync-runner.js';
-import { upgradeLocalStorage } from './local-upgrade.js';
-import { HLC_META_KEY } from './transaction-clock.js';
-import {
-  collectionName,
-  createTransactionContext,
-  type TransactionContext,
-} from './transaction-context.js';
-import { WriteContext, type WriteEnvironment } from './write-context.js';
-import type { SyncSet } from './sync-sets/sync-sets.js';
-import { SyncSets } from './sync-sets/sync-sets.js';
-
-const CLIENT_ID_META_KEY = 'client.id';
+import type { SyncClientStatus, SyncResult } from './status-types.js';
+import { releaseStorage, claimStorage } from './storage-claims.js';
+import { discardDeadLetter, retryDeadLetter } from './sync/dead-letters.js';
+import { Outbox } from '../outbox/index.js';
+import type { SyncSet } from './local/sync-set-types.js';
 
 /** Options of {@link SyncClient.runOnce}. */
 export interface RunOnceOptions {
@@ -61,128 +56,35 @@ export interface RunOnceOptions {
 export class SyncClient {
   /** This device's client id (stable across restarts). */
   readonly clientId: string;
-  readonly #opts: ResolvedOptions;
-  readonly #events = new EventEmitter();
+  readonly #ctx: ClientContext;
   readonly #handles = new Map<string, Collection>();
-  readonly #abort = new AbortController();
-  readonly #liveQueries: LiveQueries;
-  readonly #internals: ClientInternals;
-  readonly #maintenance: StorageMaintenance;
-  readonly #status: ClientStatus;
-  readonly #runs: SyncRunner;
-  readonly #writeListeners = new Set<() => void>();
-  readonly #syncSets: SyncSets;
   #stopTriggers: (() => void)[] = [];
   #closed = false;
 
   /** @internal Use `createSyncClient()`. */
   constructor(opts: ResolvedOptions, clientId: string, clock: HybridLogicalClock) {
-    this.#opts = opts;
     this.clientId = clientId;
-    const events = this.#events;
-    const onError = (error: unknown): boolean => events.emit('syncError', toError(error));
-    this.#liveQueries = new LiveQueries(onError);
-    const isClosed = (): boolean => this.#closed;
-    this.#status = new ClientStatus(opts, events, isClosed);
-    // One context for the storage upkeep and the sync runs.
-    const context = {
-      clientId,
-      clock,
-      signal: this.#abort.signal,
-      events,
-      status: this.#status,
-      notify: (collections: Iterable<string>, origin: 'local' | 'remote'): void =>
-        this.#notify(collections, origin),
-      onError,
-      isClosed,
-    };
-    this.#maintenance = new StorageMaintenance(opts, context);
-    this.#syncSets = new SyncSets({
-      storage: opts.storage,
-      collections: opts.collections,
-      requestSync: () => {
-        for (const listener of this.#writeListeners) listener();
-      },
-      notify: (collections) => this.#notify(collections, 'local'),
-      throwIfClosed: () => this.#throwIfClosed(),
-    });
-    this.#runs = new SyncRunner(
-      opts,
-      { ...context, pullSets: (engine) => this.#syncSets.pull(engine) },
-      this.#maintenance,
-    );
-    const env: WriteEnvironment = {
-      collections: opts.collections,
-      clock,
-      now: opts.now,
-      coalesce: opts.coalesce,
-      clockMark: { value: undefined },
-    };
-    this.#internals = {
-      liveQueries: this.#liveQueries,
-      syncSets: this.#syncSets,
-      read: (fn) => this.#read(fn),
-      touched: (collection, id) => this.#maintenance.access.touch(collection, id),
-      write: async (fn) => {
-        this.#throwIfClosed();
-        const changes = new ChangeSet();
-        const result = await opts.storage.transaction('readwrite', async (tx) => {
-          const w = new WriteContext(tx, env, changes);
-          const value = await fn(w);
-          await w.flush();
-          return value;
-        });
-        this.#afterLocalCommit(changes);
-        return result;
-      },
-    };
+    this.#ctx = createClientContext(opts, clientId, clock, () => this.#closed);
   }
 
   /** @internal Opens storage, restores the client id and clock. */
   static async open(opts: ResolvedOptions): Promise<SyncClient> {
     claimStorage(opts.storage);
     try {
-      return await SyncClient.#open(opts);
+      const { clientId, clock } = await openIdentity(opts);
+      const client = new SyncClient(opts, clientId, clock);
+      await client.#ctx.status.refreshCounts();
+      client.#stopTriggers = startClientRuntime(client.#ctx);
+      return client;
     } catch (error) {
       releaseStorage(opts.storage);
       throw error;
     }
   }
 
-  static async #open(opts: ResolvedOptions): Promise<SyncClient> {
-    await opts.storage.open();
-    await upgradeLocalStorage(opts.storage, opts.collections);
-    const { clientId, last } = await opts.storage.transaction('readwrite', async (tx) => {
-      let id = await tx.getMeta<string>(CLIENT_ID_META_KEY);
-      if (!id) {
-        id = createClientId();
-        await tx.setMeta(CLIENT_ID_META_KEY, id);
-      }
-      return { clientId: id, last: await tx.getMeta<string>(HLC_META_KEY) };
-    });
-    const clock = new HybridLogicalClock({ nodeId: clientId, now: opts.now, last });
-    const client = new SyncClient(opts, clientId, clock);
-    await client.#status.refreshCounts();
-    client.#startRuntime();
-    return client;
-  }
-
-  #startRuntime(): void {
-    this.#stopTriggers = startRuntime(this.#opts, this.#runs, this.#status, {
-      clientId: this.clientId,
-      events: this.#events,
-      writeListeners: this.#writeListeners,
-      onRemoteChange: (collections) => {
-        this.#liveQueries.notify(collections);
-        this.#events.emit('change', { collections: [...collections], origin: 'remote' });
-        void this.#status.refreshCounts().catch(() => undefined);
-      },
-    });
-  }
-
   /** The current status; see {@link SyncClientStatus}. Emitted as `status` when it changes. */
   get status(): SyncClientStatus {
-    return this.#status.value;
+    return this.#ctx.status.value;
   }
 
   /**
@@ -196,8 +98,8 @@ export class SyncClient {
     const name = typeof nameOrDefinition === 'string' ? nameOrDefinition : nameOrDefinition?.name;
     let handle = this.#handles.get(name);
     if (!handle) {
-      const definition = requireCollection(this.#opts.collections, name);
-      handle = createCollectionHandle(this.#internals, definition, this.#maintenance.remote);
+      const definition = requireCollection(this.#ctx.opts.collections, name);
+      handle = createCollectionHandle(this.#ctx.internals, definition);
       this.#handles.set(name, handle);
     }
     return handle;
@@ -205,7 +107,7 @@ export class SyncClient {
 
   /** Every sync set persisted on this device, in the order they were added (docs/sync-sets.md). */
   async syncSets(): Promise<SyncSet[]> {
-    return this.#syncSets.list();
+    return this.#ctx.syncSets.list();
   }
 
   /**
@@ -213,20 +115,20 @@ export class SyncClient {
    * none. Do not await network or timers inside `fn` (IndexedDB would end the transaction).
    */
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
-    return this.#internals.write(async (w) =>
+    return this.#ctx.internals.write(async (w) =>
       fn(createTransactionContext(w, (name) => this.collection(name))),
     );
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
   on<E extends keyof SyncClientEvents>(event: E, listener: SyncClientEvents[E]): () => void {
-    this.#events.on(event, listener);
-    return () => this.#events.off(event, listener);
+    this.#ctx.events.on(event, listener);
+    return () => this.#ctx.events.off(event, listener);
   }
 
   /** Removes an event listener. */
   off<E extends keyof SyncClientEvents>(event: E, listener: SyncClientEvents[E]): void {
-    this.#events.off(event, listener);
+    this.#ctx.events.off(event, listener);
   }
 
   /**
@@ -236,7 +138,7 @@ export class SyncClient {
    * @throws ProtocolError when the server answers something invalid (nothing of it is stored)
    */
   sync(): Promise<SyncResult> {
-    return this.#runs.sync();
+    return this.#ctx.runs.sync();
   }
 
   /**
@@ -250,26 +152,26 @@ export class SyncClient {
         `Expected \`deadlineMs\` to be a number > 0, got \`${String(options?.deadlineMs)}\`.`,
       );
     }
-    return this.#runs.runWithin(options.deadlineMs);
+    return this.#ctx.runs.runWithin(options.deadlineMs);
   }
 
   /** Ops waiting to be acknowledged by the server, oldest first (dead letters excluded). */
   async pendingOps(): Promise<OutboxOp[]> {
-    return this.#read((tx) => tx.listOps({ states: ['queued', 'inflight'] }));
+    return this.#ctx.read((tx) => new Outbox(tx).pending());
   }
 
   /** Ops the server rejected, with its reason; retry or discard them. */
   async deadLetters(): Promise<OutboxOp[]> {
-    return this.#read((tx) => tx.listOps({ states: ['dead'] }));
+    return this.#ctx.read((tx) => new Outbox(tx).deadLetters());
   }
 
   /** Queues a dead-lettered op again (under a new op id). */
   async retryDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    await this.#opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
+    await this.#ctx.opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
     // The dead letter (not counted) is queued again: exactly one more pending op.
-    this.#status.addPending(1);
-    if (this.#opts.triggers.length > 0) this.#runs.request();
+    this.#ctx.status.addPending(1);
+    if (this.#ctx.opts.triggers.length > 0) this.#ctx.runs.request();
   }
 
   /**
@@ -278,10 +180,10 @@ export class SyncClient {
    */
   async discardDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    const collection = await discardDeadLetter(this.#runs.engineContext(undefined), opId);
-    if (collection) this.#notify([collection], 'local');
+    const collection = await discardDeadLetter(this.#ctx.runs.engineContext(undefined), opId);
+    if (collection) this.#ctx.notify([collection], 'local');
     // Dead letters are not pending ops: only the conflicts may have changed.
-    await this.#status.refreshCounts(false);
+    await this.#ctx.status.refreshCounts(false);
   }
 
   /** Records in `conflicted` state, with both versions; with a definition, only its collection, typed. */
@@ -292,7 +194,7 @@ export class SyncClient {
   async conflicts(definition?: CollectionDefinition): Promise<ConflictRecord[]> {
     const only = definition === undefined ? undefined : collectionName(definition);
     if (only !== undefined) this.collection(only);
-    const all = await this.#read((tx) => listConflicts(tx, this.#opts.collections));
+    const all = await this.#ctx.read((tx) => listConflicts(tx, this.#ctx.opts.collections));
     return only === undefined ? all : all.filter((c) => c.collection === only);
   }
 
@@ -320,8 +222,8 @@ export class SyncClient {
     const collection = collectionName(nameOrDefinition);
     this.collection(collection);
     // The write counts its op into pendingOps itself; only the conflicts need a read.
-    await this.#internals.write((w) => resolveConflict(w, collection, id, resolution));
-    await this.#status.refreshCounts(false);
+    await this.#ctx.internals.write((w) => resolveConflict(w, collection, id, resolution));
+    await this.#ctx.status.refreshCounts(false);
   }
 
   /**
@@ -332,7 +234,7 @@ export class SyncClient {
    */
   async applyRetention(): Promise<EvictionResult> {
     this.#throwIfClosed();
-    return this.#maintenance.applyRetention();
+    return this.#ctx.maintenance.applyRetention();
   }
 
   /**
@@ -341,7 +243,7 @@ export class SyncClient {
    */
   async storageStats(): Promise<StorageStats> {
     this.#throwIfClosed();
-    return this.#maintenance.stats();
+    return this.#ctx.maintenance.stats();
   }
 
   /**
@@ -352,7 +254,7 @@ export class SyncClient {
    */
   async clearCache(options?: ClearCacheOptions): Promise<EvictionResult> {
     this.#throwIfClosed();
-    return this.#maintenance.clearCache(options);
+    return this.#ctx.maintenance.clearCache(options);
   }
 
   /**
@@ -369,15 +271,15 @@ export class SyncClient {
     this.#throwIfClosed();
     return signOut(
       {
-        storage: this.#opts.storage,
-        collections: [...this.#opts.collections.values()],
+        storage: this.#ctx.opts.storage,
+        collections: [...this.#ctx.opts.collections.values()],
         sync: () => this.sync(),
         stop: async () => {
           const stops = this.#stopTriggers;
           this.#stopTriggers = [];
           for (const stop of stops) stop();
-          this.#runs.stop();
-          await this.#runs.drain();
+          this.#ctx.runs.stop();
+          await this.#ctx.runs.drain();
         },
         close: () => this.close(),
       },
@@ -390,40 +292,19 @@ export class SyncClient {
     if (this.#closed) return;
     this.#closed = true;
     for (const stop of this.#stopTriggers) stop();
-    this.#runs.stop();
-    this.#abort.abort();
-    this.#liveQueries.clear();
-    await this.#runs.drain();
+    this.#ctx.runs.stop();
+    this.#ctx.abort.abort();
+    this.#ctx.liveQueries.clear();
+    await this.#ctx.runs.drain();
     // Hand leadership over only after our last run has ended, so two tabs never sync at once (S12).
-    this.#opts.coordinator?.close();
-    await this.#maintenance.close();
+    this.#ctx.opts.coordinator?.close();
+    await this.#ctx.maintenance.close();
     try {
-      await this.#opts.storage.close();
+      await this.#ctx.opts.storage.close();
     } finally {
-      releaseStorage(this.#opts.storage);
+      releaseStorage(this.#ctx.opts.storage);
     }
-    this.#events.removeAllListeners();
-  }
-
-  #read<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
-    this.#throwIfClosed();
-    return this.#opts.storage.transaction('readonly', fn);
-  }
-
-  /** Tells triggers, other tabs, the status and live queries of a committed local write. */
-  #afterLocalCommit(changes: ChangeSet): void {
-    if (changes.collections.size > 0) {
-      for (const listener of this.#writeListeners) listener();
-      this.#opts.coordinator?.publish([...changes.collections]);
-    }
-    this.#status.addPending(changes.pendingDelta);
-    if (changes.collections.size > 0) this.#notify(changes.collections, 'local');
-  }
-
-  #notify(collections: Iterable<string>, origin: 'local' | 'remote'): void {
-    const list = [...collections];
-    this.#events.emit('change', { collections: list, origin });
-    this.#liveQueries.notify(list);
+    this.#ctx.events.removeAllListeners();
   }
 
   #throwIfClosed(): void {

@@ -12,8 +12,6 @@ export interface ConflictInput {
   readonly collection: string;
   /** Canonical record id. */
   readonly id: string;
-  /** The version both sides started from, when known. */
-  readonly base: RecordData | null;
   /** The change being applied (on the server: the incoming op merged over its base). */
   readonly local: VersionState & { readonly changedFields: readonly string[] };
   /** The version it collides with (on the server: the stored record). */

@@ -71,6 +71,16 @@ export interface StorageTransaction {
   listRecords(collection: string): Promise<StoredRecord[]>;
   /** Names of the collections that hold at least one record. */
   listCollections(): Promise<string[]>;
+  /**
+   * Optional batch lookup: the records of `collection` holding any of `serverIds`, keyed by
+   * server id (ids with no record are absent). Same answers as one `getRecordByServerId` per
+   * id; an adapter that can read them in one statement offers it, and the pull then reads a
+   * whole page's records at once.
+   */
+  getRecordsByServerIds?(
+    collection: string,
+    serverIds: readonly string[],
+  ): Promise<ReadonlyMap<string, StoredRecord>>;
 
   /** Inserts or replaces the op with the same `opId`. */
   putOp(op: OutboxOp): Promise<void>;

@@ -1,5 +1,5 @@
-import type { Collection, CollectionRecord } from '../client/index.js';
-import type { Query } from '../core/index.js';
+import type { Collection, CollectionRecord } from '../index.js';
+import type { Query } from '../index.js';
 
 /** Where a live query stands; see `useLiveQueryState`. */
 export type LiveQueryStatus = 'loading' | 'ready' | 'error';

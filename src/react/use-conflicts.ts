@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { z } from 'zod';
-import type { ConflictRecord, SyncClient } from '../client/index.js';
-import type { CollectionDefinition } from '../core/index.js';
+import type { ConflictRecord, SyncClient } from '../index.js';
+import type { CollectionDefinition } from '../index.js';
 
 /**
  * The client's conflict inbox, live: the records in `conflicted` state with both versions,

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import type { Collection, CollectionRecord } from '../client/index.js';
-import type { Query } from '../core/index.js';
+import type { Collection, CollectionRecord } from '../index.js';
+import type { Query } from '../index.js';
 import { INITIAL_STATE, createLiveQueryStore, type LiveQueryState } from './live-query-store.js';
 
 /**

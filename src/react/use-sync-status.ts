@@ -1,5 +1,5 @@
 import { useCallback, useSyncExternalStore } from 'react';
-import type { SyncClient, SyncClientStatus } from '../client/index.js';
+import type { SyncClient, SyncClientStatus } from '../index.js';
 
 /**
  * Subscribes a component to the client's {@link SyncClientStatus}: online, syncing, pending

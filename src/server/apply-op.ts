@@ -223,7 +223,6 @@ class OpApplier {
     const outcome = strategy.resolve({
       collection: collection.name,
       id: current.id,
-      base: null,
       local: { data: local, hlc: op.hlc, fieldClocks: op.fieldClocks, changedFields },
       remote: {
         data: current.deleted ? null : current.data,

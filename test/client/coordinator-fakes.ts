@@ -9,7 +9,7 @@ import {
   type ServerRecord,
   type SyncServer,
 } from 'tidesync/server';
-import type { LockManagerLike } from '../../src/client/coordinators/index.js';
+import type { LockManagerLike } from '../../src/client/runtime/coordinators/index.js';
 
 interface Waiter {
   readonly callback: (lock: unknown) => Promise<unknown>;

@@ -9,8 +9,8 @@ import {
   type SyncClient,
 } from 'tidesync';
 import { createMemoryStore, memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
-import { webLocksCoordinator } from '../../src/client/coordinators/index.js';
-import type { SyncCoordinator } from '../../src/client/options.js';
+import { webLocksCoordinator } from '../../src/client/runtime/coordinators/index.js';
+import type { SyncCoordinator } from '../../src/client/runtime/sync-coordinator.js';
 import { FakeLockManager, countingServer, type CountingServer } from './coordinator-fakes.js';
 
 const notes = defineCollection({

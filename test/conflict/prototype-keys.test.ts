@@ -22,7 +22,6 @@ function input(patch: RecordData): ConflictInput {
   return {
     collection: 'notes',
     id: 'n1',
-    base: null,
     local: {
       data: { title: 't', body: 'b', ...patch },
       hlc: h2,

@@ -19,7 +19,6 @@ function input(
   return {
     collection: 'notes',
     id: 'n1',
-    base: null,
     local: {
       data: local,
       hlc: localHlc,

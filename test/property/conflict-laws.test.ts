@@ -58,7 +58,6 @@ function deliver(strategy: ConflictStrategy, state: VersionState, edit: Edit): V
   const outcome = strategy.resolve({
     collection: 'notes',
     id: 'x',
-    base: BASE.data,
     local: {
       // The replica's whole view after its change (what lastWriteWins keeps when it wins).
       data: edit.patch ? { ...BASE.data, ...edit.patch } : null,

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectionDefinition, OutboxOp, StorageAdapter, StoredRecord } from 'tidesync';
 import { MigrationError, createSyncClient, defineCollection } from 'tidesync';
-import { SCHEMA_VERSIONS_META_KEY } from '../../src/client/local-upgrade.js';
+import { SCHEMA_VERSIONS_META_KEY } from '../../src/client/local/local-upgrade.js';
 import { STORE_KINDS, SimulatedCrash, crashingAdapter, type PersistedStore } from './stores.js';
 import { addPriority, todosV1, todosV2, todosV3 } from './todo-versions.js';
 

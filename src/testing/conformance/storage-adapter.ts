@@ -1,4 +1,5 @@
 import type { StorageConformanceCase } from './storage-fixtures.js';
+import { storageBatchLookupCases } from './storage-batch-lookup-cases.js';
 import { storageOutboxCases } from './storage-outbox-cases.js';
 import { storageQueryCases } from './storage-query-cases.js';
 import { storageRecordCases } from './storage-record-cases.js';
@@ -17,6 +18,7 @@ export type { CreateStorageAdapter, StorageConformanceCase } from './storage-fix
  */
 export const storageAdapterConformanceCases: readonly StorageConformanceCase[] = [
   ...storageRecordCases,
+  ...storageBatchLookupCases,
   ...storageQueryCases,
   ...storageOutboxCases,
   ...storageTransactionCases,

@@ -5,7 +5,7 @@
  */
 import { createSyncClient } from 'tidesync';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
-import { SCHEMA_VERSIONS_META_KEY } from '../../../src/client/local-upgrade.js';
+import { SCHEMA_VERSIONS_META_KEY } from '../../../src/client/local/local-upgrade.js';
 import { todosV1, todosV3 } from '../../schema/todo-versions.js';
 
 /** What the version-3 app found, and what is stored after its open. */

@@ -7,8 +7,11 @@
 import { createSyncClient, httpTransport } from 'tidesync';
 import type { SyncClient, SyncResult } from 'tidesync';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
-import { webLocksCoordinator } from '../../../src/client/coordinators/index.js';
-import type { SyncCoordinator, SyncCoordinatorHooks } from '../../../src/client/options.js';
+import { webLocksCoordinator } from '../../../src/client/runtime/coordinators/index.js';
+import type {
+  SyncCoordinator,
+  SyncCoordinatorHooks,
+} from '../../../src/client/runtime/sync-coordinator.js';
 import { tabNotes } from '../tabs-collection.js';
 
 /** A record as a tab reads it from its own client. */

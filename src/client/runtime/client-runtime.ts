@@ -1,0 +1,84 @@
+// The runtime flow (src/client/runtime/): where automatic syncs come from. The trigger port
+// (sync-trigger.ts) and the built-in triggers, the tab coordinator port (sync-coordinator.ts)
+// and the Web Locks coordinator, and the wiring that starts them for a client. It asks the sync
+// runner for runs; nothing else imports it but the client facade and the public index.
+
+import type { EventEmitter } from 'eventemitter3';
+import type { ClientStatus } from '../sync/client-status.js';
+import type { ResolvedOptions } from '../options.js';
+import type { ServerApi } from '../sync/server-api.js';
+import type { SyncRunner } from '../sync/sync-runner.js';
+
+/** What the runtime needs from its client besides the runs and the status. */
+export interface RuntimeHooks {
+  readonly clientId: string;
+  /** The port to the server (its stream for the live trigger); `undefined` without a transport. */
+  readonly server: ServerApi | undefined;
+  /** The client's emitter of `SyncClientEvents`. */
+  readonly events: EventEmitter;
+  /** Local-write listeners of the triggers. */
+  readonly writeListeners: Set<() => void>;
+  /** Changes another tab made. */
+  readonly onRemoteChange: (collections: readonly string[]) => void;
+}
+
+/**
+ * Starts where automatic syncs come from: the tab coordinator and the app's triggers. Their
+ * requests go to `runs`; a trigger's connectivity and live state go to `status`, its
+ * local-write listeners into `writeListeners`, and changes another tab made to `onRemoteChange`.
+ * @returns the functions that stop the triggers
+ */
+export function startRuntime(
+  opts: ResolvedOptions,
+  runs: SyncRunner,
+  status: ClientStatus,
+  hooks: RuntimeHooks,
+): (() => void)[] {
+  const coordinator = opts.coordinator;
+  const leadershipListeners = new Set<(isLeader: boolean) => void>();
+  if (coordinator) {
+    coordinator.start({
+      onLeadershipChange: (isLeader) => {
+        if (isLeader) runs.request();
+        for (const listener of [...leadershipListeners]) listener(isLeader);
+      },
+      onRemoteChange: hooks.onRemoteChange,
+      onSyncRequest: () => runs.request(),
+    });
+  }
+  const openStream = hooks.server?.openStream;
+  const { events } = hooks;
+  return opts.triggers.map((trigger) =>
+    trigger.start({
+      requestSync: () => runs.request(),
+      setOnline: (online) => status.set({ online }),
+      onLocalWrite: (listener) => {
+        hooks.writeListeners.add(listener);
+        return () => hooks.writeListeners.delete(listener);
+      },
+      timers: opts.timers,
+      clientId: hooks.clientId,
+      openStream,
+      setLive: (live) => status.set({ live }),
+      isLeader: () => coordinator?.isLeader ?? true,
+      onLeadershipChange: (listener) => {
+        leadershipListeners.add(listener);
+        return () => leadershipListeners.delete(listener);
+      },
+      onSyncRun: (listener) => {
+        const start = () => listener('start');
+        const complete = () => listener('complete');
+        events.on('syncStart', start);
+        events.on('syncComplete', complete);
+        return () => {
+          events.off('syncStart', start);
+          events.off('syncComplete', complete);
+        };
+      },
+      reportError: (error) => {
+        status.set({ lastError: error });
+        events.emit('syncError', error);
+      },
+    }),
+  );
+}

@@ -1,0 +1,163 @@
+import type { OpResult, OutboxOp } from '../../core/index.js';
+import { NetworkError, ProtocolError } from '../../core/index.js';
+import { Outbox } from '../../outbox/index.js';
+import type { EngineContext } from './engine-context.js';
+import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from '../local/id-mapping.js';
+import { batchRequest, toWireOps } from './push-batch.js';
+import { applyOpResult, deadLetter, emitDeadLetter, type PushTally } from './push-results.js';
+import type { ServerApi } from './server-api.js';
+import { observeServerTime, persistClock } from '../local/transaction-clock.js';
+import { resultsAtAppVersion } from './schema-versions.js';
+
+const MAX_GAP_RETRIES = 3;
+
+/**
+ * Pushes the outbox in batches until it is empty, the deadline passes, or a request fails.
+ *
+ *   select batch (assign push seqs, mark in flight) -> send -> apply per-op results
+ *        ^                                                          |
+ *        +----------------------- more queued ------------------------+
+ *
+ * A failed request leaves the batch in flight with the same opIds and push seqs, so the next
+ * attempt re-sends it unchanged and the server's replay answers it (exactly-once effect).
+ */
+export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
+  const tally: PushTally = {
+    pushed: 0,
+    conflicts: 0,
+    rejected: 0,
+    changed: new Set(),
+    remoteRejected: [],
+  };
+  let limit = ctx.batchSize;
+  let gapRetries = 0;
+  const pending = await countPending(ctx);
+  // Nothing to send: no write transaction at all (a sync that only pulls). A write committed
+  // after this read goes with the next run, like one committed after the last batch was picked.
+  if (pending.total === 0) return tally;
+  let total = pending.total;
+  // Whether ops may be in flight from an earlier attempt (a lost response, a crash). Only
+  // `Outbox.nextBatch` marks ops in flight, and applying a batch's results settles every op of it, so
+  // after a batch picked from queued ops is applied none are left: the next selection need not
+  // look for them (a scan of the outbox on stores without an index on the state).
+  let inflightPossible = pending.inflight;
+  for (;;) {
+    // Start a batch only if it is expected to finish before the deadline (runOnce).
+    if (ctx.deadlineAt !== undefined && ctx.now() + ctx.timing.batchMs >= ctx.deadlineAt) break;
+    const startedAt = ctx.now();
+    // One transaction picks the batch, marks it in flight and builds its wire form.
+    const { batch, resent, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
+      const refs = new ReferenceLookup(tx);
+      const picked = await new Outbox(tx).nextBatch(
+        batchRequest(ctx, refs, limit, inflightPossible),
+      );
+      return { ...picked, wire: await toWireOps(ctx, refs, picked.batch) };
+    });
+    if (batch.length === 0) break;
+    inflightPossible = true;
+    let answer: Awaited<ReturnType<ServerApi['push']>>;
+    try {
+      answer = await ctx.server.push(wire, ctx.signal);
+    } catch (error) {
+      if (!isServerFailure(error)) throw error;
+      // The server failed on this batch. Count it against the ops; one that keeps failing
+      // alone is a poison op: dead-letter it so the ops behind it can go (Invariant 5).
+      const poisoned = await ctx.storage.transaction('readwrite', async (tx) => {
+        const op = await new Outbox(tx).countFailure(batch, ctx.maxAttempts, error.message);
+        if (op) emitDeadLetter(ctx, op);
+        return op;
+      });
+      if (!poisoned) throw error;
+      tally.rejected += 1;
+      tally.changed.add(poisoned.collection);
+      continue;
+    }
+    if (!answer.ok) {
+      const error = answer.refusal;
+      if (error.code === 'seq_gap' && error.lastSeq !== undefined && gapRetries < MAX_GAP_RETRIES) {
+        gapRetries += 1;
+        const lastSeq = error.lastSeq;
+        await ctx.storage.transaction('readwrite', (tx) => new Outbox(tx).renumberAfter(lastSeq));
+        continue;
+      }
+      if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
+        // The request as a whole was refused. Split down to single ops so that only the op
+        // that is itself unacceptable ends up dead-lettered; the rest go through.
+        if (batch.length > 1) {
+          limit = 1;
+          continue;
+        }
+        const [op] = batch;
+        if (op) {
+          await ctx.storage.transaction('readwrite', (tx) =>
+            deadLetter(ctx, tx, op, error.code, error.message, true),
+          );
+          tally.rejected += 1;
+          tally.changed.add(op.collection);
+        }
+        continue;
+      }
+      throw ctx.server.refusalError('push', error);
+    }
+    const reply = answer.reply;
+    const results = matchResults(batch, resultsAtAppVersion(ctx.collections, reply.results));
+    await ctx.storage.transaction('readwrite', async (tx) => {
+      const remaps: ServerIdRemap[] = [];
+      for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);
+      await rewriteReferences(tx, ctx.collections, remaps);
+      observeServerTime(ctx.clock, reply);
+      await persistClock(tx, ctx.clock);
+    });
+    for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
+    inflightPossible = resent;
+    gapRetries = 0;
+    ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.now() - startedAt) * 0.5);
+    if (limit < ctx.batchSize) limit = Math.min(ctx.batchSize, limit * 2);
+    const done = tally.pushed + tally.conflicts + tally.rejected;
+    total = Math.max(total, done);
+    ctx.emit('progress', { phase: 'push', done, total });
+  }
+  return tally;
+}
+
+/**
+ * Whether anything waits to be sent, and whether ops may be in flight, from two one-op reads
+ * (not a read of the whole outbox: an offline client retries this with all its ops queued).
+ * The progress total is the client's own count of pending ops, at least 1 when any are.
+ */
+async function countPending(ctx: EngineContext): Promise<{ total: number; inflight: boolean }> {
+  return ctx.storage.transaction('readonly', async (tx) => {
+    const { any, inflight } = await new Outbox(tx).peek();
+    return { total: any ? Math.max(ctx.pendingOps(), 1) : 0, inflight };
+  });
+}
+
+function matchResults(
+  batch: readonly OutboxOp[],
+  results: readonly OpResult[],
+): [OutboxOp, OpResult][] {
+  const byId = new Map(results.map((r) => [r.opId, r]));
+  if (byId.size !== results.length || results.length !== batch.length) {
+    throw new ProtocolError(
+      `The server answered ${results.length} results for a batch of ${batch.length} ops. Nothing was applied; the batch will be re-sent.`,
+    );
+  }
+  return batch.map((op) => {
+    const result = byId.get(op.opId);
+    if (!result) {
+      throw new ProtocolError(
+        `The server's push response has no result for op \`${op.opId}\`. Nothing was applied; the batch will be re-sent.`,
+      );
+    }
+    return [op, result];
+  });
+}
+
+function isServerFailure(error: unknown): error is NetworkError {
+  return (
+    error instanceof NetworkError &&
+    error.status !== undefined &&
+    error.status >= 500 &&
+    error.status !== 503
+  );
+}

@@ -1,0 +1,137 @@
+// Pulls each persisted sync set after its own cursor (docs/sync-sets.md). Every page commits
+// with the set's new cursor in one local transaction; a set removed meanwhile drops its page.
+import type {
+  PullResponse,
+  StorageTransaction,
+  SyncSetSpec,
+  WireRecord,
+} from '../../core/index.js';
+import { TidesyncError } from '../../core/index.js';
+import type { EngineContext } from './engine-context.js';
+import type { PullTally } from './pull.js';
+import { applyRemoteChange, fetchPullPage } from './pull.js';
+import { applyRemovals } from './pull-removals.js';
+import { PullProgress } from './pull-progress.js';
+import { reportSkipped } from './pull-skipped.js';
+import { screenPulledPage } from './remote-validation.js';
+import { observeServerTime, persistClock } from '../local/transaction-clock.js';
+import type { StoredSyncSet } from './sync-set-records.js';
+import { holdsUnsynced, isCovered, readSyncSets, writeSyncSets } from './sync-set-records.js';
+
+const MAX_SAME_CURSOR_PAGES = 3;
+
+/**
+ * Pulls every persisted set until the server has no more for it. `onComplete` is told each set
+ * whose pull reached the end, after that page committed.
+ */
+export async function pullSyncSets(
+  ctx: EngineContext,
+  onComplete: (id: string) => void,
+): Promise<PullTally> {
+  const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
+  const sets = await ctx.storage.transaction('readonly', (tx) => readSyncSets(tx));
+  for (const set of sets) {
+    if (!ctx.collections.has(set.collection)) continue;
+    await pullOneSet(ctx, set, tally, onComplete);
+  }
+  return tally;
+}
+
+async function pullOneSet(
+  ctx: EngineContext,
+  set: StoredSyncSet,
+  tally: PullTally,
+  onComplete: (id: string) => void,
+): Promise<void> {
+  let cursor = set.cursor;
+  let sameCursor = 0;
+  const progress = new PullProgress(ctx);
+  for (let first = true; ; first = false) {
+    const page = await fetchPullPage(ctx, cursor, {
+      set: { collection: set.collection, where: set.where as SyncSetSpec['where'] },
+      ...(first ? { countRemaining: true } : {}),
+    });
+    if (page.cursor === cursor && page.hasMore) {
+      sameCursor += 1;
+      if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
+        throw new TidesyncError(
+          'SYNC_STUCK',
+          `The server keeps answering the same cursor of sync set \`${set.id}\` with more data (${sameCursor} times). Pulling stopped to avoid a loop.`,
+        );
+      }
+    } else {
+      sameCursor = 0;
+    }
+    const rejected = screenPulledPage(ctx.collections, page);
+    const kept = await ctx.storage.transaction('readwrite', (tx) =>
+      applySetPage(ctx, tx, set.id, page, tally),
+    );
+    for (const event of rejected) ctx.emit('remoteRejected', event);
+    // The set was removed while its page was in flight: nothing of it was stored.
+    if (!kept) return;
+    reportSkipped(ctx, page);
+    progress.page(page, tally.pulled);
+    if (!page.hasMore) {
+      onComplete(set.id);
+      return;
+    }
+    cursor = page.cursor;
+  }
+}
+
+/**
+ * Applies one page of set `id` with its cursor, in `tx`; `false` (nothing written) when the set
+ * is no longer persisted.
+ */
+async function applySetPage(
+  ctx: EngineContext,
+  tx: StorageTransaction,
+  id: string,
+  page: PullResponse,
+  tally: PullTally,
+): Promise<boolean> {
+  const sets = await readSyncSets(tx);
+  const index = sets.findIndex((s) => s.id === id);
+  if (index < 0) return false;
+  for (const change of page.changes) {
+    if (await applySetChange(ctx, tx, sets, change)) {
+      tally.pulled += 1;
+      tally.changed.add(change.collection);
+    }
+  }
+  if (page.removed) {
+    for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
+  }
+  const next = [...sets];
+  next[index] = {
+    ...sets[index]!,
+    cursor: page.cursor,
+    complete: sets[index]!.complete || !page.hasMore,
+  };
+  await writeSyncSets(tx, next);
+  observeServerTime(ctx.clock, page);
+  await persistClock(tx, ctx.clock);
+  return true;
+}
+
+/**
+ * One record of a set page, in its current server state: kept or updated when any of the
+ * device's sets covers it (only when newer than the local copy: sets pull in any order), else
+ * removed from the device unless it holds something unsynced. Returns whether it changed.
+ */
+async function applySetChange(
+  ctx: EngineContext,
+  tx: StorageTransaction,
+  sets: readonly StoredSyncSet[],
+  change: WireRecord,
+): Promise<boolean> {
+  if (!ctx.collections.has(change.collection)) return false;
+  if (change.deleted || isCovered(sets, change.collection, change.data)) {
+    return applyRemoteChange(ctx, tx, change);
+  }
+  const local = await tx.getRecordByServerId(change.collection, change.id);
+  if (!local || change.version < local.version) return false;
+  if (await holdsUnsynced(tx, local)) return applyRemoteChange(ctx, tx, change);
+  await tx.deleteRecord(local.collection, local.id);
+  return true;
+}

@@ -1,0 +1,246 @@
+// The sync flow (src/client/sync/): the runner and its scheduler, push (batch wire form, results,
+// conflicts from the server), pull (pages, removals, skipped records), dead letters, the client
+// status, and ServerApi, the one port to the server. Outbox rows change only through the Outbox
+// (src/outbox/). It imports local/ but nothing of cache/ or runtime/ (the upkeep after a run is
+// a callback).
+
+import type { EventEmitter } from 'eventemitter3';
+import PQueue from 'p-queue';
+import type { HybridLogicalClock } from '../../core/index.js';
+import { TidesyncError, toError } from '../../core/index.js';
+import { clientClosedError } from '../client-closed.js';
+import type { ClientStatus } from './client-status.js';
+import type { EngineContext } from './engine-context.js';
+import type { SyncResult } from '../status-types.js';
+import type { ServerApi } from './server-api.js';
+import type { ResolvedOptions } from '../options.js';
+import type { PullTally } from './pull.js';
+import { pullChanges } from './pull.js';
+import { pushOutbox } from './push.js';
+import { SyncScheduler } from './sync-scheduler.js';
+
+const EMPTY_RESULT: SyncResult = {
+  pushed: 0,
+  conflicts: 0,
+  rejected: 0,
+  pulled: 0,
+  remaining: 0,
+  rebased: false,
+  delegated: false,
+};
+
+/** What a {@link SyncRunner} needs from its client. */
+export interface SyncRunnerContext {
+  readonly clientId: string;
+  readonly clock: HybridLogicalClock;
+  /** The port to the server; `undefined` without a transport. */
+  readonly server: ServerApi | undefined;
+  /** Aborted by `close()`. */
+  readonly signal: AbortSignal;
+  /** The client's emitter of `SyncClientEvents`. */
+  readonly events: EventEmitter;
+  readonly status: ClientStatus;
+  /** Announces collections whose stored records changed. */
+  readonly notify: (collections: Iterable<string>, origin: 'local' | 'remote') => void;
+  readonly isClosed: () => boolean;
+  /** Pulls the client's sync sets after the feed (docs/sync-sets.md). */
+  readonly pullSets?: (engine: EngineContext) => Promise<PullTally>;
+}
+
+/**
+ * Sync runs: one at a time, each a push of the outbox then pulls until the server has no
+ * more, with the status, events and counts that go with them; automatic runs go through the
+ * scheduler's retry backoff, or to the leader tab. Private to the client folder;
+ * `SyncClient` exposes it.
+ */
+export class SyncRunner {
+  readonly #opts: ResolvedOptions;
+  readonly #ctx: SyncRunnerContext;
+  readonly #afterSync: () => Promise<void>;
+  readonly #queue = new PQueue({ concurrency: 1 });
+  readonly #timing = { batchMs: 0 };
+  readonly #scheduler: SyncScheduler | undefined;
+  #scheduled: Promise<SyncResult> | undefined;
+  #scheduledToken: object | undefined;
+
+  /** `afterSync` runs the storage upkeep (retention) after each successful run. */
+  constructor(opts: ResolvedOptions, context: SyncRunnerContext, afterSync: () => Promise<void>) {
+    this.#opts = opts;
+    this.#ctx = context;
+    this.#afterSync = afterSync;
+    if (opts.triggers.length > 0) {
+      this.#scheduler = new SyncScheduler(() => this.sync(), opts.timers, opts.retry);
+    }
+  }
+
+  /** A trigger or another tab wants a sync: run it here, or hand it to the leader tab. */
+  request(): void {
+    if (this.#ctx.isClosed()) return;
+    const coordinator = this.#opts.coordinator;
+    if (coordinator && !coordinator.isLeader) {
+      coordinator.requestSync();
+      return;
+    }
+    if (this.#scheduler) this.#scheduler.request();
+    else void this.sync().catch(() => undefined);
+  }
+
+  /** A run now, or the leader tab's (see `SyncClient.sync`). */
+  sync(): Promise<SyncResult> {
+    const coordinator = this.#opts.coordinator;
+    if (coordinator && !coordinator.isLeader && !this.#ctx.isClosed()) {
+      // Another tab syncs for this database; it will publish what changed.
+      coordinator.requestSync();
+      return Promise.resolve({
+        ...EMPTY_RESULT,
+        remaining: this.#ctx.status.value.pendingOps,
+        delegated: true,
+      });
+    }
+    return this.#schedule(undefined);
+  }
+
+  /** A run that starts no new batch after `deadlineMs` (see `SyncClient.runOnce`). */
+  runWithin(deadlineMs: number): Promise<SyncResult> {
+    return this.#queue.add(() => this.#run(this.#opts.now() + deadlineMs)) as Promise<SyncResult>;
+  }
+
+  #schedule(deadlineAt: number | undefined): Promise<SyncResult> {
+    if (this.#ctx.isClosed()) return Promise.reject(clientClosedError());
+    if (this.#scheduled) return this.#scheduled;
+    const busy = this.#queue.pending > 0 || this.#queue.size > 0;
+    const token = {};
+    this.#scheduledToken = busy ? token : undefined;
+    const run = this.#queue.add(() => {
+      if (this.#scheduledToken === token) {
+        this.#scheduled = undefined;
+        this.#scheduledToken = undefined;
+      }
+      return this.#run(deadlineAt);
+    }) as Promise<SyncResult>;
+    // A run is in progress: this call becomes the one extra run that later calls share.
+    if (busy) this.#scheduled = run;
+    return run;
+  }
+
+  /**
+   * The push and pull steps' context. `onOutboxSettled` hears of every event that follows a
+   * change to the outbox's pending ops (an applied batch's `progress`, a `deadLetter`).
+   * @throws TidesyncError `INVALID_OPTION` when the client has no transport
+   */
+  engineContext(deadlineAt: number | undefined, onOutboxSettled?: () => void): EngineContext {
+    const opts = this.#opts;
+    const ctx = this.#ctx;
+    const server = ctx.server;
+    if (!server) {
+      throw new TidesyncError(
+        'INVALID_OPTION',
+        'This client has no `transport`, so it cannot reach a server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
+      );
+    }
+    return {
+      storage: opts.storage,
+      server,
+      clientId: ctx.clientId,
+      clock: ctx.clock,
+      collections: opts.collections,
+      batchSize: opts.batchSize,
+      pullPageSize: opts.pullPageSize,
+      coalesce: opts.coalesce,
+      now: opts.now,
+      emit: (event, ...args) => {
+        if (onOutboxSettled && (event === 'progress' || event === 'deadLetter')) onOutboxSettled();
+        ctx.events.emit(event, ...args);
+      },
+      signal: ctx.signal,
+      deadlineAt,
+      maxAttempts: opts.retry.maxAttempts,
+      timing: this.#timing,
+      pendingOps: () => ctx.status.value.pendingOps,
+    };
+  }
+
+  async #run(deadlineAt: number | undefined): Promise<SyncResult> {
+    const ctx = this.#ctx;
+    const status = ctx.status;
+    if (ctx.isClosed()) throw clientClosedError();
+    // Whether the push changed the outbox (applied a batch, dead-lettered an op). A push that
+    // ends before that (offline: the first request fails; nothing to send) leaves the counts
+    // as they are, so they are not read again: that read lists every queued op, every retry.
+    let outboxSettled = false;
+    const engine = this.engineContext(deadlineAt, () => {
+      outboxSettled = true;
+    });
+    status.set({ syncing: true });
+    ctx.events.emit('syncStart');
+    try {
+      const push = await pushOutbox(engine).then(
+        async (tally) => {
+          // A push that settled nothing found no op to send: a count above 0 is stale then
+          // (another client on this database pushed them).
+          if (outboxSettled || status.value.pendingOps !== 0) await status.refreshCounts();
+          return tally;
+        },
+        async (error: unknown) => {
+          if (outboxSettled) await status.refreshCounts();
+          throw error;
+        },
+      );
+      if (push.changed.size > 0) ctx.notify(push.changed, 'remote');
+      const timeLeft = deadlineAt === undefined || this.#opts.now() < deadlineAt;
+      const pull = timeLeft
+        ? await pullChanges(engine)
+        : { pulled: 0, rebased: false, changed: new Set<string>() };
+      if (timeLeft && this.#ctx.pullSets) {
+        const sets = await this.#ctx.pullSets(engine);
+        pull.pulled += sets.pulled;
+        for (const name of sets.changed) pull.changed.add(name);
+      }
+      if (pull.changed.size > 0) ctx.notify(pull.changed, 'remote');
+      const changed = new Set([...push.changed, ...pull.changed]);
+      if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
+      // Pulled changes never add or remove ops; they may open conflicts.
+      if (pull.changed.size > 0 || pull.rebased) await status.refreshCounts(false);
+      await this.#afterSync();
+      const result: SyncResult = {
+        pushed: push.pushed,
+        conflicts: push.conflicts,
+        rejected: push.rejected,
+        pulled: pull.pulled,
+        remaining: status.value.pendingOps,
+        rebased: pull.rebased,
+        delegated: false,
+      };
+      const now = this.#opts.now();
+      status.set({
+        syncing: false,
+        online: true,
+        lastSyncedAt: now,
+        lastError: null,
+        // pullChanges returns only once a page says `hasMore: false`: the feed head.
+        ...(timeLeft ? { lastPulledAt: now } : {}),
+      });
+      ctx.events.emit('syncComplete', result);
+      this.#scheduler?.succeeded();
+      return result;
+    } catch (error) {
+      const err = toError(error);
+      const offline = err instanceof TidesyncError && err.code === 'NETWORK_UNAVAILABLE';
+      status.set({ syncing: false, lastError: err, ...(offline ? { online: false } : {}) });
+      ctx.events.emit('syncError', err);
+      this.#scheduler?.failed(err);
+      throw err;
+    }
+  }
+
+  /** Stops the automatic runs' retries. */
+  stop(): void {
+    this.#scheduler?.stop();
+  }
+
+  /** Drops runs not started yet and waits for the one in progress to end. */
+  async drain(): Promise<void> {
+    this.#queue.clear();
+    await this.#queue.onIdle().catch(() => undefined);
+  }
+}
