@@ -13,7 +13,7 @@ import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
 import { utf8Length } from './pull-page.js';
-import { recordJson } from './record-json.js';
+import { measureRecordJson } from './record-json.js';
 import type { Rejection } from './op-rejections.js';
 import { forbidden, notFound, reject, tooLarge } from './op-rejections.js';
 import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
@@ -262,7 +262,7 @@ class OpApplier {
       this.#collection,
       withFormerData(this.#collection, this.#current, next, this.#ctx.maxFormerStates),
     );
-    const json = recordJson(record);
+    const json = measureRecordJson(record);
     const bytes = utf8Length(json.data) + utf8Length(json.fieldClocks);
     if (bytes > this.#ctx.maxRecordBytes) {
       return tooLarge(this.#op, record, bytes, this.#ctx.maxRecordBytes);

@@ -13,14 +13,24 @@ interface Held {
   readonly json: RecordJson;
 }
 
-// The last record serialised. The push measures a record's JSON (`maxRecordBytes`) just before
-// it hands the record to `putRecord`, whose transaction cache writes the same texts: one entry is
-// enough for that hand-over. Any other record, or one whose `data` or `fieldClocks` object was
-// replaced since, is serialised afresh.
+// The record last measured. The push measures a record's JSON (`maxRecordBytes`) just before it
+// hands the record to `putRecord`, whose transaction cache writes the same texts: one entry is
+// enough for that hand-over. It is taken once; any other record, or one whose `data` or
+// `fieldClocks` object was replaced since, is serialised afresh.
 let held: Held | undefined;
 
-/** `record.data` and `record.fieldClocks` as JSON, serialised once for the check and the write. */
-export function recordJson(record: ServerRecord): RecordJson {
+/** `record.data` and `record.fieldClocks` as JSON, held for {@link takeRecordJson}. */
+export function measureRecordJson(record: ServerRecord): RecordJson {
+  const json = serialise(record);
+  held = { record, data: record.data, fieldClocks: record.fieldClocks, json };
+  return json;
+}
+
+/**
+ * `record.data` and `record.fieldClocks` as JSON: the texts {@link measureRecordJson} made for
+ * this very record (once), else serialised now.
+ */
+export function takeRecordJson(record: ServerRecord): RecordJson {
   const last = held;
   if (
     last !== undefined &&
@@ -28,12 +38,15 @@ export function recordJson(record: ServerRecord): RecordJson {
     last.data === record.data &&
     last.fieldClocks === record.fieldClocks
   ) {
+    held = undefined;
     return last.json;
   }
-  const json = {
+  return serialise(record);
+}
+
+function serialise(record: ServerRecord): RecordJson {
+  return {
     data: JSON.stringify(record.data),
     fieldClocks: JSON.stringify(record.fieldClocks),
   };
-  held = { record, data: record.data, fieldClocks: record.fieldClocks, json };
-  return json;
 }

@@ -1,5 +1,5 @@
 import type { OpResult } from '../core/index.js';
-import { recordJson } from './record-json.js';
+import { takeRecordJson } from './record-json.js';
 import type { ServerRecord } from './server-store.js';
 
 /** The key of a record: collection and canonical id. */
@@ -172,7 +172,7 @@ export class TransactionCache {
   putRecord(record: ServerRecord): void {
     const k = recordKey(record.collection, record.id);
     const { data: _data, fieldClocks: _fieldClocks, formerData, ...columns } = record;
-    const json = recordJson(record);
+    const json = takeRecordJson(record);
     this.#writes.delete(k);
     this.#writes.set(k, {
       record: columns,
