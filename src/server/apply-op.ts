@@ -217,7 +217,7 @@ class OpApplier {
       opId: op.opId,
       status: 'conflict',
       serverId: current.id,
-      record: toWireRecord(current, this.#clientId),
+      record: toWireRecord(current, this.#clientId, collection.version),
     };
     if (!strategy.deterministic) return conflict;
     const outcome = strategy.resolve({
@@ -285,7 +285,7 @@ class OpApplier {
       status: 'applied',
       serverId: record.id,
       version: record.version,
-      record: toWireRecord(record, this.#clientId),
+      record: toWireRecord(record, this.#clientId, this.#collection.version),
       merged,
     };
   }
