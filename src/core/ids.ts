@@ -8,8 +8,19 @@ const randomPart = customAlphabet(SORTED_ALPHABET, 14); // 84 random bits
 
 let lastMs = 0;
 
+// The prefix last made: ids are made in bursts within one millisecond.
+let prefixMs = -1;
+let prefix = '';
+
 /** The first {@link TIME_CHARS} characters of an id made at `ms`. */
 function timePrefix(ms: number): string {
+  if (ms === prefixMs) return prefix;
+  prefix = encodeTime(ms);
+  prefixMs = ms;
+  return prefix;
+}
+
+function encodeTime(ms: number): string {
   let out = '';
   for (let i = 0, rest = ms; i < TIME_CHARS; i++, rest = Math.floor(rest / 64)) {
     out = SORTED_ALPHABET[rest % 64]! + out;

@@ -12,7 +12,8 @@ import type { ServerContext } from './server-context.js';
 import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
-import { jsonBytes } from './pull-page.js';
+import { utf8Length } from './pull-page.js';
+import { measureRecordJson } from './record-json.js';
 import type { Rejection } from './op-rejections.js';
 import { forbidden, notFound, reject, tooLarge } from './op-rejections.js';
 import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
@@ -217,7 +218,7 @@ class OpApplier {
       opId: op.opId,
       status: 'conflict',
       serverId: current.id,
-      record: toWireRecord(current, this.#clientId),
+      record: toWireRecord(current, this.#clientId, collection.version),
     };
     if (!strategy.deterministic) return conflict;
     const outcome = strategy.resolve({
@@ -261,7 +262,8 @@ class OpApplier {
       this.#collection,
       withFormerData(this.#collection, this.#current, next, this.#ctx.maxFormerStates),
     );
-    const bytes = jsonBytes(record.data) + jsonBytes(record.fieldClocks);
+    const json = measureRecordJson(record);
+    const bytes = utf8Length(json.data) + utf8Length(json.fieldClocks);
     if (bytes > this.#ctx.maxRecordBytes) {
       return tooLarge(this.#op, record, bytes, this.#ctx.maxRecordBytes);
     }
@@ -284,7 +286,7 @@ class OpApplier {
       status: 'applied',
       serverId: record.id,
       version: record.version,
-      record: toWireRecord(record, this.#clientId),
+      record: toWireRecord(record, this.#clientId, this.#collection.version),
       merged,
     };
   }

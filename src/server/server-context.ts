@@ -34,10 +34,15 @@ export function isInScope(
  * The origin (`originClientId`, `originId`) only goes to the client that created the record,
  * so it can match its own echo: other devices never learn another device's ids. A tombstone
  * carries no data and no field clocks: only what a device needs to apply the delete.
+ * `schemaVersion`, when given, tags the record with the schema version its data is at.
  */
-export function toWireRecord(record: ServerRecord, clientId: string): WireRecord {
+export function toWireRecord(
+  record: ServerRecord,
+  clientId: string,
+  schemaVersion?: number,
+): WireRecord {
   const own = record.originClientId !== null && record.originClientId === clientId;
-  return {
+  const wire: { -readonly [K in keyof WireRecord]: WireRecord[K] } = {
     collection: record.collection,
     id: record.id,
     version: record.version,
@@ -49,6 +54,9 @@ export function toWireRecord(record: ServerRecord, clientId: string): WireRecord
     originClientId: own ? record.originClientId : null,
     originId: own ? record.originId : null,
   };
+  // Set here rather than by a copy of the whole record afterwards (once per pushed op).
+  if (schemaVersion !== undefined) wire.schemaVersion = schemaVersion;
+  return wire;
 }
 
 /**

@@ -6,6 +6,7 @@ import { schemasOf } from './op-plan.js';
 import { RequestRefusedError } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
+import { withMethodOverrides } from './method-overrides.js';
 
 /**
  * The schema version stored `data` is at: the current version when it passes the current
@@ -70,19 +71,14 @@ export function currentVersionReads(
   ctx: ServerContext,
   tx: ServerStoreTransaction,
 ): ServerStoreTransaction {
-  return new Proxy(tx, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      if (property === 'getRecord' || property === 'getRecordByOrigin') {
-        return async (...args: unknown[]) => {
-          const record = (await (
-            value as (...a: unknown[]) => Promise<ServerRecord | undefined>
-          ).apply(target, args)) as ServerRecord | undefined;
-          return record && atCurrentVersion(ctx, record);
-        };
-      }
-      return (value as (...a: unknown[]) => unknown).bind(target);
+  return withMethodOverrides(tx, {
+    getRecord: async (collection, id) => {
+      const record = await tx.getRecord(collection, id);
+      return record && atCurrentVersion(ctx, record);
+    },
+    getRecordByOrigin: async (collection, originClientId, originId) => {
+      const record = await tx.getRecordByOrigin(collection, originClientId, originId);
+      return record && atCurrentVersion(ctx, record);
     },
   });
 }

@@ -1,4 +1,5 @@
 import type { OpResult } from '../core/index.js';
+import { takeRecordJson } from './record-json.js';
 import type { ServerRecord } from './server-store.js';
 
 /** The key of a record: collection and canonical id. */
@@ -170,12 +171,13 @@ export class TransactionCache {
   /** Holds a record write until commit. */
   putRecord(record: ServerRecord): void {
     const k = recordKey(record.collection, record.id);
-    const { data, fieldClocks, formerData, ...columns } = record;
+    const { data: _data, fieldClocks: _fieldClocks, formerData, ...columns } = record;
+    const json = takeRecordJson(record);
     this.#writes.delete(k);
     this.#writes.set(k, {
       record: columns,
-      data: JSON.stringify(data),
-      fieldClocks: JSON.stringify(fieldClocks),
+      data: json.data,
+      fieldClocks: json.fieldClocks,
       former: formerData && formerData.length > 0 ? JSON.stringify(formerData) : null,
     });
     if (record.originClientId !== null && record.originId !== null) {

@@ -76,6 +76,8 @@ export async function applyAtServerVersion(
         ),
     };
   }
+  // applyOp stamps the records it answers with; a copy only for any other `apply`.
+  if (result.record.schemaVersion === collection.version) return result;
   return { ...result, record: { ...result.record, schemaVersion: collection.version } };
 }
 

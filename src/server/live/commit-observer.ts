@@ -1,5 +1,6 @@
 import type { CollectionDefinition } from '../../core/index.js';
 import type { ServerRecord, ServerStore, ServerStoreTransaction } from '../server-store.js';
+import { withMethodOverrides } from '../method-overrides.js';
 
 /** The records one committed transaction changed, and the client that pushed them. */
 export interface CommittedChange {
@@ -76,14 +77,7 @@ class Capture {
       }
       return tx.putRecord(record);
     };
-    this.tx = new Proxy(tx, {
-      get(target, property, receiver) {
-        if (property === 'lockClient') return lockClient;
-        if (property === 'putRecord') return putRecord;
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-      },
-    });
+    this.tx = withMethodOverrides(tx, { lockClient, putRecord });
   }
 
   change(): CommittedChange | undefined {
