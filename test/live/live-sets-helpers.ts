@@ -2,28 +2,32 @@
 import { expect } from 'vitest';
 import type { StreamEvent } from 'tidesync';
 import type { ServerStore, SyncServer } from 'tidesync/server';
-import { orders, orderInsert, orderUpdate } from '../sets/set-helpers.js';
+import { orders, orderInsert, orderUpdate, teamOrders } from '../sets/set-helpers.js';
 import { push } from '../server/server-helpers.js';
 import type { RawStream, RunningServer, Tokens } from './live-helpers.js';
 import { collections, openRaw, positionOf, startServer, tokenAuthorize } from './live-helpers.js';
 
 export const tokens: Tokens = new Map([
   ['t-alice', { userId: 'alice' }],
-  ['t-bob', { userId: 'bob' }],
+  ['t-bob', { userId: 'bob', team: 'blue' }],
 ]);
 
-/** A server with `todos`, `boards` and `orders` (sets on region/projectId); pushes use `x-user`. */
+/**
+ * A server with `todos`, `boards`, `orders` (sets on region/projectId) and `teamOrders` (sets on
+ * region, visible to the team); pushes authorise with `x-user` (and `x-team`).
+ */
 export function startSetsServer(
   store: ServerStore,
   options: { heartbeatMs?: number } = {},
 ): Promise<RunningServer> {
   const byToken = tokenAuthorize(tokens);
   return startServer(store, tokens, {
-    collections: [...collections, orders],
+    collections: [...collections, orders, teamOrders],
     live: { coalesceMs: 0, ...options },
     authorize: (request) => {
       const user = request.headers.get('x-user');
-      return user ? { userId: user } : byToken(request);
+      const team = request.headers.get('x-team');
+      return user ? { userId: user, ...(team ? { team } : {}) } : byToken(request);
     },
   });
 }

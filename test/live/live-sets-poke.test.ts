@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryServerStore } from 'tidesync/server';
 import { op, push } from '../server/server-helpers.js';
 import type { RunningServer } from './live-helpers.js';
-import { positionOf } from './live-helpers.js';
+import { openRaw, positionOf } from './live-helpers.js';
 import {
   northScenario,
   northSet,
@@ -69,6 +69,49 @@ describe('live pokes respect the sets a stream declares', () => {
     await withSet.next((e) => e.event === 'ping' && ++pings >= 4);
     expect(outside).toBeGreaterThan(positionOf(withSet.events[0]!));
     expect(pokes(withSet)).toEqual([]);
+  });
+
+  it('in a collection with a scope function, pokes team members only for changes in their sets', async () => {
+    const running = await server();
+    const bobSet = await openRaw(running.url, 't-bob', {
+      protocol: 1,
+      sets: [{ collection: 'teamOrders', where: { region: 'north' } }],
+    });
+    const bobAll = await openRaw(running.url, 't-bob');
+    cleanups.push(async () => [bobSet, bobAll].forEach((s) => s.close()));
+    await Promise.all([bobSet, bobAll].map((s) => s.next((e) => e.event === 'ready')));
+    let seq = 0;
+    const write = (id: string, region: string, team: string) =>
+      written(bobAll, async () => {
+        const answer = await push(
+          running.server,
+          'carol-device',
+          [op({ seq: ++seq, collection: 'teamOrders', id, data: { title: id, region, team } })],
+          { user: 'carol', team },
+        );
+        expect(answer.body.results[0]?.status).toBe('applied');
+      });
+    const south = await write('s1', 'south', 'blue');
+    const north = await write('n1', 'north', 'blue');
+    await pokeAt(bobSet, north);
+    // Another team's order in the set's region: bob may not see it, neither stream is poked.
+    await push(
+      running.server,
+      'dave-device',
+      [
+        op({
+          seq: 1,
+          collection: 'teamOrders',
+          id: 'r1',
+          data: { title: 'r', region: 'north', team: 'red' },
+        }),
+      ],
+      { user: 'dave', team: 'red' },
+    );
+    const last = await write('n2', 'north', 'blue');
+    await pokeAt(bobSet, last);
+    expect(pokes(bobAll)).toEqual([south, north, last]);
+    expect(pokes(bobSet)).toEqual([north, last]);
   });
 
   it('refuses sets that are not sync sets of the server with 400 and opens no stream', async () => {
