@@ -1,10 +1,9 @@
 import type { CollectionDefinition, SyncSetSpec, SyncUser } from '../../core/index.js';
 import { isInScope } from '../server-context.js';
 import type { ServerRecord, ServerStore } from '../server-store.js';
-import type { SetChange } from './commit-observer.js';
 import type { ChangeNotice, LiveChannel } from './live-channel.js';
 import { knownStates, scopedStates } from './live-scope.js';
-import { setsCoverChange, statesCoverEntry } from './live-sets.js';
+import { setChangeVisible, setsCoverChange, statesCoverEntry } from './live-sets.js';
 
 /** Limits and timings of live streams, as resolved from `SyncServerOptions.live`. */
 export interface LiveSettings {
@@ -165,7 +164,9 @@ export class LiveHub {
       const plain =
         plainOwners.has(user.userId) ||
         records.some((r) => !this.#isSetCollection(r.collection) && this.#visible(r, user));
-      const seen = plain ? [] : setChanges.filter((c) => this.#setChangeVisible(c, records, user));
+      const seen = plain
+        ? []
+        : setChanges.filter((c) => setChangeVisible(this.#collections, c, records, user));
       if (!plain && seen.length === 0) continue;
       for (const state of forUser) {
         if (!plain && !seen.some((change) => setsCoverChange(state.connection.sets, change))) {
@@ -183,14 +184,6 @@ export class LiveHub {
 
   #isSetCollection(name: string): boolean {
     return this.#collections.get(name)?.sync === 'sets';
-  }
-
-  /** Whether `user` may see a set-collection change: owner, or a state in the scope rule. */
-  #setChangeVisible(change: SetChange, records: readonly ServerRecord[], user: SyncUser): boolean {
-    if (!this.#collections.get(change.collection)?.scope) return change.ownerId === user.userId;
-    return records.some(
-      (r) => r.collection === change.collection && r.id === change.id && this.#visible(r, user),
-    );
   }
 
   #visible(record: ServerRecord, user: SyncUser): boolean {

@@ -2,9 +2,10 @@
 // a change of a `sync: 'sets'` collection only when the record matched one of them before or
 // after the change.
 import { z } from 'zod';
-import type { CollectionDefinition, SyncSetSpec } from '../../core/index.js';
+import type { CollectionDefinition, SyncSetSpec, SyncUser } from '../../core/index.js';
 import { describeValue, matchesSyncSet, syncSetSpecSchema } from '../../core/index.js';
 import { RequestRefusedError, describeIssues } from '../replies.js';
+import { isInScope } from '../server-context.js';
 import type { ServerRecord } from '../server-store.js';
 import type { SetChange } from './commit-observer.js';
 
@@ -87,5 +88,23 @@ export function statesCoverEntry(
     sets.some(
       (set) => set.collection === record.collection && matchesSyncSet(record.data, set.where),
     ),
+  );
+}
+
+/**
+ * Whether `user` may see a set-collection change: its owner, or in a collection with a scope
+ * function, one of the record's states before or after (`records`) passes the scope rule.
+ */
+export function setChangeVisible(
+  collections: ReadonlyMap<string, CollectionDefinition>,
+  change: SetChange,
+  records: readonly ServerRecord[],
+  user: SyncUser,
+): boolean {
+  const collection = collections.get(change.collection);
+  if (!collection?.scope) return change.ownerId === user.userId;
+  return records.some(
+    (r) =>
+      r.collection === change.collection && r.id === change.id && isInScope(collection, r, user),
   );
 }
