@@ -120,8 +120,8 @@ async function openStore(kind: 'sqlite' | 'postgres', dir: string, pgUrl?: strin
 export interface SetsBenchOptions {
   /** Records of the measured set; a multiple of 10. */
   readonly setSize: number;
-  /** Records of the other subsets (spread over 100 regions); a multiple of 1000. */
-  readonly others: number;
+  /** Records of the other subsets per store (spread over 100 regions); multiples of 1000. */
+  readonly others: { readonly sqlite: number; readonly postgres: number };
   readonly dir: string;
   readonly pgUrl?: string | undefined;
   readonly log: (message: string) => void;
@@ -130,7 +130,7 @@ export interface SetsBenchOptions {
 /** Runs the sets workload on SQLite (and Postgres with `pgUrl`); one figure per store and case. */
 export async function runSetsBench(options: SetsBenchOptions): Promise<Figure[]> {
   const { setSize, others, dir, pgUrl, log } = options;
-  if (setSize % 10 !== 0 || others % 1000 !== 0) {
+  if (setSize % 10 !== 0 || others.sqlite % 1000 !== 0 || others.postgres % 1000 !== 0) {
     throw new Error('sets bench: the set size must be a multiple of 10, the others of 1000');
   }
   const figures: Figure[] = [];
@@ -142,10 +142,10 @@ export async function runSetsBench(options: SetsBenchOptions): Promise<Figure[]>
         const seedStart = performance.now();
         // The other subsets interleaved with the set's records (10 rounds), so the set's rows
         // are spread over the whole feed.
-        const total = crowded ? others + setSize : setSize;
+        const total = crowded ? others[kind] + setSize : setSize;
         for (let round = 0; round < 10; round += 1) {
           if (crowded) {
-            const per = others / 1000;
+            const per = others[kind] / 1000;
             for (let r = 0; r < 100; r += 1) {
               await seed(handle.store, `region-${r}`, per, round * per);
             }
