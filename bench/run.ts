@@ -9,6 +9,7 @@ import { coreBundleSize } from './bundle-size.js';
 import { liveSection, runLiveBench, type LiveBenchResult } from './live-report.js';
 import { runEncryptedStorage } from './encrypted-storage.js';
 import { runLocalWrites } from './local-writes.js';
+import { runSetsBench } from './sets.js';
 import { pouchConflicts, rxdbConflicts } from './peer-conflicts.js';
 import { pouchLocalWrites, pouchRound, rxdbLocalWrites, rxdbRound } from './peer-workloads.js';
 import type { PullReplica } from './pull-in-child.js';
@@ -33,9 +34,15 @@ const config = QUICK
 const pgUrl = process.env['TIDESYNC_PG_URL'];
 // `BENCH_ONLY=w1,w2,w4,live` runs only those parts (w2 includes the W3 pulls and the peers), to
 // iterate on one workload; docs/benchmarks.md is only rewritten by a run of every part, except
-// that `BENCH_ONLY=live` rewrites its own section.
+// that `BENCH_ONLY=live` rewrites its own section. `sets` (issue 19) runs only when named there.
 const only = process.env['BENCH_ONLY']?.toLowerCase().split(',');
 const part = (name: 'w1' | 'w2' | 'w4' | 'live') => !only || only.includes(name);
+// Other records of the sets part: 1,000,000 for SQLite; Postgres seeds at ~500 records/s here
+// (one statement per write, through the store), so 50,000 keeps the part near 3 minutes.
+const setsOthers = {
+  sqlite: Number(process.env['BENCH_SETS_N'] ?? (QUICK ? 10_000 : 1_000_000)),
+  postgres: Number(process.env['BENCH_SETS_PG_N'] ?? (QUICK ? 10_000 : 50_000)),
+};
 const figures: Figure[] = [];
 const notes: string[] = [];
 const loads: number[] = [loadavg()[0]!];
@@ -205,6 +212,12 @@ async function main(): Promise<void> {
         `live: ${config.live} writes, ${config.streams} idle streams, Postgres: ${pgUrl ? 'yes' : 'no'}`,
       );
       live = await runLiveBench({ writes: config.live, idleStreams: config.streams, dir, pgUrl });
+      loads.push(loadavg()[0]!);
+    }
+    if (only?.includes('sets')) {
+      const setSize = QUICK ? 1000 : 10_000;
+      log(`sets: one set of ${setSize} records, others: ${JSON.stringify(setsOthers)}`);
+      figures.push(...(await runSetsBench({ setSize, others: setsOthers, dir, pgUrl, log })));
       loads.push(loadavg()[0]!);
     }
   } finally {

@@ -26,8 +26,22 @@ export const jobs = defineCollection({
   },
 });
 
+/**
+ * Site visit logs of every region: too many for one van, so `sync: 'sets'`. A device syncs down
+ * only the regions it asks for (`sync --region north`); what it logs elsewhere still syncs up.
+ */
+export const visits = defineCollection({
+  name: 'visits',
+  schema: z.object({ region: z.string().min(1), site: z.string().min(1), note: z.string() }),
+  sync: 'sets',
+  indexes: ['region'],
+});
+
 /** Every collection the app syncs; the server uses the same list. */
-export const collections = [jobs];
+export const collections = [jobs, visits];
 
 /** A job's fields. */
 export type Job = z.infer<typeof jobs.schema>;
+
+/** A site visit's fields. */
+export type Visit = z.infer<typeof visits.schema>;

@@ -6,6 +6,8 @@
  *   node --import tsx examples/node-cli-field-app/main.ts done <id> --note "Filter replaced"
  *   node --import tsx examples/node-cli-field-app/main.ts list
  *   node --import tsx examples/node-cli-field-app/main.ts sync --url http://127.0.0.1:8787/sync
+ *   node --import tsx examples/node-cli-field-app/main.ts visit north "Pump house" "Checked valves"
+ *   node --import tsx examples/node-cli-field-app/main.ts sync --url … --region north
  *
  * The data file is `--db <path>` (default `field-app.db` in the current directory), so the
  * jobs and the unsent changes survive restarts. Start a server with `server.ts`.
@@ -15,13 +17,16 @@ import Database from 'better-sqlite3';
 import type { SyncClient } from 'tidesync';
 import { TidesyncError, createSyncClient, httpTransport } from 'tidesync';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
-import { collections, type Job } from './collections.js';
+import { collections, visits, type Job, type Visit } from './collections.js';
 
 const USAGE = `usage: main.ts <command> [--db file] [options]
   add <customer> <task>        record a new job (works offline)
   done <id> [--note text]      close a job out
   list                         show every job and whether it is synced
   sync --url <server url>      push local changes, pull everyone else's
+       [--region name]         also sync that region's site visits from now on (a sync set)
+  visit <region> <site> <note> log a site visit (synced up; kept if a set covers its region)
+  visits                       show the site visits on this device
   status                       pending changes and open conflicts`;
 
 async function openClient(dbPath: string, url: string | undefined): Promise<SyncClient> {
@@ -58,6 +63,7 @@ async function run(argv: string[]): Promise<void> {
       db: { type: 'string', default: 'field-app.db' },
       url: { type: 'string' },
       note: { type: 'string' },
+      region: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -110,8 +116,30 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'sync': {
         if (!values.url) throw new Error(`sync needs --url <server url>.\n${USAGE}`);
+        // Declared once, kept in the data file: later syncs pull this region's visits too.
+        if (values.region)
+          await client.collection(visits).syncSet({ where: { region: values.region } });
         const r = await client.sync();
         console.log(`synced: pushed ${r.pushed}, pulled ${r.pulled}, pending ${r.remaining}`);
+        break;
+      }
+      case 'visit': {
+        const [region, site, note] = rest;
+        if (!region || !site || !note)
+          throw new Error(`visit needs <region> <site> <note>.\n${USAGE}`);
+        await client.collection<Visit>('visits').insert({ region, site, note });
+        console.log(`logged a visit at ${site} (${region})`);
+        break;
+      }
+      case 'visits': {
+        const rows = await client.collection<Visit>('visits').find({
+          orderBy: [
+            ['region', 'asc'],
+            ['site', 'asc'],
+          ],
+        });
+        if (rows.length === 0) console.log('no visits');
+        for (const v of rows) console.log(`${v.region} ${v.site}: ${v.note} (${v.syncStatus})`);
         break;
       }
       case 'status': {

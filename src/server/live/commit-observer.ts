@@ -1,4 +1,5 @@
-import type { CollectionDefinition } from '../../core/index.js';
+import type { CollectionDefinition, SyncSetValue } from '../../core/index.js';
+import { setValueKey } from '../../core/index.js';
 import type { ServerRecord, ServerStore, ServerStoreTransaction } from '../server-store.js';
 import { withMethodOverrides } from '../method-overrides.js';
 
@@ -15,6 +16,39 @@ export interface CommittedChange {
     readonly id: string;
     readonly version: number;
   }[];
+  /** Changed records of `sync: 'sets'` collections, with their indexed fields before and after. */
+  readonly setChanges: readonly SetChange[];
+}
+
+/**
+ * One changed record of a `sync: 'sets'` collection, as the live hub needs it to decide which
+ * streams' sets it touches: the values of its indexed fields before and after the change
+ * (`null` for no state: a new record, a tombstone).
+ */
+export interface SetChange {
+  readonly collection: string;
+  readonly id: string;
+  readonly ownerId: string;
+  readonly before: IndexedValues | null;
+  readonly after: IndexedValues | null;
+}
+
+/** The scalar values of a record's indexed fields (what a sync set may filter on). */
+export type IndexedValues = Readonly<Record<string, SyncSetValue>>;
+
+/** The indexed values of a record state, `null` for none or a tombstone. */
+export function indexedValuesOf(
+  collection: CollectionDefinition,
+  record: ServerRecord | undefined,
+): IndexedValues | null {
+  if (!record || record.deleted) return null;
+  const values: Record<string, SyncSetValue> = {};
+  for (const field of collection.indexes) {
+    if (!Object.hasOwn(record.data, field)) continue;
+    const value = record.data[field];
+    if (setValueKey(value) !== undefined) values[field] = value as SyncSetValue;
+  }
+  return values;
 }
 
 /**
@@ -53,6 +87,7 @@ class Capture {
   #originClientId: string | null = null;
   readonly #owners = new Set<string>();
   readonly #scoped = new Map<string, { before?: ServerRecord; after?: ServerRecord }>();
+  readonly #sets = new Map<string, { before?: ServerRecord; after: ServerRecord }>();
 
   constructor(tx: ServerStoreTransaction, collections: ReadonlyMap<string, CollectionDefinition>) {
     this.#collections = collections;
@@ -61,7 +96,18 @@ class Capture {
       return tx.lockClient(clientId, userId);
     };
     const putRecord: ServerStoreTransaction['putRecord'] = async (record) => {
-      if (this.#collections.get(record.collection)?.scope) {
+      const definition = this.#collections.get(record.collection);
+      if (definition?.sync === 'sets') {
+        const key = `${record.collection}\u0000${record.id}`;
+        const states = this.#sets.get(key);
+        if (states) states.after = record;
+        else {
+          // Answered from what the transaction already read, like the scoped read below.
+          const before = await tx.getRecord(record.collection, record.id);
+          this.#sets.set(key, before ? { before, after: record } : { after: record });
+        }
+      }
+      if (definition?.scope) {
         const key = `${record.collection}\u0000${record.id}`;
         let states = this.#scoped.get(key);
         if (!states) {
@@ -72,7 +118,7 @@ class Capture {
           this.#scoped.set(key, states);
         }
         states.after = record;
-      } else {
+      } else if (definition?.sync !== 'sets') {
         this.#owners.add(record.ownerId);
       }
       return tx.putRecord(record);
@@ -81,7 +127,9 @@ class Capture {
   }
 
   change(): CommittedChange | undefined {
-    if (this.#owners.size === 0 && this.#scoped.size === 0) return undefined;
+    if (this.#owners.size === 0 && this.#scoped.size === 0 && this.#sets.size === 0) {
+      return undefined;
+    }
     const scopedRecords: ServerRecord[] = [];
     const scoped: { collection: string; id: string; version: number }[] = [];
     for (const states of this.#scoped.values()) {
@@ -92,11 +140,23 @@ class Capture {
         scoped.push({ collection, id, version });
       }
     }
+    const setChanges: SetChange[] = [];
+    for (const { before, after } of this.#sets.values()) {
+      const definition = this.#collections.get(after.collection)!;
+      setChanges.push({
+        collection: after.collection,
+        id: after.id,
+        ownerId: after.ownerId,
+        before: indexedValuesOf(definition, before),
+        after: indexedValuesOf(definition, after),
+      });
+    }
     return {
       originClientId: this.#originClientId,
       ownerIds: [...this.#owners],
       scopedRecords,
       scoped,
+      setChanges,
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { ServerRecord, ServerStore } from '../server-store.js';
-import type { CommittedChange } from './commit-observer.js';
+import type { CommittedChange, SetChange } from './commit-observer.js';
 
 /**
  * What changed in one committed push, as far as live sync needs to know: enough to decide who
@@ -27,6 +27,12 @@ export interface ChangeNotice {
    * process; a notice from another instance leaves them out and they are read from the store.
    */
   readonly scopedRecords?: readonly ServerRecord[];
+  /**
+   * Changed records of `sync: 'sets'` collections with their indexed values before and after,
+   * so a stream that declared its sets is poked only for changes in them. Absent in notices of
+   * older instances (whose owners list names these records' owners: every stream is poked).
+   */
+  readonly setChanges?: readonly SetChange[];
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SyncUser } from '../../core/index.js';
+import type { CollectionDefinition, SyncSetSpec, SyncUser } from '../../core/index.js';
 import { PROTOCOL_VERSION, TidesyncError, describeValue } from '../../core/index.js';
 import { readRequestBody } from '../read-body.js';
 import type { Reply } from '../replies.js';
 import { RequestRefusedError, errorReply, refusedReply } from '../replies.js';
 import type { ServerStore } from '../server-store.js';
 import type { LiveConnection, LiveHub } from './live-hub.js';
+import { liveSetsOf } from './live-sets.js';
 
-// A `/live` body is at most `{ protocol, clientId }`.
-const MAX_LIVE_BODY_BYTES = 4096;
+// A `/live` body is `{ protocol, clientId, sets? }`: room for a device's sync sets.
+const MAX_LIVE_BODY_BYTES = 64 * 1024;
 // A stream whose reader is this many events behind is dropped (it reconnects and pulls).
 const MAX_QUEUED_EVENTS = 64;
 // The same for Node: bytes written to the socket but not yet sent.
@@ -37,6 +38,7 @@ export function isLiveRequest(url: string): boolean {
 export interface LiveEndpointContext {
   readonly hub: LiveHub;
   readonly store: ServerStore;
+  readonly collections: ReadonlyMap<string, CollectionDefinition>;
   readonly authorize: (
     request: Request,
   ) => Promise<SyncUser | null | undefined> | SyncUser | null | undefined;
@@ -51,7 +53,7 @@ export interface LiveEndpointContext {
 export async function handleLive(live: LiveEndpointContext, request: Request): Promise<Response> {
   const opened = await openLive(live, request);
   if ('status' in opened) return json(opened);
-  const { user, clientId } = opened;
+  const { user, clientId, sets } = opened;
   const encoder = new TextEncoder();
   const registration: { remove?: () => void } = {};
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -78,6 +80,7 @@ export async function handleLive(live: LiveEndpointContext, request: Request): P
   const connection: LiveConnection = {
     user,
     clientId,
+    sets,
     write(text) {
       if (ended) return false;
       if ((controller.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) return false;
@@ -158,10 +161,7 @@ export function handleLiveNode(
   });
 }
 
-async function openLive(
-  live: LiveEndpointContext,
-  request: Request,
-): Promise<Reply | { user: SyncUser; clientId: string | null }> {
+async function openLive(live: LiveEndpointContext, request: Request): Promise<Reply | LiveOpening> {
   try {
     if (request.method !== 'GET' && request.method !== 'POST') {
       return errorReply(405, 'bad_request', `Use GET or POST for live, got ${request.method}.`);
@@ -186,10 +186,10 @@ async function openLive(
       };
     }
     await live.store.open();
-    const clientId =
+    const { clientId, sets } =
       request.method === 'GET'
-        ? new URL(request.url).searchParams.get('clientId')
-        : clientIdOf(await readRequestBody(request, MAX_LIVE_BODY_BYTES));
+        ? { clientId: new URL(request.url).searchParams.get('clientId'), sets: undefined }
+        : bodyOf(await readRequestBody(request, MAX_LIVE_BODY_BYTES), live.collections);
     if (clientId !== null && (clientId.length === 0 || clientId.length > 128)) {
       throw new RequestRefusedError(
         400,
@@ -197,7 +197,7 @@ async function openLive(
         `clientId: expected 1 to 128 characters, got ${describeValue(clientId)}.`,
       );
     }
-    return { user, clientId };
+    return { user, clientId, sets };
   } catch (error) {
     if (error instanceof RequestRefusedError) return refusedReply(error);
     live.onError(error instanceof Error ? error : new Error(String(error)));
@@ -205,8 +205,17 @@ async function openLive(
   }
 }
 
-function clientIdOf(text: string): string | null {
-  if (text.trim() === '') return null;
+interface LiveOpening {
+  readonly user: SyncUser;
+  readonly clientId: string | null;
+  readonly sets: readonly SyncSetSpec[] | undefined;
+}
+
+function bodyOf(
+  text: string,
+  collections: ReadonlyMap<string, CollectionDefinition>,
+): { clientId: string | null; sets: readonly SyncSetSpec[] | undefined } {
+  if (text.trim() === '') return { clientId: null, sets: undefined };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -220,7 +229,11 @@ function clientIdOf(text: string): string | null {
       `(root): expected a JSON object, got ${describeValue(body)}.`,
     );
   }
-  const { protocol, clientId } = body as { protocol?: unknown; clientId?: unknown };
+  const { protocol, clientId, sets } = body as {
+    protocol?: unknown;
+    clientId?: unknown;
+    sets?: unknown;
+  };
   if (protocol !== undefined && protocol !== PROTOCOL_VERSION) {
     throw new RequestRefusedError(
       400,
@@ -228,15 +241,14 @@ function clientIdOf(text: string): string | null {
       `protocol: this server speaks protocol ${PROTOCOL_VERSION}, got ${describeValue(protocol)}. Update the client.`,
     );
   }
-  if (clientId === undefined || clientId === null) return null;
-  if (typeof clientId !== 'string') {
+  if (clientId !== undefined && clientId !== null && typeof clientId !== 'string') {
     throw new RequestRefusedError(
       400,
       'bad_request',
       `clientId: expected a string, got ${describeValue(clientId)}.`,
     );
   }
-  return clientId;
+  return { clientId: clientId ?? null, sets: liveSetsOf(sets, collections) };
 }
 
 function isUser(user: SyncUser | null | undefined): user is SyncUser {

@@ -1,8 +1,9 @@
-import type { CollectionDefinition, SyncUser } from '../../core/index.js';
+import type { CollectionDefinition, SyncSetSpec, SyncUser } from '../../core/index.js';
 import { isInScope } from '../server-context.js';
 import type { ServerRecord, ServerStore } from '../server-store.js';
 import type { ChangeNotice, LiveChannel } from './live-channel.js';
 import { knownStates, scopedStates } from './live-scope.js';
+import { setChangeVisible, setsCoverChange, statesCoverEntry } from './live-sets.js';
 
 /** Limits and timings of live streams, as resolved from `SyncServerOptions.live`. */
 export interface LiveSettings {
@@ -16,6 +17,12 @@ export interface LiveConnection {
   readonly user: SyncUser;
   /** The client on the other end, when it said; its own pushes do not poke it. */
   readonly clientId: string | null;
+  /**
+   * The sync sets the device declared when it opened the stream; it is then poked for a change
+   * of a `sync: 'sets'` collection only when the record matched one of them before or after.
+   * Absent: poked for every change in scope.
+   */
+  readonly sets?: readonly SyncSetSpec[] | undefined;
   /** Writes SSE text; false when the stream is gone or too far behind (the hub drops it). */
   write(text: string): boolean;
   /** Ends the stream. */
@@ -138,27 +145,45 @@ export class LiveHub {
 
   async #deliver(notice: ChangeNotice): Promise<void> {
     if (this.#all.size === 0) return;
-    const targets = new Set<ConnectionState>();
-    for (const ownerId of notice.ownerIds) {
-      for (const state of this.#byUser.get(ownerId) ?? []) targets.add(state);
+    const setChanges = notice.setChanges ?? [];
+    const users = new Set<Set<ConnectionState>>();
+    const plainOwners = new Set(notice.ownerIds);
+    for (const ownerId of [...plainOwners, ...setChanges.map((c) => c.ownerId)]) {
+      const forUser = this.#byUser.get(ownerId);
+      if (forUser) users.add(forUser);
     }
+    let records: readonly ServerRecord[] = [];
     if (notice.scoped.length > 0) {
-      const records = await scopedStates(this.#store, notice);
-      for (const forUser of this.#byUser.values()) {
-        const first = forUser.values().next().value;
-        if (!first || !records.some((record) => this.#visible(record, first.connection.user)))
+      records = await scopedStates(this.#store, notice);
+      for (const forUser of this.#byUser.values()) users.add(forUser);
+    }
+    for (const forUser of users) {
+      const first = forUser.values().next().value;
+      if (!first) continue;
+      const user = first.connection.user;
+      const plain =
+        plainOwners.has(user.userId) ||
+        records.some((r) => !this.#isSetCollection(r.collection) && this.#visible(r, user));
+      const seen = plain
+        ? []
+        : setChanges.filter((c) => setChangeVisible(this.#collections, c, records, user));
+      if (!plain && seen.length === 0) continue;
+      for (const state of forUser) {
+        if (!plain && !seen.some((change) => setsCoverChange(state.connection.sets, change))) {
           continue;
-        for (const state of forUser) targets.add(state);
+        }
+        // The pushing device has the push's results already: pulling them back is waste.
+        if (notice.originClientId !== null && state.connection.clientId === notice.originClientId) {
+          state.covered = Math.max(state.covered, notice.position);
+          continue;
+        }
+        this.#poke(state, notice.position);
       }
     }
-    for (const state of targets) {
-      // The pushing device has the push's results already: pulling them back is waste.
-      if (notice.originClientId !== null && state.connection.clientId === notice.originClientId) {
-        state.covered = Math.max(state.covered, notice.position);
-        continue;
-      }
-      this.#poke(state, notice.position);
-    }
+  }
+
+  #isSetCollection(name: string): boolean {
+    return this.#collections.get(name)?.sync === 'sets';
   }
 
   #visible(record: ServerRecord, user: SyncUser): boolean {
@@ -224,7 +249,11 @@ export class LiveHub {
         const missed = entries.some(
           ({ position, record }) =>
             position > state.covered &&
-            knownStates(record).some((known) => this.#visible(known, user)),
+            statesCoverEntry(
+              state.connection.sets,
+              this.#isSetCollection(record.collection),
+              knownStates(record).filter((known) => this.#visible(known, user)),
+            ),
         );
         if (missed) this.#poke(state, last.position);
       }

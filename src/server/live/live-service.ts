@@ -58,7 +58,7 @@ export function createLiveService(
     });
   });
   const ctx: ServerContext = { ...base, store };
-  const endpoint = { hub, store: base.store, authorize, onError };
+  const endpoint = { hub, store: base.store, collections: base.collections, authorize, onError };
   return {
     ctx,
     fetch: (request) => handleLive(endpoint, request),

@@ -1,5 +1,5 @@
 import { createId } from '../../core/index.js';
-import type { CommittedChange } from './commit-observer.js';
+import type { CommittedChange, IndexedValues, SetChange } from './commit-observer.js';
 import type { ChangeNotice, LiveChannel } from './live-channel.js';
 
 /** A pg client that can LISTEN: pg's `PoolClient` (its `notification` and `error` events). */
@@ -30,6 +30,17 @@ interface NoticePayload {
   readonly o: readonly string[];
   /** Scoped records: collection, id and the version the change gave it. */
   readonly s: readonly (readonly [string, string, number?])[];
+  /**
+   * Records of `sync: 'sets'` collections: collection, id, owner and the indexed values before
+   * and after (`null`: none). Absent from older instances, whose `o` names their owners.
+   */
+  readonly x?: readonly (readonly [
+    string,
+    string,
+    string,
+    IndexedValues | null,
+    IndexedValues | null,
+  ])[];
 }
 
 /** A {@link LiveChannel} with a `close()` the store calls when it closes. */
@@ -79,6 +90,15 @@ export function postgresLiveChannel(
           typeof version === 'number' && Number.isSafeInteger(version)
             ? { collection, id, version }
             : { collection, id },
+        ),
+        setChanges: (payload.x ?? []).map(
+          ([collection, id, ownerId, before, after]): SetChange => ({
+            collection,
+            id,
+            ownerId,
+            before,
+            after,
+          }),
         ),
       });
     } catch {
@@ -203,6 +223,7 @@ function split(instance: string, change: CommittedChange): string[] {
   const payloads: string[] = [];
   let owners: string[] = [];
   let scoped: [string, string, number][] = [];
+  let sets: [string, string, string, IndexedValues | null, IndexedValues | null][] = [];
   let size = 0;
   const flush = () => {
     payloads.push(
@@ -211,10 +232,12 @@ function split(instance: string, change: CommittedChange): string[] {
         c: change.originClientId,
         o: owners,
         s: scoped,
+        ...(sets.length > 0 ? { x: sets } : {}),
       } satisfies NoticePayload),
     );
     owners = [];
     scoped = [];
+    sets = [];
     size = 0;
   };
   for (const owner of change.ownerIds) {
@@ -227,6 +250,24 @@ function split(instance: string, change: CommittedChange): string[] {
     scoped.push([collection, id, version]);
     size += collection.length + id.length + 24;
   }
-  if (owners.length > 0 || scoped.length > 0 || payloads.length === 0) flush();
+  for (const { collection, id, ownerId, before, after } of change.setChanges) {
+    let entry: [string, string, string, IndexedValues | null, IndexedValues | null] = [
+      collection,
+      id,
+      ownerId,
+      before,
+      after,
+    ];
+    let length = JSON.stringify(entry).length + 1;
+    if (length > MAX_PAYLOAD_CHARS / 2) {
+      // Index values too long for a notice: sent without them, every stream that sees it pulls.
+      entry = [collection, id, ownerId, null, null];
+      length = JSON.stringify(entry).length + 1;
+    }
+    if (size + length > MAX_PAYLOAD_CHARS) flush();
+    sets.push(entry);
+    size += length;
+  }
+  if (owners.length > 0 || scoped.length > 0 || sets.length > 0 || payloads.length === 0) flush();
   return payloads;
 }

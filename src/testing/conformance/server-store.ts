@@ -3,6 +3,7 @@ import type { OpResult } from '../../core/index.js';
 import type { CreateServerStore, ServerStoreFixture } from './server-store-fixtures.js';
 import { sampleServerRecord } from './server-store-fixtures.js';
 import { serverStoreRecordCases } from './server-store-records.js';
+import { serverStoreSetCases } from './server-store-sets.js';
 
 export { sampleServerRecord } from './server-store-fixtures.js';
 export type { CreateServerStore, ServerStoreFixture } from './server-store-fixtures.js';
@@ -269,6 +270,9 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
     );
 
     serverStoreRecordCases(run);
+    serverStoreSetCases(
+      (fn) => (context) => withFixture(create, (f) => fn(f, () => context.skip())),
+    );
 
     it(
       'rejects calls after close()',
