@@ -168,6 +168,9 @@ export function startClientRuntime(ctx: ClientContext): (() => void)[] {
     server: ctx.server,
     events: ctx.events,
     writeListeners: ctx.writeListeners,
+    ...([...ctx.opts.collections.values()].some((c) => c.sync === 'sets')
+      ? { liveSets: ctx.syncSets }
+      : {}),
     onRemoteChange: (collections) => {
       ctx.liveQueries.notify(collections);
       ctx.events.emit('change', { collections: [...collections], origin: 'remote' });

@@ -8,6 +8,7 @@ import type { ClientStatus } from '../sync/client-status.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ServerApi } from '../sync/server-api.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
+import { withStreamSets, type LiveSetSource } from './live-stream-sets.js';
 
 /** What the runtime needs from its client besides the runs and the status. */
 export interface RuntimeHooks {
@@ -20,6 +21,8 @@ export interface RuntimeHooks {
   readonly writeListeners: Set<() => void>;
   /** Changes another tab made. */
   readonly onRemoteChange: (collections: readonly string[]) => void;
+  /** The device's sync sets, sent with the live stream; only with `sync: 'sets'` collections. */
+  readonly liveSets?: LiveSetSource;
 }
 
 /**
@@ -46,7 +49,9 @@ export function startRuntime(
       onSyncRequest: () => runs.request(),
     });
   }
-  const openStream = hooks.server?.openStream;
+  const serverStream = hooks.server?.openStream;
+  const openStream =
+    serverStream && hooks.liveSets ? withStreamSets(serverStream, hooks.liveSets) : serverStream;
   const { events } = hooks;
   return opts.triggers.map((trigger) =>
     trigger.start({

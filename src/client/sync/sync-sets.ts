@@ -41,6 +41,7 @@ interface Waiter {
 export class SyncSets implements SyncSetRegistry {
   readonly #ctx: SyncSetsContext;
   readonly #waiters = new Map<string, Waiter>();
+  readonly #listeners = new Set<() => void>();
 
   constructor(ctx: SyncSetsContext) {
     this.#ctx = ctx;
@@ -60,7 +61,7 @@ export class SyncSets implements SyncSetRegistry {
       const same = sets.find(
         (s) => s.collection === definition.name && canonicalWhere(s.where) === key,
       );
-      if (same) return same;
+      if (same) return { ...same, added: false };
       const created: StoredSyncSet = {
         id: createId(),
         collection: definition.name,
@@ -69,8 +70,9 @@ export class SyncSets implements SyncSetRegistry {
         complete: false,
       };
       await writeSyncSets(tx, [...sets, created]);
-      return created;
+      return { ...created, added: true };
     });
+    if (stored.added) this.#changed();
     if (!stored.complete) this.#ctx.requestSync();
     return this.#handle(stored);
   }
@@ -85,16 +87,18 @@ export class SyncSets implements SyncSetRegistry {
   /** Removes set `id` and the records only it covered; a missing set is not an error. */
   async remove(id: string): Promise<void> {
     this.#ctx.throwIfClosed();
-    const changed = await this.#ctx.storage.transaction('readwrite', async (tx) => {
+    const outcome = await this.#ctx.storage.transaction('readwrite', async (tx) => {
       const sets = await readSyncSets(tx);
       const gone = sets.find((s) => s.id === id);
-      if (!gone) return undefined;
+      if (!gone) return { existed: false, changed: undefined };
       const rest = sets.filter((s) => s.id !== id);
       await writeSyncSets(tx, rest);
       const definition = this.#ctx.collections.get(gone.collection);
       const removed = definition ? await evictUncovered(tx, definition, rest) : 0;
-      return removed > 0 ? gone.collection : undefined;
+      return { existed: true, changed: removed > 0 ? gone.collection : undefined };
     });
+    if (outcome.existed) this.#changed();
+    const changed = outcome.changed;
     const waiter = this.#waiters.get(id);
     if (waiter) {
       this.#waiters.delete(id);
@@ -106,6 +110,16 @@ export class SyncSets implements SyncSetRegistry {
       );
     }
     if (changed) this.#ctx.notify([changed]);
+  }
+
+  /** Calls `listener` after a set is added or removed here; returns its unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    for (const listener of [...this.#listeners]) listener();
   }
 
   /**

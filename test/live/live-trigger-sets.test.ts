@@ -1,0 +1,84 @@
+// Issue 19: a device's live stream declares the device's sync sets, so the server pokes it only
+// for changes they cover; adding or removing a set reopens the stream with the new sets.
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createSyncClient, defineCollection, liveTrigger } from 'tidesync';
+import type { StreamEvent, SyncClient, Transport } from 'tidesync';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+import { collections } from './live-helpers.js';
+
+const orders = defineCollection({
+  name: 'orders',
+  schema: z.object({ region: z.string() }),
+  sync: 'sets',
+  indexes: ['region'],
+});
+
+/** A transport whose live streams stay open until aborted, recording each stream's body. */
+function recordingTransport() {
+  const bodies: Record<string, unknown>[] = [];
+  const transport: Transport = {
+    async send(kind) {
+      if (kind === 'pull') return { protocol: 1, changes: [], cursor: 'c', hasMore: false };
+      return { protocol: 1, results: [], lastSeq: 0 };
+    },
+    async openStream(_kind, body, options) {
+      bodies.push(body as Record<string, unknown>);
+      const signal = options?.signal;
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield { event: 'ready', data: JSON.stringify({ position: 0 }) } satisfies StreamEvent;
+          await new Promise<void>((resolve) => {
+            if (signal?.aborted) resolve();
+            signal?.addEventListener('abort', () => resolve(), { once: true });
+          });
+        },
+      };
+    },
+  };
+  return { transport, bodies };
+}
+
+const clients: SyncClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
+  expect(check()).toBe(true);
+}
+
+async function device(withSets: boolean) {
+  const recording = recordingTransport();
+  const client = await createSyncClient({
+    collections: withSets ? [...collections, orders] : collections,
+    storage: memoryAdapter(),
+    transport: recording.transport,
+    triggers: [liveTrigger({ baseDelayMs: 1, random: () => 0 })],
+  });
+  clients.push(client);
+  await until(() => recording.bodies.length === 1);
+  return { client, bodies: recording.bodies };
+}
+
+describe('liveTrigger() with sync sets', () => {
+  it('sends the sets with the stream and reopens it when a set is added or removed', async () => {
+    const { client, bodies } = await device(true);
+    expect(bodies[0]?.['sets']).toEqual([]);
+    const north = await client.collection(orders).syncSet({ where: { region: 'north' } });
+    await until(() => bodies.length === 2);
+    expect(bodies[1]?.['sets']).toEqual([{ collection: 'orders', where: { region: 'north' } }]);
+    // Declaring the same set again changes nothing: no new stream.
+    await client.collection(orders).syncSet({ where: { region: 'north' } });
+    await north.remove();
+    await until(() => bodies.length === 3);
+    expect(bodies[2]?.['sets']).toEqual([]);
+    expect(client.status.live).toBe('connected');
+  });
+
+  it('sends no sets for a device without sync-set collections (poked for its whole scope)', async () => {
+    const { bodies } = await device(false);
+    expect(bodies[0]).not.toHaveProperty('sets');
+  });
+});
