@@ -4,6 +4,8 @@ import { Outbox, PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../outbox/index.js';
 import { writeEvicted } from './local/evicted-index.js';
 import { CURSOR_META_KEY } from './sync/pull.js';
 import { HLC_META_KEY } from './local/transaction-clock.js';
+import { DELETED_CONFLICTS_META_KEY } from './local/deleted-conflicts.js';
+import { SYNC_SETS_META_KEY, SYNC_SETS_SWEEP_META_KEY } from './sync/sync-set-records.js';
 
 /** Options of `client.signOut()`. */
 export interface SignOutOptions {
@@ -48,9 +50,12 @@ const CLIENT_META_KEYS = [
   'client.id',
   HLC_META_KEY,
   CURSOR_META_KEY,
-  'conflicts.deletedLocally',
+  DELETED_CONFLICTS_META_KEY,
   SEQ_META_KEY,
   PUSH_SEQ_META_KEY,
+  // The sync sets and their cursors: the next user declares their own, from the start.
+  SYNC_SETS_META_KEY,
+  SYNC_SETS_SWEEP_META_KEY,
 ];
 
 /** Unsynced work in the storage: queued, in-flight and dead-lettered ops, and open conflicts. */
