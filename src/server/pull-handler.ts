@@ -7,17 +7,12 @@ import type {
   WireRecord,
 } from '../core/index.js';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { clockOf, forbiddenClient } from './push-handler.js';
+import { forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
 import { settleClocks } from './op-data.js';
+import { pullAnswer } from './pull-answer.js';
 import { PullPage } from './pull-page.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  fingerprintOf,
-  isCursorValid,
-  isLegacyCursor,
-} from './pull-cursor.js';
+import { decodeCursor, fingerprintOf, isCursorValid, isLegacyCursor } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
 import { readSetPage } from './sets/set-pull-handler.js';
 import { isInScope, toWireRecord } from './server-context.js';
@@ -114,17 +109,7 @@ async function readPage(
     }
     if (rows.length <= limit) break;
   }
-  return {
-    protocol: PROTOCOL_VERSION,
-    changes: page.changes,
-    ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
-    ...(page.removed.length > 0 ? { removed: page.removed } : {}),
-    cursor: encodeCursor(epoch, ctx.cursorSecret, position, fingerprint),
-    hasMore,
-    reset,
-    ...(remaining === undefined ? {} : { remaining }),
-    ...clockOf(ctx),
-  };
+  return pullAnswer(ctx, epoch, page, { position, fingerprint, hasMore, reset, remaining });
 }
 
 /** Handles a validated get: the requested records the user may see (tombstones included). */

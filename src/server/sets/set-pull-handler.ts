@@ -7,15 +7,10 @@ import type {
   PullResponse,
   SyncUser as SyncSpecUser,
 } from '../../core/index.js';
-import {
-  PROTOCOL_VERSION,
-  conditionValues,
-  setValueKey,
-  type SyncSetSpec,
-} from '../../core/index.js';
+import { conditionValues, setValueKey, type SyncSetSpec } from '../../core/index.js';
 import { settleClocks } from '../op-data.js';
-import { clockOf } from '../push-handler.js';
-import { decodeCursor, encodeCursor, isCursorValid } from '../pull-cursor.js';
+import { decodeCursor, isCursorValid } from '../pull-cursor.js';
+import { pullAnswer } from '../pull-answer.js';
 import { PullPage } from '../pull-page.js';
 import { RequestRefusedError } from '../replies.js';
 import type { ServerContext } from '../server-context.js';
@@ -76,17 +71,7 @@ export async function readSetPage(
     }
     if (rows.length <= limit) break;
   }
-  return {
-    protocol: PROTOCOL_VERSION,
-    changes: page.changes,
-    ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
-    ...(page.removed.length > 0 ? { removed: page.removed } : {}),
-    cursor: encodeCursor(epoch, ctx.cursorSecret, position, 0),
-    hasMore,
-    reset,
-    ...(remaining === undefined ? {} : { remaining }),
-    ...clockOf(ctx),
-  };
+  return pullAnswer(ctx, epoch, page, { position, fingerprint: 0, hasMore, reset, remaining });
 }
 
 /**
