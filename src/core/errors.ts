@@ -187,7 +187,8 @@ export function describeValue(value: unknown): string {
   const type = Array.isArray(value) ? 'array' : typeof value;
   let shown: string;
   try {
-    shown = JSON.stringify(value) ?? String(value);
+    // JSON shows NaN and ±Infinity as `null`; a number is shown as itself.
+    shown = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     shown = String(value);
   }

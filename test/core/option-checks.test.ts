@@ -29,6 +29,15 @@ describe('integer option checks', () => {
     );
   });
 
+  it.each([
+    [Number.NaN, '`NaN` (number)'],
+    [Number.POSITIVE_INFINITY, '`Infinity` (number)'],
+    [Number.NEGATIVE_INFINITY, '`-Infinity` (number)'],
+  ])('shows %s as itself in the message, not as JSON null', (value, shown) => {
+    const error = thrown(() => positiveInt('timeoutMs', value, 30_000));
+    expect(error.message).toContain(`got ${shown}.`);
+  });
+
   it.each([[0], [1.5], ['3'], [null], [Number.MAX_SAFE_INTEGER + 2]])(
     'rejects %s as a positive integer, whatever its type',
     (value) => {
