@@ -49,7 +49,9 @@ function stamped(ctx: ServerContext, record: WireRecord): WireRecord {
 /**
  * Serves a pull at the client's schema versions: refuses a client that must upgrade before
  * `read` runs, then moves each record of the page to the client's version (records stored
- * before a deploy go up; newer ones go down where reverse migrations allow).
+ * before a deploy go up; newer ones go down where reverse migrations allow). The page's records
+ * come tagged with their stored version (`pullAnswer`); a page already at the client's versions,
+ * the common case, is answered as it is, with no copy of any record.
  * @throws RequestRefusedError 409 `upgrade_required`; see {@link clientVersions}.
  */
 export async function pullAtClientVersions(
@@ -59,12 +61,16 @@ export async function pullAtClientVersions(
 ): Promise<PullResponse> {
   const versions = clientVersions(ctx, request);
   const page = await read(request);
-  const changes = page.changes.map((change) => {
-    const record = stamped(ctx, change);
+  let changes: WireRecord[] | undefined;
+  for (let i = 0; i < page.changes.length; i++) {
+    const change = page.changes[i] as WireRecord;
+    // A record the answer did not tag (another `read`) is tagged on a copy.
+    const record = change.schemaVersion === undefined ? stamped(ctx, change) : change;
     const version = versions.get(record.collection);
-    return version === undefined ? record : recordAtVersion(ctx, record, version);
-  });
-  return { ...page, changes };
+    const moved = version === undefined ? record : recordAtVersion(ctx, record, version);
+    if (moved !== change) (changes ??= page.changes.slice())[i] = moved;
+  }
+  return changes === undefined ? page : { ...page, changes };
 }
 
 /** A get answer with each record tagged with the schema version its data is at. */

@@ -1,9 +1,10 @@
-import type { PullResponse } from '../core/index.js';
+import type { PullResponse, WireRecord } from '../core/index.js';
 import { PROTOCOL_VERSION } from '../core/index.js';
 import { clockOf } from './push-handler.js';
 import { encodeCursor } from './pull-cursor.js';
 import type { PullPage } from './pull-page.js';
 import type { ServerContext } from './server-context.js';
+import { newerRecordRefusal, storedVersionOf } from './stored-version.js';
 
 /** Where a pull page ended, and what the answer says beside its changes. */
 export interface PullPageEnd {
@@ -17,7 +18,11 @@ export interface PullPageEnd {
   readonly remaining: number | undefined;
 }
 
-/** The answer to a feed or set pull: the page's changes, skips, removals and its cursor. */
+/**
+ * The answer to a feed or set pull: the page's changes, skips, removals and its cursor. Each
+ * change is tagged with the schema version its stored data is at (`schemaVersion`).
+ * @throws RequestRefusedError 409 `server_too_old` for a record of a newer deploy.
+ */
 export function pullAnswer(
   ctx: ServerContext,
   epoch: string,
@@ -26,7 +31,7 @@ export function pullAnswer(
 ): PullResponse {
   return {
     protocol: PROTOCOL_VERSION,
-    changes: page.changes,
+    changes: tagVersions(ctx, page.changes),
     ...(page.skipped.length > 0 ? { skipped: page.skipped } : {}),
     ...(page.removed.length > 0 ? { removed: page.removed } : {}),
     cursor: encodeCursor(epoch, ctx.cursorSecret, end.position, end.fingerprint),
@@ -35,4 +40,19 @@ export function pullAnswer(
     ...(end.remaining === undefined ? {} : { remaining: end.remaining }),
     ...clockOf(ctx),
   };
+}
+
+/**
+ * Tags each of `changes` with the schema version its data is at, in place: the page's records
+ * were built for this answer alone (by `toWireRecord`), so no copy of each is needed.
+ */
+function tagVersions(ctx: ServerContext, changes: WireRecord[]): WireRecord[] {
+  for (const record of changes) {
+    const collection = ctx.collections.get(record.collection);
+    if (!collection) continue;
+    const schemaVersion = storedVersionOf(collection, record.data);
+    if (schemaVersion === undefined) throw newerRecordRefusal(collection, record.id);
+    (record as { schemaVersion?: number }).schemaVersion = schemaVersion;
+  }
+  return changes;
 }
