@@ -34,11 +34,15 @@ export const UPSERT_RECORD = `INSERT INTO tidesync_records (${RECORD_COLUMNS}) V
     deleted = excluded.deleted, conflict = excluded.conflict`;
 /**
  * Inserts an op, or updates its state and body when seq, collection and record are unchanged
- * (state changes, coalescing): then the row alone is written and no index. Changes nothing
+ * (state changes, coalescing): then the row alone is written and no index. The last parameter
+ * is the carried metadata to write with it, or null to keep the row's (sqlite-carried-meta.ts).
+ * Changes nothing
  * (`changes` 0) when one of those differs: {@link MOVE_OP} does that rarer update.
  */
-export const UPSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body
+export const UPSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body, carried_meta)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body,
+    carried_meta = coalesce(excluded.carried_meta, carried_meta)
     WHERE seq = excluded.seq AND collection = excluded.collection AND record_id = excluded.record_id`;
 /** Updates every column of an op, indexed ones included. */
 export const MOVE_OP =

@@ -214,12 +214,16 @@ export class SqliteTransaction implements StorageTransaction {
         await this.#carried.load(d);
         this.#carried.opWritten(op.seq);
         const body = encodeOpBody(op);
+        const carried = this.#carried.guessFor(op.seq, op.hlc);
         const { changes } = await d
-          .run(UPSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body])
+          .run(UPSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body, carried])
           .catch((error: unknown) => {
             throw duplicateSeq(error, op);
           });
-        if (changes > 0) return;
+        if (changes > 0) {
+          if (carried !== null) this.#carried.guessWritten(op.seq, op.hlc);
+          return;
+        }
         this.#carried.opMoved();
         await d
           .run(MOVE_OP, [op.seq, op.collection, op.id, op.state, body, op.opId])
