@@ -36,7 +36,8 @@ async function offlineClient(kind: LocalAdapterKind, dir: string) {
   });
 }
 
-async function tidesyncWrites(kind: LocalAdapterKind, n: number, dir: string) {
+/** Times `n` inserts, `n` updates and an `insertMany` of `n` on a fresh client of `kind`. */
+export async function tidesyncWrites(kind: LocalAdapterKind, n: number, dir: string) {
   const client = await offlineClient(kind, dir);
   const todos = client.collection('todos');
   const ids: string[] = [];
@@ -55,7 +56,8 @@ async function tidesyncWrites(kind: LocalAdapterKind, n: number, dir: string) {
   return { insertMs, updateMs, insertManyMs };
 }
 
-function rawSqlite(n: number, dir: string) {
+/** The raw better-sqlite3 baselines of W1 (same file pragmas), on a fresh file in `dir`. */
+export function rawSqlite(n: number, dir: string) {
   counter += 1;
   const db = new Database(join(dir, `raw${counter}.db`));
   db.pragma('journal_mode = WAL');

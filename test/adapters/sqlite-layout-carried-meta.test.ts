@@ -110,7 +110,7 @@ const readMeta = (storage: StorageAdapter, ...keys: string[]) =>
   });
 
 describe('sqliteAdapter layout 5: the clock and outbox counter carried on the last op', () => {
-  it('commits a client insert in 6 statements, none of them a metadata write', async () => {
+  it('commits a client insert in 5 statements, none of them a metadata write or a second write of the op', async () => {
     const file = tempFile();
     const { driver, statements } = countingDriver(file);
     const client = await createSyncClient({
@@ -124,7 +124,8 @@ describe('sqliteAdapter layout 5: the clock and outbox counter carried on the la
     statements.length = 0;
     for (let i = 0; i < 20; i++)
       await todos.insert({ title: `todo ${i}`, done: false, projectId: null });
-    expect(statements.length / 20).toBe(6);
+    expect(statements.length / 20).toBe(5);
+    expect(statements.filter((sql) => /^UPDATE tidesync_ops/.test(sql))).toEqual([]);
     expect(statements.filter((sql) => /tidesync_meta/.test(sql) && !/^SELECT/.test(sql))).toEqual(
       [],
     );
@@ -160,7 +161,7 @@ describe('sqliteAdapter layout 5: the clock and outbox counter carried on the la
     });
     const upgraded = contents(file);
     expect(upgraded).toMatchObject({ version: SQLITE_LAYOUT_VERSION });
-    expect(SQLITE_LAYOUT_VERSION).toBe(5);
+    expect(SQLITE_LAYOUT_VERSION).toBe(6);
     // The upgrade moved nothing: the old meta rows are still there.
     expect(metaRows(file)).toMatchObject({ 'outbox.seq': '3' });
 
@@ -234,6 +235,60 @@ describe('sqliteAdapter layout 5: the clock and outbox counter carried on the la
     expect(rows).not.toHaveProperty('outbox.seq');
     expect(rows).not.toHaveProperty('client.hlc');
     expect(rows).toMatchObject({ 'outbox.pushSeq': '11', 'pull.cursor': old['pull.cursor'] });
+  });
+
+  it('the values written with the first op are replaced when the transaction ends with others', async () => {
+    const storage = open(tempFile());
+    // The clock set differs from the op's, the counter from its seq.
+    await storage.transaction('readwrite', async (tx) => {
+      await tx.putOp(makeOp({ opId: 'op1', seq: 1, id: 'r1', hlc: 'h1' }));
+      await tx.setMeta('outbox.seq', 5);
+      await tx.setMeta('client.hlc', 'h-later');
+    });
+    expect(await readMeta(storage, 'outbox.seq', 'client.hlc')).toEqual({
+      'outbox.seq': 5,
+      'client.hlc': 'h-later',
+    });
+    // A later op of the same transaction is last: it carries them, not the first.
+    await storage.transaction('readwrite', async (tx) => {
+      await tx.putOp(makeOp({ opId: 'op6', seq: 6, id: 'r6', hlc: 'h6' }));
+      await tx.putOp(makeOp({ opId: 'op7', seq: 7, id: 'r7', hlc: 'h7' }));
+      await tx.setMeta('outbox.seq', 7);
+      await tx.setMeta('client.hlc', 'h6');
+    });
+    expect(await readMeta(storage, 'outbox.seq', 'client.hlc')).toEqual({
+      'outbox.seq': 7,
+      'client.hlc': 'h6',
+    });
+    // The guessed op deleted again before commit: the values move to the op that is last.
+    await storage.transaction('readwrite', async (tx) => {
+      await tx.putOp(makeOp({ opId: 'op8', seq: 8, id: 'r8', hlc: 'h8' }));
+      await tx.setMeta('outbox.seq', 8);
+      await tx.setMeta('client.hlc', 'h8');
+      await tx.deleteOp('op8');
+    });
+    expect(await readMeta(storage, 'outbox.seq', 'client.hlc')).toEqual({
+      'outbox.seq': 8,
+      'client.hlc': 'h8',
+    });
+    // Only the clock set: the counter stays, and the op's guess (with its seq) is not kept.
+    await storage.transaction('readwrite', async (tx) => {
+      await tx.putOp(makeOp({ opId: 'op9', seq: 9, id: 'r9', hlc: 'h9' }));
+      await tx.setMeta('client.hlc', 'h9');
+    });
+    expect(await readMeta(storage, 'outbox.seq', 'client.hlc')).toEqual({
+      'outbox.seq': 8,
+      'client.hlc': 'h9',
+    });
+    // A state change of the last op in a transaction that sets nothing keeps the values.
+    await storage.transaction('readwrite', (tx) =>
+      tx.putOp(makeOp({ opId: 'op9', seq: 9, id: 'r9', hlc: 'h9', state: 'inflight' })),
+    );
+    expect(await readMeta(storage, 'outbox.seq', 'client.hlc')).toEqual({
+      'outbox.seq': 8,
+      'client.hlc': 'h9',
+    });
+    await storage.close();
   });
 
   it('a second open of an upgraded file changes nothing', async () => {

@@ -71,12 +71,12 @@ function insertOldOp(db: Database.Database, op: ReturnType<typeof makeOp>): void
 }
 
 describe('sqliteAdapter table layout', () => {
-  it('creates layout 5: records in a rowid table, the outbox keyed by seq, conflicts indexed alone', async () => {
+  it('creates layout 6: records in a rowid table, the outbox keyed by seq, conflicts indexed alone', async () => {
     const db = new Database(tempFile());
     const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
     await adapter.open();
-    expect(SQLITE_LAYOUT_VERSION).toBe(5);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(SQLITE_LAYOUT_VERSION).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect(indexNames(db)).toEqual(CURRENT_INDEXES);
     expect(recordsTableSql(db)).not.toMatch(/WITHOUT ROWID/i);
     await adapter.close();

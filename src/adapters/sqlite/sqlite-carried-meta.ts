@@ -16,6 +16,12 @@ import { UPSERT_META } from './sqlite-statements.js';
 // a carried key ends by writing the values it holds to the op that is last at commit, and then
 // deletes their meta rows; with no op left, it writes the meta rows instead. Earlier ops keep
 // stale copies that are never read: only the last op's copy counts.
+//
+// The first op a transaction appends is written with the values the transaction will most
+// likely end with (its own clock and seq: an insert or update stores exactly those), in the
+// op's own INSERT. When the values at commit are those and that op is still last, the flush
+// writes nothing more: a local write is one statement shorter. Otherwise it writes the values
+// as before, so a wrong guess costs the statement the guess saved, never a wrong value.
 
 /** Metadata keys carried on the last op (the client's clock and outbox counter). */
 export const CARRIED_META_KEYS: readonly string[] = ['client.hlc', 'outbox.seq'];
@@ -54,6 +60,10 @@ export class CarriedMeta {
   /** Whether the last op or a carried value may have changed: flush has work to do. */
   #dirty = false;
   #loading: Promise<void> | undefined;
+  /** Whether this transaction has given an op the guessed values ({@link CarriedMeta.guessFor}). */
+  #guessed = false;
+  /** The op written with the guessed values, while it is the last op: its seq and clock. */
+  #guess: { readonly seq: number; readonly hlc: string } | undefined;
 
   /** Whether `key` is one of {@link CARRIED_META_KEYS}. */
   static carries(key: string): boolean {
@@ -105,11 +115,41 @@ export class CarriedMeta {
   /** Notes an op written with `seq` (it may now be the last op), after load. */
   opWritten(seq: number): void {
     if (this.#lastSeq === null || seq >= this.#lastSeq) this.#dirty = true;
+    if (this.#guess && seq > this.#guess.seq) this.#guess = undefined;
   }
 
   /** Notes an op deleted or moved to another seq (the last op may have changed), after load. */
   opMoved(): void {
     this.#dirty = true;
+    this.#guess = undefined;
+  }
+
+  /**
+   * The `carried_meta` to write with the op `seq` (clock `hlc`), after {@link CarriedMeta.opWritten}:
+   * the values the transaction will most likely end with, for the first op it writes that is
+   * the last op; else `null` (nothing to write). Call {@link CarriedMeta.guessWritten} once the
+   * row holds it.
+   */
+  guessFor(seq: number, hlc: string): string | null {
+    if (this.#guessed || (this.#lastSeq !== null && seq < this.#lastSeq)) return null;
+    this.#guessed = true;
+    return JSON.stringify({ [CARRIED_META_KEYS[0]!]: hlc, [CARRIED_META_KEYS[1]!]: seq });
+  }
+
+  /** Notes that the row of op `seq` now holds the values {@link CarriedMeta.guessFor} gave. */
+  guessWritten(seq: number, hlc: string): void {
+    this.#guess = { seq, hlc };
+  }
+
+  /** Whether the last op already holds `values` (the guess was right). */
+  #guessHolds(values: ReadonlyMap<string, unknown>): boolean {
+    const guess = this.#guess;
+    return (
+      guess !== undefined &&
+      values.size === 2 &&
+      values.get(CARRIED_META_KEYS[0]!) === guess.hlc &&
+      values.get(CARRIED_META_KEYS[1]!) === guess.seq
+    );
   }
 
   /** Writes the carried values where the next transaction reads them. Runs before `COMMIT`. */
@@ -117,8 +157,11 @@ export class CarriedMeta {
     const values = this.#values;
     if (!this.#dirty || !values) return;
     this.#dirty = false;
-    const carried = values.size > 0 ? JSON.stringify(Object.fromEntries(values)) : null;
-    const { changes } = await driver.run(CARRY_ON_LAST_OP, [carried]);
+    let changes = 1;
+    if (!this.#guessHolds(values)) {
+      const carried = values.size > 0 ? JSON.stringify(Object.fromEntries(values)) : null;
+      ({ changes } = await driver.run(CARRY_ON_LAST_OP, [carried]));
+    }
     if (changes > 0) {
       if (this.#inTable.size > 0) await driver.run(DELETE_CARRIED_ROWS);
       this.#inTable.clear();

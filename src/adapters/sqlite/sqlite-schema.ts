@@ -2,7 +2,7 @@ import { StorageError } from '../../core/index.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 
 /** The table layout version this code writes, stored in `PRAGMA user_version`. */
-export const SQLITE_LAYOUT_VERSION = 5;
+export const SQLITE_LAYOUT_VERSION = 6;
 
 // Layout 4: records are a rowid table, so new rows are appended in arrival order and only the
 // two small key indexes (local id, server id) take random inserts. Layouts 1-3 clustered the
@@ -60,6 +60,11 @@ CREATE INDEX IF NOT EXISTS tidesync_ops_record ON tidesync_ops (collection, reco
 const OPS_CARRIED_META = `
 ALTER TABLE tidesync_ops ADD COLUMN carried_meta TEXT;`;
 
+// Layout 6: nothing moves. Rows written from layout 6 on store field clocks equal to the row's
+// `hlc` as `0`, and op bodies leave out what the op's columns hold (sqlite-field-clocks.ts,
+// sqlite-op-body.ts); rows of older layouts read back unchanged. The version says that an older
+// tidesync, which would read the new rows wrong, must refuse the file.
+
 const INDEXES_V3 = `
 CREATE INDEX IF NOT EXISTS tidesync_records_conflicted
   ON tidesync_records (collection, sync_status) WHERE sync_status = 'conflicted';`;
@@ -71,6 +76,7 @@ CREATE INDEX IF NOT EXISTS tidesync_records_conflicted
  * counter in the same transaction as the op). Layout 4 rebuilds the records table as a rowid
  * table (rows and key values unchanged). Layout 5 adds the op column that carries the clock
  * and outbox counter (nothing moves: the meta rows are read until a write carries the values).
+ * Layout 6 changes how new rows are written, not the tables (nothing moves either).
  */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   2: `
@@ -98,6 +104,7 @@ INSERT INTO tidesync_records (${RECORD_COLUMNS_V4})
 DROP TABLE tidesync_records_v3;
 ${INDEXES_V3}`,
   5: OPS_CARRIED_META,
+  6: '',
 };
 
 async function checkUniqueSeqs(driver: SqliteDriver): Promise<void> {

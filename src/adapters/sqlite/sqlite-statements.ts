@@ -1,5 +1,7 @@
 import type { ListOpsOptions, StoredRecord } from '../../core/index.js';
 import type { SqliteRow, SqliteValue } from './sqlite-driver.js';
+import { compactFieldClocks, expandFieldClocks } from './sqlite-field-clocks.js';
+import { OP_BODY_COLUMNS } from './sqlite-op-body.js';
 
 // The SQL the adapter runs for records, ops and metadata, and the mapping of record rows.
 // Statements are constants: the driver caches prepared statements by SQL text, and a constant
@@ -32,11 +34,15 @@ export const UPSERT_RECORD = `INSERT INTO tidesync_records (${RECORD_COLUMNS}) V
     deleted = excluded.deleted, conflict = excluded.conflict`;
 /**
  * Inserts an op, or updates its state and body when seq, collection and record are unchanged
- * (state changes, coalescing): then the row alone is written and no index. Changes nothing
+ * (state changes, coalescing): then the row alone is written and no index. The last parameter
+ * is the carried metadata to write with it, or null to keep the row's (sqlite-carried-meta.ts).
+ * Changes nothing
  * (`changes` 0) when one of those differs: {@link MOVE_OP} does that rarer update.
  */
-export const UPSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body
+export const UPSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body, carried_meta)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body,
+    carried_meta = coalesce(excluded.carried_meta, carried_meta)
     WHERE seq = excluded.seq AND collection = excluded.collection AND record_id = excluded.record_id`;
 /** Updates every column of an op, indexed ones included. */
 export const MOVE_OP =
@@ -49,14 +55,18 @@ export const UPSERT_META =
 
 /** A `tidesync_records` row as a stored record. */
 export function toRecord(row: SqliteRow): StoredRecord {
+  const hlc = String(row['hlc']);
   return {
     collection: String(row['collection']),
     id: String(row['id']),
     serverId: row['server_id'] === null ? null : String(row['server_id']),
     data: JSON.parse(String(row['data'])) as StoredRecord['data'],
     version: Number(row['version']),
-    hlc: String(row['hlc']),
-    fieldClocks: JSON.parse(String(row['field_clocks'])) as StoredRecord['fieldClocks'],
+    hlc,
+    fieldClocks: expandFieldClocks(
+      JSON.parse(String(row['field_clocks'])) as Record<string, unknown>,
+      hlc,
+    ),
     updatedAt: Number(row['updated_at']),
     accessedAt: Number(row['accessed_at']),
     syncStatus: String(row['sync_status']) as StoredRecord['syncStatus'],
@@ -74,7 +84,7 @@ export function recordParams(r: StoredRecord): SqliteValue[] {
     JSON.stringify(r.data),
     r.version,
     r.hlc,
-    JSON.stringify(r.fieldClocks),
+    JSON.stringify(compactFieldClocks(r.fieldClocks, r.hlc)),
     r.updatedAt,
     r.accessedAt,
     r.syncStatus,
@@ -83,7 +93,10 @@ export function recordParams(r: StoredRecord): SqliteValue[] {
   ];
 }
 
-/** The statement and parameters of `listOps(options)`: op bodies in seq order. */
+/** An op by op id, as {@link decodeOpBody} reads it. */
+export const SELECT_OP = `SELECT ${OP_BODY_COLUMNS} FROM tidesync_ops WHERE op_id = ?`;
+
+/** The statement and parameters of `listOps(options)`: op rows in seq order. */
 export function listOpsSql(options: ListOpsOptions): { sql: string; params: SqliteValue[] } {
   const clauses: string[] = [];
   const params: SqliteValue[] = [];
@@ -109,5 +122,5 @@ export function listOpsSql(options: ListOpsOptions): { sql: string; params: Sqli
     options.limit !== undefined && options.recordId === undefined
       ? 'tidesync_ops NOT INDEXED'
       : 'tidesync_ops';
-  return { sql: `SELECT body FROM ${from}${where} ORDER BY seq${limit}`, params };
+  return { sql: `SELECT ${OP_BODY_COLUMNS} FROM ${from}${where} ORDER BY seq${limit}`, params };
 }

@@ -10,6 +10,7 @@ import { StorageError, applyQuery } from '../../core/index.js';
 import { CarriedMeta } from './sqlite-carried-meta.js';
 import type { SqliteDriver, SqliteValue } from './sqlite-driver.js';
 import { duplicateSeq, duplicateServerId, toStorageError } from './sqlite-errors.js';
+import { decodeOpBody, encodeOpBody } from './sqlite-op-body.js';
 import { whereToSql } from './sqlite-query.js';
 import {
   MOVE_OP,
@@ -18,6 +19,7 @@ import {
   SELECT_BY_SERVER_IDS,
   SERVER_ID_CHUNK,
   SELECT_META,
+  SELECT_OP,
   SELECT_RECORD,
   UPSERT_META,
   UPSERT_OP,
@@ -211,13 +213,17 @@ export class SqliteTransaction implements StorageTransaction {
       async (d) => {
         await this.#carried.load(d);
         this.#carried.opWritten(op.seq);
-        const body = JSON.stringify(op);
+        const body = encodeOpBody(op);
+        const carried = this.#carried.guessFor(op.seq, op.hlc);
         const { changes } = await d
-          .run(UPSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body])
+          .run(UPSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body, carried])
           .catch((error: unknown) => {
             throw duplicateSeq(error, op);
           });
-        if (changes > 0) return;
+        if (changes > 0) {
+          if (carried !== null) this.#carried.guessWritten(op.seq, op.hlc);
+          return;
+        }
         this.#carried.opMoved();
         await d
           .run(MOVE_OP, [op.seq, op.collection, op.id, op.state, body, op.opId])
@@ -233,8 +239,8 @@ export class SqliteTransaction implements StorageTransaction {
       false,
       () => 'reading an outbox op',
       async (d) => {
-        const row = await d.get('SELECT body FROM tidesync_ops WHERE op_id = ?', [opId]);
-        return row ? (JSON.parse(String(row['body'])) as OutboxOp) : undefined;
+        const row = await d.get(SELECT_OP, [opId]);
+        return row ? decodeOpBody(row) : undefined;
       },
     );
   }
@@ -246,7 +252,7 @@ export class SqliteTransaction implements StorageTransaction {
       async (d) => {
         const { sql, params } = listOpsSql(options);
         const rows = await d.all(sql, params);
-        return rows.map((row) => JSON.parse(String(row['body'])) as OutboxOp);
+        return rows.map(decodeOpBody);
       },
     );
   }
