@@ -183,6 +183,9 @@ export class SyncClient {
     this.#throwIfClosed();
     const collection = await discardDeadLetter(this.#ctx.runs.engineContext(undefined), opId);
     if (collection) this.#ctx.notify([collection], 'local');
+    // Restored to the server's version (no ack): outside every set, the next set pull drops it.
+    const definition = collection ? this.#ctx.opts.collections.get(collection) : undefined;
+    await this.#ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
     // Dead letters are not pending ops: only the conflicts may have changed.
     await this.#ctx.status.refreshCounts(false);
   }
