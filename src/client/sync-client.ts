@@ -40,6 +40,7 @@ import {
 import type { SyncClientStatus, SyncResult } from './status-types.js';
 import { releaseStorage, claimStorage } from './storage-claims.js';
 import { discardDeadLetter, retryDeadLetter } from './sync/dead-letters.js';
+import { noteSetAck } from './sync/sync-set-records.js';
 import { Outbox } from '../outbox/index.js';
 import type { SyncSet } from './local/sync-set-types.js';
 
@@ -182,6 +183,9 @@ export class SyncClient {
     this.#throwIfClosed();
     const collection = await discardDeadLetter(this.#ctx.runs.engineContext(undefined), opId);
     if (collection) this.#ctx.notify([collection], 'local');
+    // Restored to the server's version (no ack): outside every set, the next set pull drops it.
+    const definition = collection ? this.#ctx.opts.collections.get(collection) : undefined;
+    await this.#ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
     // Dead letters are not pending ops: only the conflicts may have changed.
     await this.#ctx.status.refreshCounts(false);
   }
@@ -223,6 +227,11 @@ export class SyncClient {
     this.collection(collection);
     // The write counts its op into pendingOps itself; only the conflicts need a read.
     await this.#ctx.internals.write((w) => resolveConflict(w, collection, id, resolution));
+    // The server's version adopted (no op, so no ack): outside every set, the next set pull drops it.
+    if ((resolution as { keep?: string }).keep === 'remote') {
+      const definition = this.#ctx.opts.collections.get(collection);
+      await this.#ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
+    }
     await this.#ctx.status.refreshCounts(false);
   }
 

@@ -82,3 +82,25 @@ export async function narrowToSets(
   }
   return narrowed;
 }
+
+/**
+ * A line of `diffSnapshots` for a replica narrowed by {@link narrowToSets}, worded for a
+ * sync-set collection: there "the server" means what the client's sets cover on the server.
+ */
+export function explainSetDiff(
+  line: string,
+  label: string,
+  setCollections: ReadonlySet<string>,
+): string {
+  const collection = line.slice(label.length + 1, line.indexOf('/', label.length + 1));
+  if (!line.startsWith(`${label} `) || !setCollections.has(collection)) return line;
+  return line
+    .replace(
+      / \(absent or deleted on the server\)$/,
+      " (none of the client's sync sets covers it on the server: absent, deleted, or moved out of them)",
+    )
+    .replace(
+      /: missing \(server has /,
+      ": missing (one of the client's sync sets covers it: server has ",
+    );
+}

@@ -22,7 +22,7 @@ import type {
   TestHarness,
   TestHarnessOptions,
 } from './test-harness-types.js';
-import { narrowToSets } from './set-coverage.js';
+import { explainSetDiff, narrowToSets } from './set-coverage.js';
 
 const USER_HEADER = 'x-tidesync-harness-user';
 
@@ -242,7 +242,13 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
             clientId: `harness-observer-${[...new Set(users)].indexOf(user)}`,
           };
           const wanted = await narrowToSets(source, client, collections, expected);
-          lines.push(...diffSnapshots(`client ${i}`, snapshot, wanted));
+          const label = `client ${i}`;
+          const setCollections = new Set(
+            collections.filter((c) => c.sync === 'sets').map((c) => c.name),
+          );
+          for (const line of diffSnapshots(label, snapshot, wanted)) {
+            lines.push(explainSetDiff(line, label, setCollections));
+          }
         }
       }
       if (lines.length > 0) {

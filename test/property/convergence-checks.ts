@@ -13,6 +13,7 @@ import {
   type Intent,
 } from './convergence-oracle.js';
 import { resolveAndCheck } from './convergence-manual.js';
+import { outsideSets, type OrderSet } from './convergence-sets.js';
 
 /** The strategies the property runs under. */
 export type StrategyName = 'lastWriteWins' | 'fieldMerge' | 'manual';
@@ -36,6 +37,11 @@ export type Tally = {
   checkedResolutions: number;
   poisonedRecords: number;
   restoredRecords: number;
+  /** Sync sets added or removed (each change checked at once). */
+  setChanges: number;
+  /** Orders checked on a replica whose sets cover them, and ones checked absent (no set covers them). */
+  coveredRecords: number;
+  uncoveredRecords: number;
 };
 
 /**
@@ -116,11 +122,19 @@ function differences(
   expected: ReadonlyMap<string, RecordData | null>,
   actual: ReadonlyMap<string, RecordData>,
   skip: ReadonlySet<string>,
+  outside: ReadonlySet<string> = new Set(),
 ): string[] {
   const problems: string[] = [];
   for (const [key, want] of expected) {
     if (skip.has(key)) continue;
     const got = actual.get(key);
+    if (outside.has(key)) {
+      if (got)
+        problems.push(
+          `${key}: present ${JSON.stringify(got)}, but none of its sync sets covers it`,
+        );
+      continue;
+    }
     if (want === null && got)
       problems.push(`${key}: present ${JSON.stringify(got)}, expected deleted`);
     if (want !== null && !got) problems.push(`${key}: lost, expected ${JSON.stringify(want)}`);
@@ -135,13 +149,15 @@ function differences(
 
 /**
  * The oracle (not for `manual`): the server, and then every replica, holds what the strategy
- * says the test's writes resolve to, per record no poison touched.
+ * says the test's writes resolve to, per record no poison touched; of `orders`, a replica holds
+ * exactly those its sync sets (`sets[i]`, as the test declared them) cover.
  */
 export async function checkOracle(
   h: TestHarness,
   name: Exclude<StrategyName, 'manual'>,
   collections: readonly CollectionDefinition[],
   intents: readonly Intent[],
+  sets: readonly (readonly OrderSet[])[],
   tally: Tally,
 ): Promise<void> {
   const tainted = poisoned(intents);
@@ -159,7 +175,13 @@ export async function checkOracle(
       c,
       collections.map((d) => d.name),
     );
-    problems.push(...differences(expected, replica, tainted).map((p) => `client ${i}: ${p}`));
+    const outside = outsideSets(expected, sets[i] ?? []);
+    const orders = [...expected].filter(([k, v]) => k.startsWith('orders/') && v !== null);
+    tally.uncoveredRecords += outside.size;
+    tally.coveredRecords += orders.length - outside.size;
+    problems.push(
+      ...differences(expected, replica, tainted, outside).map((p) => `client ${i}: ${p}`),
+    );
   }
   if (problems.length > 0) {
     throw new Error(

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { ConflictStrategy, RecordData, SyncClient } from 'tidesync';
 import { defineCollection, NetworkError } from 'tidesync';
 import { z } from 'zod';
+import { ordersFor, setStepArbs, type SetStep } from './convergence-sets.js';
 import { LATEST, todosAt, type TodoVersion } from './convergence-versions.js';
 
 export const CLIENTS = 3;
@@ -27,12 +28,14 @@ export function collectionsFor(conflict: ConflictStrategy) {
     conflict,
   });
   const serverTitle = z.string().refine((t) => !t.startsWith(POISON), 'a poison title');
+  // Synced by sets (convergence-sets.ts), at one version.
+  const orders = ordersFor(conflict);
   // The clients' definitions per app version (convergence-versions.ts); the server runs the latest.
-  const clientAt = (version: TodoVersion) => [projects, todosAt(version, conflict)];
+  const clientAt = (version: TodoVersion) => [projects, todosAt(version, conflict), orders];
   return {
     client: clientAt(LATEST),
     clientAt,
-    server: [projects, todosAt(LATEST, conflict, serverTitle)],
+    server: [projects, todosAt(LATEST, conflict, serverTitle), orders],
   };
 }
 
@@ -42,7 +45,8 @@ export type Step =
   | { t: 'insertProject'; c: number; name: string }
   | { t: 'update'; c: number; pick: number; title?: string; done?: boolean }
   | { t: 'reference'; c: number; pick: number; project: number }
-  | { t: 'delete'; c: number; pick: number; collection: 'todos' | 'projects' }
+  | { t: 'delete'; c: number; pick: number; collection: 'todos' | 'projects' | 'orders' }
+  | SetStep
   | { t: 'sync'; c: number }
   | {
       t: 'faults';
@@ -74,7 +78,7 @@ const title = fc.oneof(
 );
 const rate = fc.constantFrom(0, 0, 0.3, 1);
 
-export const stepArb: fc.Arbitrary<Step> = fc.oneof(
+const commonSteps: fc.WeightedArbitrary<Step>[] = [
   {
     weight: 3,
     arbitrary: fc.record({ t: fc.constant('insertTodo' as const), c: client, title }),
@@ -103,15 +107,6 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       c: client,
       pick: fc.nat(),
       project: fc.nat(),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('delete' as const),
-      c: client,
-      pick: fc.nat(),
-      collection: fc.constantFrom('todos' as const, 'projects' as const),
     }),
   },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('sync' as const), c: client }) },
@@ -153,6 +148,32 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       ms: fc.integer({ min: 1, max: 5000 }),
     }),
   },
+];
+
+const deleteStep = (collections: readonly ('todos' | 'projects' | 'orders')[]) => ({
+  weight: 1,
+  arbitrary: fc.record({
+    t: fc.constant('delete' as const),
+    c: client,
+    pick: fc.nat(),
+    collection: fc.constantFrom(...collections),
+  }),
+});
+
+/**
+ * The steps of a schedule with sync sets: orders written and moved between regions, sync sets
+ * added and removed per client (convergence-sets.ts), besides everything else.
+ */
+export const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  ...commonSteps,
+  deleteStep(['todos', 'projects', 'orders']),
+  ...setStepArbs(client, word),
+);
+
+/** The steps of a schedule without sync sets (no orders are written, no set is declared). */
+export const plainStepArb: fc.Arbitrary<Step> = fc.oneof(
+  ...commonSteps,
+  deleteStep(['todos', 'projects']),
 );
 
 /** Syncs and swallows the network failures the schedule itself injected. */

@@ -11,6 +11,7 @@ import type {
 } from 'tidesync';
 import { serverSnapshot, type TestHarness } from 'tidesync/testing';
 import { isPoison } from './convergence-model.js';
+import { serverOrders } from './convergence-sets.js';
 
 /** One write the test made, as the test asked for it. */
 export interface Intent {
@@ -208,7 +209,10 @@ export function deadLetterProblems(
   return problems;
 }
 
-/** What the server holds (`collection/id` to data), read through the protocol, not a client. */
+/**
+ * What the server holds (`collection/id` to data), read through the protocol, not a client: the
+ * feed, and the sync-set collection by a set pull over every value.
+ */
 export async function serverState(
   h: TestHarness,
   collections: readonly CollectionDefinition[],
@@ -222,5 +226,6 @@ export async function serverState(
   const out = new Map<string, RecordData>();
   for (const [name, rows] of snapshot)
     for (const [id, data] of rows) out.set(`${name}/${id}`, data);
+  for (const [key, data] of await serverOrders(h)) out.set(key, data);
   return out;
 }

@@ -18,6 +18,7 @@ import {
 import { resolveAndCheck } from './convergence-manual.js';
 import { CLIENTS, collectionsFor, type Step } from './convergence-model.js';
 import { clockRegressions, type Intent } from './convergence-oracle.js';
+import { initialSets, noSets, serverOrders } from './convergence-sets.js';
 import { runStep, upgradeClient, type Run } from './convergence-steps.js';
 import { LATEST, atLatest, type TodoVersion } from './convergence-versions.js';
 import type { ScheduleProgress } from './schedule-watchdog.js';
@@ -41,6 +42,11 @@ export interface Schedule {
   readonly faults: readonly Fault[];
   /** Each client's app (schema) version at the start. */
   readonly versions: readonly TodoVersion[];
+  /**
+   * Whether the clients start with a sync set each (the steps of such a schedule come from
+   * `stepArb`, with set steps; the others from `plainStepArb`). @default true
+   */
+  readonly withSets?: boolean;
 }
 // The last client keeps its data in a SQLite file (restart: a new connection to the file), in
 // RAM where Linux offers it: a process crash is the same on any medium, and disk I/O would double
@@ -69,7 +75,9 @@ function clientStorages() {
 
 /**
  * Runs one schedule and checks it (see convergence.test.ts); with `digest`, resolves with the
- * digest of each user's converged data (ids included), so a replay can be compared with the run.
+ * digest of each user's converged data (ids included) and the orders the server holds (a
+ * `sync: 'sets'` collection is not in the feed the digest reads), so a replay can be compared
+ * with the run.
  */
 export async function checkSchedule(
   name: StrategyName,
@@ -81,6 +89,7 @@ export async function checkSchedule(
   const { steps, netSeed, offsets, faults, versions: startVersions } = schedule;
   const collections = collectionsFor(strategies[name]);
   const storages = clientStorages();
+  const sets = schedule.withSets === false ? noSets(CLIENTS) : initialSets(CLIENTS);
   const h = await createTestHarness({
     collections: collections.client,
     server: { collections: collections.server },
@@ -89,6 +98,7 @@ export async function checkSchedule(
       batchSize: 4,
       clockOffsetMs: offsets[i] ?? 0,
       collections: collections.clientAt(startVersions[i] ?? LATEST),
+      sets: sets[i]!.map((where) => ({ collection: 'orders', where })),
     })),
     network: { seed: netSeed },
     // The ids replay with the schedule too.
@@ -109,6 +119,7 @@ export async function checkSchedule(
     offsets: [...offsets],
     versions: [...startVersions],
     clientAt: collections.clientAt,
+    sets,
     tally,
   };
   try {
@@ -138,8 +149,10 @@ export async function checkSchedule(
     progress.at = 'the resolutions and checks';
     if (name === 'manual') await resolveAndCheck(h, collections.client, intents, tally);
     await checkDeadLetters(h, name, collections.client, intents, tally);
-    if (name !== 'manual') await checkOracle(h, name, collections.client, intents, tally);
-    return options.digest ? JSON.stringify([...(await h.assertConverged())]) : undefined;
+    if (name !== 'manual') await checkOracle(h, name, collections.client, intents, sets, tally);
+    if (!options.digest) return undefined;
+    const orders = [...(await serverOrders(h))].sort(([a], [b]) => (a < b ? -1 : 1));
+    return JSON.stringify([...(await h.assertConverged()), ...orders]);
   } finally {
     await h.close();
     storages.remove();

@@ -6,6 +6,7 @@ import type { TestHarness } from 'tidesync/testing';
 import type { Tally } from './convergence-checks.js';
 import { MAX_CLOCK_OFFSET_MS, trySync, type Step } from './convergence-model.js';
 import { recordIntent, shown, type Intent } from './convergence-oracle.js';
+import { REGIONS, addSet, removeSet, type OrderSet } from './convergence-sets.js';
 import { LATEST, doneAt, type TodoVersion } from './convergence-versions.js';
 
 async function pickId(
@@ -29,6 +30,8 @@ export interface Run {
   readonly versions: TodoVersion[];
   /** The client collection definitions of an app version. */
   readonly clientAt: (version: TodoVersion) => CollectionDefinition[];
+  /** Each client's sync sets of `orders`, as the test declared them (convergence-sets.ts). */
+  readonly sets: OrderSet[][];
   readonly tally: Tally;
 }
 
@@ -85,6 +88,28 @@ export async function runStep(run: Run, step: Step): Promise<void> {
       await c.collection('todos').update(id, patch);
       return wrote({ collection: 'todos', id, patch, view: { ...before, ...patch } });
     }
+    case 'insertOrder': {
+      const data = { title: step.title, region: REGIONS[step.region]! };
+      const o = await c.collection('orders').insert(data);
+      return wrote({ collection: 'orders', id: o.id, patch: data, view: data });
+    }
+    case 'move': {
+      const id = await pickId(c, 'orders', step.pick);
+      if (!id) return;
+      const patch = {
+        region: REGIONS[step.region]!,
+        ...(step.title === undefined ? {} : { title: step.title }),
+      };
+      const before = await shown(c, 'orders', id);
+      await c.collection('orders').update(id, patch);
+      return wrote({ collection: 'orders', id, patch, view: { ...before, ...patch } });
+    }
+    case 'addSet':
+      tally.setChanges += 1;
+      return addSet(c, step.c, run.sets[step.c]!, step.regions);
+    case 'removeSet':
+      tally.setChanges += 1;
+      return removeSet(c, step.c, run.sets[step.c]!, step.pick);
     case 'delete': {
       const id = await pickId(c, step.collection, step.pick);
       if (!id) return;

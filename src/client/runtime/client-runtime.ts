@@ -8,7 +8,7 @@ import type { ClientStatus } from '../sync/client-status.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ServerApi } from '../sync/server-api.js';
 import type { SyncRunner } from '../sync/sync-runner.js';
-import { withStreamSets, type LiveSetSource } from './live-stream-sets.js';
+import { withStreamSets, withTabSets, type LiveSetSource } from './live-stream-sets.js';
 
 /** What the runtime needs from its client besides the runs and the status. */
 export interface RuntimeHooks {
@@ -29,7 +29,7 @@ export interface RuntimeHooks {
  * Starts where automatic syncs come from: the tab coordinator and the app's triggers. Their
  * requests go to `runs`; a trigger's connectivity and live state go to `status`, its
  * local-write listeners into `writeListeners`, and changes another tab made to `onRemoteChange`.
- * @returns the functions that stop the triggers
+ * @returns the functions that stop the triggers (and the set-change relay to other tabs)
  */
 export function startRuntime(
   opts: ResolvedOptions,
@@ -39,6 +39,8 @@ export function startRuntime(
 ): (() => void)[] {
   const coordinator = opts.coordinator;
   const leadershipListeners = new Set<(isLeader: boolean) => void>();
+  const remoteSetListeners = new Set<() => void>();
+  const stops: (() => void)[] = [];
   if (coordinator) {
     coordinator.start({
       onLeadershipChange: (isLeader) => {
@@ -47,13 +49,26 @@ export function startRuntime(
       },
       onRemoteChange: hooks.onRemoteChange,
       onSyncRequest: () => runs.request(),
+      onRemoteSetsChange: () => {
+        for (const listener of [...remoteSetListeners]) listener();
+      },
+    });
+  }
+  let liveSets = hooks.liveSets;
+  if (coordinator && liveSets) {
+    // A set added or removed here reaches the leader's stream, and one of another tab ours.
+    const publish = () => coordinator.publishSetsChange?.();
+    stops.push(liveSets.onChange(publish));
+    liveSets = withTabSets(liveSets, (listener) => {
+      remoteSetListeners.add(listener);
+      return () => remoteSetListeners.delete(listener);
     });
   }
   const serverStream = hooks.server?.openStream;
   const openStream =
-    serverStream && hooks.liveSets ? withStreamSets(serverStream, hooks.liveSets) : serverStream;
+    serverStream && liveSets ? withStreamSets(serverStream, liveSets) : serverStream;
   const { events } = hooks;
-  return opts.triggers.map((trigger) =>
+  const triggers = opts.triggers.map((trigger) =>
     trigger.start({
       requestSync: () => runs.request(),
       setOnline: (online) => status.set({ online }),
@@ -86,4 +101,5 @@ export function startRuntime(
       },
     }),
   );
+  return [...triggers, ...stops];
 }

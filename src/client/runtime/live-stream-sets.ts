@@ -1,6 +1,7 @@
 // The live stream of a device with `sync: 'sets'` collections tells the server its sets, so it
 // is poked only for changes they cover (docs/sync-sets.md). A stream's sets are fixed when it
 // opens: adding or removing a set ends it, and the live trigger reconnects with the new ones.
+// Under a tab coordinator, a set another tab added or removed ends it too (withTabSets).
 import type { StreamEvent, StreamKind, SyncSetWhere } from '../../core/index.js';
 
 /** Opens a stream, as `ServerApi.openStream`. */
@@ -15,6 +16,28 @@ export interface LiveSetSource {
   list(): Promise<readonly { readonly collection: string; readonly where: SyncSetWhere }[]>;
   /** Calls `listener` after a set is added or removed; returns its unsubscribe. */
   onChange(listener: () => void): () => void;
+}
+
+/**
+ * `sets`, whose `onChange` also fires when another tab of the database added or removed a set
+ * (`subscribeRemote`, from the coordinator): the sets are persisted in the shared database, so
+ * `list()` already returns them, and the leader's stream reopens with them.
+ */
+export function withTabSets(
+  sets: LiveSetSource,
+  subscribeRemote: (listener: () => void) => () => void,
+): LiveSetSource {
+  return {
+    list: () => sets.list(),
+    onChange(listener) {
+      const local = sets.onChange(listener);
+      const remote = subscribeRemote(listener);
+      return () => {
+        local();
+        remote();
+      };
+    },
+  };
 }
 
 /** `open`, with the device's sets in every live stream's body and the stream ended on a change. */

@@ -11,6 +11,12 @@ export interface SyncCoordinator {
   requestSync(): void;
   /** Tells the other clients that these collections changed. */
   publish(collections: readonly string[]): void;
+  /**
+   * Tells the other clients that this one added or removed a sync set, so the leader's live
+   * stream reopens with the sets now persisted. Optional: a coordinator without it leaves the
+   * leader's stream on its old sets until it reconnects.
+   */
+  publishSetsChange?(): void;
   /** Leaves: a waiting client takes over. */
   close(): void;
 }
@@ -23,4 +29,6 @@ export interface SyncCoordinatorHooks {
   onRemoteChange(collections: readonly string[]): void;
   /** A follower asked this (leader) client to sync. */
   onSyncRequest(): void;
+  /** Another client added or removed a sync set in the shared database. */
+  onRemoteSetsChange?(): void;
 }

@@ -79,7 +79,8 @@ function isAbortError(error: unknown): boolean {
  * and the first in line takes over when it is released (tab closed, or `client.close()`).
  * A `BroadcastChannel` carries sync requests from followers to the leader and change
  * notices from any tab to the others, so live queries and status counts in every tab follow
- * the shared database. A new leader syncs at once, which drains whatever the old one left.
+ * the shared database, and a sync set added or removed in any tab reopens the leader's live
+ * stream with the new sets. A new leader syncs at once, which drains whatever the old one left.
  *
  * Create one coordinator per client. Until the lock is granted (a few milliseconds after
  * `createSyncClient()`), the client is a follower: its `sync()` resolves with
@@ -195,6 +196,10 @@ class WebLocksCoordinator implements SyncCoordinator {
     });
   }
 
+  publishSetsChange(): void {
+    this.#post({ mark: MESSAGE_MARK, from: this.#id, type: 'sets-change' });
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -254,6 +259,10 @@ class WebLocksCoordinator implements SyncCoordinator {
     if (!message || message.from === this.#id) return;
     if (message.type === 'sync-request') {
       if (this.#leader) this.#hooks?.onSyncRequest();
+      return;
+    }
+    if (message.type === 'sets-change') {
+      this.#hooks?.onRemoteSetsChange?.();
       return;
     }
     this.#hooks?.onRemoteChange(message.collections);
