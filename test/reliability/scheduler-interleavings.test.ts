@@ -41,6 +41,8 @@ const PARAMS = propertyRuns(
   'TIDESYNC_SCHEDULER_RUNS',
 );
 const RUNS = PARAMS.numRuns;
+/** The soak runs 1,000 schedules per store; the time limit grows with them (150 ms each, 60 s at least). */
+const TIMEOUT_MS = Math.max(60_000, RUNS * 150);
 
 type Command =
   | { t: 'chain'; steps: ('update' | 'delete')[] }
@@ -101,23 +103,27 @@ async function runChain(
 describe.each(CRASH_STORES)(
   'S35: fc.scheduler over writes, push, pull-apply and retention',
   (kind) => {
-    it(`holds the invariants in ${RUNS} sampled interleavings (${kind.kind})`, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.scheduler(),
-          fc.array(command, { minLength: 2, maxLength: 10 }),
-          async (s, commands) => {
-            const store = kind.create();
-            try {
-              await runSchedule(s, store.adapter(), commands);
-            } finally {
-              await store.dispose();
-            }
-          },
-        ),
-        PARAMS,
-      );
-    });
+    it(
+      `holds the invariants in ${RUNS} sampled interleavings (${kind.kind})`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.scheduler(),
+            fc.array(command, { minLength: 2, maxLength: 10 }),
+            async (s, commands) => {
+              const store = kind.create();
+              try {
+                await runSchedule(s, store.adapter(), commands);
+              } finally {
+                await store.dispose();
+              }
+            },
+          ),
+          PARAMS,
+        );
+      },
+      TIMEOUT_MS,
+    );
   },
 );
 
