@@ -198,13 +198,25 @@ export interface SetsBenchOptions {
   readonly log: (message: string) => void;
 }
 
-/** The first measure on one store kind: two figures (crowded store, store of the set only). */
+/**
+ * The first measure on one store kind: a store of the set only and a crowded one, both seeded
+ * first, then a warm-up sync and 3 rounds of one fresh device's sync from each in turn; one
+ * figure per store (median time, highest peak RSS).
+ */
 async function initialSyncFigures(kind: Kind, options: SetsBenchOptions): Promise<Figure[]> {
   const { setSize, others, dir, pgUrl, log } = options;
-  const figures: Figure[] = [];
-  for (const crowded of [false, true]) {
-    const handle = await openStore(kind, dir, pgUrl);
-    try {
+  const cases = [false, true].map((crowded) => ({
+    crowded,
+    total: crowded ? others[kind] + setSize : setSize,
+    samples: [] as number[],
+    rss: 0,
+    rssBefore: 0,
+  }));
+  const handles: StoreHandle[] = [];
+  try {
+    for (const { crowded, total } of cases) {
+      const handle = await openStore(kind, dir, pgUrl);
+      handles.push(handle);
       const seedStart = performance.now();
       // The other subsets interleaved with the set's records (10 rounds), so the set's rows
       // are spread over the whole feed. Same owner: the feed pull's worst case.
@@ -233,63 +245,74 @@ async function initialSyncFigures(kind: Kind, options: SetsBenchOptions): Promis
         });
       }
       await handle.seed(runs);
-      const total = crowded ? others[kind] + setSize : setSize;
       log(
-        `sets, ${kind}: seeded ${count(total)} records in ${((performance.now() - seedStart) / 1000).toFixed(0)} s; syncing the set`,
+        `sets, ${kind}: seeded ${count(total)} records in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
       );
-      const { ms, rss, rssBefore } = await syncSet(handle.store, setSize);
-      figures.push({
-        workload: 'Sets',
-        name: `tidesync, ${storeName(kind)} store: initial sync of one set (memory client) from a store of ${count(total)} records${crowded ? ' (100 other subsets)' : ' (only the set)'}`,
-        n: setSize,
-        ms,
-        samples: [ms],
-        peakRssMb: rss,
-        note: `peak RSS: of the bench process during the sync, ${rssBefore.toFixed(0)} MB before it`,
-      });
-    } finally {
-      await handle.close();
     }
+    await syncSet(handles[0]!.store, setSize); // warm-up
+    for (let round = 0; round < 3; round += 1) {
+      for (const [n, c] of cases.entries()) {
+        const { ms, rss, rssBefore } = await syncSet(handles[n]!.store, setSize);
+        c.samples.push(ms);
+        if (rss > c.rss) [c.rss, c.rssBefore] = [rss, rssBefore];
+      }
+    }
+  } finally {
+    for (const handle of handles) await handle.close();
   }
+  const figures = cases.map((c): Figure => ({
+    workload: 'Sets',
+    name: `tidesync, ${storeName(kind)} store: initial sync of one set (memory client) from a store of ${count(c.total)} records${c.crowded ? ' (100 other subsets)' : ' (only the set)'}`,
+    n: setSize,
+    ms: median(c.samples),
+    samples: c.samples,
+    peakRssMb: c.rss,
+    note: `peak RSS: of the bench process during the sync, ${c.rssBefore.toFixed(0)} MB before it; stores synced in turn`,
+  }));
+  log(
+    `sets, ${kind}: initial sync ${(figures[1]!.ms / figures[0]!.ms).toFixed(2)}x (crowded / only the set)`,
+  );
   return figures;
 }
 
-/** The second measure on one store kind: one figure per growth step. */
+/**
+ * The second measure on one store kind: one store per growth step, all seeded first, then the
+ * same pull on each in turn, 7 rounds (interleaved, so load on the machine hits every step
+ * alike); one figure per step, the median of its rounds.
+ */
 async function growthFigures(kind: Kind, options: SetsBenchOptions): Promise<Figure[]> {
   const { dir, pgUrl, log } = options;
   const steps = options.growth ?? (QUICK ? [10_000, 20_000] : [10_000, 100_000, 1_000_000]);
   const mine = 1000;
   const users = 1000;
-  const handle = await openStore(kind, dir, pgUrl);
-  const figures: Figure[] = [];
+  const rounds = 10;
+  const handles: StoreHandle[] = [];
   try {
-    // The user's records interleaved with the first step's writes of other users (1,000 users,
-    // the `notes` feed collection); each later step adds other users' writes on top.
-    let written = 0;
-    for (const [step, total] of steps.entries()) {
+    const servers: SyncServer[] = [];
+    for (const total of steps) {
+      const handle = await openStore(kind, dir, pgUrl);
+      handles.push(handle);
+      // Other users' writes (1,000 users, the `notes` feed collection) in 10 rounds, the
+      // user's own records in between.
       const runs: SeedRun[] = [];
-      const rounds = 10;
-      const per = (total - written) / users / rounds;
+      const per = total / users / rounds;
       for (let round = 0; round < rounds; round += 1) {
         for (let u = 0; u < users; u += 1) {
-          const from = written / users + round * per;
-          runs.push({ collection: notes, ownerId: `user-${u}`, region: 'x', count: per, from });
-        }
-        if (step === 0) {
           runs.push({
             collection: notes,
-            ownerId: 'me',
+            ownerId: `user-${u}`,
             region: 'x',
-            count: mine / rounds,
-            from: (round * mine) / rounds,
+            count: per,
+            from: round * per,
           });
         }
+        const own = mine / rounds;
+        runs.push({ collection: notes, ownerId: 'me', region: 'x', count: own, from: round * own });
       }
       const seedStart = performance.now();
       await handle.seed(runs);
-      written = total;
       log(
-        `sets, ${kind}: ${count(total)} writes of other users (seeded in ${((performance.now() - seedStart) / 1000).toFixed(0)} s); pulling one user's ${mine}`,
+        `sets, ${kind}: a store with ${count(total)} writes of other users seeded in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`,
       );
       const server = createSyncServer({
         collections,
@@ -297,21 +320,25 @@ async function growthFigures(kind: Kind, options: SetsBenchOptions): Promise<Fig
         authorize: (request) => ({ userId: request.headers.get('x-user') ?? 'me' }),
       });
       await pullEverything(server, 'me', mine); // warm-up
-      const samples: number[] = [];
-      for (let run = 0; run < 7; run += 1) samples.push(await pullEverything(server, 'me', mine));
-      figures.push({
-        workload: 'Sets',
-        name: `tidesync, ${storeName(kind)} store: one user's fresh pull of their ${mine} records with ${count(total)} writes of ${users} other users in the store`,
-        n: mine,
-        ms: median(samples),
-        samples,
-        note: 'server only (fetch handler in process), limit 1,000 a page',
-      });
+      servers.push(server);
     }
+    const samples = steps.map((): number[] => []);
+    for (let round = 0; round < 7; round += 1) {
+      for (const [step, server] of servers.entries()) {
+        samples[step]!.push(await pullEverything(server, 'me', mine));
+      }
+    }
+    return steps.map((total, step) => ({
+      workload: 'Sets',
+      name: `tidesync, ${storeName(kind)} store: one user's fresh pull of their ${mine} records with ${count(total)} writes of ${users} other users in the store`,
+      n: mine,
+      ms: median(samples[step]!),
+      samples: samples[step]!,
+      note: 'server only (fetch handler in process), limit 1,000 a page; stores pulled in turn',
+    }));
   } finally {
-    await handle.close();
+    for (const handle of handles) await handle.close();
   }
-  return figures;
 }
 
 /** Runs both measures on SQLite (and Postgres with `pgUrl`). */
