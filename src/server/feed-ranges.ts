@@ -44,8 +44,28 @@ export interface SqlStatement {
 
 type Placeholder = (n: number) => string;
 
+/**
+ * How a dialect writes a range. `rowBound`: an (owner, collection) range also states its lower
+ * bound as a row comparison on the index's columns. Postgres needs it: it estimates
+ * `owner_id = ? AND collection = ?` as if the two were independent, so for a user with a
+ * million records in a set collection it expects thousands of matches, walks the position
+ * index and filters (reading every later row of the feed), or counts with a sequential scan.
+ * The row comparison only that index can serve keeps it on the index range (measured on
+ * 200,000 rows: 0.09 ms against 46 ms a page, 0.2 ms against 100 ms a count).
+ */
+export interface FeedDialect {
+  readonly at: Placeholder;
+  readonly rowBound: boolean;
+}
+
 /** The `WHERE` terms of a range (with `position > after`), pushing their values. */
-function rangeWhere(range: FeedRange, after: number, values: unknown[], at: Placeholder): string {
+function rangeWhere(
+  range: FeedRange,
+  after: number,
+  values: unknown[],
+  dialect: FeedDialect,
+): string {
+  const { at } = dialect;
   const terms: string[] = [];
   if (range.ownerId !== undefined) {
     values.push(range.ownerId);
@@ -57,6 +77,10 @@ function rangeWhere(range: FeedRange, after: number, values: unknown[], at: Plac
   }
   values.push(after);
   terms.push(`position > ${at(values.length)}`);
+  if (dialect.rowBound && range.ownerId !== undefined && range.collection !== undefined) {
+    const [o, c, p] = [values.length - 2, values.length - 1, values.length].map(at);
+    terms.push(`(owner_id, collection, position) > (${o}, ${c}, ${p})`);
+  }
   return terms.join(' AND ');
 }
 
@@ -73,24 +97,25 @@ export function feedPageStatement(
   ranges: readonly FeedRange[],
   after: number,
   limit: number,
-  at: Placeholder,
+  dialect: FeedDialect,
   positionsIn: (subquery: string) => string,
 ): SqlStatement | undefined {
   if (ranges.length === 0) return undefined;
+  const { at } = dialect;
   const values: unknown[] = [];
   const limitAt = (): string => {
     values.push(limit);
     return at(values.length);
   };
   if (ranges.length === 1) {
-    const where = rangeWhere(ranges[0]!, after, values, at);
+    const where = rangeWhere(ranges[0]!, after, values, dialect);
     return {
       text: `SELECT * FROM ${t}records WHERE ${where} ORDER BY position LIMIT ${limitAt()}`,
       values,
     };
   }
   const parts = ranges.map((range, n) => {
-    const where = rangeWhere(range, after, values, at);
+    const where = rangeWhere(range, after, values, dialect);
     return `SELECT position FROM (SELECT position FROM ${t}records WHERE ${where} ORDER BY position LIMIT ${limitAt()}) AS r${n}`;
   });
   const positions = `SELECT position FROM (${parts.join(' UNION ')}) AS f ORDER BY position LIMIT ${limitAt()}`;
@@ -108,17 +133,18 @@ export function feedCountStatement(
   t: string,
   filter: ChangeFilter,
   after: number,
-  at: Placeholder,
+  dialect: FeedDialect,
 ): SqlStatement {
   const values: unknown[] = [];
   const ranges = feedRanges(filter);
   if (ranges.length === 0) return { text: 'SELECT 0 AS n', values };
   if (rangesAreDisjoint(filter)) {
     const counts = ranges.map(
-      (range) => `(SELECT count(*) FROM ${t}records WHERE ${rangeWhere(range, after, values, at)})`,
+      (range) =>
+        `(SELECT count(*) FROM ${t}records WHERE ${rangeWhere(range, after, values, dialect)})`,
     );
     return { text: `SELECT ${counts.join(' + ')} AS n`, values };
   }
-  const terms = ranges.map((range) => `(${rangeWhere(range, after, values, at)})`);
+  const terms = ranges.map((range) => `(${rangeWhere(range, after, values, dialect)})`);
   return { text: `SELECT count(*) AS n FROM ${t}records WHERE ${terms.join(' OR ')}`, values };
 }

@@ -16,7 +16,11 @@ import {
   readRecordByOrigin,
 } from './transaction-cache.js';
 import { batchWriteStatement } from './postgres-batch-write.js';
+import type { FeedDialect } from './feed-ranges.js';
 import { feedCountStatement, feedPageStatement, feedRanges } from './feed-ranges.js';
+
+// Postgres needs the row bound on (owner, collection) ranges (see FeedDialect).
+const POSTGRES: FeedDialect = { at: (n) => `$${n}`, rowBound: true };
 import { PendingSetKeys } from './sets/memory-set-index.js';
 import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import {
@@ -88,7 +92,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
       ranges,
       after,
       limit,
-      (n) => `$${n}`,
+      POSTGRES,
       (positions) => `position = ANY(ARRAY(${positions}))`,
     );
     return statement ? this.#entries(statement.text, statement.values) : [];
@@ -96,7 +100,7 @@ export class PostgresTransaction implements ServerStoreTransaction {
 
   async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
     const { text, values } = filter
-      ? feedCountStatement(this.#t, filter, after, (n) => `$${n}`)
+      ? feedCountStatement(this.#t, filter, after, POSTGRES)
       : {
           text: `SELECT count(*) AS n FROM ${this.#t}records WHERE position > $1`,
           values: [after],

@@ -16,7 +16,10 @@ import {
   rowToRecord,
   storedJsonBytes,
 } from './sql-rows.js';
+import type { FeedDialect } from './feed-ranges.js';
 import { feedCountStatement, feedPageStatement, feedRanges } from './feed-ranges.js';
+
+const SQLITE: FeedDialect = { at: () => '?', rowBound: false };
 import { PendingSetKeys } from './sets/memory-set-index.js';
 import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import {
@@ -84,7 +87,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
       ranges,
       after,
       limit,
-      () => '?',
+      SQLITE,
       (positions) => `position IN (${positions})`,
     );
     return statement ? this.#entries(statement.text, ...statement.values) : [];
@@ -92,7 +95,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
 
   async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
     const { text, values } = filter
-      ? feedCountStatement(this.#p, filter, after, () => '?')
+      ? feedCountStatement(this.#p, filter, after, SQLITE)
       : { text: `SELECT count(*) AS n FROM ${this.#p}records WHERE position > ?`, values: [after] };
     const row = this.#store.statement(text).get(...values) as { n: number } | undefined;
     return Number(row?.n ?? 0);

@@ -208,3 +208,71 @@ describe.runIf(url !== undefined)('feed pull and sync sets: an existing postgres
     }
   });
 });
+
+describe.runIf(url !== undefined)('feed pull and sync sets: postgres query plans', () => {
+  it('stays on the (owner, collection) index for a user with many set-collection rows', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const schema = uniqueSchema();
+    const t = `"${schema}".tidesync_records`;
+    const statements: { text: string; values: unknown[] }[] = [];
+    const spied = {
+      connect: async () => {
+        const client = await pool.connect();
+        return {
+          query: (text: string, values?: unknown[]) => {
+            statements.push({ text, values: values ?? [] });
+            return client.query(text, values);
+          },
+          release: (error?: Error | boolean) => client.release(error),
+        };
+      },
+    };
+    try {
+      const store = postgresServerStore(spied, { schema });
+      await store.open();
+      // Alice: 100,000 orders (a sets collection), then Bob's 100,000 todos, then her 300 todos.
+      // Estimated as independent columns, alice AND todos looks like thousands of rows.
+      const insert = (owner: string, collection: string, from: number, to: number) =>
+        pool.query(
+          `INSERT INTO ${t} (collection, id, owner_id, version, data, hlc, field_clocks, deleted, updated_at, position)
+           SELECT $1, $2 || g, $2, 1, jsonb_build_object('title', 'order ' || g || ' of region-1', 'region', 'region-1'),
+             '000000000001000:000000:bench', '{"title": "000000000001000:000000:bench", "region": "000000000001000:000000:bench"}', false, 1, g
+           FROM generate_series($3::bigint, $4::bigint) g`,
+          [collection, owner, from, to],
+        );
+      await insert('alice', 'orders', 1, 100_000);
+      await insert('bob', 'todos', 100_001, 200_000);
+      await insert('alice', 'todos', 200_001, 200_300);
+      await pool.query(`UPDATE "${schema}".tidesync_meta SET head = 200300`);
+      await pool.query(`ANALYZE ${t}`);
+      const server = makeServer(store, withOrders);
+      statements.length = 0;
+      const first = await call<PullAnswer & { remaining?: number }>(server, 'pull', {
+        protocol: 1,
+        clientId: 'alice-r',
+        cursor: null,
+        limit: 100,
+        countRemaining: true,
+      });
+      expect(first.body.remaining).toBe(300);
+      expect(first.body.changes).toHaveLength(100);
+      const feed = statements.filter((s) => s.text.includes('owner_id = $'));
+      expect(feed.length).toBe(2);
+      for (const { text, values } of feed) {
+        const { rows } = await pool.query(`EXPLAIN ${text}`, values);
+        const plan = rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
+        expect(plan).toContain('tidesync_records_owner_collection_position');
+        // Alice's todos are an index range, never a filter over a walk of the whole feed (the
+        // position index) or of the table; (empty collections may take any short index).
+        expect(plan).not.toMatch(/Seq Scan/);
+        const feedWalks = plan
+          .split('->')
+          .filter((node) => node.includes('using tidesync_records_position '));
+        expect(feedWalks.filter((node) => /Filter: .*owner_id/.test(node))).toEqual([]);
+      }
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await pool.end();
+    }
+  });
+});
