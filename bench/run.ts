@@ -37,11 +37,10 @@ const pgUrl = process.env['TIDESYNC_PG_URL'];
 // that `BENCH_ONLY=live` rewrites its own section. `sets` (issue 19) runs only when named there.
 const only = process.env['BENCH_ONLY']?.toLowerCase().split(',');
 const part = (name: 'w1' | 'w2' | 'w4' | 'live') => !only || only.includes(name);
-// Other records of the sets part: 1,000,000 for SQLite; Postgres seeds at ~500 records/s here
-// (one statement per write, through the store), so 50,000 keeps the part near 3 minutes.
+// Other records of the sets part: 1,000,000 for both stores (bulk-seeded, bench/sets-seed.ts).
 const setsOthers = {
   sqlite: Number(process.env['BENCH_SETS_N'] ?? (QUICK ? 10_000 : 1_000_000)),
-  postgres: Number(process.env['BENCH_SETS_PG_N'] ?? (QUICK ? 10_000 : 50_000)),
+  postgres: Number(process.env['BENCH_SETS_PG_N'] ?? (QUICK ? 10_000 : 1_000_000)),
 };
 const figures: Figure[] = [];
 const notes: string[] = [];

@@ -1,3 +1,5 @@
+import type { FeedRange } from './feed-ranges.js';
+import { feedRanges } from './feed-ranges.js';
 import type { ChangeFilter } from './server-store.js';
 
 interface LogEntry {
@@ -5,7 +7,10 @@ interface LogEntry {
   readonly key: string;
 }
 
-/** Positions of one slice of the feed (all, one owner, one collection), ascending. */
+/**
+ * Positions of one slice of the feed (all; one owner; one owner in one collection; one
+ * collection), ascending.
+ */
 class FeedLog {
   entries: LogEntry[] = [];
   /** Entries whose record has moved on to a later position. */
@@ -38,8 +43,9 @@ class FeedLog {
 
 /**
  * The memory store's change feed: each record's current position, and position logs for the
- * whole feed, per owner and per collection, so a page (filtered or not) starts with a binary
- * search instead of a walk from the start of the feed.
+ * whole feed, per owner, per owner and collection, and per collection, so a page (filtered or
+ * not) reads only its ranges' logs (as the SQL stores read index ranges, see feed-ranges.ts)
+ * and starts each with a binary search instead of a walk from the start of the feed.
  */
 export class MemoryFeed {
   /** Record key to its current position and the slices it is logged in. */
@@ -52,7 +58,12 @@ export class MemoryFeed {
   append(key: string, position: number, ownerId: string, collection: string): void {
     const previous = this.#current.get(key);
     if (previous) for (const slice of previous.slices) this.#log(slice).stale += 1;
-    const slices = ['*', `o\u0000${ownerId}`, `c\u0000${collection}`];
+    const slices = [
+      '*',
+      sliceOf({ ownerId }),
+      sliceOf({ ownerId, collection }),
+      sliceOf({ collection }),
+    ];
     this.#current.set(key, { position, slices });
     for (const slice of slices) {
       const log = this.#log(slice);
@@ -64,7 +75,7 @@ export class MemoryFeed {
   /** Keys and positions of a page: after `after`, ascending, at most `limit`. */
   page(after: number, limit: number, filter?: ChangeFilter): LogEntry[] {
     if (!filter) return this.#logs.get('*')?.after(after, limit, this.#isLive) ?? [];
-    const slices = [`o\u0000${filter.ownerId}`, ...filter.collections.map((c) => `c\u0000${c}`)];
+    const slices = feedRanges(filter).map(sliceOf);
     const found = new Map<number, LogEntry>();
     for (const slice of slices) {
       for (const entry of this.#logs.get(slice)?.after(after, limit, this.#isLive) ?? []) {
@@ -87,4 +98,11 @@ export class MemoryFeed {
     }
     return log;
   }
+}
+
+/** The log key of a range. */
+function sliceOf(range: FeedRange): string {
+  if (range.ownerId === undefined) return `c\u0000${range.collection ?? ''}`;
+  if (range.collection === undefined) return `o\u0000${range.ownerId}`;
+  return `oc\u0000${range.ownerId}\u0000${range.collection}`;
 }

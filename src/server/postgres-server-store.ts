@@ -185,6 +185,11 @@ class PostgresServerStore implements ServerStore {
       await client.query(
         `CREATE INDEX IF NOT EXISTS tidesync_records_collection_position ON ${t}records (collection, position)`,
       );
+      // Feed pulls read one range per (owner, collection) they cover, so rows of `sync: 'sets'`
+      // collections are never scanned (docs/server.md). Added in place to an older store.
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS tidesync_records_owner_collection_position ON ${t}records (owner_id, collection, position)`,
+      );
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${t}clients (client_id text PRIMARY KEY, user_id text NOT NULL, last_seq bigint NOT NULL)`,
       );

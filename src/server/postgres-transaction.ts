@@ -8,7 +8,7 @@ import type {
   ServerStoreTransaction,
 } from './server-store.js';
 import type { ClientRow, RecordRow } from './sql-rows.js';
-import { mergePages, parseOutcome, rowToClient, rowToRecord } from './sql-rows.js';
+import { parseOutcome, rowToClient, rowToRecord } from './sql-rows.js';
 import {
   TransactionCache,
   readOutcome,
@@ -16,7 +16,11 @@ import {
   readRecordByOrigin,
 } from './transaction-cache.js';
 import { batchWriteStatement } from './postgres-batch-write.js';
-import { countChangesStatement } from './feed-count.js';
+import type { FeedDialect } from './feed-ranges.js';
+import { feedCountStatement, feedPageStatement, feedRanges } from './feed-ranges.js';
+
+// Postgres needs the row bound on (owner, collection) ranges (see FeedDialect).
+const POSTGRES: FeedDialect = { at: (n) => `$${n}`, rowBound: true };
 import { PendingSetKeys } from './sets/memory-set-index.js';
 import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import {
@@ -81,33 +85,26 @@ export class PostgresTransaction implements ServerStoreTransaction {
   }
 
   async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
-    const t = this.#t;
-    if (!filter) {
-      return this.#entries(
-        `SELECT * FROM ${t}records WHERE position > $1 ORDER BY position LIMIT $2`,
-        [after, limit],
-      );
-    }
-    // One index range per owner and per scoped collection, merged by position.
-    const pages = [
-      await this.#entries(
-        `SELECT * FROM ${t}records WHERE owner_id = $3 AND position > $1 ORDER BY position LIMIT $2`,
-        [after, limit, filter.ownerId],
-      ),
-    ];
-    for (const collection of filter.collections) {
-      pages.push(
-        await this.#entries(
-          `SELECT * FROM ${t}records WHERE collection = $3 AND position > $1 ORDER BY position LIMIT $2`,
-          [after, limit, collection],
-        ),
-      );
-    }
-    return mergePages(pages, limit);
+    const ranges = filter ? feedRanges(filter) : [{}];
+    // ARRAY(...) runs the positions subquery once, then probes the position index with them.
+    const statement = feedPageStatement(
+      this.#t,
+      ranges,
+      after,
+      limit,
+      POSTGRES,
+      (positions) => `position = ANY(ARRAY(${positions}))`,
+    );
+    return statement ? this.#entries(statement.text, statement.values) : [];
   }
 
   async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
-    const { text, values } = countChangesStatement(this.#t, after, filter, (n) => `$${n}`);
+    const { text, values } = filter
+      ? feedCountStatement(this.#t, filter, after, POSTGRES)
+      : {
+          text: `SELECT count(*) AS n FROM ${this.#t}records WHERE position > $1`,
+          values: [after],
+        };
     const [row] = await this.#rows<{ n: string }>(text, values);
     return Number(row?.n ?? 0);
   }

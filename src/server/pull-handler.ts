@@ -62,9 +62,10 @@ async function readPage(
   // Bound the rows scanned per request, so a user who may see few records cannot make one pull
   // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
   const maxScanned = Math.max(limit * 10, 1000);
-  // Only the user's own records and those of collections a scope function guards: index ranges,
-  // so other users' writes cost this pull nothing. Visibility is still checked per entry.
-  const filter: ChangeFilter = { ownerId: user.userId, collections: scopedCollections(ctx) };
+  // Only the user's own records and those of collections a scope function guards, in the
+  // collections the feed serves: index ranges, so other users' writes and the rows of
+  // `sync: 'sets'` collections cost this pull nothing. Visibility is still checked per entry.
+  const filter: ChangeFilter = { ownerId: user.userId, ...feedCollections(ctx) };
   const epoch = await reader.getEpoch();
   const head = await reader.getHead();
   let position = 0;
@@ -140,16 +141,30 @@ export async function handleGet(
   return { protocol: PROTOCOL_VERSION, records };
 }
 
-const scoped = new WeakMap<ServerContext, readonly string[]>();
+const feeds = new WeakMap<ServerContext, Omit<ChangeFilter, 'ownerId'>>();
 
-/** Names of the collections whose visibility a scope function decides (not only ownership). */
-function scopedCollections(ctx: ServerContext): readonly string[] {
-  let names = scoped.get(ctx);
-  if (!names) {
-    names = [...ctx.collections.values()].filter((c) => c.scope).map((c) => c.name);
-    scoped.set(ctx, names);
+/**
+ * The collections a feed pull reads (issue 19), for its filter: `collections`, those whose
+ * visibility a scope function decides (read whole), and `ownerCollections`, every collection
+ * the feed serves (read for the user's own records). `sync: 'sets'` collections are in neither:
+ * their records reach devices only through set pulls, so the stores never scan their rows.
+ *
+ * Why a list of collections rather than a sync-mode column written with each record: the list
+ * follows the server's configuration at pull time, so turning a collection's `sync` from
+ * `'all'` to `'sets'` (or back) needs no rewrite of stored rows and cannot leave a stale column
+ * behind; the cost is one index range per collection, merged by position (docs/server.md).
+ */
+function feedCollections(ctx: ServerContext): Omit<ChangeFilter, 'ownerId'> {
+  let found = feeds.get(ctx);
+  if (!found) {
+    const served = [...ctx.collections.values()].filter((c) => c.sync !== 'sets');
+    found = {
+      collections: served.filter((c) => c.scope).map((c) => c.name),
+      ownerCollections: served.map((c) => c.name),
+    };
+    feeds.set(ctx, found);
   }
-  return names;
+  return found;
 }
 
 /**

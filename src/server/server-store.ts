@@ -104,12 +104,19 @@ export interface ServerStore {
 
 /**
  * Narrows {@link ServerStoreReader.listChanges} to the changes one user may see: records owned
- * by `ownerId`, plus every record of `collections` (those whose visibility a scope function
- * decides).
+ * by `ownerId` (in `ownerCollections`, when given), plus every record of `collections` (those
+ * whose visibility a scope function decides).
  */
 export interface ChangeFilter {
   readonly ownerId: string;
   readonly collections: readonly string[];
+  /**
+   * Optional: the collections in which the records of `ownerId` count; absent, every
+   * collection. A feed pull lists the collections it serves, leaving out `sync: 'sets'` ones,
+   * so a store can read one index range per (owner, collection) and never scan the rows of a
+   * set collection. A store that ignores it returns more entries, which the caller drops.
+   */
+  readonly ownerCollections?: readonly string[] | undefined;
 }
 
 /**

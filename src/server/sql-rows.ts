@@ -1,5 +1,5 @@
 import type { OpResult } from '../core/index.js';
-import type { ClientState, FeedEntry, ServerRecord } from './server-store.js';
+import type { ClientState, ServerRecord } from './server-store.js';
 import { utf8Length } from './pull-page.js';
 import type { PendingRecord } from './transaction-cache.js';
 
@@ -96,15 +96,4 @@ export const RECORD_COLUMNS =
 /** Checks a table prefix or schema name before it is put into SQL text. */
 export function isSafeIdentifier(value: string): boolean {
   return /^[a-z_][a-z0-9_]{0,47}$/.test(value);
-}
-
-/**
- * Merges feed pages read per owner and per collection into one: by ascending position, each
- * position once, at most `limit`.
- */
-export function mergePages(pages: readonly FeedEntry[][], limit: number): FeedEntry[] {
-  if (pages.length === 1) return pages[0]!.slice(0, limit);
-  const byPosition = new Map<number, FeedEntry>();
-  for (const page of pages) for (const entry of page) byPosition.set(entry.position, entry);
-  return [...byPosition.values()].sort((a, b) => a.position - b.position).slice(0, limit);
 }

@@ -126,6 +126,7 @@ class SqliteServerStore implements ServerStore {
       CREATE INDEX IF NOT EXISTS ${p}records_origin ON ${p}records (collection, origin_client_id, origin_id);
       CREATE INDEX IF NOT EXISTS ${p}records_owner_position ON ${p}records (owner_id, position);
       CREATE INDEX IF NOT EXISTS ${p}records_collection_position ON ${p}records (collection, position);
+      CREATE INDEX IF NOT EXISTS ${p}records_owner_collection_position ON ${p}records (owner_id, collection, position);
       CREATE TABLE IF NOT EXISTS ${p}clients (client_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, last_seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ${p}outcomes (client_id TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL, PRIMARY KEY (client_id, op_id));
     `);

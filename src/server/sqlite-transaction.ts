@@ -10,14 +10,16 @@ import type {
 import type { ClientRow, RecordRow } from './sql-rows.js';
 import {
   RECORD_COLUMNS,
-  mergePages,
   parseOutcome,
   pendingValues,
   rowToClient,
   rowToRecord,
   storedJsonBytes,
 } from './sql-rows.js';
-import { countChangesStatement } from './feed-count.js';
+import type { FeedDialect } from './feed-ranges.js';
+import { feedCountStatement, feedPageStatement, feedRanges } from './feed-ranges.js';
+
+const SQLITE: FeedDialect = { at: () => '?', rowBound: false };
 import { PendingSetKeys } from './sets/memory-set-index.js';
 import type { SetIndexQuery, SetIndexWrite } from './sets/set-index.js';
 import {
@@ -79,38 +81,22 @@ export class SqliteTransaction implements ServerStoreTransaction {
   }
 
   async listChanges(after: number, limit: number, filter?: ChangeFilter): Promise<FeedEntry[]> {
-    const p = this.#p;
-    if (!filter) {
-      return this.#entries(
-        `SELECT * FROM ${p}records WHERE position > ? ORDER BY position LIMIT ?`,
-        after,
-        limit,
-      );
-    }
-    // One index range per owner and per scoped collection, merged by position.
-    const pages = [
-      this.#entries(
-        `SELECT * FROM ${p}records WHERE owner_id = ? AND position > ? ORDER BY position LIMIT ?`,
-        filter.ownerId,
-        after,
-        limit,
-      ),
-    ];
-    for (const collection of filter.collections) {
-      pages.push(
-        this.#entries(
-          `SELECT * FROM ${p}records WHERE collection = ? AND position > ? ORDER BY position LIMIT ?`,
-          collection,
-          after,
-          limit,
-        ),
-      );
-    }
-    return mergePages(pages, limit);
+    const ranges = filter ? feedRanges(filter) : [{}];
+    const statement = feedPageStatement(
+      this.#p,
+      ranges,
+      after,
+      limit,
+      SQLITE,
+      (positions) => `position IN (${positions})`,
+    );
+    return statement ? this.#entries(statement.text, ...statement.values) : [];
   }
 
   async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
-    const { text, values } = countChangesStatement(this.#p, after, filter, () => '?');
+    const { text, values } = filter
+      ? feedCountStatement(this.#p, filter, after, SQLITE)
+      : { text: `SELECT count(*) AS n FROM ${this.#p}records WHERE position > ?`, values: [after] };
     const row = this.#store.statement(text).get(...values) as { n: number } | undefined;
     return Number(row?.n ?? 0);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../core/index.js';
 import type { CreateServerStore, ServerStoreFixture } from './server-store-fixtures.js';
 import { sampleServerRecord } from './server-store-fixtures.js';
+import { serverStoreFeedCases } from './server-store-feed.js';
 import { serverStoreRecordCases } from './server-store-records.js';
 import { serverStoreSetCases } from './server-store-sets.js';
 
@@ -270,6 +271,7 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
     );
 
     serverStoreRecordCases(run);
+    serverStoreFeedCases(run);
     serverStoreSetCases(
       (fn) => (context) => withFixture(create, (f) => fn(f, () => context.skip())),
     );
