@@ -1,7 +1,7 @@
 import { TidesyncError, createId, describeValue } from '../core/index.js';
 import type { PostgresPoolClient } from './postgres-transaction.js';
 import { PostgresTransaction } from './postgres-transaction.js';
-import { setIndexLayout } from './sets/sql-set-index.js';
+import { layoutComplete, postgresLayout } from './postgres-layout.js';
 import type { PostgresLiveChannel } from './live/postgres-live.js';
 import { postgresLiveChannel } from './live/postgres-live.js';
 import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './server-store.js';
@@ -147,9 +147,12 @@ class PostgresServerStore implements ServerStore {
   }
 
   async #createLayout(): Promise<void> {
-    const t = this.#t;
+    const statements = postgresLayout(this.#t);
     const client = await this.#pool.connect();
     try {
+      // Most opens find the layout there: check without DDL, which would lock tables
+      // (postgres-layout.ts).
+      if (await layoutComplete(client, this.#schema, statements).catch(() => false)) return;
       await client.query('BEGIN');
       // Serialise layout creation across processes: concurrent CREATE ... IF NOT EXISTS can
       // still fail on the catalog's unique index.
@@ -157,47 +160,11 @@ class PostgresServerStore implements ServerStore {
         `tidesync:${this.#schema}`,
       ]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
+      for (const ddl of statements) await client.query(ddl);
       await client.query(
-        `CREATE TABLE IF NOT EXISTS ${t}meta (id int PRIMARY KEY CHECK (id = 1), epoch text NOT NULL, head bigint NOT NULL)`,
-      );
-      await client.query(
-        `INSERT INTO ${t}meta (id, epoch, head) VALUES (1, $1, 0) ON CONFLICT DO NOTHING`,
+        `INSERT INTO ${this.#t}meta (id, epoch, head) VALUES (1, $1, 0) ON CONFLICT DO NOTHING`,
         [createId()],
       );
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t}records (
-        collection text NOT NULL, id text NOT NULL, owner_id text NOT NULL, version bigint NOT NULL,
-        data jsonb NOT NULL, hlc text NOT NULL, field_clocks jsonb NOT NULL, deleted boolean NOT NULL,
-        updated_at bigint NOT NULL, origin_client_id text, origin_id text, position bigint,
-        former jsonb, PRIMARY KEY (collection, id))`);
-      // Former states of scoped records (scope exits): added in place to an older store.
-      await client.query(`ALTER TABLE ${t}records ADD COLUMN IF NOT EXISTS former jsonb`);
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS tidesync_records_position ON ${t}records (position)`,
-      );
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS tidesync_records_origin ON ${t}records (collection, origin_client_id, origin_id)`,
-      );
-      // Pulls read one index range per owner and per scoped collection. Added in place to a
-      // store made by an older version (CREATE INDEX on first open after the upgrade).
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS tidesync_records_owner_position ON ${t}records (owner_id, position)`,
-      );
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS tidesync_records_collection_position ON ${t}records (collection, position)`,
-      );
-      // Feed pulls read one range per (owner, collection) they cover, so rows of `sync: 'sets'`
-      // collections are never scanned (docs/server.md). Added in place to an older store.
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS tidesync_records_owner_collection_position ON ${t}records (owner_id, collection, position)`,
-      );
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${t}clients (client_id text PRIMARY KEY, user_id text NOT NULL, last_seq bigint NOT NULL)`,
-      );
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${t}outcomes (client_id text NOT NULL, op_id text NOT NULL, seq bigint NOT NULL, result jsonb NOT NULL, PRIMARY KEY (client_id, op_id))`,
-      );
-      // Sync sets (docs/sync-sets.md): added in place to an older store.
-      for (const ddl of setIndexLayout(t, 'tidesync_set_index_range')) await client.query(ddl);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
