@@ -1,7 +1,7 @@
 import type { RemovedRecord, StorageTransaction } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
-import { deadLetter } from './push-results.js';
+import { emitDeadLetter } from './push-results.js';
 
 /**
  * Removes from this device the records of a pulled page that left the user's scope (sharing
@@ -22,16 +22,11 @@ export async function applyRemovals(
     // A conflicted record holds an unsynced local version the app has not resolved: it stays
     // until resolved (a resolution that keeps it is refused `forbidden`, as a dead letter).
     if (!local || local.syncStatus === 'conflicted') continue;
-    for (const op of await new Outbox(tx).pendingOf(local.collection, local.id)) {
+    const outbox = new Outbox(tx);
+    for (const op of await outbox.pendingOf(local.collection, local.id)) {
       if (op.state !== 'queued') continue;
-      await deadLetter(
-        ctx,
-        tx,
-        op,
-        'forbidden',
-        `Record \`${removal.id}\` of \`${removal.collection}\` is no longer in your scope (sharing revoked or moved), so this change was not sent. It was removed from this device.`,
-        false,
-      );
+      const message = `Record \`${removal.id}\` of \`${removal.collection}\` is no longer in your scope (sharing revoked or moved), so this change was not sent. It was removed from this device.`;
+      emitDeadLetter(ctx, await outbox.deadLetter(op, 'forbidden', message));
     }
     await tx.deleteRecord(local.collection, local.id);
     changed.add(local.collection);

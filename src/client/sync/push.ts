@@ -1,10 +1,10 @@
 import type { OpResult, OutboxOp } from '../../core/index.js';
 import { NetworkError, ProtocolError } from '../../core/index.js';
-import { Outbox } from '../../outbox/index.js';
+import { type OpOutcome, Outbox } from '../../outbox/index.js';
 import type { EngineContext } from './engine-context.js';
-import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from '../local/id-mapping.js';
+import { ReferenceLookup } from '../local/id-mapping.js';
 import { batchRequest, toWireOps } from './push-batch.js';
-import { applyOpResult, deadLetter, emitDeadLetter, type PushTally } from './push-results.js';
+import { applyPushResults, emitDeadLetter, type PushTally } from './push-results.js';
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import { resultsAtAppVersion } from './schema-versions.js';
@@ -62,10 +62,10 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       if (!isServerFailure(error)) throw error;
       // The server failed on this batch. Count it against the ops; one that keeps failing
       // alone is a poison op: dead-letter it so the ops behind it can go (Invariant 5).
-      const poisoned = await ctx.storage.transaction('readwrite', async (tx) => {
-        const op = await new Outbox(tx).countFailure(batch, ctx.maxAttempts, error.message);
-        if (op) emitDeadLetter(ctx, op);
-        return op;
+      const poisoned = await settleRequest(ctx, batch, {
+        kind: 'failed',
+        reason: error.message,
+        maxAttempts: ctx.maxAttempts,
       });
       if (!poisoned) throw error;
       tally.rejected += 1;
@@ -76,8 +76,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       const error = answer.refusal;
       if (error.code === 'seq_gap' && error.lastSeq !== undefined && gapRetries < MAX_GAP_RETRIES) {
         gapRetries += 1;
-        const lastSeq = error.lastSeq;
-        await ctx.storage.transaction('readwrite', (tx) => new Outbox(tx).renumberAfter(lastSeq));
+        await settleRequest(ctx, batch, { kind: 'seqGap', lastSeq: error.lastSeq });
         continue;
       }
       if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
@@ -89,9 +88,8 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         }
         const [op] = batch;
         if (op) {
-          await ctx.storage.transaction('readwrite', (tx) =>
-            deadLetter(ctx, tx, op, error.code, error.message, true),
-          );
+          const { code, message } = error;
+          await settleRequest(ctx, batch, { kind: 'dead', code, message, unrecorded: true });
           tally.rejected += 1;
           tally.changed.add(op.collection);
         }
@@ -102,9 +100,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     const reply = answer.reply;
     const results = matchResults(batch, resultsAtAppVersion(ctx.collections, reply.results));
     await ctx.storage.transaction('readwrite', async (tx) => {
-      const remaps: ServerIdRemap[] = [];
-      for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);
-      await rewriteReferences(tx, ctx.collections, remaps);
+      await applyPushResults(ctx, tx, results, tally);
       observeServerTime(ctx.clock, reply);
       await persistClock(tx, ctx.clock);
     });
@@ -118,6 +114,29 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     ctx.emit('progress', { phase: 'push', done, total });
   }
   return tally;
+}
+
+/**
+ * Settles every op of `batch` with one outcome (an answer to the whole request) in one
+ * transaction; returns the op it dead-lettered, if any, after emitting `deadLetter` for it.
+ */
+async function settleRequest(
+  ctx: EngineContext,
+  batch: readonly OutboxOp[],
+  outcome: OpOutcome,
+): Promise<OutboxOp | undefined> {
+  return ctx.storage.transaction('readwrite', async (tx) => {
+    const settled = await new Outbox(tx).settle(
+      batch,
+      batch.map(() => outcome),
+    );
+    for (const s of settled) {
+      if (s.kind !== 'dead') continue;
+      emitDeadLetter(ctx, s.op);
+      return s.op;
+    }
+    return undefined;
+  });
 }
 
 /**
