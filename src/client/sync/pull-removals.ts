@@ -1,6 +1,6 @@
 import type { RemovedRecord, StorageTransaction } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
 import { emitDeadLetter } from './push-results.js';
 
 /**
@@ -11,13 +11,13 @@ import { emitDeadLetter } from './push-results.js';
  * Returns the collections it changed.
  */
 export async function applyRemovals(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   removed: readonly RemovedRecord[],
 ): Promise<Set<string>> {
   const changed = new Set<string>();
   for (const removal of removed) {
-    if (!ctx.collections.has(removal.collection)) continue;
+    if (!ctx.opts.collections.has(removal.collection)) continue;
     const local = await tx.getRecordByServerId(removal.collection, removal.id);
     // A conflicted record holds an unsynced local version the app has not resolved: it stays
     // until resolved (a resolution that keeps it is refused `forbidden`, as a dead letter).

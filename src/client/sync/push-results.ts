@@ -7,7 +7,7 @@ import type {
 } from '../../core/index.js';
 import { ProtocolError } from '../../core/index.js';
 import { type OpOutcome, Outbox, type SettledOp } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
 import {
   needsReferenceRewrite,
   rewriteReferences,
@@ -34,7 +34,7 @@ export interface PushTally {
 }
 
 /** Tells the app that `op` (as stored, dead-lettered) was moved to the dead letters. */
-export function emitDeadLetter(ctx: EngineContext, op: OutboxOp): void {
+export function emitDeadLetter(ctx: ClientContext, op: OutboxOp): void {
   const code = op.error?.code ?? 'SERVER_ERROR';
   const message = op.error?.message ?? '';
   ctx.emit('deadLetter', { opId: op.opId, collection: op.collection, id: op.id, code, message });
@@ -60,7 +60,7 @@ interface Decided {
  * @throws ProtocolError `PROTOCOL_ERROR` for an answer naming another record or a taken server id
  */
 export async function applyPushResults(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   results: readonly (readonly [OutboxOp, OpResult])[],
   tally: PushTally,
@@ -75,12 +75,12 @@ export async function applyPushResults(
   for (let i = 0; i < decided.length; i += 1) {
     await applyToRecord(ctx, tx, decided[i]!, settled[i]!, tally, remaps);
   }
-  await rewriteReferences(tx, ctx.collections, remaps);
+  await rewriteReferences(tx, ctx.opts.collections, remaps);
 }
 
 /** What the server's result means for the op's row (nothing is written here). */
 async function decide(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   op: OutboxOp,
   result: OpResult,
@@ -92,7 +92,7 @@ async function decide(
   const local = await tx.getRecord(op.collection, op.id);
   if (!local) return { op, result, outcome: { kind: 'ack' } };
   if (local.serverId !== result.serverId) await checkServerIdFree(tx, local, result.serverId);
-  const invalid = checkRemoteRecord(ctx.collections, result.record);
+  const invalid = checkRemoteRecord(ctx.opts.collections, result.record);
   const serverId = result.serverId;
   if (result.status === 'applied') {
     // The later ops were made on top of `op`; when the server applied `op` straight onto the
@@ -116,7 +116,7 @@ async function decide(
  * (`remoteRejected`, after the commit) and of a conflict.
  */
 async function applyToRecord(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   { op, result, local, invalid }: Decided,
   settled: SettledOp,
@@ -129,14 +129,14 @@ async function applyToRecord(
     if (settled.kind === 'dead') emitDeadLetter(ctx, settled.op);
     return;
   }
-  await noteSetAck(tx, ctx.collections.get(op.collection));
+  await noteSetAck(tx, ctx.opts.collections.get(op.collection));
   ctx.clock.receive(result.record.hlc);
   if (!local) return;
   const remapped = local.serverId !== result.serverId;
   const record: StoredRecord = remapped ? { ...local, serverId: result.serverId } : local;
   if (remapped) {
     const remap = { collection: op.collection, from: local.id, to: result.serverId };
-    if (needsReferenceRewrite(ctx.collections, remap)) remaps.push(remap);
+    if (needsReferenceRewrite(ctx.opts.collections, remap)) remaps.push(remap);
   }
   if (invalid) {
     tally.remoteRejected.push({
@@ -152,11 +152,11 @@ async function applyToRecord(
     if (invalid) {
       // A record of a newer schema version keeps its version, so the pull after the app's
       // update brings the server's data.
-      const version = isNewerThanApp(ctx.collections, result.record) ? 0 : result.version;
+      const version = isNewerThanApp(ctx.opts.collections, result.record) ? 0 : result.version;
       await tx.putRecord(acknowledgedAsIs(record, version, pendingOnly(others)));
       return;
     }
-    const next = adoptServerVersion(record, result.record, pendingOnly(others), ctx.now());
+    const next = adoptServerVersion(record, result.record, pendingOnly(others), ctx.opts.now());
     if (next) await tx.putRecord(next);
     else if (remapped) await tx.putRecord(record);
     return;

@@ -7,7 +7,8 @@ import type {
   WireRecord,
 } from '../../core/index.js';
 import { TidesyncError } from '../../core/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
+import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { applyRemoteChange, fetchPullPage } from './pull.js';
 import { applyRemovals } from './pull-removals.js';
@@ -25,29 +26,31 @@ const MAX_SAME_CURSOR_PAGES = 3;
  * whose pull reached the end, after that page committed.
  */
 export async function pullSyncSets(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   onComplete: (id: string) => void,
 ): Promise<PullTally> {
   const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
-  const sets = await ctx.storage.transaction('readonly', (tx) => readSyncSets(tx));
+  const sets = await ctx.opts.storage.transaction('readonly', (tx) => readSyncSets(tx));
   for (const set of sets) {
-    if (!ctx.collections.has(set.collection)) continue;
-    await pullOneSet(ctx, set, tally, onComplete);
+    if (!ctx.opts.collections.has(set.collection)) continue;
+    await pullOneSet(ctx, server, set, tally, onComplete);
   }
   return tally;
 }
 
 async function pullOneSet(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   set: StoredSyncSet,
   tally: PullTally,
   onComplete: (id: string) => void,
 ): Promise<void> {
   let cursor = set.cursor;
   let sameCursor = 0;
-  const progress = new PullProgress(ctx);
+  const progress = new PullProgress(ctx.emit, ctx.opts.pullPageSize);
   for (let first = true; ; first = false) {
-    const page = await fetchPullPage(ctx, cursor, {
+    const page = await fetchPullPage(ctx, server, cursor, {
       set: { collection: set.collection, where: set.where as SyncSetSpec['where'] },
       ...(first ? { countRemaining: true } : {}),
     });
@@ -62,14 +65,14 @@ async function pullOneSet(
     } else {
       sameCursor = 0;
     }
-    const rejected = screenPulledPage(ctx.collections, page);
-    const kept = await ctx.storage.transaction('readwrite', (tx) =>
+    const rejected = screenPulledPage(ctx.opts.collections, page);
+    const kept = await ctx.opts.storage.transaction('readwrite', (tx) =>
       applySetPage(ctx, tx, set.id, page, tally),
     );
     for (const event of rejected) ctx.emit('remoteRejected', event);
     // The set was removed while its page was in flight: nothing of it was stored.
     if (!kept) return;
-    reportSkipped(ctx, page);
+    reportSkipped(ctx.emit, page);
     progress.page(page, tally.pulled);
     if (!page.hasMore) {
       onComplete(set.id);
@@ -84,7 +87,7 @@ async function pullOneSet(
  * is no longer persisted.
  */
 async function applySetPage(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   id: string,
   page: PullResponse,
@@ -120,12 +123,12 @@ async function applySetPage(
  * removed from the device unless it holds something unsynced. Returns whether it changed.
  */
 async function applySetChange(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   sets: readonly StoredSyncSet[],
   change: WireRecord,
 ): Promise<boolean> {
-  if (!ctx.collections.has(change.collection)) return false;
+  if (!ctx.opts.collections.has(change.collection)) return false;
   if (change.deleted || isCovered(sets, change.collection, change.data)) {
     return applyRemoteChange(ctx, tx, change);
   }
