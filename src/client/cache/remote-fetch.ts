@@ -1,5 +1,5 @@
 import type { Query, StorageTransaction, StoredRecord, WireRecord } from '../../core/index.js';
-import { ProtocolError, TidesyncError, matchesWhere } from '../../core/index.js';
+import { ProtocolError, matchesWhere } from '../../core/index.js';
 import {
   findEvicted,
   readEvicted,
@@ -10,6 +10,7 @@ import { clientClosedError } from '../client-closed.js';
 import type { ClientContext } from '../client-context.js';
 import type { ResolvedOptions } from '../options.js';
 import { applyRemoteChange } from '../sync/pull.js';
+import { requireServer } from '../sync/server-api.js';
 import { overlayPending } from '../sync/pending-overlay.js';
 import { findRecord } from '../local/record-lookup.js';
 import { persistClock } from '../local/transaction-clock.js';
@@ -86,13 +87,7 @@ export class RemoteFetcher {
     collection: string,
     ids: readonly string[],
   ): Promise<{ valid: WireRecord[]; rejected: RemoteRejectedEvent[] }> {
-    const server = this.#ctx.server;
-    if (!server) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        'This client has no `transport`, so it cannot fetch from the server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
-      );
-    }
+    const server = requireServer(this.#ctx.server, 'fetch from the server');
     const answer = await server.get(collection, ids, this.#ctx.abort.signal);
     if (!answer.ok) throw server.refusalError('get', answer.refusal);
     const reply = answer.reply;

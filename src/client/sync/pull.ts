@@ -5,11 +5,10 @@ import type {
   StoredRecord,
   WireRecord,
 } from '../../core/index.js';
-import { TidesyncError } from '../../core/index.js';
 import type { ClientContext } from '../client-context.js';
 import type { ServerApi } from './server-api.js';
 import { assignServerId } from '../local/id-mapping.js';
-import { applyRemovals } from './pull-removals.js';
+import { StuckCursorGuard, applyPageEntries } from './pull-guard.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { overlayPending } from './pending-overlay.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
@@ -21,8 +20,6 @@ import { Outbox } from '../../outbox/index.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
-
-const MAX_SAME_CURSOR_PAGES = 3;
 
 /** What one pull run did. */
 export interface PullTally {
@@ -40,7 +37,10 @@ export interface PullTally {
  */
 export async function pullChanges(ctx: ClientContext, server: ServerApi): Promise<PullTally> {
   const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
-  let sameCursor = 0;
+  const guard = new StuckCursorGuard(
+    (times) =>
+      `The server keeps answering the same pull cursor with more data (${times} times). Pulling stopped to avoid a loop; check the server's change feed.`,
+  );
   let cursor =
     (await ctx.opts.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
     null;
@@ -49,17 +49,7 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
   const progress = new PullProgress(ctx.emit, ctx.opts.pullPageSize);
   for (;;) {
     const page = await next;
-    if (page.cursor === cursor && page.hasMore) {
-      sameCursor += 1;
-      if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
-        throw new TidesyncError(
-          'SYNC_STUCK',
-          `The server keeps answering the same pull cursor with more data (${sameCursor} times). Pulling stopped to avoid a loop; check the server's change feed.`,
-        );
-      }
-    } else {
-      sameCursor = 0;
-    }
+    guard.check(page, cursor);
     // A cursor that does not move gets no early request: SYNC_STUCK stays bounded in requests.
     const ahead =
       page.hasMore && page.cursor !== cursor ? fetchPage(ctx, server, page.cursor) : undefined;
@@ -74,15 +64,9 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
       // then no record can have pending ops, and the per-record op lookups are skipped.
       const outboxEmpty = await new Outbox(tx).isEmpty();
       const known = await lookUpPage(ctx, tx, page.changes);
-      for (const change of page.changes) {
-        if (await applyChange(ctx, tx, change, outboxEmpty, known)) {
-          tally.pulled += 1;
-          tally.changed.add(change.collection);
-        }
-      }
-      if (page.removed) {
-        for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
-      }
+      await applyPageEntries(ctx, tx, page, tally, (change) =>
+        applyChange(ctx, tx, change, outboxEmpty, known),
+      );
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
       observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);

@@ -6,20 +6,17 @@ import type {
   SyncSetSpec,
   WireRecord,
 } from '../../core/index.js';
-import { TidesyncError } from '../../core/index.js';
 import type { ClientContext } from '../client-context.js';
 import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { applyRemoteChange, fetchPullPage } from './pull.js';
-import { applyRemovals } from './pull-removals.js';
+import { StuckCursorGuard, applyPageEntries } from './pull-guard.js';
 import { PullProgress } from './pull-progress.js';
 import { reportSkipped } from './pull-skipped.js';
 import { screenPulledPage } from './remote-validation.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import type { StoredSyncSet } from './sync-set-records.js';
 import { holdsUnsynced, isCovered, readSyncSets, writeSyncSets } from './sync-set-records.js';
-
-const MAX_SAME_CURSOR_PAGES = 3;
 
 /**
  * Pulls every persisted set until the server has no more for it. `onComplete` is told each set
@@ -47,24 +44,17 @@ async function pullOneSet(
   onComplete: (id: string) => void,
 ): Promise<void> {
   let cursor = set.cursor;
-  let sameCursor = 0;
+  const guard = new StuckCursorGuard(
+    (times) =>
+      `The server keeps answering the same cursor of sync set \`${set.id}\` with more data (${times} times). Pulling stopped to avoid a loop.`,
+  );
   const progress = new PullProgress(ctx.emit, ctx.opts.pullPageSize);
   for (let first = true; ; first = false) {
     const page = await fetchPullPage(ctx, server, cursor, {
       set: { collection: set.collection, where: set.where as SyncSetSpec['where'] },
       ...(first ? { countRemaining: true } : {}),
     });
-    if (page.cursor === cursor && page.hasMore) {
-      sameCursor += 1;
-      if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
-        throw new TidesyncError(
-          'SYNC_STUCK',
-          `The server keeps answering the same cursor of sync set \`${set.id}\` with more data (${sameCursor} times). Pulling stopped to avoid a loop.`,
-        );
-      }
-    } else {
-      sameCursor = 0;
-    }
+    guard.check(page, cursor);
     const rejected = screenPulledPage(ctx.opts.collections, page);
     const kept = await ctx.opts.storage.transaction('readwrite', (tx) =>
       applySetPage(ctx, tx, set.id, page, tally),
@@ -96,15 +86,7 @@ async function applySetPage(
   const sets = await readSyncSets(tx);
   const index = sets.findIndex((s) => s.id === id);
   if (index < 0) return false;
-  for (const change of page.changes) {
-    if (await applySetChange(ctx, tx, sets, change)) {
-      tally.pulled += 1;
-      tally.changed.add(change.collection);
-    }
-  }
-  if (page.removed) {
-    for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
-  }
+  await applyPageEntries(ctx, tx, page, tally, (change) => applySetChange(ctx, tx, sets, change));
   const next = [...sets];
   next[index] = {
     ...sets[index]!,

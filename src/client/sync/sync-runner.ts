@@ -9,7 +9,7 @@ import { TidesyncError, toError } from '../../core/index.js';
 import { clientClosedError } from '../client-closed.js';
 import type { ClientContext } from '../client-context.js';
 import type { SyncResult } from '../status-types.js';
-import type { ServerApi } from './server-api.js';
+import { requireServer, type ServerApi } from './server-api.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PullTally } from './pull.js';
 import { pullChanges } from './pull.js';
@@ -116,14 +116,7 @@ export class SyncRunner {
    * @throws TidesyncError `INVALID_OPTION` when the client has no transport
    */
   server(): ServerApi {
-    const server = this.#ctx.server;
-    if (!server) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        'This client has no `transport`, so it cannot reach a server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
-      );
-    }
-    return server;
+    return requireServer(this.#ctx.server, 'reach a server');
   }
 
   async #run(deadlineAt: number | undefined): Promise<SyncResult> {
