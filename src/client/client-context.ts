@@ -1,50 +1,60 @@
-// The one client context: everything a client is made of, built once at open and shared by the
-// flows; the facade (SyncClient) only delegates to it.
+// The one client context: what every flow of a client shares, built once at open by
+// createClientContext. The flows (local writes, sync runs, the cache) take it, or narrow
+// explicit parameters, instead of bags of their own; the flows' objects are built from it in
+// client-flows.ts, and the facade (SyncClient) only delegates to them.
 import { EventEmitter } from 'eventemitter3';
 import type { StorageTransaction } from '../core/index.js';
 import { HybridLogicalClock, createClientId, toError } from '../core/index.js';
-import { StorageMaintenance } from './cache/storage-maintenance.js';
 import { clientClosedError } from './client-closed.js';
-import { ChangeSet } from './local/change-set.js';
-import type { ClientInternals } from './local/client-internals.js';
+import type { SyncClientEvents } from './events.js';
 import { LiveQueries } from './local/live-queries.js';
 import { upgradeLocalStorage } from './local/local-upgrade.js';
 import { HLC_META_KEY } from './local/transaction-clock.js';
-import { WriteContext, type WriteEnvironment } from './local/write-context.js';
 import type { ResolvedOptions } from './options.js';
-import { startRuntime } from './runtime/client-runtime.js';
 import { ClientStatus } from './sync/client-status.js';
 import { ServerApi } from './sync/server-api.js';
-import { SyncRunner } from './sync/sync-runner.js';
-import { SyncSets } from './sync/sync-sets.js';
 
 const CLIENT_ID_META_KEY = 'client.id';
 
-/** A client's parts, built once by {@link createClientContext}. Private to the client folder. */
+/** Emits one of the client's events (`SyncClientEvents`), typed. */
+export type EmitEvent = <E extends keyof SyncClientEvents>(
+  event: E,
+  ...args: Parameters<SyncClientEvents[E]>
+) => void;
+
+/** What a client's flows share, built once at open. Private to the client folder. */
 export interface ClientContext {
+  /** The validated options: storage, collections, sizes, clock, timers, retry, coordinator. */
   readonly opts: ResolvedOptions;
   readonly clientId: string;
   readonly clock: HybridLogicalClock;
+  /**
+   * A clock value the client's clock has already issued or merged (the last one it stored):
+   * a stored clock at or below it needs no merge. Shared by the client's write transactions.
+   */
+  readonly clockMark: { value: string | undefined };
   /** The client's emitter of `SyncClientEvents`. */
   readonly events: EventEmitter;
+  /** `events.emit`, typed. */
+  readonly emit: EmitEvent;
   /** Aborted by `close()`: ends requests in flight. */
   readonly abort: AbortController;
   /** The one port to the server; `undefined` without a transport. */
   readonly server: ServerApi | undefined;
   readonly liveQueries: LiveQueries;
   readonly status: ClientStatus;
-  /** The cache flow: retention, stats, access times, remote fetch. */
-  readonly maintenance: StorageMaintenance;
-  /** The sync flow's runs. */
-  readonly runs: SyncRunner;
-  /** What collection handles use: local reads and writes. */
-  readonly internals: ClientInternals;
-  /** The device's sync sets (docs/sync-sets.md). */
-  readonly syncSets: SyncSets;
+  /** Running estimate of one push batch's duration, for `runOnce` deadlines. */
+  readonly timing: { batchMs: number };
   /** Local-write listeners of the triggers. */
   readonly writeListeners: Set<() => void>;
+  /** Whether `close()` was called. */
+  isClosed(): boolean;
   /** Announces committed changes: a `change` event and the live queries. */
   notify(collections: Iterable<string>, origin: 'local' | 'remote'): void;
+  /** Reports a failure of background work as `syncError` (access times, retention, live queries). */
+  onError(error: unknown): void;
+  /** Asks for a sync run as a local write does (the triggers decide when). */
+  requestSync(): void;
   /** Runs `fn` in a readonly transaction; rejects `CLIENT_CLOSED` after close. */
   read<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T>;
 }
@@ -66,7 +76,7 @@ export async function openIdentity(
   return { clientId, clock: new HybridLogicalClock({ nodeId: clientId, now: opts.now, last }) };
 }
 
-/** Builds a client's parts; `isClosed` tells whether `close()` was called. */
+/** Builds a client's context; `isClosed` tells whether `close()` was called. */
 export function createClientContext(
   opts: ResolvedOptions,
   clientId: string,
@@ -74,107 +84,39 @@ export function createClientContext(
   isClosed: () => boolean,
 ): ClientContext {
   const events = new EventEmitter();
-  const abort = new AbortController();
-  const server = opts.transport ? new ServerApi(opts.transport, clientId) : undefined;
-  const onError = (error: unknown): boolean => events.emit('syncError', toError(error));
+  const onError = (error: unknown): void => {
+    events.emit('syncError', toError(error));
+  };
   const liveQueries = new LiveQueries(onError);
-  const status = new ClientStatus(opts, events, isClosed);
   const writeListeners = new Set<() => void>();
-  const notify = (collections: Iterable<string>, origin: 'local' | 'remote'): void => {
-    const list = [...collections];
-    events.emit('change', { collections: list, origin });
-    liveQueries.notify(list);
-  };
-  const read = <T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> => {
-    if (isClosed()) throw clientClosedError();
-    return opts.storage.transaction('readonly', fn);
-  };
-  const shared = { clientId, clock, server, signal: abort.signal, events, status };
-  const maintenance = new StorageMaintenance(opts, { ...shared, notify, onError });
-  const syncSets = new SyncSets({
-    storage: opts.storage,
-    collections: opts.collections,
-    requestSync: () => {
-      for (const listener of writeListeners) listener();
-    },
-    notify: (collections) => notify(collections, 'local'),
-    throwIfClosed: () => {
-      if (isClosed()) throw clientClosedError();
-    },
-  });
-  const runs = new SyncRunner(
-    opts,
-    { ...shared, notify, isClosed, pullSets: (engine) => syncSets.pull(engine) },
-    () => maintenance.afterSync(),
-  );
-  const env: WriteEnvironment = {
-    collections: opts.collections,
-    clock,
-    now: opts.now,
-    coalesce: opts.coalesce,
-    clockMark: { value: undefined },
-  };
-  /** Tells triggers, other tabs, the status and live queries of a committed local write. */
-  const afterLocalCommit = (changes: ChangeSet): void => {
-    if (changes.collections.size > 0) {
-      for (const listener of writeListeners) listener();
-      opts.coordinator?.publish([...changes.collections]);
-    }
-    status.addPending(changes.pendingDelta);
-    if (changes.collections.size > 0) notify(changes.collections, 'local');
-  };
-  const internals: ClientInternals = {
-    liveQueries,
-    syncSets,
-    remote: maintenance.remote,
-    read,
-    touched: (collection, id) => maintenance.access.touch(collection, id),
-    write: async (fn) => {
-      if (isClosed()) throw clientClosedError();
-      const changes = new ChangeSet();
-      const result = await opts.storage.transaction('readwrite', async (tx) => {
-        const w = new WriteContext(tx, env, changes);
-        const value = await fn(w);
-        await w.flush();
-        return value;
-      });
-      afterLocalCommit(changes);
-      return result;
-    },
-  };
   return {
     opts,
     clientId,
     clock,
+    clockMark: { value: undefined },
     events,
-    abort,
-    server,
-    liveQueries,
-    status,
-    maintenance,
-    runs,
-    syncSets,
-    internals,
-    writeListeners,
-    notify,
-    read,
-  };
-}
-
-/** Starts the coordinator and the triggers; returns the functions that stop the triggers. */
-export function startClientRuntime(ctx: ClientContext): (() => void)[] {
-  return startRuntime(ctx.opts, ctx.runs, ctx.status, {
-    clientId: ctx.clientId,
-    server: ctx.server,
-    events: ctx.events,
-    writeListeners: ctx.writeListeners,
-    ...([...ctx.opts.collections.values()].some((c) => c.sync === 'sets')
-      ? { liveSets: ctx.syncSets }
-      : {}),
-    onRemoteChange: (collections) => {
-      ctx.liveQueries.notify(collections);
-      ctx.events.emit('change', { collections: [...collections], origin: 'remote' });
-      void ctx.status.refreshCounts().catch(() => undefined);
+    emit: (event, ...args) => {
+      events.emit(event, ...args);
     },
-  });
+    abort: new AbortController(),
+    server: opts.transport ? new ServerApi(opts.transport, clientId) : undefined,
+    liveQueries,
+    status: new ClientStatus(opts, events, isClosed),
+    timing: { batchMs: 0 },
+    writeListeners,
+    isClosed,
+    notify: (collections, origin) => {
+      const list = [...collections];
+      events.emit('change', { collections: list, origin });
+      liveQueries.notify(list);
+    },
+    onError,
+    requestSync: () => {
+      for (const listener of writeListeners) listener();
+    },
+    read: (fn) => {
+      if (isClosed()) throw clientClosedError();
+      return opts.storage.transaction('readonly', fn);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { CollectionDefinition, StorageAdapter, Timers, Transport } from '../core/index.js';
 import type { SyncCoordinator } from './runtime/sync-coordinator.js';
 import type { SyncTrigger } from './runtime/sync-trigger.js';
-import { TidesyncError, describeValue, systemTimers } from '../core/index.js';
+import { TidesyncError, describeValue, positiveInt, systemTimers } from '../core/index.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../outbox/index.js';
 import { checkRetentionPolicy } from './cache/retention.js';
 
@@ -56,16 +56,6 @@ export interface ResolvedOptions {
 
 function invalid(message: string): TidesyncError {
   return new TidesyncError('INVALID_OPTION', message);
-}
-
-function positiveInt(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw invalid(
-      `Expected \`${name}\` to be an integer from 1 to ${max}, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
 }
 
 /** Validates `createSyncClient` options before any I/O. */

@@ -10,12 +10,8 @@ import type { EvictionResult } from './cache/retention.js';
 import type { ClearCacheOptions } from './cache/storage-maintenance.js';
 import type { StorageStats } from './cache/storage-stats.js';
 import { clientClosedError } from './client-closed.js';
-import {
-  createClientContext,
-  openIdentity,
-  startClientRuntime,
-  type ClientContext,
-} from './client-context.js';
+import { createClientContext, openIdentity, type ClientContext } from './client-context.js';
+import { createClientFlows, startClientRuntime, type ClientFlows } from './client-flows.js';
 import type { SyncClientEvents } from './events.js';
 import { createCollectionHandle, type Collection } from './local/collection-handle.js';
 import {
@@ -58,6 +54,7 @@ export class SyncClient {
   /** This device's client id (stable across restarts). */
   readonly clientId: string;
   readonly #ctx: ClientContext;
+  readonly #flows: ClientFlows;
   readonly #handles = new Map<string, Collection>();
   #stopTriggers: (() => void)[] = [];
   #closed = false;
@@ -66,6 +63,7 @@ export class SyncClient {
   constructor(opts: ResolvedOptions, clientId: string, clock: HybridLogicalClock) {
     this.clientId = clientId;
     this.#ctx = createClientContext(opts, clientId, clock, () => this.#closed);
+    this.#flows = createClientFlows(this.#ctx);
   }
 
   /** @internal Opens storage, restores the client id and clock. */
@@ -75,7 +73,7 @@ export class SyncClient {
       const { clientId, clock } = await openIdentity(opts);
       const client = new SyncClient(opts, clientId, clock);
       await client.#ctx.status.refreshCounts();
-      client.#stopTriggers = startClientRuntime(client.#ctx);
+      client.#stopTriggers = startClientRuntime(client.#ctx, client.#flows);
       return client;
     } catch (error) {
       releaseStorage(opts.storage);
@@ -100,7 +98,7 @@ export class SyncClient {
     let handle = this.#handles.get(name);
     if (!handle) {
       const definition = requireCollection(this.#ctx.opts.collections, name);
-      handle = createCollectionHandle(this.#ctx.internals, definition);
+      handle = createCollectionHandle(this.#flows.internals, definition);
       this.#handles.set(name, handle);
     }
     return handle;
@@ -108,7 +106,7 @@ export class SyncClient {
 
   /** Every sync set persisted on this device, in the order they were added (docs/sync-sets.md). */
   async syncSets(): Promise<SyncSet[]> {
-    return this.#ctx.syncSets.list();
+    return this.#flows.syncSets.list();
   }
 
   /**
@@ -116,7 +114,7 @@ export class SyncClient {
    * none. Do not await network or timers inside `fn` (IndexedDB would end the transaction).
    */
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
-    return this.#ctx.internals.write(async (w) =>
+    return this.#flows.internals.write(async (w) =>
       fn(createTransactionContext(w, (name) => this.collection(name))),
     );
   }
@@ -139,7 +137,7 @@ export class SyncClient {
    * @throws ProtocolError when the server answers something invalid (nothing of it is stored)
    */
   sync(): Promise<SyncResult> {
-    return this.#ctx.runs.sync();
+    return this.#flows.runs.sync();
   }
 
   /**
@@ -153,7 +151,7 @@ export class SyncClient {
         `Expected \`deadlineMs\` to be a number > 0, got \`${String(options?.deadlineMs)}\`.`,
       );
     }
-    return this.#ctx.runs.runWithin(options.deadlineMs);
+    return this.#flows.runs.runWithin(options.deadlineMs);
   }
 
   /** Ops waiting to be acknowledged by the server, oldest first (dead letters excluded). */
@@ -172,7 +170,7 @@ export class SyncClient {
     await this.#ctx.opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
     // The dead letter (not counted) is queued again: exactly one more pending op.
     this.#ctx.status.addPending(1);
-    if (this.#ctx.opts.triggers.length > 0) this.#ctx.runs.request();
+    if (this.#ctx.opts.triggers.length > 0) this.#flows.runs.request();
   }
 
   /**
@@ -181,7 +179,7 @@ export class SyncClient {
    */
   async discardDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    const collection = await discardDeadLetter(this.#ctx.runs.engineContext(undefined), opId);
+    const collection = await discardDeadLetter(this.#ctx, this.#flows.runs.server(), opId);
     if (collection) this.#ctx.notify([collection], 'local');
     // Restored to the server's version (no ack): outside every set, the next set pull drops it.
     const definition = collection ? this.#ctx.opts.collections.get(collection) : undefined;
@@ -226,7 +224,7 @@ export class SyncClient {
     const collection = collectionName(nameOrDefinition);
     this.collection(collection);
     // The write counts its op into pendingOps itself; only the conflicts need a read.
-    await this.#ctx.internals.write((w) => resolveConflict(w, collection, id, resolution));
+    await this.#flows.internals.write((w) => resolveConflict(w, collection, id, resolution));
     // The server's version adopted (no op, so no ack): outside every set, the next set pull drops it.
     if ((resolution as { keep?: string }).keep === 'remote') {
       const definition = this.#ctx.opts.collections.get(collection);
@@ -243,7 +241,7 @@ export class SyncClient {
    */
   async applyRetention(): Promise<EvictionResult> {
     this.#throwIfClosed();
-    return this.#ctx.maintenance.applyRetention();
+    return this.#flows.maintenance.applyRetention();
   }
 
   /**
@@ -252,7 +250,7 @@ export class SyncClient {
    */
   async storageStats(): Promise<StorageStats> {
     this.#throwIfClosed();
-    return this.#ctx.maintenance.stats();
+    return this.#flows.maintenance.stats();
   }
 
   /**
@@ -263,7 +261,7 @@ export class SyncClient {
    */
   async clearCache(options?: ClearCacheOptions): Promise<EvictionResult> {
     this.#throwIfClosed();
-    return this.#ctx.maintenance.clearCache(options);
+    return this.#flows.maintenance.clearCache(options);
   }
 
   /**
@@ -287,8 +285,8 @@ export class SyncClient {
           const stops = this.#stopTriggers;
           this.#stopTriggers = [];
           for (const stop of stops) stop();
-          this.#ctx.runs.stop();
-          await this.#ctx.runs.drain();
+          this.#flows.runs.stop();
+          await this.#flows.runs.drain();
         },
         close: () => this.close(),
       },
@@ -301,13 +299,13 @@ export class SyncClient {
     if (this.#closed) return;
     this.#closed = true;
     for (const stop of this.#stopTriggers) stop();
-    this.#ctx.runs.stop();
+    this.#flows.runs.stop();
     this.#ctx.abort.abort();
     this.#ctx.liveQueries.clear();
-    await this.#ctx.runs.drain();
+    await this.#flows.runs.drain();
     // Hand leadership over only after our last run has ended, so two tabs never sync at once (S12).
     this.#ctx.opts.coordinator?.close();
-    await this.#ctx.maintenance.close();
+    await this.#flows.maintenance.close();
     try {
       await this.#ctx.opts.storage.close();
     } finally {

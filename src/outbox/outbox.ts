@@ -6,12 +6,12 @@
  *                 v
  *   +-------> [queued] --- nextBatch: push seq assigned ---> [inflight]
  *   |             ^                                            |   |   \
- *   |             |       request failed (network, 5xx):       |   |    \  ack (server applied
+ *   |             |       request failed (network, 5xx):       |   |    \  settle: ack (applied
  *   |             |       stays in flight, re-sent with the    |   |     \ it or answered a
  *   |             |       same opId and push seq; 5xx counts   |   |      \ conflict): row
- *   |             |       a failure (countFailure)             |   |       v deleted
+ *   |             |       a failure (settle: failed)           |   |       v deleted
  *   |             |                                            |   |    [acked]
- *   |             +--- renumberAfter (seq_gap): new push seq --+   |
+ *   |             +--- settle: seqGap (seq_gap), new push seq -+   |
  *   |                                                              |
  *   |     rejected by the server, refused alone, a poison op       v
  *   |     (maxAttempts 5xx), or an answer that fails the schema  [dead]
@@ -20,14 +20,17 @@
  *                                         discard: row deleted ----> (gone)
  *
  * While an op is queued or in flight, acknowledging an earlier op of the same record rebases it
- * (new base version, the record's server id). Every method works inside the caller's storage
- * transaction (Invariant 1: a record change and its op commit together) and makes exactly the
- * storage calls listed in its comment, so the per-op call counts stay as pinned by the tests.
+ * (new base version, the record's server id). A push answer changes rows in one call,
+ * {@link Outbox.settle}, with the outcome the client decided for each op. Every method works
+ * inside the caller's storage transaction (Invariant 1: a record change and its op commit
+ * together) and makes exactly the storage calls listed in its comment, so the per-op call
+ * counts stay as pinned by the tests.
  */
 import type { OpState, OutboxOp, StorageTransaction } from '../core/index.js';
 import { TidesyncError, createId } from '../core/index.js';
 import { type EnqueueResult, type NewOp, OpCounter, enqueueOp, newOp } from './append.js';
-import { type BatchRequest, renumberAfter, selectBatch } from './batch.js';
+import { type BatchRequest, selectBatch } from './batch.js';
+import { type OpOutcome, type SettledOp, deadLetterOp, rebaseOps, settleBatch } from './settle.js';
 
 const PENDING: readonly OpState[] = ['queued', 'inflight'];
 
@@ -114,83 +117,31 @@ export class Outbox {
     for (const op of await this.#tx.listOps()) await this.#tx.deleteOp(op.opId);
   }
 
-  /** The server acknowledged `op` (applied, or answered with a conflict): its row goes. */
-  async ack(op: OutboxOp): Promise<void> {
-    await this.#tx.deleteOp(op.opId);
+  /**
+   * Settles a sent batch from the server's answer: `outcomes[i]` (decided by the client) is
+   * applied to `batch[i]`, in order, in this transaction: acknowledged ops go and rebase their
+   * record's other ops, dead letters are stored, failures counted, push seqs renumbered after a
+   * `seq_gap`. Returns what happened to each op; see {@link settleBatch} for the storage calls.
+   */
+  settle(batch: readonly OutboxOp[], outcomes: readonly OpOutcome[]): Promise<SettledOp[]> {
+    return settleBatch(this.#tx, batch, outcomes);
   }
 
   /**
-   * Gives a record's other ops its canonical id and the base version `baseVersion` picks,
-   * writing only the ops that change. Returns the ops as they now are.
+   * Gives a record's ops (`ofRecord`) its canonical id, writing only the ops that change (an id
+   * assigned outside a push answer: a pulled echo of this device's own insert). Returns the ops
+   * as they now are.
    */
-  async rebase(
-    ops: readonly OutboxOp[],
-    serverId: string,
-    baseVersion: (op: OutboxOp) => number = (op) => op.baseVersion,
-  ): Promise<OutboxOp[]> {
-    const out: OutboxOp[] = [];
-    for (const op of ops) {
-      const version = baseVersion(op);
-      if (op.serverId === serverId && op.baseVersion === version) {
-        out.push(op);
-        continue;
-      }
-      const next: OutboxOp = { ...op, serverId, baseVersion: version };
-      await this.#tx.putOp(next);
-      out.push(next);
-    }
-    return out;
+  rebase(ops: readonly OutboxOp[], serverId: string): Promise<OutboxOp[]> {
+    return rebaseOps(this.#tx, ops, serverId);
   }
 
   /**
-   * Moves an op to the dead letters with the server's reason and returns it as stored.
-   * `unrecorded` is true when the server never recorded the op (the whole request was refused):
-   * its push seq is then free again, so the ops behind it are renumbered to keep the sequence
-   * contiguous.
+   * Moves an unsent op to the dead letters with a reason found outside a push answer (its
+   * record left the user's scope) and returns it as stored.
    */
-  async deadLetter(
-    op: OutboxOp,
-    code: string,
-    message: string,
-    unrecorded: boolean,
-  ): Promise<OutboxOp> {
-    const dead: OutboxOp = {
-      ...op,
-      state: 'dead',
-      attempts: op.attempts + 1,
-      error: { code, message },
-    };
-    await this.#tx.putOp(dead);
-    if (unrecorded && op.pushSeq !== null) await renumberAfter(this.#tx, op.pushSeq - 1);
-    return dead;
-  }
-
-  /**
-   * Counts a server failure (5xx) against every op of `batch`. An op that fails alone for the
-   * `maxAttempts`th time is a poison op: it is dead-lettered and returned as stored, so the ops
-   * behind it can go (Invariant 5).
-   */
-  async countFailure(
-    batch: readonly OutboxOp[],
-    maxAttempts: number,
-    reason: string,
-  ): Promise<OutboxOp | undefined> {
-    for (const op of batch) {
-      const current = await this.#tx.getOp(op.opId);
-      if (!current) continue;
-      const attempts = current.attempts + 1;
-      if (batch.length === 1 && attempts >= maxAttempts) {
-        const message = `The server failed ${attempts} times on this op (last: ${reason}).`;
-        return this.deadLetter(current, 'SERVER_ERROR', message, true);
-      }
-      await this.#tx.putOp({ ...current, attempts });
-    }
-    return undefined;
-  }
-
-  /** Renumbers the sent ops after the server's `seq_gap` answer; see {@link renumberAfter}. */
-  renumberAfter(lastSeq: number): Promise<void> {
-    return renumberAfter(this.#tx, lastSeq);
+  deadLetter(op: OutboxOp, code: string, message: string): Promise<OutboxOp> {
+    return deadLetterOp(this.#tx, op, code, message, false);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { StreamEvent, StreamKind, TransportSendOptions } from '../core/index.js';
 import { NetworkError, ProtocolError, SseParser } from '../core/index.js';
-import type { HeadersOption } from './http-transport.js';
+import type { HeadersOption } from './headers-option.js';
 import { parseRetryAfter } from './read-response.js';
 
 /** What {@link openHttpStream} shares with its `httpTransport`. */

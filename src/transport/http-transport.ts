@@ -1,11 +1,10 @@
 import type { RequestKind, Transport, TransportSendOptions } from '../core/index.js';
 import { NetworkError, TidesyncError, describeValue, positiveInt } from '../core/index.js';
+import type { HeadersOption } from './headers-option.js';
 import { openHttpStream } from './http-stream.js';
 import { readResponse } from './read-response.js';
 
-/** Headers to send, or a function that returns them (for example with a fresh token). */
-export type HeadersOption =
-  Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+export type { HeadersOption } from './headers-option.js';
 
 /** Options of {@link httpTransport}. */
 export interface HttpTransportOptions {

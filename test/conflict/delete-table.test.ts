@@ -96,10 +96,9 @@ describe.each(['A', 'B'] as const)('when %s wrote later', (later) => {
   });
 });
 
-// Known bug, reported to the lead: `status.conflicts` counts conflicted records with
-// `queryRecords`, which skips deleted ones, so a conflict whose local side is a delete is listed
-// by `client.conflicts()` but not counted. Fix: count with `listConflicts()` in
-// src/client/sync-client.ts `#refreshCounts`. This test flips to failing once that is fixed.
+// `status.conflicts` counts with `listConflicts()` (ClientStatus.refreshCounts in
+// src/client/sync/client-status.ts), not `queryRecords`, which skips deleted records: a conflict
+// whose local side is a delete is counted as well as listed by `client.conflicts()`.
 it('counts a conflict whose local side is a delete in status.conflicts', async () => {
   const r = await run(manual(), 'update/delete', 'B');
   expect(r.conflicts).toHaveLength(1);

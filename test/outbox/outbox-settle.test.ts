@@ -1,5 +1,5 @@
-// The outbox's push side on every adapter: batch selection, ack and rebase, dead letters,
-// failure counting, renumbering after a seq gap, retry and discard.
+// The outbox's push side on every adapter: batch selection, settling a sent batch in one call
+// (ack and rebase, dead letters, failure counting, renumbering after a seq gap), retry and discard.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxOp, StorageAdapter } from 'tidesync';
 import { TidesyncError } from 'tidesync';
@@ -89,36 +89,88 @@ describe.each(ADAPTERS)('Outbox settle (%s)', (_name, create) => {
     expect(await write((outbox) => outbox.peek())).toEqual({ any: true, inflight: true });
   });
 
-  it('acks an op and rebases only the record ops that change', async () => {
+  it('settles a mixed batch in one call: ack and rebase, dead letters, ack without rebase', async () => {
     const { write } = await opened([
-      makeOp({ opId: 'a1', seq: 1, id: 'a', state: 'inflight', pushSeq: 1 }),
-      makeOp({ opId: 'a2', seq: 2, id: 'a', type: 'update' }),
-      makeOp({ opId: 'a3', seq: 3, id: 'a', type: 'update', serverId: 's-a', baseVersion: 1 }),
+      makeOp({ opId: 'a0', seq: 1, id: 'a', state: 'dead', error: { code: 'x', message: 'x' } }),
+      makeOp({ opId: 'a1', seq: 2, id: 'a', state: 'inflight', pushSeq: 1 }),
+      makeOp({ opId: 'b1', seq: 3, id: 'b', state: 'inflight', pushSeq: 2, baseVersion: 3 }),
+      makeOp({ opId: 'c1', seq: 4, id: 'c', state: 'inflight', pushSeq: 3 }),
+      makeOp({ opId: 'd1', seq: 5, id: 'd', state: 'inflight', pushSeq: 4 }),
+      makeOp({ opId: 'e1', seq: 6, id: 'e', state: 'inflight', pushSeq: 5 }),
+      makeOp({ opId: 'a2', seq: 7, id: 'a', type: 'update' }),
+      makeOp({ opId: 'a3', seq: 8, id: 'a', type: 'update', baseVersion: 4 }),
+      makeOp({ opId: 'b2', seq: 9, id: 'b', type: 'update', baseVersion: 3 }),
+      makeOp({ opId: 'd2', seq: 10, id: 'd', type: 'update' }),
+      makeOp({ opId: 'e2', seq: 11, id: 'e', type: 'update' }),
     ]);
-    const after = await write(async (outbox) => {
-      const [first] = await outbox.ofRecord('todos', 'a');
-      await outbox.ack(first!);
-      const others = await outbox.ofRecord('todos', 'a');
-      return outbox.rebase(others, 's-a', () => 1);
-    });
-    expect(after.map((o) => [o.opId, o.serverId, o.baseVersion])).toEqual([
+    const batch = await write(async (outbox) =>
+      (await outbox.pending()).filter((o) => o.state === 'inflight'),
+    );
+    expect(batch.map((o) => o.opId)).toEqual(['a1', 'b1', 'c1', 'd1', 'e1']);
+    const settled = await write((outbox) =>
+      outbox.settle(batch, [
+        // Applied straight onto its base: a2 (same base, later) moves onto version 1.
+        { kind: 'ack', rebase: { serverId: 's-a', version: 1 } },
+        // Merged or conflicted: the server id only.
+        { kind: 'ack', rebase: { serverId: 's-b' } },
+        { kind: 'dead', code: 'rejected', message: 'no' },
+        {
+          kind: 'dead',
+          code: 'INVALID_REMOTE_RECORD',
+          message: 'bad',
+          rebase: { serverId: 's-d' },
+        },
+        { kind: 'ack' },
+      ]),
+    );
+    const ids = (ops: readonly OutboxOp[]) => ops.map((o) => [o.opId, o.serverId, o.baseVersion]);
+    expect(settled.map((s) => s.kind)).toEqual(['acked', 'acked', 'dead', 'dead', 'acked']);
+    const [a, b, c, d, e] = settled;
+    expect(a?.kind === 'acked' && ids(a.others)).toEqual([
+      ['a0', 's-a', 0],
       ['a2', 's-a', 1],
-      ['a3', 's-a', 1],
+      ['a3', 's-a', 4],
     ]);
-    expect((await write((outbox) => outbox.all())).map((o) => o.opId)).toEqual(['a2', 'a3']);
+    expect(b?.kind === 'acked' && ids(b.others)).toEqual([['b2', 's-b', 3]]);
+    expect(c?.kind === 'dead' && [c.op.state, c.op.attempts, c.op.error, c.others]).toEqual([
+      'dead',
+      1,
+      { code: 'rejected', message: 'no' },
+      [],
+    ]);
+    expect(d?.kind === 'dead' && ids(d.others)).toEqual([['d2', 's-d', 0]]);
+    expect(e?.kind === 'acked' && e.others).toEqual([]);
+    // What is stored: acked rows gone, dead letters kept with their push seq, others rebased.
+    const stored = await write((outbox) => outbox.all());
+    expect(stored.map((o) => [o.opId, o.state, o.pushSeq, o.serverId, o.baseVersion])).toEqual([
+      ['a0', 'dead', null, 's-a', 0],
+      ['c1', 'dead', 3, null, 0],
+      ['d1', 'dead', 4, null, 0],
+      ['a2', 'queued', null, 's-a', 1],
+      ['a3', 'queued', null, 's-a', 4],
+      ['b2', 'queued', null, 's-b', 3],
+      ['d2', 'queued', null, 's-d', 0],
+      ['e2', 'queued', null, null, 0],
+    ]);
   });
 
-  it('dead-letters an op the server never recorded and renumbers the ops behind it', async () => {
+  it('settles an op refused alone as an unrecorded dead letter and renumbers the ops behind it', async () => {
     const { write } = await opened([
       makeOp({ opId: 'x', seq: 1, id: 'x', state: 'inflight', pushSeq: 4 }),
       makeOp({ opId: 'y', seq: 2, id: 'y', state: 'inflight', pushSeq: 5 }),
       makeOp({ opId: 'z', seq: 3, id: 'z' }),
     ]);
-    const dead = await write(async (outbox) => {
+    const [settled] = await write(async (outbox) => {
       const [x] = await outbox.ofRecord('todos', 'x');
-      return outbox.deadLetter(x!, 'bad_request', 'no', true);
+      return outbox.settle(
+        [x!],
+        [{ kind: 'dead', code: 'bad_request', message: 'no', unrecorded: true }],
+      );
     });
-    expect(dead).toMatchObject({ state: 'dead', attempts: 1, error: { code: 'bad_request' } });
+    expect(settled).toMatchObject({
+      kind: 'dead',
+      op: { state: 'dead', attempts: 1, error: { code: 'bad_request' } },
+    });
     expect(summary(await write((outbox) => outbox.pending()))).toEqual([
       ['y', 'inflight', 4],
       ['z', 'queued', null],
@@ -126,29 +178,40 @@ describe.each(ADAPTERS)('Outbox settle (%s)', (_name, create) => {
     expect(summary(await write((outbox) => outbox.deadLetters()))).toEqual([['x', 'dead', 4]]);
   });
 
-  it('counts server failures and dead-letters a poison op failing alone maxAttempts times', async () => {
+  it('settles server failures by counting them, and dead-letters a poison op failing alone', async () => {
     const { write } = await opened([
       makeOp({ opId: 'p', seq: 1, id: 'p', state: 'inflight', pushSeq: 1, attempts: 1 }),
       makeOp({ opId: 'n', seq: 2, id: 'n', state: 'inflight', pushSeq: 2 }),
     ]);
+    const failed = { kind: 'failed', reason: 'HTTP 500', maxAttempts: 3 } as const;
     const batch = await write((outbox) => outbox.pending());
-    expect(await write((outbox) => outbox.countFailure(batch, 3, 'HTTP 500'))).toBeUndefined();
+    const first = await write((outbox) => outbox.settle(batch, [failed, failed]));
+    expect(first).toEqual([{ kind: 'counted' }, { kind: 'counted' }]);
     expect((await write((outbox) => outbox.all())).map((o) => o.attempts)).toEqual([2, 1]);
     const alone = (await write((outbox) => outbox.pending())).slice(0, 1);
-    const poisoned = await write((outbox) => outbox.countFailure(alone, 3, 'HTTP 500'));
-    expect(poisoned).toMatchObject({ opId: 'p', state: 'dead', attempts: 3 });
-    expect(poisoned?.error?.code).toBe('SERVER_ERROR');
+    const [poisoned] = await write((outbox) => outbox.settle(alone, [failed]));
+    expect(poisoned).toMatchObject({
+      kind: 'dead',
+      op: { opId: 'p', state: 'dead', attempts: 3, error: { code: 'SERVER_ERROR' } },
+    });
     // Its push seq was never recorded: the op behind takes it.
     expect(summary(await write((outbox) => outbox.pending()))).toEqual([['n', 'inflight', 1]]);
   });
 
-  it('renumbers sent ops after a seq gap, so the next push continues at lastSeq + 1', async () => {
+  it('settles a seq gap by renumbering the sent ops once, so the next push continues at lastSeq + 1', async () => {
     const { write } = await opened([
       makeOp({ opId: 'a', seq: 1, id: 'a', state: 'inflight', pushSeq: 10 }),
       makeOp({ opId: 'b', seq: 2, id: 'b', state: 'inflight', pushSeq: 11 }),
       makeOp({ opId: 'c', seq: 3, id: 'c' }),
     ]);
-    await write((outbox) => outbox.renumberAfter(3));
+    const gap = { kind: 'seqGap', lastSeq: 3 } as const;
+    const sent = await write(async (outbox) =>
+      (await outbox.pending()).filter((o) => o.state === 'inflight'),
+    );
+    expect(await write((outbox) => outbox.settle(sent, [gap, gap]))).toEqual([
+      { kind: 'renumbered' },
+      { kind: 'renumbered' },
+    ]);
     expect(summary(await write((outbox) => outbox.pending()))).toEqual([
       ['a', 'inflight', 4],
       ['b', 'inflight', 5],
@@ -156,10 +219,44 @@ describe.each(ADAPTERS)('Outbox settle (%s)', (_name, create) => {
     ]);
     // Once both are acknowledged, the next op sent takes the number after them.
     const { batch } = await write(async (outbox) => {
-      for (const op of await outbox.pending()) if (op.state === 'inflight') await outbox.ack(op);
+      const renumbered = (await outbox.pending()).filter((o) => o.state === 'inflight');
+      await outbox.settle(renumbered, [{ kind: 'ack' }, { kind: 'ack' }]);
       return outbox.nextBatch(request({ inflightPossible: false }));
     });
     expect(summary(batch)).toEqual([['c', 'inflight', 6]]);
+  });
+
+  it('refuses outcomes that do not match the batch, changing nothing', async () => {
+    const { write } = await opened([
+      makeOp({ opId: 'a', seq: 1, id: 'a', state: 'inflight', pushSeq: 1 }),
+    ]);
+    const batch = await write((outbox) => outbox.pending());
+    await expect(write((outbox) => outbox.settle(batch, []))).rejects.toBeInstanceOf(RangeError);
+    expect(summary(await write((outbox) => outbox.all()))).toEqual([['a', 'inflight', 1]]);
+  });
+
+  it("rebases a record's ops onto a server id assigned outside a push answer", async () => {
+    const { write } = await opened([
+      makeOp({ opId: 'a1', seq: 1, id: 'a' }),
+      makeOp({ opId: 'a2', seq: 2, id: 'a', type: 'update', serverId: 's-a' }),
+    ]);
+    const after = await write(async (outbox) =>
+      outbox.rebase(await outbox.ofRecord('todos', 'a'), 's-a'),
+    );
+    expect(after.map((o) => [o.opId, o.serverId])).toEqual([
+      ['a1', 's-a'],
+      ['a2', 's-a'],
+    ]);
+  });
+
+  it('dead-letters an unsent op for a reason outside a push answer', async () => {
+    const { write } = await opened([makeOp({ opId: 'q', seq: 1, id: 'q' })]);
+    const dead = await write(async (outbox) => {
+      const [q] = await outbox.ofRecord('todos', 'q');
+      return outbox.deadLetter(q!, 'forbidden', 'gone');
+    });
+    expect(dead).toMatchObject({ state: 'dead', attempts: 1, error: { code: 'forbidden' } });
+    expect(summary(await write((outbox) => outbox.deadLetters()))).toEqual([['q', 'dead', null]]);
   });
 
   it('retries a dead letter under a new op id and discards another', async () => {

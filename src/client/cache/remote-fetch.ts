@@ -1,11 +1,5 @@
-import type {
-  HybridLogicalClock,
-  Query,
-  StorageTransaction,
-  StoredRecord,
-  WireRecord,
-} from '../../core/index.js';
-import { ProtocolError, TidesyncError, matchesWhere } from '../../core/index.js';
+import type { Query, StorageTransaction, StoredRecord, WireRecord } from '../../core/index.js';
+import { ProtocolError, matchesWhere } from '../../core/index.js';
 import {
   findEvicted,
   readEvicted,
@@ -13,9 +7,10 @@ import {
   type EvictedIndex,
 } from '../local/evicted-index.js';
 import { clientClosedError } from '../client-closed.js';
+import type { ClientContext } from '../client-context.js';
 import type { ResolvedOptions } from '../options.js';
-import type { ServerApi } from '../sync/server-api.js';
-import { applyRemoteChange, type RemoteChangeContext } from '../sync/pull.js';
+import { applyRemoteChange } from '../sync/pull.js';
+import { requireServer } from '../sync/server-api.js';
 import { overlayPending } from '../sync/pending-overlay.js';
 import { findRecord } from '../local/record-lookup.js';
 import { persistClock } from '../local/transaction-clock.js';
@@ -25,19 +20,6 @@ import { recordAtAppVersion } from '../sync/schema-versions.js';
 /** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
 const MAX_IDS_PER_GET = 1000;
 
-/** What a {@link RemoteFetcher} needs from its client. */
-export interface RemoteFetcherContext {
-  readonly clientId: string;
-  readonly clock: HybridLogicalClock;
-  /** The port to the server; `undefined` without a transport. */
-  readonly server: ServerApi | undefined;
-  readonly signal: AbortSignal;
-  /** Announces collections whose stored records changed. */
-  readonly notify: (collections: string[]) => void;
-  /** Reports a fetched record that failed its schema and was not stored. */
-  readonly onRejected: (event: RemoteRejectedEvent) => void;
-}
-
 /**
  * Brings records this device dropped (retention, `clearCache()`) back from the server through
  * its `get` endpoint. Answers are validated with `getResponseSchema` and stored as synced
@@ -45,11 +27,11 @@ export interface RemoteFetcherContext {
  */
 export class RemoteFetcher {
   readonly #opts: ResolvedOptions;
-  readonly #context: RemoteFetcherContext;
+  readonly #ctx: ClientContext;
 
-  constructor(opts: ResolvedOptions, context: RemoteFetcherContext) {
-    this.#opts = opts;
-    this.#context = context;
+  constructor(ctx: ClientContext) {
+    this.#opts = ctx.opts;
+    this.#ctx = ctx;
   }
 
   /**
@@ -94,7 +76,7 @@ export class RemoteFetcher {
   }
 
   #throwIfClosed(): void {
-    if (this.#context.signal.aborted) throw clientClosedError();
+    if (this.#ctx.abort.signal.aborted) throw clientClosedError();
   }
 
   /**
@@ -105,14 +87,8 @@ export class RemoteFetcher {
     collection: string,
     ids: readonly string[],
   ): Promise<{ valid: WireRecord[]; rejected: RemoteRejectedEvent[] }> {
-    const server = this.#context.server;
-    if (!server) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        'This client has no `transport`, so it cannot fetch from the server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
-      );
-    }
-    const answer = await server.get(collection, ids, this.#context.signal);
+    const server = requireServer(this.#ctx.server, 'fetch from the server');
+    const answer = await server.get(collection, ids, this.#ctx.abort.signal);
     if (!answer.ok) throw server.refusalError('get', answer.refusal);
     const reply = answer.reply;
     const asked = new Set(ids);
@@ -140,7 +116,6 @@ export class RemoteFetcher {
     rejected: readonly RemoteRejectedEvent[],
     wanted: (record: StoredRecord) => boolean,
   ): Promise<Map<string, StoredRecord>> {
-    const ctx = this.#engineContext();
     const out = new Map<string, StoredRecord>();
     let changed = false;
     await this.#opts.storage.transaction('readwrite', async (tx) => {
@@ -149,22 +124,21 @@ export class RemoteFetcher {
       const found = new Set<string>(rejected.map((r) => r.serverId));
       for (const record of remote) {
         found.add(record.id);
-        if (await this.#storeOne(ctx, tx, index, record, wanted)) changed = true;
+        if (await this.#storeOne(tx, index, record, wanted)) changed = true;
         const stored = await tx.getRecordByServerId(collection, record.id);
         if (stored) out.set(record.id, stored);
       }
       // Gone from the server, or out of this user's scope: nothing left to fetch back.
       for (const id of asked) if (!found.has(id)) index.delete(id);
       if (index.size !== before) await writeEvicted(tx, collection, index);
-      await persistClock(tx, this.#context.clock);
+      await persistClock(tx, this.#ctx.clock);
     });
-    if (changed) this.#context.notify([collection]);
-    for (const event of rejected) this.#context.onRejected(event);
+    if (changed) this.#ctx.notify([collection], 'remote');
+    for (const event of rejected) this.#ctx.emit('remoteRejected', event);
     return out;
   }
 
   async #storeOne(
-    ctx: RemoteChangeContext,
     tx: StorageTransaction,
     index: EvictedIndex,
     remote: WireRecord,
@@ -175,7 +149,7 @@ export class RemoteFetcher {
       // Back under its old local id: the mapping is done. Under another id (a pull brought it
       // back): keep it, references by the old local id still resolve through it.
       if (index.get(remote.id) === live.id) index.delete(remote.id);
-      return applyRemoteChange(ctx, tx, remote);
+      return applyRemoteChange(this.#ctx, tx, remote);
     }
     if (remote.deleted) {
       index.delete(remote.id);
@@ -187,22 +161,9 @@ export class RemoteFetcher {
     const now = this.#opts.now();
     const record = overlayPending(undefined, remote, [], localId, now);
     if (!wanted(record)) return false;
-    this.#context.clock.receive(remote.hlc);
+    this.#ctx.clock.receive(remote.hlc);
     await tx.putRecord(record);
     index.delete(remote.id);
     return true;
-  }
-
-  /**
-   * What `applyRemoteChange` reads: the rest of `EngineContext` (batch sizes, retry timing)
-   * belongs to a sync run, which a fetch is not.
-   */
-  #engineContext(): RemoteChangeContext {
-    return {
-      clientId: this.#context.clientId,
-      clock: this.#context.clock,
-      collections: this.#opts.collections,
-      now: this.#opts.now,
-    };
   }
 }

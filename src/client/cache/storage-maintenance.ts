@@ -3,12 +3,10 @@
 // dropped records back from the server (remote fetch, through ServerApi). It imports local/ and
 // sync/, never runtime/.
 
-import type { EventEmitter } from 'eventemitter3';
-import type { HybridLogicalClock } from '../../core/index.js';
 import { TidesyncError, describeValue } from '../../core/index.js';
 import { AccessTracker } from './access-tracker.js';
+import type { ClientContext } from '../client-context.js';
 import type { ResolvedOptions } from '../options.js';
-import type { ServerApi } from '../sync/server-api.js';
 import { RemoteFetcher } from './remote-fetch.js';
 import { applyRetentionPolicies, clearSyncedRecords, type EvictionResult } from './retention.js';
 import { collectStorageStats, type StorageStats } from './storage-stats.js';
@@ -19,22 +17,6 @@ export interface ClearCacheOptions {
   readonly collections?: readonly string[];
 }
 
-/** What {@link StorageMaintenance} needs from its client. */
-export interface StorageMaintenanceContext {
-  readonly clientId: string;
-  readonly clock: HybridLogicalClock;
-  /** The port to the server; `undefined` without a transport. */
-  readonly server: ServerApi | undefined;
-  /** Aborted by `close()`. */
-  readonly signal: AbortSignal;
-  /** Announces collections whose stored records changed (`origin` of the change event). */
-  readonly notify: (collections: string[], origin: 'local' | 'remote') => void;
-  /** Reports a failure of background work (access-time flushes, retention after a sync). */
-  readonly onError: (error: unknown) => void;
-  /** The client's emitter of `SyncClientEvents` (`remoteRejected` for fetched records). */
-  readonly events: EventEmitter;
-}
-
 /**
  * The client's storage management: access tracking for least-recently-used retention,
  * retention runs, stats, cache clearing and fetching dropped records back. Private to the
@@ -42,29 +24,23 @@ export interface StorageMaintenanceContext {
  */
 export class StorageMaintenance {
   readonly #opts: ResolvedOptions;
-  readonly #context: StorageMaintenanceContext;
+  readonly #ctx: ClientContext;
   /** Batches `get()` reads into `accessedAt` writes. */
   readonly access: AccessTracker;
   /** Fetches dropped records back through the server's `get` endpoint. */
   readonly remote: RemoteFetcher;
 
-  constructor(opts: ResolvedOptions, context: StorageMaintenanceContext) {
+  constructor(ctx: ClientContext) {
+    const opts = ctx.opts;
     this.#opts = opts;
-    this.#context = context;
+    this.#ctx = ctx;
     this.access = new AccessTracker({
       storage: opts.storage,
       timers: opts.timers,
       now: opts.now,
-      onError: context.onError,
+      onError: ctx.onError,
     });
-    this.remote = new RemoteFetcher(opts, {
-      clientId: context.clientId,
-      clock: context.clock,
-      server: context.server,
-      signal: context.signal,
-      notify: (collections) => context.notify(collections, 'remote'),
-      onRejected: (event) => context.events.emit('remoteRejected', event),
-    });
+    this.remote = new RemoteFetcher(ctx);
   }
 
   /** Writes pending access times, then applies every collection's retention policy. */
@@ -75,7 +51,7 @@ export class StorageMaintenance {
       this.#opts.collections,
       this.#opts.now(),
     );
-    if (result.total > 0) this.#context.notify(Object.keys(result.collections), 'local');
+    if (result.total > 0) this.#ctx.notify(Object.keys(result.collections), 'local');
     return result;
   }
 
@@ -86,7 +62,7 @@ export class StorageMaintenance {
   async afterSync(): Promise<void> {
     const hasPolicy = [...this.#opts.collections.values()].some((c) => c.retention !== undefined);
     if (!hasPolicy) return;
-    await this.applyRetention().catch(this.#context.onError);
+    await this.applyRetention().catch(this.#ctx.onError);
   }
 
   /** Counts what this device stores. */
@@ -124,7 +100,7 @@ export class StorageMaintenance {
     }
     await this.access.flush();
     const result = await clearSyncedRecords(this.#opts.storage, this.#opts.collections, names);
-    if (result.total > 0) this.#context.notify(Object.keys(result.collections), 'local');
+    if (result.total > 0) this.#ctx.notify(Object.keys(result.collections), 'local');
     return result;
   }
 

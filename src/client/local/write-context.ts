@@ -1,5 +1,4 @@
 import type {
-  CollectionDefinition,
   HybridLogicalClock,
   RecordData,
   StorageTransaction,
@@ -7,6 +6,7 @@ import type {
 } from '../../core/index.js';
 import { toAppRecord } from '../../core/index.js';
 import { type OpCounter, Outbox } from '../../outbox/index.js';
+import type { ResolvedOptions } from '../options.js';
 import type { ChangeSet } from './change-set.js';
 import { noteDeletedConflict } from './deleted-conflicts.js';
 import { ReferenceLookup, referencesUnconfirmedInsert } from './id-mapping.js';
@@ -27,18 +27,8 @@ import {
 import { TransactionClock } from './transaction-clock.js';
 import { validateInsert, validateMerged, validatePatch } from './validation.js';
 
-/** Shared state the write path needs. */
-export interface WriteEnvironment {
-  readonly collections: ReadonlyMap<string, CollectionDefinition>;
-  readonly clock: HybridLogicalClock;
-  readonly now: () => number;
-  readonly coalesce: boolean;
-  /**
-   * A clock value this client's clock has already issued or merged (the last one it stored):
-   * a stored clock at or below it needs no merge. Shared by the client's write transactions.
-   */
-  readonly clockMark: { value: string | undefined };
-}
+/** The client options local writes read. */
+export type WriteOptions = Pick<ResolvedOptions, 'collections' | 'now' | 'coalesce'>;
 
 /** An app-facing record. */
 export type AppRecord = ReturnType<typeof toAppRecord>;
@@ -49,7 +39,7 @@ export type AppRecord = ReturnType<typeof toAppRecord>;
  */
 export class WriteContext {
   readonly #tx: StorageTransaction;
-  readonly #env: WriteEnvironment;
+  readonly #opts: WriteOptions;
   readonly changes: ChangeSet;
   /** Clock values of this transaction. */
   readonly #clock: TransactionClock;
@@ -57,11 +47,21 @@ export class WriteContext {
   readonly #seq: OpCounter;
   readonly #outbox: Outbox;
 
-  constructor(tx: StorageTransaction, env: WriteEnvironment, changes: ChangeSet) {
+  /**
+   * `clockMark` is the client's shared mark of the last clock value it stored (see
+   * {@link TransactionClock}); `changes` collects what the transaction changed.
+   */
+  constructor(
+    tx: StorageTransaction,
+    opts: WriteOptions,
+    clock: HybridLogicalClock,
+    clockMark: { value: string | undefined },
+    changes: ChangeSet,
+  ) {
     this.#tx = tx;
-    this.#env = env;
+    this.#opts = opts;
     this.changes = changes;
-    this.#clock = new TransactionClock(tx, env.clock, env.clockMark);
+    this.#clock = new TransactionClock(tx, clock, clockMark);
     this.#outbox = new Outbox(tx);
     this.#seq = this.#outbox.counter();
   }
@@ -81,7 +81,7 @@ export class WriteContext {
    * (a record created here has no earlier op).
    */
   async insertMany(collectionName: string, rows: readonly RecordData[]): Promise<AppRecord[]> {
-    const collection = requireCollection(this.#env.collections, collectionName);
+    const collection = requireCollection(this.#opts.collections, collectionName);
     const out: AppRecord[] = new Array<AppRecord>(rows.length);
     if (rows.length === 0) return out;
     const clock = this.#clock;
@@ -89,7 +89,7 @@ export class WriteContext {
     await this.#seq.load();
     const tx = this.#tx;
     const name = collection.name;
-    const now = this.#env.now();
+    const now = this.#opts.now();
     for (let i = 0; i < rows.length; i += 1) {
       const { record, op } = newInsert(name, rows[i]!, clock.nextLoaded(), now);
       await tx.putRecord(record);
@@ -102,14 +102,14 @@ export class WriteContext {
   }
 
   async insert(collectionName: string, value: unknown, validated?: RecordData): Promise<AppRecord> {
-    const collection = requireCollection(this.#env.collections, collectionName);
+    const collection = requireCollection(this.#opts.collections, collectionName);
     const data = validated ?? validateInsert(collection, value);
     const tick = this.#clock.next();
     const hlc = typeof tick === 'string' ? tick : await tick;
-    const { record, op } = newInsert(collection.name, data, hlc, this.#env.now());
+    const { record, op } = newInsert(collection.name, data, hlc, this.#opts.now());
     await this.#tx.putRecord(record);
     const result = await this.#outbox.append(op, {
-      coalesce: this.#env.coalesce,
+      coalesce: this.#opts.coalesce,
       now: record.updatedAt,
       counter: this.#seq,
     });
@@ -123,7 +123,7 @@ export class WriteContext {
     patch: unknown,
     validated?: RecordData,
   ): Promise<AppRecord> {
-    const collection = requireCollection(this.#env.collections, collectionName);
+    const collection = requireCollection(this.#opts.collections, collectionName);
     const clean = validated ?? validatePatch(collection, patch);
     const current = await requireLiveRecord(this.#tx, collection.name, id, 'update');
     const data = validateMerged(collection, { ...current.data, ...clean });
@@ -132,13 +132,13 @@ export class WriteContext {
     }
     const tick = this.#clock.next();
     const hlc = typeof tick === 'string' ? tick : await tick;
-    const now = this.#env.now();
+    const now = this.#opts.now();
     const { record, op } = newUpdate(collection.name, current, data, clean, hlc, now);
     // An update pointing at a record whose own insert still waits for the server stays an op
     // of its own: merged into this record's unsent insert, two inserts could each wait for the
     // other (A's insert references B, B's references A) and neither would ever be sent.
     const coalesce =
-      this.#env.coalesce &&
+      this.#opts.coalesce &&
       !(await referencesUnconfirmedInsert(
         new ReferenceLookup(this.#tx),
         collection,
@@ -152,16 +152,16 @@ export class WriteContext {
   }
 
   async delete(collectionName: string, id: string): Promise<void> {
-    const collection = requireCollection(this.#env.collections, collectionName);
+    const collection = requireCollection(this.#opts.collections, collectionName);
     const current = await requireLiveRecord(this.#tx, collection.name, id, 'delete');
     if (current.syncStatus === 'conflicted') {
       await this.#editConflicted(current, current.data, [], true);
       return;
     }
     const hlc = await this.#clock.next();
-    const now = this.#env.now();
+    const now = this.#opts.now();
     const result = await this.#outbox.append(newDeleteOp(collection.name, current, hlc), {
-      coalesce: this.#env.coalesce,
+      coalesce: this.#opts.coalesce,
       now,
       counter: this.#seq,
     });
@@ -188,7 +188,7 @@ export class WriteContext {
   ): Promise<StoredRecord> {
     // A write like any other for the clock: it stamps the record after every earlier write.
     const hlc = await this.#clock.next();
-    const now = this.#env.now();
+    const now = this.#opts.now();
     const fieldClocks = { ...current.fieldClocks };
     for (const field of changed) fieldClocks[field] = hlc;
     const record: StoredRecord = {
@@ -216,7 +216,7 @@ export class WriteContext {
   }
 
   async get(collectionName: string, id: string): Promise<AppRecord | undefined> {
-    requireCollection(this.#env.collections, collectionName);
+    requireCollection(this.#opts.collections, collectionName);
     const record = await findRecord(this.#tx, collectionName, id);
     return record && !record.deleted ? toAppRecord(record) : undefined;
   }
@@ -232,12 +232,12 @@ export class WriteContext {
     value: RecordData | null,
     fromRemote: boolean,
   ): Promise<void> {
-    const collection = requireCollection(this.#env.collections, collectionName);
+    const collection = requireCollection(this.#opts.collections, collectionName);
     const current = await requireConflicted(this.#tx, collection.name, id);
     const conflict = current.conflict;
     const data = value === null ? current.data : validateMerged(collection, value);
     await noteDeletedConflict(this.#tx, collection.name, current.id, false);
-    const now = this.#env.now();
+    const now = this.#opts.now();
     if (fromRemote) {
       await this.#tx.putRecord(adoptedRemote(current, conflict, data, value === null, now));
       this.changes.touch(collection.name);

@@ -1,6 +1,7 @@
 import type { StorageTransaction, WireRecord } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
+import type { ServerApi } from './server-api.js';
 import { overlayPending } from './pending-overlay.js';
 
 /** Queues a dead-lettered op again under a new op id; see {@link Outbox.retry}. */
@@ -14,17 +15,20 @@ export async function retryDeadLetter(tx: StorageTransaction, opId: string): Pro
  * network; when it fails, nothing changes and the error is thrown).
  */
 export async function discardDeadLetter(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   opId: string,
 ): Promise<string | undefined> {
-  const op = await ctx.storage.transaction('readonly', (tx) => new Outbox(tx).requireDead(opId));
-  const record = await ctx.storage.transaction('readonly', (tx) =>
+  const op = await ctx.opts.storage.transaction('readonly', (tx) =>
+    new Outbox(tx).requireDead(opId),
+  );
+  const record = await ctx.opts.storage.transaction('readonly', (tx) =>
     tx.getRecord(op.collection, op.id),
   );
   const serverId = record?.serverId ?? null;
   let remote: WireRecord | undefined;
-  if (serverId !== null) remote = await fetchOne(ctx, op.collection, serverId);
-  await ctx.storage.transaction('readwrite', async (tx) => {
+  if (serverId !== null) remote = await fetchOne(ctx, server, op.collection, serverId);
+  await ctx.opts.storage.transaction('readwrite', async (tx) => {
     await new Outbox(tx).discard(opId);
     const current = await tx.getRecord(op.collection, op.id);
     if (!current) return;
@@ -37,18 +41,19 @@ export async function discardDeadLetter(
       if (pending.length === 0) await tx.deleteRecord(op.collection, op.id);
       return;
     }
-    await tx.putRecord(overlayPending(current, remote, pending, current.id, ctx.now()));
+    await tx.putRecord(overlayPending(current, remote, pending, current.id, ctx.opts.now()));
   });
   return op.collection;
 }
 
 async function fetchOne(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   collection: string,
   serverId: string,
 ): Promise<WireRecord | undefined> {
-  const answer = await ctx.server.get(collection, [serverId], ctx.signal);
-  if (!answer.ok) throw ctx.server.refusalError('get', answer.refusal);
+  const answer = await server.get(collection, [serverId], ctx.abort.signal);
+  if (!answer.ok) throw server.refusalError('get', answer.refusal);
   const record = answer.reply.records.find((r) => r.id === serverId && r.collection === collection);
   return record && !record.deleted ? record : undefined;
 }

@@ -1,5 +1,5 @@
 import type { PullResponse } from '../../core/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { EmitEvent } from '../client-context.js';
 
 /**
  * The `progress` events of one pull run (issue 21): `done` counts the entries of the pages so
@@ -8,14 +8,17 @@ import type { EngineContext } from './engine-context.js';
  * the echo of this device's own push) emits nothing: no `pull 0/0` after a push.
  */
 export class PullProgress {
-  readonly #ctx: Pick<EngineContext, 'emit' | 'pullPageSize'>;
+  readonly #emit: EmitEvent;
+  readonly #pageSize: number;
   #done = 0;
   #total: number | undefined;
   #first = true;
   #emitted = false;
 
-  constructor(ctx: Pick<EngineContext, 'emit' | 'pullPageSize'>) {
-    this.#ctx = ctx;
+  /** `pageSize` is the pull page size asked for: the estimate before the server's count. */
+  constructor(emit: EmitEvent, pageSize: number) {
+    this.#emit = emit;
+    this.#pageSize = pageSize;
   }
 
   /**
@@ -33,8 +36,8 @@ export class PullProgress {
     if (entries === 0 && page.hasMore) return;
     if (!this.#emitted && !page.hasMore && changedSoFar === 0) return;
     this.#emitted = true;
-    const estimate = this.#total ?? this.#done + (page.hasMore ? this.#ctx.pullPageSize : 0);
+    const estimate = this.#total ?? this.#done + (page.hasMore ? this.#pageSize : 0);
     const total = page.hasMore ? Math.max(this.#done, estimate) : this.#done;
-    this.#ctx.emit('progress', { phase: 'pull', done: this.#done, total });
+    this.#emit('progress', { phase: 'pull', done: this.#done, total });
   }
 }

@@ -1,7 +1,7 @@
 import type { RemovedRecord, StorageTransaction } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
-import { deadLetter } from './push-results.js';
+import type { ClientContext } from '../client-context.js';
+import { emitDeadLetter } from './push-results.js';
 
 /**
  * Removes from this device the records of a pulled page that left the user's scope (sharing
@@ -11,27 +11,22 @@ import { deadLetter } from './push-results.js';
  * Returns the collections it changed.
  */
 export async function applyRemovals(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   removed: readonly RemovedRecord[],
 ): Promise<Set<string>> {
   const changed = new Set<string>();
   for (const removal of removed) {
-    if (!ctx.collections.has(removal.collection)) continue;
+    if (!ctx.opts.collections.has(removal.collection)) continue;
     const local = await tx.getRecordByServerId(removal.collection, removal.id);
     // A conflicted record holds an unsynced local version the app has not resolved: it stays
     // until resolved (a resolution that keeps it is refused `forbidden`, as a dead letter).
     if (!local || local.syncStatus === 'conflicted') continue;
-    for (const op of await new Outbox(tx).pendingOf(local.collection, local.id)) {
+    const outbox = new Outbox(tx);
+    for (const op of await outbox.pendingOf(local.collection, local.id)) {
       if (op.state !== 'queued') continue;
-      await deadLetter(
-        ctx,
-        tx,
-        op,
-        'forbidden',
-        `Record \`${removal.id}\` of \`${removal.collection}\` is no longer in your scope (sharing revoked or moved), so this change was not sent. It was removed from this device.`,
-        false,
-      );
+      const message = `Record \`${removal.id}\` of \`${removal.collection}\` is no longer in your scope (sharing revoked or moved), so this change was not sent. It was removed from this device.`;
+      emitDeadLetter(ctx, await outbox.deadLetter(op, 'forbidden', message));
     }
     await tx.deleteRecord(local.collection, local.id);
     changed.add(local.collection);

@@ -1,10 +1,11 @@
 import type { PullResponse } from '../../core/index.js';
 import { TidesyncError } from '../../core/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { EmitEvent } from '../client-context.js';
+import type { ServerApi } from './server-api.js';
 
 /** The `maxBytes` a pull sends: the transport's answer limit, when it has one. */
-export function pullBudgetOf(ctx: Pick<EngineContext, 'server'>): { maxBytes?: number } {
-  const maxBytes = ctx.server.maxResponseBytes;
+export function pullBudgetOf(server: ServerApi): { maxBytes?: number } {
+  const maxBytes = server.maxResponseBytes;
   return maxBytes !== undefined && Number.isSafeInteger(maxBytes) && maxBytes >= 4096
     ? { maxBytes }
     : {};
@@ -14,9 +15,9 @@ export function pullBudgetOf(ctx: Pick<EngineContext, 'server'>): { maxBytes?: n
  * Tells the app about each change of a committed page that the server left out because it is
  * larger than this client can receive (`recordSkipped`, code `RECORD_TOO_LARGE`).
  */
-export function reportSkipped(ctx: Pick<EngineContext, 'emit'>, page: PullResponse): void {
+export function reportSkipped(emit: EmitEvent, page: PullResponse): void {
   for (const skipped of page.skipped ?? []) {
-    ctx.emit('recordSkipped', {
+    emit('recordSkipped', {
       collection: skipped.collection,
       id: skipped.id,
       version: skipped.version,

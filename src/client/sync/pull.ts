@@ -5,10 +5,10 @@ import type {
   StoredRecord,
   WireRecord,
 } from '../../core/index.js';
-import { TidesyncError } from '../../core/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
+import type { ServerApi } from './server-api.js';
 import { assignServerId } from '../local/id-mapping.js';
-import { applyRemovals } from './pull-removals.js';
+import { StuckCursorGuard, applyPageEntries } from './pull-guard.js';
 import { pullBudgetOf, reportSkipped } from './pull-skipped.js';
 import { overlayPending } from './pending-overlay.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
@@ -20,8 +20,6 @@ import { Outbox } from '../../outbox/index.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
-
-const MAX_SAME_CURSOR_PAGES = 3;
 
 /** What one pull run did. */
 export interface PullTally {
@@ -37,56 +35,44 @@ export interface PullTally {
  * works while the client applies; it is only applied after this page committed, so the order
  * of commits and cursors is the same as one request at a time.
  */
-export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
+export async function pullChanges(ctx: ClientContext, server: ServerApi): Promise<PullTally> {
   const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
-  let sameCursor = 0;
+  const guard = new StuckCursorGuard(
+    (times) =>
+      `The server keeps answering the same pull cursor with more data (${times} times). Pulling stopped to avoid a loop; check the server's change feed.`,
+  );
   let cursor =
-    (await ctx.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
+    (await ctx.opts.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
     null;
   // The first page brings the server's count of what remains, for a real progress total.
-  let next = fetchPullPage(ctx, cursor, { countRemaining: true });
-  const progress = new PullProgress(ctx);
+  let next = fetchPullPage(ctx, server, cursor, { countRemaining: true });
+  const progress = new PullProgress(ctx.emit, ctx.opts.pullPageSize);
   for (;;) {
     const page = await next;
-    if (page.cursor === cursor && page.hasMore) {
-      sameCursor += 1;
-      if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
-        throw new TidesyncError(
-          'SYNC_STUCK',
-          `The server keeps answering the same pull cursor with more data (${sameCursor} times). Pulling stopped to avoid a loop; check the server's change feed.`,
-        );
-      }
-    } else {
-      sameCursor = 0;
-    }
+    guard.check(page, cursor);
     // A cursor that does not move gets no early request: SYNC_STUCK stays bounded in requests.
-    const ahead = page.hasMore && page.cursor !== cursor ? fetchPage(ctx, page.cursor) : undefined;
+    const ahead =
+      page.hasMore && page.cursor !== cursor ? fetchPage(ctx, server, page.cursor) : undefined;
     // If storing this page fails, the early request's outcome is dropped, never unhandled.
     ahead?.catch(() => undefined);
     // Records that fail their schema stay out of storage; the cursor still moves past them.
-    const rejected = screenPulledPage(ctx.collections, page);
-    await ctx.storage.transaction('readwrite', async (tx) => {
+    const rejected = screenPulledPage(ctx.opts.collections, page);
+    await ctx.opts.storage.transaction('readwrite', async (tx) => {
       if (page.reset) await rebase(tx, tally);
       receiveLatest(ctx, page.changes);
       // Applying changes never adds ops, so an outbox empty now stays empty for the whole page:
       // then no record can have pending ops, and the per-record op lookups are skipped.
       const outboxEmpty = await new Outbox(tx).isEmpty();
       const known = await lookUpPage(ctx, tx, page.changes);
-      for (const change of page.changes) {
-        if (await applyChange(ctx, tx, change, outboxEmpty, known)) {
-          tally.pulled += 1;
-          tally.changed.add(change.collection);
-        }
-      }
-      if (page.removed) {
-        for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
-      }
+      await applyPageEntries(ctx, tx, page, tally, (change) =>
+        applyChange(ctx, tx, change, outboxEmpty, known),
+      );
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
       observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);
     });
     for (const event of rejected) ctx.emit('remoteRejected', event);
-    reportSkipped(ctx, page);
+    reportSkipped(ctx.emit, page);
     if (page.reset) {
       tally.rebased = true;
       ctx.emit('serverReset');
@@ -94,7 +80,7 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
     progress.page(page, tally.pulled);
     if (!page.hasMore) return tally;
     cursor = page.cursor;
-    next = ahead ?? fetchPage(ctx, cursor);
+    next = ahead ?? fetchPage(ctx, server, cursor);
   }
 }
 
@@ -103,8 +89,12 @@ export async function pullChanges(ctx: EngineContext): Promise<PullTally> {
  * @throws ProtocolError `PROTOCOL_ERROR` for an error answer or a malformed page;
  * TidesyncError `USER_MISMATCH` when the server says the scope belongs to another user.
  */
-function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullResponse> {
-  return fetchPullPage(ctx, cursor);
+function fetchPage(
+  ctx: ClientContext,
+  server: ServerApi,
+  cursor: string | null,
+): Promise<PullResponse> {
+  return fetchPullPage(ctx, server, cursor);
 }
 
 /**
@@ -112,22 +102,23 @@ function fetchPage(ctx: EngineContext, cursor: string | null): Promise<PullRespo
  * and `countRemaining`.
  */
 export async function fetchPullPage(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   cursor: string | null,
   extra: Pick<PullRequest, 'set' | 'countRemaining'> = {},
 ): Promise<PullResponse> {
-  const answer = await ctx.server.pull(
+  const answer = await server.pull(
     {
       cursor,
-      limit: ctx.pullPageSize,
-      ...pullBudgetOf(ctx),
-      schemaVersions: schemaVersionsOf(ctx.collections),
+      limit: ctx.opts.pullPageSize,
+      ...pullBudgetOf(server),
+      schemaVersions: schemaVersionsOf(ctx.opts.collections),
       ...extra,
     },
-    ctx.signal,
+    ctx.abort.signal,
   );
-  if (!answer.ok) throw ctx.server.refusalError('pull', answer.refusal);
-  return pageAtAppVersion(ctx.collections, answer.reply);
+  if (!answer.ok) throw server.refusalError('pull', answer.refusal);
+  return pageAtAppVersion(ctx.opts.collections, answer.reply);
 }
 
 /**
@@ -147,17 +138,14 @@ async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
   await restartSyncSets(tx);
 }
 
-/** What applying one remote change needs: less than a whole sync run. */
-export type RemoteChangeContext = Pick<EngineContext, 'clientId' | 'clock' | 'collections' | 'now'>;
-
 /**
  * Merges the latest clock of a page into ours once, instead of once per change: the clock ends
  * after every change of the page either way (HLC strings sort by time, then counter).
  */
-function receiveLatest(ctx: RemoteChangeContext, changes: readonly WireRecord[]): void {
+function receiveLatest(ctx: ClientContext, changes: readonly WireRecord[]): void {
   let latest: string | undefined;
   for (const change of changes) {
-    if (!ctx.collections.has(change.collection)) continue;
+    if (!ctx.opts.collections.has(change.collection)) continue;
     if (latest === undefined || change.hlc > latest) latest = change.hlc;
   }
   if (latest !== undefined) ctx.clock.receive(latest);
@@ -172,7 +160,7 @@ type PageRecords = Map<string, Map<string, StoredRecord | null>>;
  * `undefined` when it does not (one lookup per change then).
  */
 async function lookUpPage(
-  ctx: RemoteChangeContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   changes: readonly WireRecord[],
 ): Promise<PageRecords | undefined> {
@@ -182,7 +170,7 @@ async function lookUpPage(
   if (typeof batch !== 'function') return undefined;
   const ids = new Map<string, string[]>();
   for (const change of changes) {
-    if (!ctx.collections.has(change.collection)) continue;
+    if (!ctx.opts.collections.has(change.collection)) continue;
     const list = ids.get(change.collection);
     if (list) list.push(change.id);
     else ids.set(change.collection, [change.id]);
@@ -214,11 +202,11 @@ function localRecordOf(
 
 /** Applies one pulled change; returns whether anything changed locally. */
 export async function applyRemoteChange(
-  ctx: RemoteChangeContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   change: WireRecord,
 ): Promise<boolean> {
-  if (!ctx.collections.has(change.collection)) return false;
+  if (!ctx.opts.collections.has(change.collection)) return false;
   ctx.clock.receive(change.hlc);
   return applyChange(ctx, tx, change, false);
 }
@@ -229,26 +217,26 @@ export async function applyRemoteChange(
  * page's batch lookup, if any.
  */
 async function applyChange(
-  ctx: RemoteChangeContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   change: WireRecord,
   outboxEmpty: boolean,
   known?: PageRecords,
 ): Promise<boolean> {
-  if (!ctx.collections.has(change.collection)) return false;
+  if (!ctx.opts.collections.has(change.collection)) return false;
   let local = await localRecordOf(tx, change, known);
   if (!local && change.originClientId === ctx.clientId && change.originId !== null) {
     // Our own insert whose acknowledgement we have not seen yet (a lost response).
     const own = await tx.getRecord(change.collection, change.originId);
     if (own && own.serverId === null) {
-      local = await assignServerId(tx, ctx.collections, own, change.id);
+      local = await assignServerId(tx, ctx.opts.collections, own, change.id);
       // Assigning rewrote references in other records: the batch lookup may be stale now.
       known?.clear();
     }
   }
   if (!local) {
     if (change.deleted) return false;
-    await tx.putRecord(overlayPending(undefined, change, [], change.id, ctx.now()));
+    await tx.putRecord(overlayPending(undefined, change, [], change.id, ctx.opts.now()));
     return true;
   }
   if (change.version <= local.version) return false; // an echo or an older version
@@ -267,6 +255,6 @@ async function applyChange(
     return true;
   }
   const pending = outboxEmpty ? [] : await new Outbox(tx).pendingOf(local.collection, local.id);
-  await tx.putRecord(overlayPending(local, change, pending, local.id, ctx.now()));
+  await tx.putRecord(overlayPending(local, change, pending, local.id, ctx.opts.now()));
   return true;
 }

@@ -1,6 +1,6 @@
 import type { OutboxOp, WireOp } from '../../core/index.js';
 import type { BatchRequest } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
 import {
   type ReferenceLookup,
   referencesUnconfirmedInsert,
@@ -12,19 +12,19 @@ import {
  * holds back an op referencing a record whose insert is not confirmed yet.
  */
 export function batchRequest(
-  ctx: EngineContext,
+  ctx: ClientContext,
   refs: ReferenceLookup,
   limit: number,
   inflightPossible: boolean,
 ): BatchRequest {
   const priorities = new Map<string, number>();
-  for (const c of ctx.collections.values()) priorities.set(c.name, c.priority);
+  for (const c of ctx.opts.collections.values()) priorities.set(c.name, c.priority);
   return {
     limit,
     inflightPossible,
     priorities,
     blocked: async (op) => {
-      const collection = ctx.collections.get(op.collection);
+      const collection = ctx.opts.collections.get(op.collection);
       return (
         collection !== undefined &&
         op.data !== null &&
@@ -46,13 +46,13 @@ async function currentServerId(refs: ReferenceLookup, op: OutboxOp): Promise<str
 
 /** The wire form of a batch: reference fields and server ids as the server should see them. */
 export async function toWireOps(
-  ctx: EngineContext,
+  ctx: ClientContext,
   refs: ReferenceLookup,
   batch: readonly OutboxOp[],
 ): Promise<WireOp[]> {
   const out: WireOp[] = [];
   for (const op of batch) {
-    const collection = ctx.collections.get(op.collection);
+    const collection = ctx.opts.collections.get(op.collection);
     const data = collection ? await resolveReferences(refs, collection, op.data) : op.data;
     const patch = collection ? await resolveReferences(refs, collection, op.patch) : op.patch;
     out.push({

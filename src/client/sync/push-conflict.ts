@@ -11,7 +11,7 @@ import type {
 import { META_FIELDS, TidesyncError } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
 import { lastWriteWins } from '../../conflict/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
 import { noteDeletedConflict } from '../local/deleted-conflicts.js';
 import { validateMerged } from '../local/validation.js';
 
@@ -58,13 +58,13 @@ function checkResolved(definition: CollectionDefinition, data: RecordData): Reco
  * the resolver does, so one bad resolution cannot stop the rest of the batch.
  */
 export async function handleConflict(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   op: OutboxOp,
   local: StoredRecord,
   remote: WireRecord,
 ): Promise<void> {
-  const definition = ctx.collections.get(op.collection);
+  const definition = ctx.opts.collections.get(op.collection);
   const strategy = definition?.conflict ?? lastWriteWins();
   let outcome: ConflictOutcome | undefined;
   let failure: TidesyncError | undefined;
@@ -100,7 +100,7 @@ export async function handleConflict(
     remoteVersion: remote.version,
     remoteHlc: remote.hlc,
     remoteFieldClocks: remote.fieldClocks,
-    detectedAt: ctx.now(),
+    detectedAt: ctx.opts.now(),
     ...(failure ? { resolverError: { code: failure.code, message: failure.message } } : {}),
   };
   await tx.putRecord({ ...local, syncStatus: 'conflicted', conflict });
@@ -116,7 +116,7 @@ export async function handleConflict(
 
 /** A custom resolution: store it and sync it as a new write based on the server version. */
 async function storeMerged(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   op: OutboxOp,
   local: StoredRecord,
@@ -134,7 +134,7 @@ async function storeMerged(
     fieldClocks,
     syncStatus: 'pending',
     conflict: null,
-    updatedAt: ctx.now(),
+    updatedAt: ctx.opts.now(),
   };
   await tx.putRecord(merged);
   const changed = Object.keys(merged.data);
@@ -152,6 +152,6 @@ async function storeMerged(
       hlc,
       fieldClocks: data === null ? {} : clocks,
     },
-    { coalesce: false, now: ctx.now() },
+    { coalesce: false, now: ctx.opts.now() },
   );
 }

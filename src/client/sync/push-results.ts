@@ -6,12 +6,20 @@ import type {
   WireRecord,
 } from '../../core/index.js';
 import { ProtocolError } from '../../core/index.js';
-import { Outbox } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
-import { needsReferenceRewrite, type ServerIdRemap } from '../local/id-mapping.js';
+import { type OpOutcome, Outbox, type SettledOp } from '../../outbox/index.js';
+import type { ClientContext } from '../client-context.js';
+import {
+  needsReferenceRewrite,
+  rewriteReferences,
+  type ServerIdRemap,
+} from '../local/id-mapping.js';
 import { handleConflict } from './push-conflict.js';
 import { overlayPending } from './pending-overlay.js';
-import { checkRemoteRecord, type RemoteRejectedEvent } from './remote-validation.js';
+import {
+  checkRemoteRecord,
+  type InvalidRemoteRecordError,
+  type RemoteRejectedEvent,
+} from './remote-validation.js';
 import { isNewerThanApp } from './schema-versions.js';
 import { noteSetAck } from './sync-set-records.js';
 
@@ -25,67 +33,111 @@ export interface PushTally {
   readonly remoteRejected: RemoteRejectedEvent[];
 }
 
-/**
- * Moves an op to the dead letters with the server's reason. `unrecorded` is true when the
- * server never recorded the op (the whole request was refused): its push seq is then free
- * again, so the ops behind it are renumbered to keep the sequence contiguous.
- */
-export async function deadLetter(
-  ctx: EngineContext,
-  tx: StorageTransaction,
-  op: OutboxOp,
-  code: string,
-  message: string,
-  unrecorded: boolean,
-): Promise<void> {
-  emitDeadLetter(ctx, await new Outbox(tx).deadLetter(op, code, message, unrecorded));
-}
-
 /** Tells the app that `op` (as stored, dead-lettered) was moved to the dead letters. */
-export function emitDeadLetter(ctx: EngineContext, op: OutboxOp): void {
+export function emitDeadLetter(ctx: ClientContext, op: OutboxOp): void {
   const code = op.error?.code ?? 'SERVER_ERROR';
   const message = op.error?.message ?? '';
   ctx.emit('deadLetter', { opId: op.opId, collection: op.collection, id: op.id, code, message });
 }
 
+/** One answered op, decided: the outcome for the Outbox, and what its record side needs. */
+interface Decided {
+  readonly op: OutboxOp;
+  readonly result: OpResult;
+  readonly outcome: OpOutcome;
+  /** The op's local record (none: rejected, or the record is gone). */
+  readonly local?: StoredRecord | undefined;
+  /** The answer's record failed the collection's schema. */
+  readonly invalid?: InvalidRemoteRecordError | undefined;
+}
+
 /**
- * Applies one per-op server outcome in the caller's transaction. Per acknowledged op it reads
- * the record and the record's other ops once, writes the record once and deletes the op;
- * the record's other ops are written only when they change (new server id, rebased version).
- * A temporary id that other records may reference is added to `remaps`: the caller rewrites
- * those references once per batch with {@link rewriteReferences}.
+ * Applies a batch's per-op server results in the caller's transaction, in three steps: each
+ * result is checked and decided (one record read per acknowledged op), the Outbox settles every
+ * op's row in one call ({@link Outbox.settle}), then each record takes its result (written
+ * once; conflicts go to the strategy). A temporary id that other records reference is rewritten
+ * once for the batch. A malformed answer throws before any row changes.
+ * @throws ProtocolError `PROTOCOL_ERROR` for an answer naming another record or a taken server id
  */
-export async function applyOpResult(
-  ctx: EngineContext,
+export async function applyPushResults(
+  ctx: ClientContext,
+  tx: StorageTransaction,
+  results: readonly (readonly [OutboxOp, OpResult])[],
+  tally: PushTally,
+): Promise<void> {
+  const decided: Decided[] = [];
+  for (const [op, result] of results) decided.push(await decide(ctx, tx, op, result));
+  const settled = await new Outbox(tx).settle(
+    decided.map((d) => d.op),
+    decided.map((d) => d.outcome),
+  );
+  const remaps: ServerIdRemap[] = [];
+  for (let i = 0; i < decided.length; i += 1) {
+    await applyToRecord(ctx, tx, decided[i]!, settled[i]!, tally, remaps);
+  }
+  await rewriteReferences(tx, ctx.opts.collections, remaps);
+}
+
+/** What the server's result means for the op's row (nothing is written here). */
+async function decide(
+  ctx: ClientContext,
   tx: StorageTransaction,
   op: OutboxOp,
   result: OpResult,
+): Promise<Decided> {
+  if (result.status === 'rejected') {
+    return { op, result, outcome: { kind: 'dead', code: result.code, message: result.message } };
+  }
+  checkResultIdentity(op, result.serverId, result.record);
+  const local = await tx.getRecord(op.collection, op.id);
+  if (!local) return { op, result, outcome: { kind: 'ack' } };
+  if (local.serverId !== result.serverId) await checkServerIdFree(tx, local, result.serverId);
+  const invalid = checkRemoteRecord(ctx.opts.collections, result.record);
+  const serverId = result.serverId;
+  if (result.status === 'applied') {
+    // The later ops were made on top of `op`; when the server applied `op` straight onto the
+    // version it started from (no concurrent write, no merge), they are based on its new
+    // version. After a merge they stay concurrent with the other write, and the strategy decides.
+    const straight = !result.merged && result.version === op.baseVersion + 1;
+    const rebase = straight ? { serverId, version: result.version } : { serverId };
+    return { op, result, local, invalid, outcome: { kind: 'ack', rebase } };
+  }
+  // A conflict answered with a record that fails the schema: no valid server version to keep
+  // beside ours, so the op waits as a dead letter.
+  const outcome: OpOutcome = invalid
+    ? { kind: 'dead', code: invalid.code, message: invalid.message, rebase: { serverId } }
+    : { kind: 'ack', rebase: { serverId } };
+  return { op, result, local, invalid, outcome };
+}
+
+/**
+ * The record side of one settled op. Per acknowledged op the record is written once; the
+ * app hears of a dead letter (`deadLetter`), of an answer that failed the schema
+ * (`remoteRejected`, after the commit) and of a conflict.
+ */
+async function applyToRecord(
+  ctx: ClientContext,
+  tx: StorageTransaction,
+  { op, result, local, invalid }: Decided,
+  settled: SettledOp,
   tally: PushTally,
   remaps: ServerIdRemap[],
 ): Promise<void> {
   tally.changed.add(op.collection);
   if (result.status === 'rejected') {
     tally.rejected += 1;
-    await deadLetter(ctx, tx, op, result.code, result.message, false);
+    if (settled.kind === 'dead') emitDeadLetter(ctx, settled.op);
     return;
   }
-  checkResultIdentity(op, result.serverId, result.record);
-  const outbox = new Outbox(tx);
-  await outbox.ack(op);
-  await noteSetAck(tx, ctx.collections.get(op.collection));
+  await noteSetAck(tx, ctx.opts.collections.get(op.collection));
   ctx.clock.receive(result.record.hlc);
-  const local = await tx.getRecord(op.collection, op.id);
   if (!local) return;
   const remapped = local.serverId !== result.serverId;
-  if (remapped) await checkServerIdFree(tx, local, result.serverId);
   const record: StoredRecord = remapped ? { ...local, serverId: result.serverId } : local;
   if (remapped) {
     const remap = { collection: op.collection, from: local.id, to: result.serverId };
-    if (needsReferenceRewrite(ctx.collections, remap)) remaps.push(remap);
+    if (needsReferenceRewrite(ctx.opts.collections, remap)) remaps.push(remap);
   }
-  // The record's other ops: every later write and any dead letter (the acked op is deleted).
-  const others = await outbox.ofRecord(op.collection, op.id);
-  const invalid = checkRemoteRecord(ctx.collections, result.record);
   if (invalid) {
     tally.remoteRejected.push({
       source: 'push',
@@ -94,35 +146,25 @@ export async function applyOpResult(
       error: invalid,
     });
   }
+  const others = settled.kind === 'acked' || settled.kind === 'dead' ? settled.others : [];
   if (result.status === 'applied') {
     tally.pushed += 1;
-    // The later ops were made on top of `op`; when the server applied `op` straight onto the
-    // version it started from (no concurrent write, no merge), they are based on its new
-    // version. After a merge they stay concurrent with the other write, and the strategy decides.
-    const rebase = !result.merged && result.version === op.baseVersion + 1;
-    const updated = await outbox.rebase(others, result.serverId, (other) =>
-      rebase && other.state !== 'dead' && other.seq > op.seq && other.baseVersion === op.baseVersion
-        ? result.version
-        : other.baseVersion,
-    );
     if (invalid) {
       // A record of a newer schema version keeps its version, so the pull after the app's
       // update brings the server's data.
-      const version = isNewerThanApp(ctx.collections, result.record) ? 0 : result.version;
-      await tx.putRecord(acknowledgedAsIs(record, version, pendingOnly(updated)));
+      const version = isNewerThanApp(ctx.opts.collections, result.record) ? 0 : result.version;
+      await tx.putRecord(acknowledgedAsIs(record, version, pendingOnly(others)));
       return;
     }
-    const next = adoptServerVersion(record, result.record, pendingOnly(updated), ctx.now());
+    const next = adoptServerVersion(record, result.record, pendingOnly(others), ctx.opts.now());
     if (next) await tx.putRecord(next);
     else if (remapped) await tx.putRecord(record);
     return;
   }
-  await outbox.rebase(others, result.serverId);
-  if (invalid) {
-    // No valid server version to keep beside ours: the op waits as a dead letter, the app is told.
+  if (settled.kind === 'dead') {
     if (remapped) await tx.putRecord(record);
     tally.rejected += 1;
-    await deadLetter(ctx, tx, op, invalid.code, invalid.message, false);
+    emitDeadLetter(ctx, settled.op);
     return;
   }
   tally.conflicts += 1;

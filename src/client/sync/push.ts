@@ -1,10 +1,10 @@
 import type { OpResult, OutboxOp } from '../../core/index.js';
 import { NetworkError, ProtocolError } from '../../core/index.js';
-import { Outbox } from '../../outbox/index.js';
-import type { EngineContext } from './engine-context.js';
-import { ReferenceLookup, rewriteReferences, type ServerIdRemap } from '../local/id-mapping.js';
+import { type OpOutcome, Outbox } from '../../outbox/index.js';
+import type { ClientContext } from '../client-context.js';
+import { ReferenceLookup } from '../local/id-mapping.js';
 import { batchRequest, toWireOps } from './push-batch.js';
-import { applyOpResult, deadLetter, emitDeadLetter, type PushTally } from './push-results.js';
+import { applyPushResults, emitDeadLetter, type PushTally } from './push-results.js';
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import { resultsAtAppVersion } from './schema-versions.js';
@@ -20,8 +20,15 @@ const MAX_GAP_RETRIES = 3;
  *
  * A failed request leaves the batch in flight with the same opIds and push seqs, so the next
  * attempt re-sends it unchanged and the server's replay answers it (exactly-once effect).
+ * No new batch starts after `deadlineAt` (wall ms, `runOnce`). `onSettled` is called each time
+ * the outbox's pending ops changed (a batch's results applied, an op dead-lettered).
  */
-export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
+export async function pushOutbox(
+  ctx: ClientContext,
+  server: ServerApi,
+  deadlineAt: number | undefined,
+  onSettled: () => void,
+): Promise<PushTally> {
   const tally: PushTally = {
     pushed: 0,
     conflicts: 0,
@@ -29,7 +36,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     changed: new Set(),
     remoteRejected: [],
   };
-  let limit = ctx.batchSize;
+  let limit = ctx.opts.batchSize;
   let gapRetries = 0;
   const pending = await countPending(ctx);
   // Nothing to send: no write transaction at all (a sync that only pulls). A write committed
@@ -43,10 +50,10 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
   let inflightPossible = pending.inflight;
   for (;;) {
     // Start a batch only if it is expected to finish before the deadline (runOnce).
-    if (ctx.deadlineAt !== undefined && ctx.now() + ctx.timing.batchMs >= ctx.deadlineAt) break;
-    const startedAt = ctx.now();
+    if (deadlineAt !== undefined && ctx.opts.now() + ctx.timing.batchMs >= deadlineAt) break;
+    const startedAt = ctx.opts.now();
     // One transaction picks the batch, marks it in flight and builds its wire form.
-    const { batch, resent, wire } = await ctx.storage.transaction('readwrite', async (tx) => {
+    const { batch, resent, wire } = await ctx.opts.storage.transaction('readwrite', async (tx) => {
       const refs = new ReferenceLookup(tx);
       const picked = await new Outbox(tx).nextBatch(
         batchRequest(ctx, refs, limit, inflightPossible),
@@ -57,17 +64,18 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
     inflightPossible = true;
     let answer: Awaited<ReturnType<ServerApi['push']>>;
     try {
-      answer = await ctx.server.push(wire, ctx.signal);
+      answer = await server.push(wire, ctx.abort.signal);
     } catch (error) {
       if (!isServerFailure(error)) throw error;
       // The server failed on this batch. Count it against the ops; one that keeps failing
       // alone is a poison op: dead-letter it so the ops behind it can go (Invariant 5).
-      const poisoned = await ctx.storage.transaction('readwrite', async (tx) => {
-        const op = await new Outbox(tx).countFailure(batch, ctx.maxAttempts, error.message);
-        if (op) emitDeadLetter(ctx, op);
-        return op;
+      const poisoned = await settleRequest(ctx, batch, {
+        kind: 'failed',
+        reason: error.message,
+        maxAttempts: ctx.opts.retry.maxAttempts,
       });
       if (!poisoned) throw error;
+      onSettled();
       tally.rejected += 1;
       tally.changed.add(poisoned.collection);
       continue;
@@ -76,8 +84,7 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
       const error = answer.refusal;
       if (error.code === 'seq_gap' && error.lastSeq !== undefined && gapRetries < MAX_GAP_RETRIES) {
         gapRetries += 1;
-        const lastSeq = error.lastSeq;
-        await ctx.storage.transaction('readwrite', (tx) => new Outbox(tx).renumberAfter(lastSeq));
+        await settleRequest(ctx, batch, { kind: 'seqGap', lastSeq: error.lastSeq });
         continue;
       }
       if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
@@ -89,35 +96,57 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
         }
         const [op] = batch;
         if (op) {
-          await ctx.storage.transaction('readwrite', (tx) =>
-            deadLetter(ctx, tx, op, error.code, error.message, true),
-          );
+          const { code, message } = error;
+          await settleRequest(ctx, batch, { kind: 'dead', code, message, unrecorded: true });
+          onSettled();
           tally.rejected += 1;
           tally.changed.add(op.collection);
         }
         continue;
       }
-      throw ctx.server.refusalError('push', error);
+      throw server.refusalError('push', error);
     }
     const reply = answer.reply;
-    const results = matchResults(batch, resultsAtAppVersion(ctx.collections, reply.results));
-    await ctx.storage.transaction('readwrite', async (tx) => {
-      const remaps: ServerIdRemap[] = [];
-      for (const [op, result] of results) await applyOpResult(ctx, tx, op, result, tally, remaps);
-      await rewriteReferences(tx, ctx.collections, remaps);
+    const results = matchResults(batch, resultsAtAppVersion(ctx.opts.collections, reply.results));
+    await ctx.opts.storage.transaction('readwrite', async (tx) => {
+      await applyPushResults(ctx, tx, results, tally);
       observeServerTime(ctx.clock, reply);
       await persistClock(tx, ctx.clock);
     });
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
     inflightPossible = resent;
     gapRetries = 0;
-    ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.now() - startedAt) * 0.5);
-    if (limit < ctx.batchSize) limit = Math.min(ctx.batchSize, limit * 2);
+    ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.opts.now() - startedAt) * 0.5);
+    if (limit < ctx.opts.batchSize) limit = Math.min(ctx.opts.batchSize, limit * 2);
     const done = tally.pushed + tally.conflicts + tally.rejected;
     total = Math.max(total, done);
+    onSettled();
     ctx.emit('progress', { phase: 'push', done, total });
   }
   return tally;
+}
+
+/**
+ * Settles every op of `batch` with one outcome (an answer to the whole request) in one
+ * transaction; returns the op it dead-lettered, if any, after emitting `deadLetter` for it.
+ */
+async function settleRequest(
+  ctx: ClientContext,
+  batch: readonly OutboxOp[],
+  outcome: OpOutcome,
+): Promise<OutboxOp | undefined> {
+  return ctx.opts.storage.transaction('readwrite', async (tx) => {
+    const settled = await new Outbox(tx).settle(
+      batch,
+      batch.map(() => outcome),
+    );
+    for (const s of settled) {
+      if (s.kind !== 'dead') continue;
+      emitDeadLetter(ctx, s.op);
+      return s.op;
+    }
+    return undefined;
+  });
 }
 
 /**
@@ -125,10 +154,10 @@ export async function pushOutbox(ctx: EngineContext): Promise<PushTally> {
  * (not a read of the whole outbox: an offline client retries this with all its ops queued).
  * The progress total is the client's own count of pending ops, at least 1 when any are.
  */
-async function countPending(ctx: EngineContext): Promise<{ total: number; inflight: boolean }> {
-  return ctx.storage.transaction('readonly', async (tx) => {
+async function countPending(ctx: ClientContext): Promise<{ total: number; inflight: boolean }> {
+  return ctx.opts.storage.transaction('readonly', async (tx) => {
     const { any, inflight } = await new Outbox(tx).peek();
-    return { total: any ? Math.max(ctx.pendingOps(), 1) : 0, inflight };
+    return { total: any ? Math.max(ctx.status.value.pendingOps, 1) : 0, inflight };
   });
 }
 

@@ -134,3 +134,16 @@ export class ServerApi {
     return { ok: true, reply: parsed.data };
   }
 }
+
+/**
+ * The client's server port, for a call that needs one; `action` says what the client could not
+ * do without it.
+ * @throws TidesyncError `INVALID_OPTION` when the client has no transport
+ */
+export function requireServer(server: ServerApi | undefined, action: string): ServerApi {
+  if (server) return server;
+  throw new TidesyncError(
+    'INVALID_OPTION',
+    `This client has no \`transport\`, so it cannot ${action}. Pass \`transport: httpTransport({ url })\` to \`createSyncClient()\`.`,
+  );
+}

@@ -6,11 +6,11 @@ import type {
   SyncSetSpec,
   WireRecord,
 } from '../../core/index.js';
-import { TidesyncError } from '../../core/index.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
+import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { applyRemoteChange, fetchPullPage } from './pull.js';
-import { applyRemovals } from './pull-removals.js';
+import { StuckCursorGuard, applyPageEntries } from './pull-guard.js';
 import { PullProgress } from './pull-progress.js';
 import { reportSkipped } from './pull-skipped.js';
 import { screenPulledPage } from './remote-validation.js';
@@ -18,58 +18,51 @@ import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import type { StoredSyncSet } from './sync-set-records.js';
 import { holdsUnsynced, isCovered, readSyncSets, writeSyncSets } from './sync-set-records.js';
 
-const MAX_SAME_CURSOR_PAGES = 3;
-
 /**
  * Pulls every persisted set until the server has no more for it. `onComplete` is told each set
  * whose pull reached the end, after that page committed.
  */
 export async function pullSyncSets(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   onComplete: (id: string) => void,
 ): Promise<PullTally> {
   const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
-  const sets = await ctx.storage.transaction('readonly', (tx) => readSyncSets(tx));
+  const sets = await ctx.opts.storage.transaction('readonly', (tx) => readSyncSets(tx));
   for (const set of sets) {
-    if (!ctx.collections.has(set.collection)) continue;
-    await pullOneSet(ctx, set, tally, onComplete);
+    if (!ctx.opts.collections.has(set.collection)) continue;
+    await pullOneSet(ctx, server, set, tally, onComplete);
   }
   return tally;
 }
 
 async function pullOneSet(
-  ctx: EngineContext,
+  ctx: ClientContext,
+  server: ServerApi,
   set: StoredSyncSet,
   tally: PullTally,
   onComplete: (id: string) => void,
 ): Promise<void> {
   let cursor = set.cursor;
-  let sameCursor = 0;
-  const progress = new PullProgress(ctx);
+  const guard = new StuckCursorGuard(
+    (times) =>
+      `The server keeps answering the same cursor of sync set \`${set.id}\` with more data (${times} times). Pulling stopped to avoid a loop.`,
+  );
+  const progress = new PullProgress(ctx.emit, ctx.opts.pullPageSize);
   for (let first = true; ; first = false) {
-    const page = await fetchPullPage(ctx, cursor, {
+    const page = await fetchPullPage(ctx, server, cursor, {
       set: { collection: set.collection, where: set.where as SyncSetSpec['where'] },
       ...(first ? { countRemaining: true } : {}),
     });
-    if (page.cursor === cursor && page.hasMore) {
-      sameCursor += 1;
-      if (sameCursor >= MAX_SAME_CURSOR_PAGES) {
-        throw new TidesyncError(
-          'SYNC_STUCK',
-          `The server keeps answering the same cursor of sync set \`${set.id}\` with more data (${sameCursor} times). Pulling stopped to avoid a loop.`,
-        );
-      }
-    } else {
-      sameCursor = 0;
-    }
-    const rejected = screenPulledPage(ctx.collections, page);
-    const kept = await ctx.storage.transaction('readwrite', (tx) =>
+    guard.check(page, cursor);
+    const rejected = screenPulledPage(ctx.opts.collections, page);
+    const kept = await ctx.opts.storage.transaction('readwrite', (tx) =>
       applySetPage(ctx, tx, set.id, page, tally),
     );
     for (const event of rejected) ctx.emit('remoteRejected', event);
     // The set was removed while its page was in flight: nothing of it was stored.
     if (!kept) return;
-    reportSkipped(ctx, page);
+    reportSkipped(ctx.emit, page);
     progress.page(page, tally.pulled);
     if (!page.hasMore) {
       onComplete(set.id);
@@ -84,7 +77,7 @@ async function pullOneSet(
  * is no longer persisted.
  */
 async function applySetPage(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   id: string,
   page: PullResponse,
@@ -93,15 +86,7 @@ async function applySetPage(
   const sets = await readSyncSets(tx);
   const index = sets.findIndex((s) => s.id === id);
   if (index < 0) return false;
-  for (const change of page.changes) {
-    if (await applySetChange(ctx, tx, sets, change)) {
-      tally.pulled += 1;
-      tally.changed.add(change.collection);
-    }
-  }
-  if (page.removed) {
-    for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
-  }
+  await applyPageEntries(ctx, tx, page, tally, (change) => applySetChange(ctx, tx, sets, change));
   const next = [...sets];
   next[index] = {
     ...sets[index]!,
@@ -120,12 +105,12 @@ async function applySetPage(
  * removed from the device unless it holds something unsynced. Returns whether it changed.
  */
 async function applySetChange(
-  ctx: EngineContext,
+  ctx: ClientContext,
   tx: StorageTransaction,
   sets: readonly StoredSyncSet[],
   change: WireRecord,
 ): Promise<boolean> {
-  if (!ctx.collections.has(change.collection)) return false;
+  if (!ctx.opts.collections.has(change.collection)) return false;
   if (change.deleted || isCovered(sets, change.collection, change.data)) {
     return applyRemoteChange(ctx, tx, change);
   }

@@ -4,15 +4,12 @@
 // (src/outbox/). It imports local/ but nothing of cache/ or runtime/ (the upkeep after a run is
 // a callback).
 
-import type { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
-import type { HybridLogicalClock } from '../../core/index.js';
 import { TidesyncError, toError } from '../../core/index.js';
 import { clientClosedError } from '../client-closed.js';
-import type { ClientStatus } from './client-status.js';
-import type { EngineContext } from './engine-context.js';
+import type { ClientContext } from '../client-context.js';
 import type { SyncResult } from '../status-types.js';
-import type { ServerApi } from './server-api.js';
+import { requireServer, type ServerApi } from './server-api.js';
 import type { ResolvedOptions } from '../options.js';
 import type { PullTally } from './pull.js';
 import { pullChanges } from './pull.js';
@@ -29,24 +26,6 @@ const EMPTY_RESULT: SyncResult = {
   delegated: false,
 };
 
-/** What a {@link SyncRunner} needs from its client. */
-export interface SyncRunnerContext {
-  readonly clientId: string;
-  readonly clock: HybridLogicalClock;
-  /** The port to the server; `undefined` without a transport. */
-  readonly server: ServerApi | undefined;
-  /** Aborted by `close()`. */
-  readonly signal: AbortSignal;
-  /** The client's emitter of `SyncClientEvents`. */
-  readonly events: EventEmitter;
-  readonly status: ClientStatus;
-  /** Announces collections whose stored records changed. */
-  readonly notify: (collections: Iterable<string>, origin: 'local' | 'remote') => void;
-  readonly isClosed: () => boolean;
-  /** Pulls the client's sync sets after the feed (docs/sync-sets.md). */
-  readonly pullSets?: (engine: EngineContext) => Promise<PullTally>;
-}
-
 /**
  * Sync runs: one at a time, each a push of the outbox then pulls until the server has no
  * more, with the status, events and counts that go with them; automatic runs go through the
@@ -55,19 +34,28 @@ export interface SyncRunnerContext {
  */
 export class SyncRunner {
   readonly #opts: ResolvedOptions;
-  readonly #ctx: SyncRunnerContext;
+  readonly #ctx: ClientContext;
   readonly #afterSync: () => Promise<void>;
+  readonly #pullSets: ((server: ServerApi) => Promise<PullTally>) | undefined;
   readonly #queue = new PQueue({ concurrency: 1 });
-  readonly #timing = { batchMs: 0 };
   readonly #scheduler: SyncScheduler | undefined;
   #scheduled: Promise<SyncResult> | undefined;
   #scheduledToken: object | undefined;
 
-  /** `afterSync` runs the storage upkeep (retention) after each successful run. */
-  constructor(opts: ResolvedOptions, context: SyncRunnerContext, afterSync: () => Promise<void>) {
+  /**
+   * `afterSync` runs the storage upkeep (retention) after each successful run; `pullSets` pulls
+   * the client's sync sets after the feed (docs/sync-sets.md).
+   */
+  constructor(
+    ctx: ClientContext,
+    afterSync: () => Promise<void>,
+    pullSets?: (server: ServerApi) => Promise<PullTally>,
+  ) {
+    const opts = ctx.opts;
     this.#opts = opts;
-    this.#ctx = context;
+    this.#ctx = ctx;
     this.#afterSync = afterSync;
+    this.#pullSets = pullSets;
     if (opts.triggers.length > 0) {
       this.#scheduler = new SyncScheduler(() => this.sync(), opts.timers, opts.retry);
     }
@@ -124,40 +112,11 @@ export class SyncRunner {
   }
 
   /**
-   * The push and pull steps' context. `onOutboxSettled` hears of every event that follows a
-   * change to the outbox's pending ops (an applied batch's `progress`, a `deadLetter`).
+   * The port to the server.
    * @throws TidesyncError `INVALID_OPTION` when the client has no transport
    */
-  engineContext(deadlineAt: number | undefined, onOutboxSettled?: () => void): EngineContext {
-    const opts = this.#opts;
-    const ctx = this.#ctx;
-    const server = ctx.server;
-    if (!server) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        'This client has no `transport`, so it cannot reach a server. Pass `transport: httpTransport({ url })` to `createSyncClient()`.',
-      );
-    }
-    return {
-      storage: opts.storage,
-      server,
-      clientId: ctx.clientId,
-      clock: ctx.clock,
-      collections: opts.collections,
-      batchSize: opts.batchSize,
-      pullPageSize: opts.pullPageSize,
-      coalesce: opts.coalesce,
-      now: opts.now,
-      emit: (event, ...args) => {
-        if (onOutboxSettled && (event === 'progress' || event === 'deadLetter')) onOutboxSettled();
-        ctx.events.emit(event, ...args);
-      },
-      signal: ctx.signal,
-      deadlineAt,
-      maxAttempts: opts.retry.maxAttempts,
-      timing: this.#timing,
-      pendingOps: () => ctx.status.value.pendingOps,
-    };
+  server(): ServerApi {
+    return requireServer(this.#ctx.server, 'reach a server');
   }
 
   async #run(deadlineAt: number | undefined): Promise<SyncResult> {
@@ -168,13 +127,13 @@ export class SyncRunner {
     // ends before that (offline: the first request fails; nothing to send) leaves the counts
     // as they are, so they are not read again: that read lists every queued op, every retry.
     let outboxSettled = false;
-    const engine = this.engineContext(deadlineAt, () => {
-      outboxSettled = true;
-    });
+    const server = this.server();
     status.set({ syncing: true });
     ctx.events.emit('syncStart');
     try {
-      const push = await pushOutbox(engine).then(
+      const push = await pushOutbox(ctx, server, deadlineAt, () => {
+        outboxSettled = true;
+      }).then(
         async (tally) => {
           // A push that settled nothing found no op to send: a count above 0 is stale then
           // (another client on this database pushed them).
@@ -189,10 +148,10 @@ export class SyncRunner {
       if (push.changed.size > 0) ctx.notify(push.changed, 'remote');
       const timeLeft = deadlineAt === undefined || this.#opts.now() < deadlineAt;
       const pull = timeLeft
-        ? await pullChanges(engine)
+        ? await pullChanges(ctx, server)
         : { pulled: 0, rebased: false, changed: new Set<string>() };
-      if (timeLeft && this.#ctx.pullSets) {
-        const sets = await this.#ctx.pullSets(engine);
+      if (timeLeft && this.#pullSets) {
+        const sets = await this.#pullSets(server);
         pull.pulled += sets.pulled;
         for (const name of sets.changed) pull.changed.add(name);
       }

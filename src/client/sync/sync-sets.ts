@@ -1,6 +1,6 @@
 // Sync sets of one client: declare, list and remove the subsets of `sync: 'sets'` collections
 // this device syncs down, and the `ready` promise of each (docs/sync-sets.md).
-import type { CollectionDefinition, StorageAdapter, SyncSetWhere } from '../../core/index.js';
+import type { CollectionDefinition, SyncSetWhere } from '../../core/index.js';
 import {
   TidesyncError,
   canonicalWhere,
@@ -9,7 +9,9 @@ import {
   syncSetWhereSchema,
 } from '../../core/index.js';
 import type { SyncSet, SyncSetOptions, SyncSetRegistry } from '../local/sync-set-types.js';
-import type { EngineContext } from './engine-context.js';
+import { clientClosedError } from '../client-closed.js';
+import type { ClientContext } from '../client-context.js';
+import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { pullSyncSets } from './set-pull.js';
 import type { StoredSyncSet } from './sync-set-records.js';
@@ -20,17 +22,6 @@ import {
   writeSyncSets,
 } from './sync-set-records.js';
 
-/** What {@link SyncSets} needs from its client. */
-export interface SyncSetsContext {
-  readonly storage: StorageAdapter;
-  readonly collections: ReadonlyMap<string, CollectionDefinition>;
-  /** Asks for a sync run as a local write does (triggers decide when). */
-  readonly requestSync: () => void;
-  /** Announces collections whose stored records changed. */
-  readonly notify: (collections: Iterable<string>) => void;
-  readonly throwIfClosed: () => void;
-}
-
 interface Waiter {
   readonly promise: Promise<void>;
   readonly resolve: () => void;
@@ -39,11 +30,11 @@ interface Waiter {
 
 /** The sync sets of one client. Private to the client folder; `SyncClient` exposes it. */
 export class SyncSets implements SyncSetRegistry {
-  readonly #ctx: SyncSetsContext;
+  readonly #ctx: ClientContext;
   readonly #waiters = new Map<string, Waiter>();
   readonly #listeners = new Set<() => void>();
 
-  constructor(ctx: SyncSetsContext) {
+  constructor(ctx: ClientContext) {
     this.#ctx = ctx;
   }
 
@@ -53,10 +44,10 @@ export class SyncSets implements SyncSetRegistry {
    *   `INVALID_QUERY` for a `where` that is not equality / `in` on indexed fields
    */
   async add(definition: CollectionDefinition, options: SyncSetOptions): Promise<SyncSet> {
-    this.#ctx.throwIfClosed();
+    this.#throwIfClosed();
     const where = checkWhere(definition, options);
     const key = canonicalWhere(where);
-    const stored = await this.#ctx.storage.transaction('readwrite', async (tx) => {
+    const stored = await this.#ctx.opts.storage.transaction('readwrite', async (tx) => {
       const sets = await readSyncSets(tx);
       const same = sets.find(
         (s) => s.collection === definition.name && canonicalWhere(s.where) === key,
@@ -79,21 +70,21 @@ export class SyncSets implements SyncSetRegistry {
 
   /** Every persisted set, in the order they were added. */
   async list(): Promise<SyncSet[]> {
-    this.#ctx.throwIfClosed();
-    const sets = await this.#ctx.storage.transaction('readonly', (tx) => readSyncSets(tx));
+    this.#throwIfClosed();
+    const sets = await this.#ctx.opts.storage.transaction('readonly', (tx) => readSyncSets(tx));
     return sets.map((s) => this.#handle(s));
   }
 
   /** Removes set `id` and the records only it covered; a missing set is not an error. */
   async remove(id: string): Promise<void> {
-    this.#ctx.throwIfClosed();
-    const outcome = await this.#ctx.storage.transaction('readwrite', async (tx) => {
+    this.#throwIfClosed();
+    const outcome = await this.#ctx.opts.storage.transaction('readwrite', async (tx) => {
       const sets = await readSyncSets(tx);
       const gone = sets.find((s) => s.id === id);
       if (!gone) return { existed: false, changed: undefined };
       const rest = sets.filter((s) => s.id !== id);
       await writeSyncSets(tx, rest);
-      const definition = this.#ctx.collections.get(gone.collection);
+      const definition = this.#ctx.opts.collections.get(gone.collection);
       const removed = definition ? await evictUncovered(tx, definition, rest) : 0;
       return { existed: true, changed: removed > 0 ? gone.collection : undefined };
     });
@@ -109,13 +100,17 @@ export class SyncSets implements SyncSetRegistry {
         ),
       );
     }
-    if (changed) this.#ctx.notify([changed]);
+    if (changed) this.#ctx.notify([changed], 'local');
   }
 
   /** Calls `listener` after a set is added or removed here; returns its unsubscribe. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  #throwIfClosed(): void {
+    if (this.#ctx.isClosed()) throw clientClosedError();
   }
 
   #changed(): void {
@@ -128,19 +123,19 @@ export class SyncSets implements SyncSetRegistry {
    * records no set covers and that hold nothing unsynced leave the device: a record written
    * outside the device's sets syncs up, then goes.
    */
-  async pull(engine: EngineContext): Promise<PullTally> {
-    const tally = await pullSyncSets(engine, (id) => {
+  async pull(server: ServerApi): Promise<PullTally> {
+    const tally = await pullSyncSets(this.#ctx, server, (id) => {
       const waiter = this.#waiters.get(id);
       this.#waiters.delete(id);
       waiter?.resolve();
     });
-    const changed = await this.#ctx.storage.transaction('readwrite', async (tx) => {
+    const changed = await this.#ctx.opts.storage.transaction('readwrite', async (tx) => {
       const due = (await tx.getMeta<string[]>(SYNC_SETS_SWEEP_META_KEY)) ?? [];
       if (due.length === 0) return [];
       const sets = await readSyncSets(tx);
       const names: string[] = [];
       for (const name of due) {
-        const definition = this.#ctx.collections.get(name);
+        const definition = this.#ctx.opts.collections.get(name);
         if (definition && (await evictUncovered(tx, definition, sets)) > 0) names.push(name);
       }
       await tx.setMeta(SYNC_SETS_SWEEP_META_KEY, undefined);
