@@ -1,4 +1,4 @@
-import type * as z from '../core/schema-types.js';
+import type { z } from '../core/schema-types.js';
 import type {
   CollectionDefinition,
   HybridLogicalClock,

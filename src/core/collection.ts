@@ -1,4 +1,4 @@
-import type * as z from './schema-types.js';
+import type { z } from './schema-types.js';
 import type { ConflictStrategy } from './conflict-strategy.js';
 import { TidesyncError, describeValue } from './errors.js';
 import type { RecordData } from './records.js';

@@ -1,4 +1,4 @@
-import type * as z from '../core/schema-types.js';
+import type { z } from '../core/schema-types.js';
 import {
   FORBIDDEN_KEYS,
   MAX_MESSAGE_DEPTH,
