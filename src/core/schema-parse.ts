@@ -21,7 +21,12 @@ export function safeParseSchema<S extends $ZodType>(
   schema: S,
   value: unknown,
 ): SchemaParseResult<output<S>> {
-  return z.safeParse(schema, value, PARSE);
+  // A parse given an error map skips zod's compiled object parser (about 10x slower), so the
+  // map is only passed to parse a failing value again, and only when no locale is set.
+  const result = z.safeParse(schema, value);
+  if (result.success) return result;
+  const config = z.config();
+  return config.localeError || config.customError ? result : z.safeParse(schema, value, PARSE);
 }
 
 /** A schema's `safeParse`, as classic zod and zod/mini schemas have it. */
