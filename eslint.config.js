@@ -71,7 +71,14 @@ export default tseslint.config(
   },
   // Boundaries (DESIGN.md section 1, docs/architecture.md): imports point one way, the core stays
   // platform-free, and each folder of src/client imports only the flows below it.
-  { files: ['src/core/**'], rules: restrict([...platform, '../*', 'zod/*']) },
+  // Of zod, the core imports only zod/mini (issue 17: an app's client bundle carries no classic zod).
+  {
+    files: ['src/core/**'],
+    rules: restrict(
+      [...platform, '../*'],
+      [{ regex: '^zod(?!/mini$)(/.*)?$', message: 'The core uses zod/mini only (issue 17).' }],
+    ),
+  },
   // The outbox imports only the core; conflict strategies import only the core (never each other).
   {
     files: ['src/outbox/**'],

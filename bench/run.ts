@@ -5,7 +5,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { coreBundleSize } from './bundle-size.js';
+import { appBundleSize, coreBundleSize } from './bundle-size.js';
 import { liveSection, runLiveBench, type LiveBenchResult } from './live-report.js';
 import { runEncryptedStorage } from './encrypted-storage.js';
 import { runLocalWrites } from './local-writes.js';
@@ -241,13 +241,15 @@ async function main(): Promise<void> {
   }
   log('bundle size');
   const size = await coreBundleSize();
-  const targets = evaluateTargets(figures, size, config.sizes);
+  const app = await appBundleSize();
+  const targets = evaluateTargets(figures, size, config.sizes, app);
   const machine = [
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${process.arch}`,
     `- Node ${process.version}; ${QUICK ? 'quick smoke run (BENCH_QUICK=1)' : 'full run'}; ${config.runs} runs per figure (median), ${config.bigRuns} at 100,000 records`,
     `- 1-minute load average during the run: ${loads.map((l) => l.toFixed(1)).join(' → ')} (${cpus().length} cores; above ${cpus().length} means other work was competing for the CPU)`,
     `- Core entry (tidesync): ${(size.minBytes / 1024).toFixed(1)} KB min, ${(size.gzipBytes / 1024).toFixed(1)} KB min+gzip (zod external)`,
+    `- App bundle (issue 17, bench/fixtures/app-bundle.ts): ${(app.minBytes / 1024).toFixed(1)} KB min, ${(app.gzipBytes / 1024).toFixed(1)} KB min+gzip (zod/mini included)`,
     `- Total bench time: ${((Date.now() - started) / 60_000).toFixed(1)} min`,
   ].join('\n');
   const results = [

@@ -4,11 +4,15 @@ import { median } from './workload.js';
 
 const x = (v: number) => `${v.toFixed(2)}x`;
 
-/** Compares the run's figures with the targets of issue 10 and renders them as a table. */
+/**
+ * Compares the run's figures with the targets of issue 10 (and issue 17's app bundle, when
+ * given) and renders them as a table.
+ */
 export function evaluateTargets(
   figures: readonly Figure[],
   size: BundleSize,
   sizes: readonly number[],
+  app?: BundleSize,
 ): string {
   const find = (workload: string, name: string, n?: number) =>
     figures.find(
@@ -136,5 +140,13 @@ export function evaluateTargets(
     measured: `${(size.gzipBytes / 1024).toFixed(1)} KB`,
     met: size.gzipBytes < 15 * 1024,
   });
+  if (app) {
+    out.push({
+      target:
+        'App bundle (issue 17: client, httpTransport, memory adapter, zod/mini) ≤ 20 KB min+gzip',
+      measured: `${(app.gzipBytes / 1024).toFixed(1)} KB`,
+      met: app.gzipBytes <= 20 * 1024,
+    });
+  }
   return targetTable(out);
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../core/schema-types.js';
 import type {
   CollectionDefinition,
   HybridLogicalClock,

@@ -1,7 +1,8 @@
-import type { z } from 'zod';
+import type { z } from './schema-types.js';
 import type { ConflictStrategy } from './conflict-strategy.js';
 import { TidesyncError, describeValue } from './errors.js';
 import type { RecordData } from './records.js';
+import { schemaDef } from './schema-def.js';
 import { findNonJsonField } from './schema-json.js';
 import { type Migrations, checkMigrations } from './migrations.js';
 
@@ -34,7 +35,10 @@ export type ScopeFunction = (
 export interface CollectionOptions<S extends z.ZodObject> {
   /** Unique name, 1-64 characters of letters, digits, `_` and `-`. */
   readonly name: string;
-  /** zod object schema of the record's fields (without `id` and sync metadata). */
+  /**
+   * zod 4 object schema of the record's fields (without `id` and sync metadata): `z.object`
+   * from `zod` or from `zod/mini`.
+   */
   readonly schema: S;
   /** How concurrent changes are resolved. @default lastWriteWins() */
   readonly conflict?: ConflictStrategy;
@@ -100,7 +104,8 @@ const RESERVED_FIELDS = new Set([
 ]);
 
 /**
- * Defines a collection: its name, zod schema, conflict strategy and sync options.
+ * Defines a collection: its name, zod schema (classic `zod` or `zod/mini`), conflict strategy
+ * and sync options.
  *
  * @example
  * const todos = defineCollection({
@@ -122,11 +127,12 @@ export function defineCollection<S extends z.ZodObject>(
       `Expected collection \`name\` to be 1-64 letters, digits, _ or -, starting with a letter, got ${describeValue(options.name)}.`,
     );
   }
-  const shape = (options.schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  const def = schemaDef(options.schema);
+  const shape = def?.type === 'object' ? def.shape : undefined;
   if (!shape || typeof shape !== 'object') {
     throw new TidesyncError(
       'INVALID_OPTION',
-      `Expected \`schema\` of collection \`${options.name}\` to be a zod object schema (z.object({...})).`,
+      `Expected \`schema\` of collection \`${options.name}\` to be a zod 4 object schema (z.object({...}) from 'zod' or 'zod/mini').`,
     );
   }
   for (const field of Object.keys(shape)) {
@@ -181,7 +187,7 @@ export function defineCollection<S extends z.ZodObject>(
 
 function syncOptionsOf(
   options: CollectionOptions<z.ZodObject>,
-  shape: Record<string, unknown>,
+  shape: Readonly<Record<string, unknown>>,
 ): { sync: CollectionSyncMode; indexes: readonly string[] } {
   const sync = options.sync ?? 'all';
   if (sync !== 'all' && sync !== 'sets') {

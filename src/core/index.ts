@@ -139,6 +139,9 @@ export type {
   WireRecord,
 } from './wire.js';
 export { innerMap } from './inner-map.js';
+export { parserOf, partialOf, safeParseSchema, shapeOf, strictOf } from './schema-parse.js';
+export type { SchemaParseResult, SchemaParser } from './schema-parse.js';
+export { fallbackIssueMessage, issueMessage } from './issue-messages.js';
 export { userStorageName } from './user-storage-name.js';
 export { nonNegativeInt, positiveInt } from './option-checks.js';
 export {

@@ -1,6 +1,6 @@
 // Sync sets on the wire: the subset a device asks the server for (issue 19), and the shared
 // rule that decides whether a record belongs to it (the server and the client both use it).
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A value a sync set matches a field against: a JSON scalar. */
 export type SyncSetValue = string | number | boolean | null;
@@ -17,36 +17,40 @@ export const MAX_SYNC_SET_WIRE_VALUES = 1000;
 export const MAX_SYNC_SET_FIELDS = 16;
 
 const scalar = z.union([
-  z.string().max(1024),
-  z.number().refine(Number.isFinite, 'expected a finite number'),
+  z.string().check(z.maxLength(1024)),
+  z.number().check(z.refine(Number.isFinite, 'expected a finite number')),
   z.boolean(),
   z.null(),
 ]);
 const condition = z.union([
   scalar,
-  z.strictObject({ in: z.array(scalar).min(1).max(MAX_SYNC_SET_WIRE_VALUES) }),
+  z.strictObject({
+    in: z.array(scalar).check(z.minLength(1), z.maxLength(MAX_SYNC_SET_WIRE_VALUES)),
+  }),
 ]);
 const fieldName = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'expected a top-level field name');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'expected a top-level field name'),
+  );
 
 /** A sync set's `where` on the wire: 1-16 top-level fields, each a scalar or `{ in }`. */
-export const syncSetWhereSchema = z
-  .record(fieldName, condition)
-  .refine((where) => Object.keys(where).length >= 1, 'expected at least one field')
-  .refine(
+export const syncSetWhereSchema = z.record(fieldName, condition).check(
+  z.refine((where) => Object.keys(where).length >= 1, 'expected at least one field'),
+  z.refine(
     (where) => Object.keys(where).length <= MAX_SYNC_SET_FIELDS,
     `expected at most ${MAX_SYNC_SET_FIELDS} fields`,
-  );
+  ),
+);
 
 /**
  * The `set` field of a pull request: pull the changes of this one sync set instead of the
  * feed of `sync: 'all'` collections. The request's `cursor` is then the set's own cursor.
  */
 export const syncSetSpecSchema = z.strictObject({
-  collection: z.string().min(1).max(128),
+  collection: z.string().check(z.minLength(1), z.maxLength(128)),
   where: syncSetWhereSchema,
 });
 export type SyncSetSpec = z.infer<typeof syncSetSpecSchema>;

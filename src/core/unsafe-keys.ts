@@ -1,6 +1,8 @@
 // The prototype-key and nesting check on data crossing the wire. It runs on every request and
 // answer body, so its common case (nothing found) is kept cheap: the walk builds no paths (and
 // allocates nothing for arrays) until it has found something.
+import type { core } from 'zod/mini';
+import { type SchemaParseResult, safeParseSchema } from './schema-parse.js';
 
 /** Keys that are never accepted in data crossing the wire (prototype pollution). */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
@@ -86,19 +88,22 @@ export function markScreened(body: object): void {
 }
 
 /**
- * `schema.safeParse(body)` for a wire request or response schema. For a body that
+ * {@link safeParseSchema} of a wire request or response schema. For a body that
  * {@link markScreened} marked, the per-record prototype-key and nesting checks are skipped:
  * every record's data sits at least 3 levels down in such a body, so the whole-body check at
  * {@link MAX_MESSAGE_DEPTH} holds it to {@link MAX_DATA_DEPTH} or less already.
  */
-export function safeParseWire<R>(schema: { safeParse(value: unknown): R }, body: unknown): R {
+export function safeParseWire<S extends core.$ZodType>(
+  schema: S,
+  body: unknown,
+): SchemaParseResult<core.output<S>> {
   if (body === null || typeof body !== 'object' || !screenedBodies.has(body)) {
-    return schema.safeParse(body);
+    return safeParseSchema(schema, body);
   }
   // Parsing is synchronous: nothing else runs while the count is up.
   screenedParses += 1;
   try {
-    return schema.safeParse(body);
+    return safeParseSchema(schema, body);
   } finally {
     screenedParses -= 1;
   }

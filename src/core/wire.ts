@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isHlc } from './hybrid-logical-clock.js';
 import { MAX_DATA_DEPTH, findUnsafeKey, isScreenedParse } from './unsafe-keys.js';
 import { syncSetSpecSchema } from './sync-set-wire.js';
@@ -75,39 +75,34 @@ export function escapeUnstorable(text: string): string {
 
 const UNSTORABLE_MESSAGE = 'must not contain a NUL character (U+0000) or a lone UTF-16 surrogate';
 
-const id = z.string().min(1).max(128);
+const id = z.string().check(z.minLength(1), z.maxLength(128));
 /** An id the server stores or looks up as a whole request's key: refused whole when unstorable. */
-const envelopeId = id.refine(isStorableString, UNSTORABLE_MESSAGE);
-const hlc = z.string().refine(isHlc, 'expected a hybrid logical clock timestamp');
-const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const envelopeId = id.check(z.refine(isStorableString, UNSTORABLE_MESSAGE));
+const hlc = z.string().check(z.refine(isHlc, 'expected a hybrid logical clock timestamp'));
+const count = z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
+/** A count of at least 1 (a schema version). */
+const version = count.check(z.minimum(1));
+
+const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+const noUnsafeKey = z.superRefine<Record<string, unknown>>((v, ctx) => {
+  if (isScreenedParse()) return;
+  const bad = findUnsafeKey(v);
+  if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
+});
 
 /** Record data on the wire: a plain object without prototype keys, nested at most 32 deep. */
 export const wireData = z
-  .custom<Record<string, unknown>>(
-    (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
-    'expected an object',
-  )
-  .superRefine((v, ctx) => {
-    if (isScreenedParse()) return;
-    const bad = findUnsafeKey(v);
-    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
-  });
+  .custom<Record<string, unknown>>(isObject, 'expected an object')
+  .check(noUnsafeKey);
 
 /**
  * Per-field clocks on the wire. The prototype-key check runs on the input: `z.record` drops a
  * `__proto__` key silently, so a check on its output would never see one.
  */
-export const wireFieldClocks = z
-  .custom<Record<string, unknown>>(
-    (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
-    'expected an object',
-  )
-  .superRefine((v, ctx) => {
-    if (isScreenedParse()) return;
-    const bad = findUnsafeKey(v);
-    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `forbidden key at ${bad}` });
-  })
-  .pipe(z.record(z.string().max(256), hlc));
+export const wireFieldClocks = z.pipe(
+  z.custom<Record<string, unknown>>(isObject, 'expected an object').check(noUnsafeKey),
+  z.record(z.string().check(z.maxLength(256)), hlc),
+);
 
 /** One outbox operation as pushed. `seq` is the op's push sequence number. */
 export const wireOpSchema = z.object({
@@ -115,15 +110,15 @@ export const wireOpSchema = z.object({
   seq: count,
   collection: id,
   id,
-  serverId: id.nullable(),
+  serverId: z.nullable(id),
   type: z.enum(['insert', 'update', 'delete']),
-  data: wireData.nullable().optional(),
-  patch: wireData.nullable().optional(),
+  data: z.optional(z.nullable(wireData)),
+  patch: z.optional(z.nullable(wireData)),
   baseVersion: count,
   hlc,
   fieldClocks: wireFieldClocks,
   /** Schema version of the collection the op was made under; absent means 1. */
-  schemaVersion: count.min(1).optional(),
+  schemaVersion: z.optional(version),
 });
 export type WireOp = z.infer<typeof wireOpSchema>;
 
@@ -138,17 +133,17 @@ export const wireRecordSchema = z.object({
   deleted: z.boolean(),
   updatedAt: count,
   /** Client that created the record, and its local id there: lets that client match an echo. */
-  originClientId: id.nullable(),
-  originId: id.nullable(),
+  originClientId: z.nullable(id),
+  originId: z.nullable(id),
   /** Schema version of `data`; absent means 1. */
-  schemaVersion: count.min(1).optional(),
+  schemaVersion: z.optional(version),
 });
 export type WireRecord = z.infer<typeof wireRecordSchema>;
 
 export const pushRequestSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
-  ops: z.array(wireOpSchema).min(1),
+  ops: z.array(wireOpSchema).check(z.minLength(1)),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
@@ -172,8 +167,8 @@ export const opResultSchema = z.discriminatedUnion('status', [
   z.object({
     opId: id,
     status: z.literal('rejected'),
-    code: z.string().min(1).max(64),
-    message: z.string().max(2000),
+    code: z.string().check(z.minLength(1), z.maxLength(64)),
+    message: z.string().check(z.maxLength(2000)),
   }),
 ]);
 export type OpResult = z.infer<typeof opResultSchema>;
@@ -184,9 +179,9 @@ export const pushResponseSchema = z.object({
   /** Highest push sequence number the server has recorded for this client. */
   lastSeq: count,
   /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
-  serverTime: count.optional(),
+  serverTime: z.optional(count),
   /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
-  maxClockDriftMs: count.optional(),
+  maxClockDriftMs: z.optional(count),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
@@ -194,20 +189,24 @@ export const pullRequestSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
   /** Opaque cursor from the previous pull, `null` for a first pull. */
-  cursor: z.string().max(1024).refine(isStorableString, UNSTORABLE_MESSAGE).nullable(),
-  limit: z.number().int().min(1).max(1000),
+  cursor: z.nullable(
+    z.string().check(z.maxLength(1024), z.refine(isStorableString, UNSTORABLE_MESSAGE)),
+  ),
+  limit: z.number().check(z.int(), z.minimum(1), z.maximum(1000)),
   /**
    * The most bytes the client takes in one answer (its transport's limit). The server fills a
    * page up to the smaller of this and its own page limit, always at least one entry; a record
    * that alone is larger goes in `skipped`. Absent: only the server's limit applies.
    */
-  maxBytes: z.number().int().min(4096).max(Number.MAX_SAFE_INTEGER).optional(),
+  maxBytes: z.optional(
+    z.number().check(z.int(), z.minimum(4096), z.maximum(Number.MAX_SAFE_INTEGER)),
+  ),
   /** The client's schema version per collection; a collection left out is at version 1. */
-  schemaVersions: z.record(id, count.min(1)).optional(),
+  schemaVersions: z.optional(z.record(id, version)),
   /** Pull one sync set (docs/sync-sets.md) instead of the feed; `cursor` is then the set's. */
-  set: syncSetSpecSchema.optional(),
+  set: z.optional(syncSetSpecSchema),
   /** Ask for `remaining` in the answer (a pull run's first page). */
-  countRemaining: z.boolean().optional(),
+  countRemaining: z.optional(z.boolean()),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -230,22 +229,22 @@ export const pullResponseSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   changes: z.array(wireRecordSchema),
   /** Changes of this page too large for the client's `maxBytes`; the cursor is past them. */
-  skipped: z.array(skippedRecordSchema).optional(),
+  skipped: z.optional(z.array(skippedRecordSchema)),
   /** Records of this page that the user could see before and no longer may; cursor is past them. */
-  removed: z.array(removedRecordSchema).optional(),
-  cursor: z.string().min(1).max(1024),
+  removed: z.optional(z.array(removedRecordSchema)),
+  cursor: z.string().check(z.minLength(1), z.maxLength(1024)),
   hasMore: z.boolean(),
   /** With `countRemaining`: changes after the request's cursor at the time of the answer. */
-  remaining: count.optional(),
+  remaining: z.optional(count),
   /**
    * True when the client's cursor was not valid for this server (restored from a backup, or
    * another epoch): the changes start from the beginning and the client must re-base.
    */
   reset: z.boolean(),
   /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
-  serverTime: count.optional(),
+  serverTime: z.optional(count),
   /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
-  maxClockDriftMs: count.optional(),
+  maxClockDriftMs: z.optional(count),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -253,7 +252,7 @@ export const getRequestSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
   collection: envelopeId,
-  ids: z.array(envelopeId).min(1).max(1000),
+  ids: z.array(envelopeId).check(z.minLength(1), z.maxLength(1000)),
 });
 export type GetRequest = z.infer<typeof getRequestSchema>;
 
@@ -283,9 +282,9 @@ export const errorResponseSchema = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   error: z.object({
     code: z.enum(WIRE_ERROR_CODES),
-    message: z.string().max(4000),
+    message: z.string().check(z.maxLength(4000)),
     /** With `seq_gap`: the last push sequence number the server recorded for this client. */
-    lastSeq: count.optional(),
+    lastSeq: z.optional(count),
   }),
 });
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;

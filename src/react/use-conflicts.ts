@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ConflictRecord, SyncClient } from '../index.js';
 import type { CollectionDefinition } from '../index.js';
 
@@ -20,7 +20,7 @@ import type { CollectionDefinition } from '../index.js';
  *   ));
  * }
  */
-export function useConflicts<S extends z.ZodObject>(
+export function useConflicts<S extends z.core.$ZodObject>(
   client: SyncClient,
   definition: CollectionDefinition<S>,
 ): readonly ConflictRecord<z.infer<S>>[] | undefined;

@@ -1,14 +1,14 @@
-import type { z } from 'zod';
-import type { CollectionDefinition, WireOp } from '../core/index.js';
+import type { CollectionDefinition, SchemaParser, WireOp } from '../core/index.js';
+import { parserOf, partialOf, strictOf } from '../core/index.js';
 import type { ServerContext } from './server-context.js';
 import type { PreloadRequest } from './server-store.js';
 
 /** The strict schemas derived from a collection's schema, built once (zod compiles each). */
 export interface DerivedSchemas {
   /** The whole record: unknown fields rejected. */
-  readonly strict: z.ZodType;
+  readonly strict: SchemaParser;
   /** A patch: every field optional, unknown fields rejected. */
-  readonly partialStrict: z.ZodType;
+  readonly partialStrict: SchemaParser;
 }
 
 const derivedSchemas = new WeakMap<object, DerivedSchemas>();
@@ -18,7 +18,10 @@ export function schemasOf(collection: CollectionDefinition): DerivedSchemas {
   const schema = collection.schema;
   let derived = derivedSchemas.get(schema);
   if (!derived) {
-    derived = { strict: schema.strict(), partialStrict: schema.partial().strict() };
+    derived = {
+      strict: parserOf(strictOf(schema)),
+      partialStrict: parserOf(strictOf(partialOf(schema))),
+    };
     derivedSchemas.set(schema, derived);
   }
   return derived;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../core/schema-types.js';
 import {
   FORBIDDEN_KEYS,
   MAX_MESSAGE_DEPTH,
@@ -9,6 +9,7 @@ import {
   safeParseWire,
   toError,
 } from '../core/index.js';
+import type { SchemaParseResult } from '../core/index.js';
 import { RequestRefusedError, describeIssues } from './replies.js';
 
 /**
@@ -75,13 +76,13 @@ export function parseRequestBody(text: string): Record<string, unknown> {
 
 /** Parses `body` with a wire schema. @throws RequestRefusedError 400 naming the bad fields. */
 export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  let result: ReturnType<S['safeParse']>;
+  let result: SchemaParseResult<z.infer<S>>;
   try {
-    result = safeParseWire(schema, body) as ReturnType<S['safeParse']>;
+    result = safeParseWire(schema, body);
   } catch {
     throw new RequestRefusedError(400, 'bad_request', 'The request body could not be validated.');
   }
   if (!result.success)
     throw new RequestRefusedError(400, 'bad_request', describeIssues(result.error));
-  return result.data as z.infer<S>;
+  return result.data;
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../../core/schema-types.js';
 import type { CollectionDefinition } from '../../core/index.js';
 import type { ConflictRecord } from './conflicts.js';
 import type { ConflictEvent } from '../events.js';

@@ -6,6 +6,7 @@ import {
   acceptsObjectValues,
   describeValue,
   keepsUnknownKeys,
+  shapeOf,
 } from '../../core/index.js';
 
 const OPERATORS: ReadonlySet<string> = new Set(QUERY_OPERATORS);
@@ -23,7 +24,7 @@ function invalid(message: string): TidesyncError {
 /** The schema of `field`, `null` for metadata, or throws `INVALID_QUERY` for an unknown one. */
 function fieldSchema(definition: CollectionDefinition, field: string, where: string): unknown {
   if (METADATA.has(field)) return null;
-  const shape = definition.schema.shape as Readonly<Record<string, unknown>>;
+  const shape = shapeOf(definition.schema);
   if (Object.hasOwn(shape, field)) return shape[field];
   if (keepsUnknownKeys(definition.schema)) return undefined;
   const known = [...Object.keys(shape), ...META_FIELDS].map((f) => `\`${f}\``).join(', ');

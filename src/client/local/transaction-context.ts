@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../../core/schema-types.js';
 import type { CollectionDefinition, RecordData } from '../../core/index.js';
 import type { Collection } from './collection-handle.js';
 import type { WriteContext } from './write-context.js';

@@ -6,6 +6,9 @@ import {
   describeValue,
   findUnsafeKey,
   findUnstorableString,
+  partialOf,
+  safeParseSchema,
+  shapeOf,
 } from '../../core/index.js';
 
 const PROTECTED = new Set(['id', 'serverId', 'syncStatus', 'updatedAt']);
@@ -91,13 +94,13 @@ export function validateInsert(collection: CollectionDefinition, value: unknown)
       );
     }
   }
-  const result = collection.schema.safeParse(value);
+  const result = safeParseSchema(collection.schema, value);
   if (!result.success) fail(collection.name, toIssues(result.error.issues));
   assertStorableStrings(collection.name, result.data);
   return result.data as RecordData;
 }
 
-type PartialSchema = ReturnType<CollectionDefinition['schema']['partial']>;
+type PartialSchema = ReturnType<typeof partialOf>;
 
 // zod v4 compiles a schema on its first parse: building `.partial()` anew for every update
 // compiled a fresh one each time (most of an update's CPU). One per collection schema.
@@ -106,7 +109,7 @@ const partials = new WeakMap<object, PartialSchema>();
 function partialSchema(collection: CollectionDefinition): PartialSchema {
   let partial = partials.get(collection.schema);
   if (!partial) {
-    partial = collection.schema.partial();
+    partial = partialOf(collection.schema);
     partials.set(collection.schema, partial);
   }
   return partial;
@@ -123,7 +126,7 @@ export function validatePatch(collection: CollectionDefinition, patch: unknown):
         `Field \`${key}\` is managed by tidesync and cannot be changed with \`update()\` on \`${collection.name}\`.`,
       );
     }
-    if (!Object.hasOwn(collection.schema.shape, key)) {
+    if (!Object.hasOwn(shapeOf(collection.schema), key)) {
       throw new ValidationError(
         `Unknown field \`${key}\` in update of collection \`${collection.name}\`. Only fields of its schema can be set.`,
         [{ path: key, message: 'unknown field' }],
@@ -131,7 +134,7 @@ export function validatePatch(collection: CollectionDefinition, patch: unknown):
       );
     }
   }
-  const result = partialSchema(collection).safeParse(patch);
+  const result = safeParseSchema(partialSchema(collection), patch);
   if (!result.success) fail(collection.name, toIssues(result.error.issues));
   const parsed = result.data as RecordData;
   // partial() drops keys whose value is undefined; keep only the keys the caller gave.
@@ -143,7 +146,7 @@ export function validatePatch(collection: CollectionDefinition, patch: unknown):
 
 /** Validates the whole record after a patch is applied (cross-field refinements). */
 export function validateMerged(collection: CollectionDefinition, value: RecordData): RecordData {
-  const result = collection.schema.safeParse(value);
+  const result = safeParseSchema(collection.schema, value);
   if (!result.success) fail(collection.name, toIssues(result.error.issues));
   return result.data as RecordData;
 }

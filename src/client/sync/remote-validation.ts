@@ -4,7 +4,7 @@ import type {
   ValidationIssue,
   WireRecord,
 } from '../../core/index.js';
-import { META_FIELDS, TidesyncError, findUnsafeKey } from '../../core/index.js';
+import { META_FIELDS, TidesyncError, findUnsafeKey, safeParseSchema } from '../../core/index.js';
 import { newerVersionIssues } from './schema-versions.js';
 
 const META = new Set<string>(META_FIELDS);
@@ -58,7 +58,7 @@ export function dataIssues(
   }
   const unsafe = findUnsafeKey(data);
   if (unsafe !== undefined) return [{ path: unsafe, message: 'prototype key is not allowed' }];
-  const result = definition.schema.safeParse(data);
+  const result = safeParseSchema(definition.schema, data);
   if (result.success) return undefined;
   return result.error.issues.map((i) => ({
     path: i.path.map(String).join('.'),

@@ -6,6 +6,7 @@ import {
   canonicalWhere,
   createId,
   describeValue,
+  safeParseSchema,
   syncSetWhereSchema,
 } from '../../core/index.js';
 import type { SyncSet, SyncSetOptions, SyncSetRegistry } from '../local/sync-set-types.js';
@@ -181,7 +182,7 @@ function checkWhere(definition: CollectionDefinition, options: SyncSetOptions): 
       `Collection \`${definition.name}\` syncs everything (\`sync: 'all'\`); declare it with \`sync: 'sets'\` and \`indexes\` to use syncSet().`,
     );
   }
-  const parsed = syncSetWhereSchema.safeParse(options?.where);
+  const parsed = safeParseSchema(syncSetWhereSchema, options?.where);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new TidesyncError(
