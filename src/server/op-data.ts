@@ -20,9 +20,15 @@ function clampHlcTo(hlc: string, limitMs: number): string {
  * 15 zero-padded digits and a character above every clock's next one (`:`).
  */
 function textLimitOf(limitMs: number): string | undefined {
+  // Records written together share one: the last is kept (it is a pure function of limitMs).
+  if (limitMs === lastLimit.ms) return lastLimit.text;
   if (!Number.isSafeInteger(limitMs) || limitMs < 0 || limitMs >= 1e15) return undefined;
-  return `${String(limitMs).padStart(15, '0')}\uffff`;
+  const text = `${String(limitMs).padStart(15, '0')}\uffff`;
+  lastLimit = { ms: limitMs, text };
+  return text;
 }
+
+let lastLimit: { readonly ms: number; readonly text: string } = { ms: Number.NaN, text: '' };
 
 function clampBelow(hlc: string, limitMs: number, textLimit: string | undefined): string {
   // A clock starts with its ms as 15 zero-padded digits: a text compare settles most clocks.
