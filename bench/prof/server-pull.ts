@@ -1,7 +1,9 @@
 // A/B aid for the server's share of a pull: CPU time of one client's whole pull (pages of 500,
 // from no cursor) of N records from a SQLite server through `server.fetch`, no HTTP and no
 // client. SRCS: comma-separated checkouts' src folders, each with its own server holding the same
-// records; their pulls run in turn, ROUNDS times, so a loaded machine's noise hits all alike.
+// records; their pulls run in turn, ROUNDS times, so a loaded machine's noise hits all alike
+// (each round starting with the next one). Prints each one's min and median CPU ms, and the
+// median of its per-round difference to the first checkout's.
 // `SRCS=/work/wt/perf-base/src,src N=10000 ROUNDS=9 npx tsx bench/prof/server-pull.ts`
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,13 +103,25 @@ for (const src of srcs) servers.push(await serverOf(src));
 for (const server of servers) await server.pull(); // warm-up
 const cpus: number[][] = srcs.map(() => []);
 for (let round = 0; round < rounds; round++) {
-  for (const [index, server] of servers.entries()) cpus[index]!.push(await server.pull());
+  // Each round starts with the next checkout, so none always runs right after the same one.
+  for (let k = 0; k < servers.length; k++) {
+    const index = (round + k) % servers.length;
+    cpus[index]!.push(await servers[index]!.pull());
+  }
 }
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+};
 for (const [index, src] of srcs.entries()) {
-  const sorted = [...cpus[index]!].sort((a, b) => a - b);
-  const median = sorted[sorted.length >> 1]!;
+  const own = cpus[index]!;
+  // Paired with the first checkout's pull of the same round: the load of that moment cancels.
+  const paired =
+    index === 0
+      ? ''
+      : ` paired vs first ${median(own.map((cpu, r) => cpu - cpus[0]![r]!)).toFixed(1)} ms`;
   console.log(
-    `${src}: server pull of ${n} cpu min ${Math.round(sorted[0]!)} median ${Math.round(median)} ms`,
+    `${src}: server pull of ${n} cpu min ${Math.round(Math.min(...own))} median ${Math.round(median(own))} ms${paired}`,
   );
   servers[index]!.close();
 }

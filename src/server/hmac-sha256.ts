@@ -1,5 +1,6 @@
-// HMAC-SHA-256 (RFC 2104, FIPS 180-4) in plain TypeScript: synchronous, so sealing a pull
-// cursor costs no round trip through a platform crypto API, and runs on any JavaScript runtime.
+// HMAC-SHA-256 (RFC 2104, FIPS 180-4), synchronous, so sealing a pull cursor costs no round
+// trip through a platform crypto API: Node's `node:crypto` where the runtime has it (Node, Bun,
+// Deno, Workers with Node compatibility), else plain TypeScript that runs on any runtime.
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -12,74 +13,135 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
+const IV = new Uint32Array([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]);
+
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 
-/** SHA-256 of `message`. */
-export function sha256(message: Uint8Array): Uint8Array {
+/** Runs the compression function over the 64-byte block of `bytes` at `at`, into `h`. */
+function compress(h: Uint32Array, w: Uint32Array, bytes: Uint8Array, at: number): void {
+  for (let i = 0; i < 16; i++, at += 4) {
+    w[i] = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+  }
+  for (let i = 16; i < 64; i++) {
+    const x = w[i - 15]!;
+    const y = w[i - 2]!;
+    const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3);
+    const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10);
+    w[i] = w[i - 16]! + s0 + w[i - 7]! + s1;
+  }
+  let a = h[0]!;
+  let b = h[1]!;
+  let c = h[2]!;
+  let d = h[3]!;
+  let e = h[4]!;
+  let f = h[5]!;
+  let g = h[6]!;
+  let hh = h[7]!;
+  for (let i = 0; i < 64; i++) {
+    const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (hh + s1 + ch + K[i]! + w[i]!) | 0;
+    const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (s0 + maj) | 0;
+    hh = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  h[0] = h[0]! + a;
+  h[1] = h[1]! + b;
+  h[2] = h[2]! + c;
+  h[3] = h[3]! + d;
+  h[4] = h[4]! + e;
+  h[5] = h[5]! + f;
+  h[6] = h[6]! + g;
+  h[7] = h[7]! + hh;
+}
+
+/** SHA-256 of `message`, going on from `state` after `before` bytes (whole blocks) hashed. */
+function sha256From(state: Uint32Array, before: number, message: Uint8Array): Uint8Array {
   const length = message.length;
   const blocks = Math.ceil((length + 9) / 64);
   const padded = new Uint8Array(blocks * 64);
   padded.set(message);
   padded[length] = 0x80;
+  const bits = (before + length) * 8;
   const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(length / 0x20000000));
-  view.setUint32(padded.length - 4, (length << 3) >>> 0);
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ]);
+  view.setUint32(padded.length - 8, Math.floor(bits / 2 ** 32));
+  view.setUint32(padded.length - 4, bits >>> 0);
+  const h = state.slice();
   const w = new Uint32Array(64);
-  for (let block = 0; block < blocks; block++) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(block * 64 + i * 4);
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!;
-      const b = w[i - 2]!;
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
-    }
-    let [a, b, c, d, e, f, g, hh] = h as unknown as number[];
-    for (let i = 0; i < 64; i++) {
-      const s1 = rotr(e!, 6) ^ rotr(e!, 11) ^ rotr(e!, 25);
-      const ch = (e! & f!) ^ (~e! & g!);
-      const t1 = (hh! + s1 + ch + K[i]! + w[i]!) >>> 0;
-      const s0 = rotr(a!, 2) ^ rotr(a!, 13) ^ rotr(a!, 22);
-      const maj = (a! & b!) ^ (a! & c!) ^ (b! & c!);
-      const t2 = (s0 + maj) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d! + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
-    }
-    h[0] = h[0]! + a!;
-    h[1] = h[1]! + b!;
-    h[2] = h[2]! + c!;
-    h[3] = h[3]! + d!;
-    h[4] = h[4]! + e!;
-    h[5] = h[5]! + f!;
-    h[6] = h[6]! + g!;
-    h[7] = h[7]! + hh!;
-  }
+  for (let block = 0; block < blocks; block++) compress(h, w, padded, block * 64);
   const out = new Uint8Array(32);
   const outView = new DataView(out.buffer);
   for (let i = 0; i < 8; i++) outView.setUint32(i * 4, h[i]!);
   return out;
 }
 
-/** HMAC-SHA-256 of `message` under `key`. */
+/** SHA-256 of `message`. */
+export function sha256(message: Uint8Array): Uint8Array {
+  return sha256From(IV, 0, message);
+}
+
+/** The state after hashing the one block of `key` (at most 64 bytes) XOR `pad`. */
+function padState(key: Uint8Array, pad: number): Uint32Array {
+  const block = new Uint8Array(64).fill(pad);
+  for (let i = 0; i < key.length; i++) block[i] = key[i]! ^ pad;
+  const h = IV.slice();
+  compress(h, new Uint32Array(64), block, 0);
+  return h;
+}
+
+/** HMAC-SHA-256 under one key, in plain TypeScript, its padded key blocks hashed once. */
+function plainHmac(key: Uint8Array): (message: Uint8Array) => Uint8Array {
+  const short = key.length > 64 ? sha256(key) : key;
+  const inner = padState(short, 0x36);
+  const outer = padState(short, 0x5c);
+  return (message) => sha256From(outer, 64, sha256From(inner, 64, message));
+}
+
+/** HMAC-SHA-256 of `message` under `key`, in plain TypeScript. */
 export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
-  const block = new Uint8Array(64);
-  block.set(key.length > 64 ? sha256(key) : key);
-  const inner = new Uint8Array(64 + message.length);
-  const outer = new Uint8Array(64 + 32);
-  for (let i = 0; i < 64; i++) {
-    inner[i] = block[i]! ^ 0x36;
-    outer[i] = block[i]! ^ 0x5c;
+  return plainHmac(key)(message);
+}
+
+interface NodeCrypto {
+  createHmac(
+    algorithm: 'sha256',
+    key: Uint8Array,
+  ): { update(data: Uint8Array): { digest(): Uint8Array } };
+}
+
+/** `node:crypto`, where the runtime has it, without importing it (the server runs anywhere). */
+function nodeCrypto(): NodeCrypto | undefined {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+      .process;
+    const crypto = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
+    return typeof crypto?.createHmac === 'function' ? (crypto as NodeCrypto) : undefined;
+  } catch {
+    return undefined;
   }
-  inner.set(message, 64);
-  outer.set(sha256(inner), 64);
-  return sha256(outer);
+}
+
+/**
+ * HMAC-SHA-256 under `key`, for many messages: `node:crypto`'s where the runtime has it,
+ * else the plain TypeScript one with the key's padded blocks hashed once. `plain` forces the
+ * latter (tests compare the two).
+ */
+export function hmacSha256With(
+  key: Uint8Array,
+  plain = false,
+): (message: Uint8Array) => Uint8Array {
+  const crypto = plain ? undefined : nodeCrypto();
+  if (!crypto) return plainHmac(key);
+  const copy = key.slice();
+  return (message) => crypto.createHmac('sha256', copy).update(message).digest();
 }

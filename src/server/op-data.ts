@@ -12,10 +12,27 @@ export function clampHlc(hlc: string, ctx: ServerContext): string {
 
 /** A clock whose time is above `limitMs` brought down to it (same node, same counter). */
 function clampHlcTo(hlc: string, limitMs: number): string {
+  return clampBelow(hlc, limitMs, textLimitOf(limitMs));
+}
+
+/**
+ * What a clock at most `limitMs` compares below as text, when there is such a bound: its ms as
+ * 15 zero-padded digits and a character above every clock's next one (`:`).
+ */
+function textLimitOf(limitMs: number): string | undefined {
+  // Records written together share one: the last is kept (it is a pure function of limitMs).
+  if (limitMs === lastLimit.ms) return lastLimit.text;
+  if (!Number.isSafeInteger(limitMs) || limitMs < 0 || limitMs >= 1e15) return undefined;
+  const text = `${String(limitMs).padStart(15, '0')}\uffff`;
+  lastLimit = { ms: limitMs, text };
+  return text;
+}
+
+let lastLimit: { readonly ms: number; readonly text: string } = { ms: Number.NaN, text: '' };
+
+function clampBelow(hlc: string, limitMs: number, textLimit: string | undefined): string {
   // A clock starts with its ms as 15 zero-padded digits: a text compare settles most clocks.
-  if (Number.isSafeInteger(limitMs) && limitMs >= 0 && limitMs < 1e15) {
-    if (hlc.slice(0, 15) <= String(limitMs).padStart(15, '0')) return hlc;
-  }
+  if (textLimit !== undefined && hlc < textLimit) return hlc;
   const parts = parseHlc(hlc);
   if (!parts || parts.ms <= limitMs) return hlc;
   return encodeHlc({ ms: limitMs, counter: parts.counter, node: parts.node });
@@ -56,10 +73,13 @@ export function serverClocksOf(
  */
 export function settleClocks(record: ServerRecord, ctx: ServerContext): ServerRecord {
   const limitMs = record.updatedAt + ctx.maxClockDriftMs;
-  const hlc = clampHlcTo(record.hlc, limitMs);
+  const textLimit = textLimitOf(limitMs);
+  const hlc = clampBelow(record.hlc, limitMs, textLimit);
   let fieldClocks = record.fieldClocks;
-  for (const [field, clock] of Object.entries(record.fieldClocks)) {
-    const clamped = clampHlcTo(clock, limitMs);
+  for (const field in record.fieldClocks) {
+    if (!Object.hasOwn(record.fieldClocks, field)) continue;
+    const clock = record.fieldClocks[field]!;
+    const clamped = clampBelow(clock, limitMs, textLimit);
     if (clamped === clock) continue;
     if (fieldClocks === record.fieldClocks) fieldClocks = { ...record.fieldClocks };
     fieldClocks[field] = clamped;

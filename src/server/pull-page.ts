@@ -34,11 +34,57 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
- * {@link jsonBytes} of `record` given the bytes of its `data` and `fieldClocks` JSON: its other
- * fields are serialised with a one-byte stand-in (`0`) for each of those two.
+ * Room kept for the `schemaVersion` tag the answer adds to each change after the page is
+ * sized (`pullAnswer`): `,"schemaVersion":` and the most digits a version can have (16).
  */
-function wireBytes(record: WireRecord, dataAndClocksBytes: number): number {
-  return jsonBytes({ ...record, data: 0, fieldClocks: 0 }) - 2 + dataAndClocksBytes;
+export const SCHEMA_VERSION_BYTES = ',"schemaVersion":'.length + 16;
+
+// Text JSON writes as itself between two quotes: printable ASCII but `"` and `\`.
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** UTF-8 bytes of `text` as a JSON string, quotes included. */
+function stringBytes(text: string): number {
+  return PLAIN_JSON_TEXT.test(text) ? text.length + 2 : jsonBytes(text);
+}
+
+// `"key":` of each field a wire record has, measured once.
+const KEY_BYTES = new Map<string, number>();
+
+function keyBytes(key: string): number {
+  let bytes = KEY_BYTES.get(key);
+  if (bytes === undefined) {
+    bytes = stringBytes(key) + 1;
+    if (KEY_BYTES.size < 64) KEY_BYTES.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * {@link jsonBytes} of `record`, field by field, without serialising it: its `data` and
+ * `fieldClocks` count `dataAndClocksBytes` when given (the stored JSON, see
+ * `FeedEntry.jsonBytes`), the ids, clocks and counts their own JSON lengths. Plus
+ * {@link SCHEMA_VERSION_BYTES} when it has no `schemaVersion` yet.
+ */
+export function wireBytes(record: WireRecord, dataAndClocksBytes?: number): number {
+  let bytes = 1; // `{`, and each field's `,` or the closing `}` below
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    let valueBytes: number;
+    if (value === undefined) continue;
+    if (key === 'data' || key === 'fieldClocks') {
+      if (dataAndClocksBytes !== undefined) valueBytes = 0;
+      else valueBytes = jsonBytes(value);
+    } else if (typeof value === 'string') valueBytes = stringBytes(value);
+    else if (typeof value === 'number')
+      valueBytes = Number.isFinite(value) ? String(value).length : 4;
+    else if (typeof value === 'boolean') valueBytes = value ? 4 : 5;
+    else if (value === null) valueBytes = 4;
+    else valueBytes = jsonBytes(value);
+    bytes += keyBytes(key) + valueBytes + 1;
+  }
+  if (bytes === 1) bytes = 2; // `{}`
+  if (dataAndClocksBytes !== undefined) bytes += dataAndClocksBytes;
+  return record.schemaVersion === undefined ? bytes + SCHEMA_VERSION_BYTES : bytes;
 }
 
 /** Collects one pull page's entries up to its record and byte budgets. */
@@ -79,7 +125,7 @@ export class PullPage {
    * them (see `FeedEntry.jsonBytes`); only the rest of the record is measured then.
    */
   offer(record: WireRecord, storedBytes?: number): boolean {
-    const bytes = storedBytes === undefined ? jsonBytes(record) : wireBytes(record, storedBytes);
+    const bytes = wireBytes(record, storedBytes);
     if (bytes > this.#recordBytes) {
       if (!this.#fits(PLACEHOLDER_BYTES)) return false;
       this.skipped.push({
@@ -94,7 +140,7 @@ export class PullPage {
     }
     if (!this.#fits(bytes)) return false;
     this.changes.push(record);
-    this.#bytes += bytes;
+    this.#bytes += bytes + 1; // and the `,` before the next change
     return true;
   }
 
