@@ -143,6 +143,8 @@ describe('live stream faults (S40)', () => {
     const restarted = await startServer(store, tokens, {}, first.port);
     cleanups.push(() => restarted.close());
     await until([reader], async () => (await titles(reader)).includes('while down'));
+    // The catch-up pull may land before the new stream reports itself open: wait for both.
+    await until([reader], () => reader.status.live === 'connected');
     expect(reader.status.live).toBe('connected');
   });
 
