@@ -1,7 +1,6 @@
 // Sync sets on the wire: the subset a device asks the server for (issue 19), and the shared
 // rule that decides whether a record belongs to it (the server and the client both use it).
 import * as z from 'zod/mini';
-import { wireStrictObject } from './wire-object.js';
 
 /** A value a sync set matches a field against: a JSON scalar. */
 export type SyncSetValue = string | number | boolean | null;
@@ -25,7 +24,7 @@ const scalar = z.union([
 ]);
 const condition = z.union([
   scalar,
-  wireStrictObject({
+  z.strictObject({
     in: z.array(scalar).check(z.minLength(1), z.maxLength(MAX_SYNC_SET_WIRE_VALUES)),
   }),
 ]);
@@ -50,7 +49,7 @@ export const syncSetWhereSchema = z.record(fieldName, condition).check(
  * The `set` field of a pull request: pull the changes of this one sync set instead of the
  * feed of `sync: 'all'` collections. The request's `cursor` is then the set's own cursor.
  */
-export const syncSetSpecSchema = wireStrictObject({
+export const syncSetSpecSchema = z.strictObject({
   collection: z.string().check(z.minLength(1), z.maxLength(128)),
   where: syncSetWhereSchema,
 });

@@ -3,8 +3,8 @@
 // generic loop, which made a pulled record cost about 20% more to parse. That JIT is only
 // reachable through the `z.core` namespace, and touching it puts all of zod (its locales too)
 // in an app's bundle, so the wire objects generate their own code for the common case: every
-// field valid. Anything else (a field with issues, a missing required field, an unknown key of
-// a strict object, an async or `jitless` parse) goes to zod's own parser, which runs the fields
+// field valid. Anything else (a field with issues, a missing required field, an async or
+// `jitless` parse) goes to zod's own parser, which runs the fields
 // again and reports exactly what `z.object` reports.
 import * as z from 'zod/mini';
 
@@ -14,7 +14,7 @@ type Parse = (payload: Payload, ctx?: Context) => Payload | Promise<Payload>;
 
 const fastParsed = new WeakSet<z.core.$ZodType>();
 
-/** True when `schema` is an object schema made by {@link wireObject} or {@link wireStrictObject}. */
+/** True when `schema` is an object schema made by {@link wireObject}. */
 export function hasFastParse(schema: z.core.$ZodType): boolean {
   return fastParsed.has(schema);
 }
@@ -38,41 +38,37 @@ function fastCase(input: unknown, ctx: Context | undefined): input is Record<str
 function compiled(
   keys: readonly string[],
   fields: readonly z.core.$ZodTypeInternals[],
-  strictKeys: ReadonlySet<string> | undefined,
   interpreted: Parse,
 ): Parse | undefined {
   if (z.config().jitless) return undefined;
-  let body = 'return (payload, ctx) => {const input = payload.value;';
-  body += 'if (!fastCase(input, ctx)) return interpreted(payload, ctx);const out = {};let r;';
-  keys.forEach((key, i) => {
+  // p: the payload, c: the parse context, i: the input, o: the output, r: a field's result;
+  // I: zod's own parser, F: fastCase, f0...: the fields.
+  const again = 'return I(p,c);';
+  let body = `return(p,c)=>{const i=p.value;if(!F(i,c))${again}const o={};let r;`;
+  keys.forEach((key, n) => {
     const k = JSON.stringify(key);
-    const { optin, optout } = fields[i]!;
-    body += `r = f${i}.run({ value: input[${k}], issues: [] }, ctx);`;
-    body += 'if (r.issues.length !== 0) return interpreted(payload, ctx);';
-    if (optin === undefined) {
-      body += `if (!(${k} in input)) return interpreted(payload, ctx);out[${k}] = r.value;`;
-    } else if (optin === 'optional' && optout === 'optional') {
-      body += `if (${k} in input) out[${k}] = r.value;`;
-    } else {
-      const keep = optin === 'defaulted' && optout !== 'optional' ? 'true' : `${k} in input`;
-      body += `if (r.value !== undefined || ${keep}) out[${k}] = r.value;`;
-    }
+    const { optin, optout } = fields[n]!;
+    body += `r=f${n}.run({value:i[${k}],issues:[]},c);if(r.issues.length)${again}`;
+    // As zod's object parser: an absent optional key stays absent, a required one is an issue.
+    body +=
+      optin === undefined
+        ? `if(!(${k} in i))${again}o[${k}]=r.value;`
+        : optin === 'optional' && optout === 'optional'
+          ? `if(${k} in i)o[${k}]=r.value;`
+          : `if(r.value!==void 0||${optin === 'defaulted' && optout !== 'optional' ? 1 : `${k} in i`})o[${k}]=r.value;`;
   });
-  if (strictKeys)
-    body += 'for (const k in input) if (!strictKeys.has(k)) return interpreted(payload, ctx);';
-  body += 'payload.value = out;return payload;};';
-  const names = fields.map((_, i) => `f${i}`);
   try {
-    const make = new Function('fastCase', 'interpreted', 'strictKeys', ...names, body) as (
+    const names = fields.map((_, n) => `f${n}`);
+    const make = new Function('I', 'F', ...names, `${body}p.value=o;return p}`) as (
       ...args: unknown[]
     ) => Parse;
-    return make(fastCase, interpreted, strictKeys, ...fields);
+    return make(interpreted, fastCase, ...fields);
   } catch {
     return undefined;
   }
 }
 
-function withFastParse<S extends z.ZodMiniObject>(schema: S, strict: boolean): S {
+function withFastParse<S extends z.ZodMiniObject>(schema: S): S {
   const inner = schema._zod;
   const shape = inner.def.shape as Record<string, z.core.$ZodType>;
   const keys = Object.keys(shape);
@@ -80,7 +76,7 @@ function withFastParse<S extends z.ZodMiniObject>(schema: S, strict: boolean): S
   if (keys.includes('__proto__') || Object.getOwnPropertySymbols(shape).length) return schema;
   const fields = keys.map((key) => shape[key]!._zod);
   const interpreted = inner.parse as Parse;
-  const parse = compiled(keys, fields, strict ? new Set(keys) : undefined, interpreted);
+  const parse = compiled(keys, fields, interpreted);
   if (!parse) return schema;
   // An object schema without checks runs its parser directly (`run` is `parse`).
   if (inner.run === inner.parse) inner.run = parse as typeof inner.run;
@@ -93,12 +89,5 @@ function withFastParse<S extends z.ZodMiniObject>(schema: S, strict: boolean): S
 export function wireObject<Shape extends z.core.$ZodShape>(
   shape: Shape,
 ): z.ZodMiniObject<Shape, z.core.$strip> {
-  return withFastParse(z.object(shape), false);
-}
-
-/** zod/mini's `z.strictObject(shape)`, with a faster parse of a valid value (see above). */
-export function wireStrictObject<Shape extends z.core.$ZodShape>(
-  shape: Shape,
-): z.ZodMiniObject<Shape, z.core.$strict> {
-  return withFastParse(z.strictObject(shape), true);
+  return withFastParse(z.object(shape));
 }
