@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { isHlc } from './hybrid-logical-clock.js';
 import { MAX_DATA_DEPTH, findUnsafeKey, isScreenedParse } from './unsafe-keys.js';
 import { syncSetSpecSchema } from './sync-set-wire.js';
+import { wireObject } from './wire-object.js';
 
 /** The sync protocol version spoken by this build. */
 export const PROTOCOL_VERSION = 1;
@@ -105,7 +106,7 @@ export const wireFieldClocks = z.pipe(
 );
 
 /** One outbox operation as pushed. `seq` is the op's push sequence number. */
-export const wireOpSchema = z.object({
+export const wireOpSchema = wireObject({
   opId: envelopeId,
   seq: count,
   collection: id,
@@ -123,7 +124,7 @@ export const wireOpSchema = z.object({
 export type WireOp = z.infer<typeof wireOpSchema>;
 
 /** A record as the server sends it. `id` is the canonical (server) id. */
-export const wireRecordSchema = z.object({
+export const wireRecordSchema = wireObject({
   collection: id,
   id,
   version: count,
@@ -140,7 +141,7 @@ export const wireRecordSchema = z.object({
 });
 export type WireRecord = z.infer<typeof wireRecordSchema>;
 
-export const pushRequestSchema = z.object({
+export const pushRequestSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
   ops: z.array(wireOpSchema).check(z.minLength(1)),
@@ -148,7 +149,7 @@ export const pushRequestSchema = z.object({
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
 export const opResultSchema = z.discriminatedUnion('status', [
-  z.object({
+  wireObject({
     opId: id,
     status: z.literal('applied'),
     serverId: id,
@@ -157,14 +158,14 @@ export const opResultSchema = z.discriminatedUnion('status', [
     /** True when the op was concurrent and the collection's strategy merged it on the server. */
     merged: z.boolean(),
   }),
-  z.object({
+  wireObject({
     opId: id,
     status: z.literal('conflict'),
     serverId: id,
     /** The server's current version (a tombstone when it was deleted). */
     record: wireRecordSchema,
   }),
-  z.object({
+  wireObject({
     opId: id,
     status: z.literal('rejected'),
     code: z.string().check(z.minLength(1), z.maxLength(64)),
@@ -173,7 +174,7 @@ export const opResultSchema = z.discriminatedUnion('status', [
 ]);
 export type OpResult = z.infer<typeof opResultSchema>;
 
-export const pushResponseSchema = z.object({
+export const pushResponseSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   results: z.array(opResultSchema),
   /** Highest push sequence number the server has recorded for this client. */
@@ -185,7 +186,7 @@ export const pushResponseSchema = z.object({
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
-export const pullRequestSchema = z.object({
+export const pullRequestSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
   /** Opaque cursor from the previous pull, `null` for a first pull. */
@@ -211,7 +212,7 @@ export const pullRequestSchema = z.object({
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 /** A pulled change the server left out: the record alone is larger than the client's `maxBytes`. */
-export const skippedRecordSchema = z.object({
+export const skippedRecordSchema = wireObject({
   collection: id,
   id,
   version: count,
@@ -222,10 +223,10 @@ export const skippedRecordSchema = z.object({
 export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
 
 /** A record that left the user's scope: the client removes it from the device. */
-export const removedRecordSchema = z.object({ collection: id, id, version: count });
+export const removedRecordSchema = wireObject({ collection: id, id, version: count });
 export type RemovedRecord = z.infer<typeof removedRecordSchema>;
 
-export const pullResponseSchema = z.object({
+export const pullResponseSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   changes: z.array(wireRecordSchema),
   /** Changes of this page too large for the client's `maxBytes`; the cursor is past them. */
@@ -248,7 +249,7 @@ export const pullResponseSchema = z.object({
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
-export const getRequestSchema = z.object({
+export const getRequestSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
   collection: envelopeId,
@@ -256,7 +257,7 @@ export const getRequestSchema = z.object({
 });
 export type GetRequest = z.infer<typeof getRequestSchema>;
 
-export const getResponseSchema = z.object({
+export const getResponseSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   records: z.array(wireRecordSchema),
 });
@@ -278,9 +279,9 @@ export const WIRE_ERROR_CODES = [
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
-export const errorResponseSchema = z.object({
+export const errorResponseSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
-  error: z.object({
+  error: wireObject({
     code: z.enum(WIRE_ERROR_CODES),
     message: z.string().check(z.maxLength(4000)),
     /** With `seq_gap`: the last push sequence number the server recorded for this client. */
