@@ -1,7 +1,7 @@
 import type { CollectionDefinition, SyncSetSpec, SyncUser } from '../../core/index.js';
 import { isInScope } from '../server-context.js';
-import type { ServerRecord, ServerStore } from '../server-store.js';
-import type { ChangeNotice, LiveChannel } from './live-channel.js';
+import type { LiveChannel, ServerRecord, ServerStore } from '../server-store.js';
+import type { ChangeNotice } from './committed-change.js';
 import { knownStates, scopedStates } from './live-scope.js';
 import { setChangeVisible, setsCoverChange, statesCoverEntry } from './live-sets.js';
 
