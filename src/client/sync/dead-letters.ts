@@ -21,34 +21,16 @@ export async function retryDeadLetter(
 }
 
 /**
- * Drops a dead-lettered op and returns the record to the server's version (see
- * {@link restoreServerVersion}), then tells live queries, marks the record for the next set
- * pull and refreshes the conflict count.
+ * Drops a dead-lettered op and returns the record to the server's version: a record the server
+ * never had is removed; otherwise the server's current version is fetched (this needs the
+ * network; when it fails, nothing changes and the error is thrown). Then tells live queries,
+ * marks the record for the next set pull and refreshes the conflict count.
  */
 export async function discardDeadLetter(
   ctx: ClientContext,
   server: ServerApi,
   opId: string,
 ): Promise<void> {
-  const collection = await restoreServerVersion(ctx, server, opId);
-  if (collection) ctx.notify([collection], 'local');
-  // Restored to the server's version (no ack): outside every set, the next set pull drops it.
-  const definition = collection ? ctx.opts.collections.get(collection) : undefined;
-  await ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
-  // Dead letters are not pending ops: only the conflicts may have changed.
-  await ctx.status.refreshCounts(false);
-}
-
-/**
- * Drops a dead-lettered op and returns the record to the server's version: a record the server
- * never had is removed; otherwise the server's current version is fetched (this needs the
- * network; when it fails, nothing changes and the error is thrown). Returns the collection.
- */
-async function restoreServerVersion(
-  ctx: ClientContext,
-  server: ServerApi,
-  opId: string,
-): Promise<string | undefined> {
   const op = await ctx.opts.storage.transaction('readonly', (tx) =>
     new Outbox(tx).requireDead(opId),
   );
@@ -73,7 +55,12 @@ async function restoreServerVersion(
     }
     await tx.putRecord(overlayPending(current, remote, pending, current.id, ctx.opts.now()));
   });
-  return op.collection;
+  ctx.notify([op.collection], 'local');
+  // Restored to the server's version (no ack): outside every set, the next set pull drops it.
+  const definition = ctx.opts.collections.get(op.collection);
+  await ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
+  // Dead letters are not pending ops: only the conflicts may have changed.
+  await ctx.status.refreshCounts(false);
 }
 
 async function fetchOne(
