@@ -162,7 +162,7 @@ export class SyncClient {
   /** Queues a dead-lettered op again (under a new op id). */
   async retryDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    await retryDeadLetter(this.#ctx, opId, () => this.#flows.runs.request());
+    await retryDeadLetter(this.#ctx, opId, this.#flows.runs);
   }
 
   /**

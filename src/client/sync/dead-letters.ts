@@ -7,17 +7,17 @@ import { noteSetAck } from './sync-set-records.js';
 
 /**
  * Queues a dead-lettered op again under a new op id (see {@link Outbox.retry}), counts it as
- * pending, and calls `requestRun` when the client syncs automatically.
+ * pending, and asks `runs` for a sync run when the client syncs automatically.
  */
 export async function retryDeadLetter(
   ctx: ClientContext,
   opId: string,
-  requestRun: () => void,
+  runs: { request(): void },
 ): Promise<void> {
   await ctx.opts.storage.transaction('readwrite', (tx) => new Outbox(tx).retry(opId));
   // The dead letter (not counted) is queued again: exactly one more pending op.
   ctx.status.addPending(1);
-  if (ctx.opts.triggers.length > 0) requestRun();
+  if (ctx.opts.triggers.length > 0) runs.request();
 }
 
 /**
