@@ -14,12 +14,7 @@ import { createClientContext, openIdentity, type ClientContext } from './client-
 import { createClientFlows, startClientRuntime, type ClientFlows } from './client-flows.js';
 import type { SyncClientEvents } from './events.js';
 import { createCollectionHandle, type Collection } from './local/collection-handle.js';
-import {
-  listConflicts,
-  resolveConflict,
-  type ConflictRecord,
-  type ConflictResolution,
-} from './local/conflicts.js';
+import { listConflicts, type ConflictRecord, type ConflictResolution } from './local/conflicts.js';
 import { requireCollection } from './local/record-lookup.js';
 import {
   collectionName,
@@ -36,7 +31,7 @@ import {
 import type { SyncClientStatus, SyncResult } from './status-types.js';
 import { releaseStorage, claimStorage } from './storage-claims.js';
 import { discardDeadLetter, retryDeadLetter } from './sync/dead-letters.js';
-import { noteSetAck } from './sync/sync-set-records.js';
+import { settleConflict } from './sync/conflict-settle.js';
 import { Outbox } from '../outbox/index.js';
 import type { SyncSet } from './local/sync-set-types.js';
 
@@ -167,10 +162,7 @@ export class SyncClient {
   /** Queues a dead-lettered op again (under a new op id). */
   async retryDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    await this.#ctx.opts.storage.transaction('readwrite', (tx) => retryDeadLetter(tx, opId));
-    // The dead letter (not counted) is queued again: exactly one more pending op.
-    this.#ctx.status.addPending(1);
-    if (this.#ctx.opts.triggers.length > 0) this.#flows.runs.request();
+    await retryDeadLetter(this.#ctx, opId, this.#flows.runs);
   }
 
   /**
@@ -179,13 +171,7 @@ export class SyncClient {
    */
   async discardDeadLetter(opId: string): Promise<void> {
     this.#throwIfClosed();
-    const collection = await discardDeadLetter(this.#ctx, this.#flows.runs.server(), opId);
-    if (collection) this.#ctx.notify([collection], 'local');
-    // Restored to the server's version (no ack): outside every set, the next set pull drops it.
-    const definition = collection ? this.#ctx.opts.collections.get(collection) : undefined;
-    await this.#ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
-    // Dead letters are not pending ops: only the conflicts may have changed.
-    await this.#ctx.status.refreshCounts(false);
+    await discardDeadLetter(this.#ctx, this.#flows.runs.server(), opId);
   }
 
   /** Records in `conflicted` state, with both versions; with a definition, only its collection, typed. */
@@ -223,14 +209,7 @@ export class SyncClient {
   ): Promise<void> {
     const collection = collectionName(nameOrDefinition);
     this.collection(collection);
-    // The write counts its op into pendingOps itself; only the conflicts need a read.
-    await this.#flows.internals.write((w) => resolveConflict(w, collection, id, resolution));
-    // The server's version adopted (no op, so no ack): outside every set, the next set pull drops it.
-    if ((resolution as { keep?: string }).keep === 'remote') {
-      const definition = this.#ctx.opts.collections.get(collection);
-      await this.#ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
-    }
-    await this.#ctx.status.refreshCounts(false);
+    await settleConflict(this.#ctx, this.#flows.internals, collection, id, resolution);
   }
 
   /**

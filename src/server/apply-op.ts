@@ -6,12 +6,13 @@ import type {
   WireOp,
 } from '../core/index.js';
 import { createId, maxHlc } from '../core/index.js';
-import { lastWriteWins, mergeFieldClocks } from '../conflict/index.js';
+import { mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
 import { isInScope, toStoredRecord, toWireRecord } from './server-context.js';
 import type { ServerRecord, ServerStoreTransaction } from './server-store.js';
 import { schemasOf } from './op-plan.js';
+import { resolveConcurrent } from './op-conflict.js';
 import { utf8Length } from './pull-page.js';
 import { measureRecordJson } from './record-json.js';
 import type { Rejection } from './op-rejections.js';
@@ -211,50 +212,17 @@ class OpApplier {
     local: RecordData | null,
     changedFields: readonly string[],
   ): Promise<OpResult> {
-    const op = this.#op;
-    const collection = this.#collection;
-    const strategy = collection.conflict ?? lastWriteWins();
-    const conflict: OpResult = {
-      opId: op.opId,
-      status: 'conflict',
-      serverId: current.id,
-      record: toWireRecord(current, this.#clientId, collection.version),
-    };
-    if (!strategy.deterministic) return conflict;
-    const outcome = strategy.resolve({
-      collection: collection.name,
-      id: current.id,
-      local: { data: local, hlc: op.hlc, fieldClocks: op.fieldClocks, changedFields },
-      remote: {
-        data: current.deleted ? null : current.data,
-        hlc: current.hlc,
-        fieldClocks: current.fieldClocks,
-      },
+    const outcome = resolveConcurrent({
+      op: this.#op,
+      collection: this.#collection,
+      user: this.#user,
+      clientId: this.#clientId,
+      current,
+      local,
+      changedFields,
+      now: () => this.#now(),
     });
-    if (outcome.kind === 'manual') return conflict;
-    let data = current.data;
-    if (outcome.data !== null) {
-      const parsed = schemasOf(collection).strict.safeParse(outcome.data);
-      if (!parsed.success) {
-        return reject(op, 'validation_failed', describeIssues(parsed.error, 'data'));
-      }
-      data = parsed.data as RecordData;
-      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.#user)) {
-        return this.forbidden();
-      }
-    }
-    return this.store(
-      {
-        ...current,
-        version: current.version + 1,
-        data,
-        deleted: outcome.data === null,
-        hlc: outcome.hlc,
-        fieldClocks: { ...outcome.fieldClocks },
-        updatedAt: this.#now(),
-      },
-      true,
-    );
+    return outcome.merged ? this.store(outcome.merged, true) : outcome.answer;
   }
 
   async store(next: ServerRecord, merged: boolean): Promise<OpResult> {

@@ -1,8 +1,13 @@
 export { createSyncServer } from './sync-server.js';
 export type { SyncServer, SyncServerOptions } from './sync-server.js';
 export type { LiveServerOptions } from './live/live-service.js';
-export type { ChangeNotice, LiveChannel } from './live/live-channel.js';
-export type { CommittedChange, IndexedValues, SetChange } from './live/commit-observer.js';
+export type { LiveChannel } from './server-store.js';
+export type {
+  ChangeNotice,
+  CommittedChange,
+  IndexedValues,
+  SetChange,
+} from './live/committed-change.js';
 export { memoryServerStore } from './memory-server-store.js';
 export { sqliteServerStore } from './sqlite-server-store.js';
 export type {

@@ -1,5 +1,6 @@
 import type { FeedRange } from './feed-ranges.js';
 import { feedRanges } from './feed-ranges.js';
+import { firstAfter } from './position-search.js';
 import type { ChangeFilter } from './server-store.js';
 
 interface LogEntry {
@@ -19,15 +20,8 @@ class FeedLog {
   /** Entries after `after` whose position is still their record's current one, at most `limit`. */
   after(after: number, limit: number, isLive: (entry: LogEntry) => boolean): LogEntry[] {
     const { entries } = this;
-    let low = 0;
-    let high = entries.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (entries[mid]!.position <= after) low = mid + 1;
-      else high = mid;
-    }
     const out: LogEntry[] = [];
-    for (let i = low; i < entries.length && out.length < limit; i++) {
+    for (let i = firstAfter(entries, after); i < entries.length && out.length < limit; i++) {
       if (isLive(entries[i]!)) out.push(entries[i]!);
     }
     return out;

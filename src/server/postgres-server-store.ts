@@ -5,7 +5,7 @@ import { layoutComplete, postgresLayout } from './postgres-layout.js';
 import type { PostgresLiveChannel } from './live/postgres-live.js';
 import { postgresLiveChannel } from './live/postgres-live.js';
 import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './server-store.js';
-import { isSafeIdentifier } from './sql-rows.js';
+import { requireSafeIdentifier } from './sql-rows.js';
 
 export type { PostgresPoolClient } from './postgres-transaction.js';
 
@@ -39,13 +39,7 @@ export function postgresServerStore(
   pool: PostgresPool,
   options: PostgresServerStoreOptions = {},
 ): ServerStore {
-  const schema = options.schema ?? 'public';
-  if (!isSafeIdentifier(schema)) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`schema\` to be lowercase letters, digits or _, got ${describeValue(schema)}.`,
-    );
-  }
+  const schema = requireSafeIdentifier('schema', options.schema ?? 'public');
   const maxAttempts = options.maxAttempts ?? 5;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new TidesyncError(

@@ -9,13 +9,14 @@ import type {
 import { PROTOCOL_VERSION } from '../core/index.js';
 import { forbiddenClient } from './push-handler.js';
 import { RequestRefusedError } from './replies.js';
-import { settleClocks } from './op-data.js';
 import { pullAnswer } from './pull-answer.js';
+import { settleClocks } from './op-data.js';
+import { offerVisible } from './pull-offer.js';
 import { PullPage } from './pull-page.js';
 import { decodeCursor, fingerprintOf, isCursorValid, isLegacyCursor } from './pull-cursor.js';
 import type { ServerContext } from './server-context.js';
-import { readSetPage } from './sets/set-pull-handler.js';
 import { isInScope, toWireRecord } from './server-context.js';
+import { readSetPage } from './sets/set-pull-handler.js';
 import type { ChangeFilter, FeedEntry, ServerStoreReader } from './server-store.js';
 
 /** Binds `clientId` to the user on first use; refuses it when bound to another user. */
@@ -183,18 +184,5 @@ function offerEntry(
   const collection = ctx.collections.get(record.collection);
   // A `sync: 'sets'` collection reaches devices only through set pulls (docs/sync-sets.md).
   if (!collection || collection.sync === 'sets') return true;
-  if (isInScope(collection, record, user)) {
-    // Settled clocks keep their length; a tombstone goes without its stored data.
-    const jsonBytes = record.deleted ? undefined : entry.jsonBytes;
-    return page.offer(toWireRecord(settleClocks(record, ctx), request.clientId), jsonBytes);
-  }
-  const before = record.formerData ?? [];
-  if (!before.some((data) => isInScope(collection, { data, ownerId: record.ownerId }, user))) {
-    return true;
-  }
-  return page.offerRemoval({
-    collection: record.collection,
-    id: record.id,
-    version: record.version,
-  });
+  return offerVisible(ctx, collection, user, request.clientId, page, record, entry.jsonBytes);
 }

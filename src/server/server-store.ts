@@ -1,50 +1,9 @@
-import type { FieldClocks, OpResult, RecordData } from '../core/index.js';
-import type { LiveChannel } from './live/live-channel.js';
+import type { OpResult } from '../core/index.js';
+import type { ChangeFilter, FeedEntry, ServerRecord } from './feed-types.js';
+import type { ChangeNotice, CommittedChange } from './live/committed-change.js';
 import type { SetIndexReader, SetIndexWriter } from './sets/set-index.js';
 
-/** A record as the server stores it: canonical id, owner, version and sync metadata. */
-export interface ServerRecord {
-  readonly collection: string;
-  /** Canonical id (primary key together with `collection`). */
-  readonly id: string;
-  /** The user who created the record. */
-  readonly ownerId: string;
-  /** Incremented by 1 on each applied change; 1 after the first insert. */
-  readonly version: number;
-  /** The record's fields; for a tombstone, the last value (or `{}`). */
-  readonly data: RecordData;
-  /** Clock of the last write. */
-  readonly hlc: string;
-  /** Clock of the last write to each field. */
-  readonly fieldClocks: FieldClocks;
-  /** True for a tombstone. */
-  readonly deleted: boolean;
-  /** Server wall-clock ms of the last write. */
-  readonly updatedAt: number;
-  /** Client that created the record, and the local id it used there. */
-  readonly originClientId: string | null;
-  readonly originId: string | null;
-  /**
-   * In a collection with a `scope` function: the record's data before its last few changes
-   * (newest first, at most the server's `maxFormerStates`), kept on the server only. A user who
-   * could see one of them but not the current state is told to remove the record from their
-   * devices. Absent (or empty) elsewhere.
-   */
-  readonly formerData?: readonly RecordData[] | undefined;
-}
-
-/** One entry of the change feed: a record's latest state and its feed position. */
-export interface FeedEntry {
-  /** Position in the feed; unique, greater than every position committed before it. */
-  readonly position: number;
-  readonly record: ServerRecord;
-  /**
-   * UTF-8 bytes of the record's `data` plus those of its `fieldClocks`, as the JSON text the
-   * store holds them in (as `JSON.stringify` writes them), when it has that text at hand: a pull
-   * sizes its page from it instead of serialising the record again. Absent: the pull measures.
-   */
-  readonly jsonBytes?: number | undefined;
-}
+export type { ChangeFilter, FeedEntry, ServerRecord } from './feed-types.js';
 
 /** Per-client push state. */
 export interface ClientState {
@@ -103,23 +62,6 @@ export interface ServerStore {
 }
 
 /**
- * Narrows {@link ServerStoreReader.listChanges} to the changes one user may see: records owned
- * by `ownerId` (in `ownerCollections`, when given), plus every record of `collections` (those
- * whose visibility a scope function decides).
- */
-export interface ChangeFilter {
-  readonly ownerId: string;
-  readonly collections: readonly string[];
-  /**
-   * Optional: the collections in which the records of `ownerId` count; absent, every
-   * collection. A feed pull lists the collections it serves, leaving out `sync: 'sets'` ones,
-   * so a store can read one index range per (owner, collection) and never scan the rows of a
-   * set collection. A store that ignores it returns more entries, which the caller drops.
-   */
-  readonly ownerCollections?: readonly string[] | undefined;
-}
-
-/**
  * Reads available in {@link ServerStore.read} and inside transactions. The sync-set reads
  * (`listSetChanges`, `countSetChanges`) are optional: a store without them cannot serve
  * `sync: 'sets'` collections (docs/sync-sets.md).
@@ -146,6 +88,24 @@ export interface ServerStoreReader extends Partial<SetIndexReader> {
   getRecord(collection: string, id: string): Promise<ServerRecord | undefined>;
   /** The state of a client, or `undefined` when it never made a request. */
   getClient(clientId: string): Promise<ClientState | undefined>;
+}
+
+/**
+ * How a store's committed changes reach every live hub that serves it: within one process for
+ * the memory and SQLite stores, across every instance on one database for Postgres.
+ */
+export interface LiveChannel {
+  /**
+   * Announces a committed change to every subscriber (this process's first, with the records'
+   * states), stamped with the feed head read after the commit. Resolves once it is sent.
+   */
+  publish(change: CommittedChange, store: ServerStore): Promise<void>;
+  /**
+   * Calls `listener` for every change published on the store, also by other instances;
+   * `onResync` when notices may have been missed (a dropped listen connection came back), so
+   * the hub pokes every stream once. Returns the function that unsubscribes.
+   */
+  subscribe(listener: (notice: ChangeNotice) => void, onResync?: () => void): () => void;
 }
 
 /** What a push batch is about to read, for {@link ServerStoreTransaction.preload}. */

@@ -1,4 +1,5 @@
 import type { OpResult } from '../core/index.js';
+import { TidesyncError, describeValue } from '../core/index.js';
 import type { ClientState, ServerRecord } from './server-store.js';
 import { utf8Length } from './pull-page.js';
 import type { PendingRecord } from './transaction-cache.js';
@@ -96,4 +97,18 @@ export const RECORD_COLUMNS =
 /** Checks a table prefix or schema name before it is put into SQL text. */
 export function isSafeIdentifier(value: string): boolean {
   return /^[a-z_][a-z0-9_]{0,47}$/.test(value);
+}
+
+/**
+ * `value` when it is a safe SQL identifier (see {@link isSafeIdentifier}).
+ * @throws TidesyncError `INVALID_OPTION` naming the option otherwise.
+ */
+export function requireSafeIdentifier(option: string, value: string): string {
+  if (!isSafeIdentifier(value)) {
+    throw new TidesyncError(
+      'INVALID_OPTION',
+      `Expected \`${option}\` to be lowercase letters, digits or _, got ${describeValue(value)}.`,
+    );
+  }
+  return value;
 }

@@ -1,7 +1,7 @@
-import { TidesyncError, createId, describeValue } from '../core/index.js';
+import { TidesyncError, createId } from '../core/index.js';
 import { Mutex } from './mutex.js';
 import type { ServerStore, ServerStoreReader, ServerStoreTransaction } from './server-store.js';
-import { isSafeIdentifier } from './sql-rows.js';
+import { requireSafeIdentifier } from './sql-rows.js';
 import type { SqliteServerStatement } from './sqlite-transaction.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
 import { setIndexLayout } from './sets/sql-set-index.js';
@@ -37,13 +37,7 @@ export function sqliteServerStore(
   db: SqliteServerDatabase,
   options: SqliteServerStoreOptions = {},
 ): ServerStore {
-  const prefix = options.tablePrefix ?? 'tidesync_';
-  if (!isSafeIdentifier(prefix)) {
-    throw new TidesyncError(
-      'INVALID_OPTION',
-      `Expected \`tablePrefix\` to be lowercase letters, digits or _, got ${describeValue(prefix)}.`,
-    );
-  }
+  const prefix = requireSafeIdentifier('tablePrefix', options.tablePrefix ?? 'tidesync_');
   return new SqliteServerStore(db, prefix);
 }
 

@@ -5,14 +5,9 @@ import { NetworkError, TidesyncError, describeValue } from '../core/index.js';
 import { createMemoryStore, memoryAdapter } from '../adapters/memory/index.js';
 import { httpTransport } from '../transport/index.js';
 import { createFakeClock, flushMicrotasks } from './fake-clock.js';
-import { ConvergenceError, SettleError } from './harness-errors.js';
+import { assertReplicasConverged } from './harness-convergence.js';
+import { SettleError } from './harness-errors.js';
 import { randomSeed, seededRandom } from './random.js';
-import {
-  clientSnapshot,
-  diffSnapshots,
-  serverSnapshot,
-  snapshotDigest,
-} from './replica-snapshot.js';
 import { harnessServer } from './harness-server.js';
 import { seededIds } from './seeded-ids.js';
 import { ProcessLife, mortalStorage, mortalTimers, mortalTransport } from './simulated-process.js';
@@ -22,7 +17,6 @@ import type {
   TestHarness,
   TestHarnessOptions,
 } from './test-harness-types.js';
-import { explainSetDiff, narrowToSets } from './set-coverage.js';
 
 const USER_HEADER = 'x-tidesync-harness-user';
 
@@ -219,46 +213,16 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
         lastErrors,
       );
     },
-    async assertConverged() {
-      const digests = new Map<string, string>();
-      const lines: string[] = [];
-      for (const user of new Set(users)) {
-        const expected = await serverSnapshot(
-          server.current,
-          server.collections,
-          { [USER_HEADER]: user },
-          `harness-observer-${[...new Set(users)].indexOf(user)}`,
-        );
-        digests.set(user, snapshotDigest(expected));
-        for (const [i, client] of clients.entries()) {
-          if (users[i] !== user) continue;
-          const { snapshot, issues } = await clientSnapshot(client, collections);
-          for (const issue of issues)
-            lines.push(`client ${i} ${issue.collection}/${issue.id}: ${issue.problem}`);
-          // Sync-set collections: what this client's own sets cover (docs/sync-sets.md).
-          const source = {
-            server: server.current,
-            headers: { [USER_HEADER]: user },
-            clientId: `harness-observer-${[...new Set(users)].indexOf(user)}`,
-          };
-          const wanted = await narrowToSets(source, client, collections, expected);
-          const label = `client ${i}`;
-          const setCollections = new Set(
-            collections.filter((c) => c.sync === 'sets').map((c) => c.name),
-          );
-          for (const line of diffSnapshots(label, snapshot, wanted)) {
-            lines.push(explainSetDiff(line, label, setCollections));
-          }
-        }
-      }
-      if (lines.length > 0) {
-        throw new ConvergenceError(
-          `Replicas differ from the server (seed ${seed}):\n  ${lines.join('\n  ')}`,
-          lines,
-        );
-      }
-      return digests;
-    },
+    assertConverged: () =>
+      assertReplicasConverged({
+        server: server.current,
+        serverCollections: server.collections,
+        collections,
+        clients,
+        users,
+        userHeader: USER_HEADER,
+        seed,
+      }),
     async restartClient(index, restartOptions) {
       clientAt(index);
       if (restartOptions?.collections) appVersions[index] = restartOptions.collections;

@@ -4,7 +4,7 @@ import { defineCollection } from 'tidesync';
 import { memoryServerStore } from 'tidesync/server';
 import { observeCommits } from '../../src/server/live/commit-observer.js';
 import { withMethodOverrides } from '../../src/server/method-overrides.js';
-import type { CommittedChange } from '../../src/server/live/commit-observer.js';
+import type { CommittedChange } from '../../src/server/live/committed-change.js';
 import { sampleServerRecord } from '../../src/testing/conformance/server-store.js';
 
 const todos = defineCollection({

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryServerStore } from 'tidesync/server';
 import type { ServerStore } from 'tidesync/server';
 import { createLocalChannel } from '../../src/server/live/live-channel.js';
-import type { LiveChannel } from '../../src/server/live/live-channel.js';
+import type { LiveChannel } from '../../src/server/server-store.js';
 import type { Tokens } from './live-helpers.js';
 import { liveDevice, openRaw, startServer, titles, until } from './live-helpers.js';
 

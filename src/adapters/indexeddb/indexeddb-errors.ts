@@ -74,3 +74,33 @@ export function requestResult<T>(
     request.onerror = () => reject(toStorageError(request.error, database, action));
   });
 }
+
+/**
+ * An error thrown while issuing a request or awaiting work inside the transaction, as a
+ * `StorageError`: `InvalidStateError` from `objectStore()` (or `TransactionInactiveError`) means
+ * IndexedDB already finished the transaction.
+ */
+export function mapThrown(error: unknown, database: string, action: string): StorageError {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'InvalidStateError' || name === 'TransactionInactiveError') {
+    return autoCommittedError(database, error);
+  }
+  return toStorageError(error, database, action);
+}
+
+/** A call on a transaction that `transaction()` is already done with. */
+export function endedError(database: string): StorageError {
+  return new StorageError(
+    'TRANSACTION_INACTIVE',
+    `This storage transaction on IndexedDB \`${database}\` has already ended. Do all ` +
+      'work inside the transaction callback, and await every call on `tx` before it returns.',
+  );
+}
+
+/** A write in a readonly transaction. */
+export function readonlyError(): StorageError {
+  return new StorageError(
+    'STORAGE_FAILED',
+    'Cannot write in a readonly transaction. Open it with mode `readwrite`.',
+  );
+}

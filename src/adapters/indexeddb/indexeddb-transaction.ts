@@ -5,13 +5,19 @@ import type {
   StorageTransaction,
   StoredRecord,
 } from '../../core/index.js';
-import { StorageError, applyQuery, innerMap } from '../../core/index.js';
-import { autoCommittedError, requestResult, toStorageError } from './indexeddb-errors.js';
-import { whileActive } from './indexeddb-keep-alive.js';
+import { applyQuery, innerMap } from '../../core/index.js';
+import { decodeWhileActive, openOps, openRecords, type RowSource } from './indexeddb-decrypt.js';
+import {
+  autoCommittedError,
+  endedError,
+  mapThrown,
+  readonlyError,
+  requestResult,
+  toStorageError,
+} from './indexeddb-errors.js';
 import type { EncryptedRows } from './indexeddb-rows.js';
 import {
   DELETED,
-  isSealedRow,
   overlayOps,
   readOps,
   sealWrites,
@@ -54,6 +60,7 @@ export class IndexedDbTransaction implements StorageTransaction {
   readonly #ops = new Map<string, Staged<OutboxOp>>();
   readonly #meta = new Map<string, Staged<unknown>>();
   readonly #rows: EncryptedRows | undefined;
+  readonly #source: RowSource;
   // The buffered writes, encrypted by seal(); flush() issues these instead.
   #sealed: Write[] | undefined;
 
@@ -66,6 +73,7 @@ export class IndexedDbTransaction implements StorageTransaction {
   ) {
     this.#idb = idb;
     this.#rows = rows;
+    this.#source = { idb, database, rows };
     this.#keyRange = keyRange;
     this.#database = database;
     this.#writable = writable;
@@ -101,7 +109,7 @@ export class IndexedDbTransaction implements StorageTransaction {
         else target.put(value);
       }
     } catch (error) {
-      throw this.#mapThrown(error, 'writing');
+      throw mapThrown(error, this.#database, 'writing');
     }
   }
 
@@ -112,7 +120,11 @@ export class IndexedDbTransaction implements StorageTransaction {
   async seal(): Promise<void> {
     const rows = this.#rows;
     if (!rows || !this.hasWrites) return;
-    this.#sealed = await this.#decode(sealWrites(rows, this.#writes()), 'encrypting writes');
+    this.#sealed = await decodeWhileActive(
+      this.#source,
+      sealWrites(rows, this.#writes()),
+      'encrypting writes',
+    );
   }
 
   #writes(): Write[] {
@@ -127,7 +139,7 @@ export class IndexedDbTransaction implements StorageTransaction {
     const row = await this.#read<unknown>('reading a record', () =>
       this.#idb.objectStore(RECORDS).get([collection, id]),
     );
-    return row === undefined ? undefined : (await this.#openRecords([row]))[0];
+    return row === undefined ? undefined : (await openRecords(this.#source, [row]))[0];
   }
 
   async getRecordByServerId(
@@ -144,7 +156,7 @@ export class IndexedDbTransaction implements StorageTransaction {
     );
     // A stored row shadowed by a buffered write no longer has this serverId (checked above).
     const row = stored.find((record) => !staged?.has(record.id));
-    return row === undefined ? undefined : (await this.#openRecords([row]))[0];
+    return row === undefined ? undefined : (await openRecords(this.#source, [row]))[0];
   }
 
   async putRecord(record: StoredRecord): Promise<void> {
@@ -197,7 +209,7 @@ export class IndexedDbTransaction implements StorageTransaction {
     const row = await this.#read<OutboxOp | undefined>('reading an op', () =>
       this.#idb.objectStore(OPS).get(opId),
     );
-    return row === undefined ? undefined : (await this.#openOps([row]))[0];
+    return row === undefined ? undefined : (await openOps(this.#source, [row]))[0];
   }
 
   async listOps(options: ListOpsOptions = {}): Promise<OutboxOp[]> {
@@ -211,7 +223,7 @@ export class IndexedDbTransaction implements StorageTransaction {
       this.#ops.size,
       this.#keyRange,
     );
-    return this.#openOps(overlayOps(stored, this.#ops, options));
+    return openOps(this.#source, overlayOps(stored, this.#ops, options));
   }
 
   async deleteOp(opId: string): Promise<void> {
@@ -230,7 +242,11 @@ export class IndexedDbTransaction implements StorageTransaction {
     );
     const rows = this.#rows;
     if (!rows) return row as T | undefined;
-    return (await this.#decode(rows.openMeta(key, row), 'decrypting metadata')) as T | undefined;
+    return (await decodeWhileActive(
+      this.#source,
+      rows.openMeta(key, row),
+      'decrypting metadata',
+    )) as T | undefined;
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
@@ -240,7 +256,8 @@ export class IndexedDbTransaction implements StorageTransaction {
 
   /** Every record of a collection with the buffered writes applied; fresh copies. */
   async #collection(collection: string): Promise<StoredRecord[]> {
-    const stored = await this.#openRecords(
+    const stored = await openRecords(
+      this.#source,
       await this.#read<StoredRecord[]>('reading a collection', () =>
         this.#idb.objectStore(RECORDS).index(RECORDS_BY_COLLECTION).getAll(collection),
       ),
@@ -255,45 +272,10 @@ export class IndexedDbTransaction implements StorageTransaction {
     return [...merged.values()];
   }
 
-  /** Stored rows as records: decrypted with encryption, else as read. */
-  async #openRecords(rows: readonly unknown[]): Promise<StoredRecord[]> {
-    const codec = this.#rows;
-    if (!codec) return rows as StoredRecord[];
-    return this.#decode(Promise.all(rows.map((r) => codec.openRecord(r))), 'decrypting records');
-  }
-
-  /** Ops, decrypting those read from storage (buffered ones are plain already). */
-  async #openOps(ops: readonly OutboxOp[]): Promise<OutboxOp[]> {
-    const codec = this.#rows;
-    if (!codec || !ops.some(isSealedRow)) return ops as OutboxOp[];
-    const opened = ops.map((op) => (isSealedRow(op) ? codec.openOp(op) : op));
-    return this.#decode(Promise.all(opened), 'decrypting ops');
-  }
-
-  /** Awaits WebCrypto work without letting IndexedDB auto-commit; maps failures. */
-  async #decode<T>(work: Promise<T>, action: string): Promise<T> {
-    try {
-      return await whileActive(this.#idb, work);
-    } catch (error) {
-      throw this.#mapThrown(error, action);
-    }
-  }
-
   #check(write: boolean): void {
-    if (this.#state === 'ended') {
-      throw new StorageError(
-        'TRANSACTION_INACTIVE',
-        `This storage transaction on IndexedDB \`${this.#database}\` has already ended. Do all ` +
-          'work inside the transaction callback, and await every call on `tx` before it returns.',
-      );
-    }
+    if (this.#state === 'ended') throw endedError(this.#database);
     if (this.#idbFinished) throw autoCommittedError(this.#database);
-    if (write && !this.#writable) {
-      throw new StorageError(
-        'STORAGE_FAILED',
-        'Cannot write in a readonly transaction. Open it with mode `readwrite`.',
-      );
-    }
+    if (write && !this.#writable) throw readonlyError();
   }
 
   #copy<T>(value: T): T {
@@ -310,17 +292,8 @@ export class IndexedDbTransaction implements StorageTransaction {
     try {
       request = issue();
     } catch (error) {
-      throw this.#mapThrown(error, action);
+      throw mapThrown(error, this.#database, action);
     }
     return (await requestResult(request, this.#database, action)) as T;
-  }
-
-  #mapThrown(error: unknown, action: string): StorageError {
-    // InvalidStateError from objectStore() means the transaction has finished.
-    const name = (error as { name?: unknown } | null)?.name;
-    if (name === 'InvalidStateError' || name === 'TransactionInactiveError') {
-      return autoCommittedError(this.#database, error);
-    }
-    return toStorageError(error, this.#database, action);
   }
 }

@@ -6,10 +6,11 @@ import type {
   StoredRecord,
   TransactionMode,
 } from '../../core/index.js';
-import { StorageError, applyQuery } from '../../core/index.js';
+import { applyQuery } from '../../core/index.js';
 import { CarriedMeta } from './sqlite-carried-meta.js';
 import type { SqliteDriver, SqliteValue } from './sqlite-driver.js';
 import { duplicateSeq, duplicateServerId, toStorageError } from './sqlite-errors.js';
+import { guardedCall } from './sqlite-guarded-call.js';
 import { decodeOpBody, encodeOpBody } from './sqlite-op-body.js';
 import { whereToSql } from './sqlite-query.js';
 import {
@@ -37,57 +38,33 @@ const byId = (a: StoredRecord, b: StoredRecord): number => (a.id < b.id ? -1 : a
  * end or writes in a readonly transaction.
  */
 export class SqliteTransaction implements StorageTransaction {
-  readonly #driver: SqliteDriver;
-  readonly #mode: TransactionMode;
+  readonly #state: {
+    readonly driver: SqliteDriver;
+    readonly mode: TransactionMode;
+    active: boolean;
+  };
   readonly #useJson: boolean;
   readonly #carried = new CarriedMeta();
-  #active = true;
 
   constructor(driver: SqliteDriver, mode: TransactionMode, useJson: boolean) {
-    this.#driver = driver;
-    this.#mode = mode;
+    this.#state = { driver, mode, active: true };
     this.#useJson = useJson;
   }
 
   /** Marks the transaction as ended; later calls reject with `TRANSACTION_INACTIVE`. */
   end(): void {
-    this.#active = false;
+    this.#state.active = false;
   }
 
   /** Writes what the transaction held in memory (carried metadata). Runs before `COMMIT`. */
   flush(): Promise<void> {
-    return this.#carried.flush(this.#driver).catch((error: unknown) => {
+    return this.#carried.flush(this.#state.driver).catch((error: unknown) => {
       throw toStorageError(error, 'writing the clock and outbox counter');
     });
   }
 
-  // Not async: one async frame and one await fewer per statement (this runs for every one).
   #call<T>(write: boolean, doing: () => string, work: (d: SqliteDriver) => Promise<T>): Promise<T> {
-    if (!this.#active) {
-      return Promise.reject(
-        new StorageError(
-          'TRANSACTION_INACTIVE',
-          `Cannot ${doing()}: this storage transaction has already ended. Do all work inside the transaction callback and await every call.`,
-        ),
-      );
-    }
-    if (write && this.#mode !== 'readwrite') {
-      return Promise.reject(
-        new StorageError(
-          'STORAGE_FAILED',
-          `Cannot ${doing()} in a readonly transaction. Open the transaction with mode \`readwrite\`.`,
-        ),
-      );
-    }
-    let pending: Promise<T>;
-    try {
-      pending = work(this.#driver);
-    } catch (error) {
-      return Promise.reject(toStorageError(error, doing()));
-    }
-    return pending.catch((error: unknown) => {
-      throw toStorageError(error, doing());
-    });
+    return guardedCall(this.#state, write, doing, work);
   }
 
   getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {

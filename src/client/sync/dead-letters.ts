@@ -1,24 +1,36 @@
-import type { StorageTransaction, WireRecord } from '../../core/index.js';
+import type { WireRecord } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
 import type { ClientContext } from '../client-context.js';
 import type { ServerApi } from './server-api.js';
 import { overlayPending } from './pending-overlay.js';
+import { noteSetAck } from './sync-set-records.js';
 
-/** Queues a dead-lettered op again under a new op id; see {@link Outbox.retry}. */
-export async function retryDeadLetter(tx: StorageTransaction, opId: string): Promise<void> {
-  await new Outbox(tx).retry(opId);
+/**
+ * Queues a dead-lettered op again under a new op id (see {@link Outbox.retry}), counts it as
+ * pending, and asks `runs` for a sync run when the client syncs automatically.
+ */
+export async function retryDeadLetter(
+  ctx: ClientContext,
+  opId: string,
+  runs: { request(): void },
+): Promise<void> {
+  await ctx.opts.storage.transaction('readwrite', (tx) => new Outbox(tx).retry(opId));
+  // The dead letter (not counted) is queued again: exactly one more pending op.
+  ctx.status.addPending(1);
+  if (ctx.opts.triggers.length > 0) runs.request();
 }
 
 /**
  * Drops a dead-lettered op and returns the record to the server's version: a record the server
  * never had is removed; otherwise the server's current version is fetched (this needs the
- * network; when it fails, nothing changes and the error is thrown).
+ * network; when it fails, nothing changes and the error is thrown). Then tells live queries,
+ * marks the record for the next set pull and refreshes the conflict count.
  */
 export async function discardDeadLetter(
   ctx: ClientContext,
   server: ServerApi,
   opId: string,
-): Promise<string | undefined> {
+): Promise<void> {
   const op = await ctx.opts.storage.transaction('readonly', (tx) =>
     new Outbox(tx).requireDead(opId),
   );
@@ -43,7 +55,12 @@ export async function discardDeadLetter(
     }
     await tx.putRecord(overlayPending(current, remote, pending, current.id, ctx.opts.now()));
   });
-  return op.collection;
+  ctx.notify([op.collection], 'local');
+  // Restored to the server's version (no ack): outside every set, the next set pull drops it.
+  const definition = ctx.opts.collections.get(op.collection);
+  await ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
+  // Dead letters are not pending ops: only the conflicts may have changed.
+  await ctx.status.refreshCounts(false);
 }
 
 async function fetchOne(

@@ -1,40 +1,9 @@
 import type { CollectionDefinition, SyncSetValue } from '../../core/index.js';
 import { setValueKey } from '../../core/index.js';
-import type { ServerRecord, ServerStore, ServerStoreTransaction } from '../server-store.js';
+import type { ServerRecord } from '../feed-types.js';
+import type { ServerStore, ServerStoreTransaction } from '../server-store.js';
 import { withMethodOverrides } from '../method-overrides.js';
-
-/** The records one committed transaction changed, and the client that pushed them. */
-export interface CommittedChange {
-  readonly originClientId: string | null;
-  /** Owners of changed records of collections without a scope function. */
-  readonly ownerIds: readonly string[];
-  /** States before and after of changed records of scoped collections. */
-  readonly scopedRecords: readonly ServerRecord[];
-  /** The scoped records changed, with the version the change gave each. */
-  readonly scoped: readonly {
-    readonly collection: string;
-    readonly id: string;
-    readonly version: number;
-  }[];
-  /** Changed records of `sync: 'sets'` collections, with their indexed fields before and after. */
-  readonly setChanges: readonly SetChange[];
-}
-
-/**
- * One changed record of a `sync: 'sets'` collection, as the live hub needs it to decide which
- * streams' sets it touches: the values of its indexed fields before and after the change
- * (`null` for no state: a new record, a tombstone).
- */
-export interface SetChange {
-  readonly collection: string;
-  readonly id: string;
-  readonly ownerId: string;
-  readonly before: IndexedValues | null;
-  readonly after: IndexedValues | null;
-}
-
-/** The scalar values of a record's indexed fields (what a sync set may filter on). */
-export type IndexedValues = Readonly<Record<string, SyncSetValue>>;
+import type { CommittedChange, IndexedValues, SetChange } from './committed-change.js';
 
 /** The indexed values of a record state, `null` for none or a tombstone. */
 export function indexedValuesOf(

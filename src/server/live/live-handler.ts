@@ -5,7 +5,8 @@ import { readRequestBody } from '../read-body.js';
 import type { Reply } from '../replies.js';
 import { RequestRefusedError, errorReply, refusedReply } from '../replies.js';
 import type { ServerStore } from '../server-store.js';
-import type { LiveConnection, LiveHub } from './live-hub.js';
+import type { LiveConnection } from './live-connection.js';
+import type { LiveHub } from './live-hub.js';
 import { liveSetsOf } from './live-sets.js';
 
 // A `/live` body is `{ protocol, clientId, sets? }`: room for a device's sync sets.

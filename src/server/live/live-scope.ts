@@ -1,6 +1,6 @@
 import type { RecordData } from '../../core/index.js';
 import type { ServerRecord, ServerStore } from '../server-store.js';
-import type { ChangeNotice } from './live-channel.js';
+import type { ChangeNotice } from './committed-change.js';
 
 /**
  * The states of the records a notice names that decide who is poked: for a notice of this

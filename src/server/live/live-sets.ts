@@ -7,7 +7,7 @@ import { describeValue, matchesSyncSet, syncSetSpecSchema } from '../../core/ind
 import { RequestRefusedError, describeIssues } from '../replies.js';
 import { isInScope } from '../server-context.js';
 import type { ServerRecord } from '../server-store.js';
-import type { SetChange } from './commit-observer.js';
+import type { SetChange } from './committed-change.js';
 
 /** Sets one live stream may declare; a device with more leaves `sets` out (poked for all). */
 export const MAX_LIVE_SETS = 256;

@@ -1,6 +1,11 @@
 import { createId } from '../../core/index.js';
-import type { CommittedChange, IndexedValues, SetChange } from './commit-observer.js';
-import type { ChangeNotice, LiveChannel } from './live-channel.js';
+import type { LiveChannel } from '../server-store.js';
+import type {
+  ChangeNotice,
+  CommittedChange,
+  IndexedValues,
+  SetChange,
+} from './committed-change.js';
 
 /** A pg client that can LISTEN: pg's `PoolClient` (its `notification` and `error` events). */
 interface ListeningClient {

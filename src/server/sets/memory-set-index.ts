@@ -1,5 +1,6 @@
 import type { SetIndexKey, SetIndexQuery, SetIndexWrite } from './set-index.js';
 import { mergeSetKeys } from './set-index.js';
+import { firstAfter } from '../position-search.js';
 
 interface IndexEntry {
   readonly position: number;
@@ -69,17 +70,6 @@ export class MemorySetIndex {
     }
     return { name, log };
   }
-}
-
-function firstAfter(entries: readonly IndexEntry[], after: number): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (entries[mid]!.position <= after) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /** Set-index writes held by one transaction, one per record (keys of several writes merged). */

@@ -5,7 +5,7 @@
 // entered a set, changed inside it, or left it since the cursor (docs/sync-sets.md).
 import type { CollectionDefinition } from '../../core/index.js';
 import { setValueKey } from '../../core/index.js';
-import type { FeedEntry, ServerRecord } from '../server-store.js';
+import type { FeedEntry, ServerRecord } from '../feed-types.js';
 
 /** One index row's key within a record: a declared field and a value's JSON text. */
 export interface SetIndexKey {

@@ -8,14 +8,13 @@ import type {
   SyncUser as SyncSpecUser,
 } from '../../core/index.js';
 import { conditionValues, setValueKey, type SyncSetSpec } from '../../core/index.js';
-import { settleClocks } from '../op-data.js';
 import { decodeCursor, isCursorValid } from '../pull-cursor.js';
 import { pullAnswer } from '../pull-answer.js';
+import { offerVisible } from '../pull-offer.js';
 import { PullPage } from '../pull-page.js';
 import { RequestRefusedError } from '../replies.js';
 import type { ServerContext } from '../server-context.js';
-import { isInScope, toWireRecord } from '../server-context.js';
-import type { ServerRecord, ServerStoreReader } from '../server-store.js';
+import type { ServerStoreReader } from '../server-store.js';
 import type { SetIndexQuery } from './set-index.js';
 import { setPartitionOf } from './set-index.js';
 import { noSetIndex } from './set-index-write.js';
@@ -56,7 +55,7 @@ export async function readSetPage(
     const batch = rows.slice(0, limit);
     for (const [index, entry] of batch.entries()) {
       if (!seen.has(entry.record.id)) {
-        if (!offerSetEntry(ctx, collection, user, request.clientId, page, entry.record)) {
+        if (!offerVisible(ctx, collection, user, request.clientId, page, entry.record)) {
           hasMore = true;
           break scan;
         }
@@ -131,31 +130,4 @@ function indexQueryOf(
     values,
     after,
   };
-}
-
-/**
- * Puts a record of the set's range into the page: itself when the user may see it (whether it
- * still matches or left the set: the device decides); a removal when it left the user's scope
- * but a former state was in it; else nothing. `false` when the page has no room.
- */
-function offerSetEntry(
-  ctx: ServerContext,
-  collection: CollectionDefinition,
-  user: SyncSpecUser,
-  clientId: string,
-  page: PullPage,
-  record: ServerRecord,
-): boolean {
-  if (isInScope(collection, record, user)) {
-    return page.offer(toWireRecord(settleClocks(record, ctx), clientId));
-  }
-  const before = record.formerData ?? [];
-  if (!before.some((data) => isInScope(collection, { data, ownerId: record.ownerId }, user))) {
-    return true;
-  }
-  return page.offerRemoval({
-    collection: record.collection,
-    id: record.id,
-    version: record.version,
-  });
 }
