@@ -2,45 +2,13 @@
 // sets. A set added or removed in a follower tab (persisted in the shared database) must reopen
 // the leader's stream with the new sets at once, not at its next reconnect.
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { createSyncClient, defineCollection, liveTrigger } from 'tidesync';
-import type { StreamEvent, SyncClient, Transport } from 'tidesync';
+import { createSyncClient, liveTrigger } from 'tidesync';
+import type { SyncClient } from 'tidesync';
 import { createMemoryStore, memoryAdapter, type MemoryStore } from 'tidesync/adapters/memory';
 import { webLocksCoordinator } from '../../src/client/runtime/coordinators/index.js';
 import type { SyncCoordinator } from '../../src/client/runtime/sync-coordinator.js';
 import { FakeLockManager } from '../client/coordinator-fakes.js';
-
-const orders = defineCollection({
-  name: 'orders',
-  schema: z.object({ region: z.string() }),
-  sync: 'sets',
-  indexes: ['region'],
-});
-
-/** A transport whose live streams stay open until aborted, recording each stream's body. */
-function recordingTransport() {
-  const bodies: Record<string, unknown>[] = [];
-  const transport: Transport = {
-    async send(kind) {
-      if (kind === 'pull') return { protocol: 1, changes: [], cursor: 'c', hasMore: false };
-      return { protocol: 1, results: [], lastSeq: 0 };
-    },
-    async openStream(_kind, body, options) {
-      bodies.push(body as Record<string, unknown>);
-      const signal = options?.signal;
-      return {
-        async *[Symbol.asyncIterator]() {
-          yield { event: 'ready', data: JSON.stringify({ position: 0 }) } satisfies StreamEvent;
-          await new Promise<void>((resolve) => {
-            if (signal?.aborted) resolve();
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
-        },
-      };
-    },
-  };
-  return { transport, bodies };
-}
+import { orders, recordingTransport } from './live-set-transport.js';
 
 const clients: SyncClient[] = [];
 afterEach(async () => {
