@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import type { OutboxOp, StorageAdapter, StorageTransaction } from 'tidesync';
+import type { OutboxOp, StorageAdapter, StorageTransaction, SyncClient } from 'tidesync';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { indexedDbAdapter } from 'tidesync/adapters/indexeddb';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
+import { crashingAdapter } from './fault-helpers.js';
 
 /** One underlying store (a memory store, an SQLite file, an IndexedDB database). */
 export interface CrashStore {
@@ -121,4 +122,23 @@ export function crashPoints(total: number, step: number): number[] {
   points.add(total);
   points.add(total + 1);
   return [...points].sort((a, b) => a - b);
+}
+
+/**
+ * Storage calls `run` makes on a client over a fresh store of `kind` (counted from after the
+ * client opened), so a suite's crash points cover all of it. `open` opens the client.
+ */
+export async function cleanRunCalls(
+  kind: CrashStoreKind,
+  open: (storage: StorageAdapter) => Promise<SyncClient>,
+  run: (client: SyncClient) => Promise<unknown>,
+): Promise<number> {
+  const store = kind.create();
+  const counting = crashingAdapter(store.adapter(), () => false, { armed: false });
+  const client = await open(counting);
+  counting.arm();
+  await run(client);
+  await client.close();
+  await store.dispose();
+  return counting.calls;
 }

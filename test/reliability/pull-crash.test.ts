@@ -23,6 +23,7 @@ import {
 import { makeServer } from '../client/sync-helpers.js';
 import {
   CRASH_STORE_ROWS,
+  cleanRunCalls,
   crashPoints,
   type CrashStore,
   type CrashStoreKind,
@@ -59,21 +60,19 @@ async function localNotes(store: CrashStore | ReturnType<typeof createMemoryStor
 /** Storage calls of a clean sync (an empty push, then 4 pages), so crash points cover all of it. */
 async function cleanSyncCalls(kind: CrashStoreKind): Promise<number> {
   const server = await seededServer();
-  const store = kind.create();
-  const counting = crashingAdapter(store.adapter(), () => false, { armed: false });
-  const client = await clientOn(
-    collections,
-    counting,
-    userTransport(server, () => 'alice'),
-    {
-      pullPageSize: PAGE,
-    },
+  return cleanRunCalls(
+    kind,
+    (storage) =>
+      clientOn(
+        collections,
+        storage,
+        userTransport(server, () => 'alice'),
+        {
+          pullPageSize: PAGE,
+        },
+      ),
+    (client) => client.sync(),
   );
-  counting.arm();
-  await client.sync();
-  await client.close();
-  await store.dispose();
-  return counting.calls;
 }
 
 describe.each(CRASH_STORE_ROWS)(

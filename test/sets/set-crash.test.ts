@@ -16,7 +16,12 @@ import {
   crashingAdapter,
   userTransport,
 } from '../reliability/fault-helpers.js';
-import { CRASH_STORE_ROWS, crashPoints, type CrashStoreKind } from '../reliability/crash-stores.js';
+import {
+  CRASH_STORE_ROWS,
+  cleanRunCalls,
+  crashPoints,
+  type CrashStoreKind,
+} from '../reliability/crash-stores.js';
 import { orders } from './set-helpers.js';
 
 const collections = [orders];
@@ -50,21 +55,12 @@ async function declareAndSync(client: SyncClient): Promise<void> {
 
 async function cleanCalls(kind: CrashStoreKind): Promise<number> {
   const server = await seededServer();
-  const store = kind.create();
-  const counting = crashingAdapter(store.adapter(), () => false, { armed: false });
-  const client = await clientOn(
-    collections,
-    counting,
-    userTransport(server, () => 'alice'),
-    {
-      pullPageSize: PAGE,
-    },
+  const transport = userTransport(server, () => 'alice');
+  return cleanRunCalls(
+    kind,
+    (storage) => clientOn(collections, storage, transport, { pullPageSize: PAGE }),
+    declareAndSync,
   );
-  counting.arm();
-  await declareAndSync(client);
-  await client.close();
-  await store.dispose();
-  return counting.calls;
 }
 
 const titles = (rows: readonly { data: Record<string, unknown> }[]) =>
