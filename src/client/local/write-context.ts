@@ -9,6 +9,7 @@ import { type OpCounter, Outbox } from '../../outbox/index.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ChangeSet } from './change-set.js';
 import { noteDeletedConflict } from './deleted-conflicts.js';
+import { noteSetAck } from './set-sweep.js';
 import { ReferenceLookup, referencesUnconfirmedInsert } from './id-mapping.js';
 import {
   adoptedRemote,
@@ -240,6 +241,9 @@ export class WriteContext {
     const now = this.#opts.now();
     if (fromRemote) {
       await this.#tx.putRecord(adoptedRemote(current, conflict, data, value === null, now));
+      // The server's version is kept (no op, so no ack): the next set pull drops it when no set
+      // covers it.
+      await noteSetAck(this.#tx, collection);
       this.changes.touch(collection.name);
       return;
     }

@@ -40,8 +40,11 @@ export async function discardDeadLetter(
   const serverId = record?.serverId ?? null;
   let remote: WireRecord | undefined;
   if (serverId !== null) remote = await fetchOne(ctx, server, op.collection, serverId);
+  const definition = ctx.opts.collections.get(op.collection);
   await ctx.opts.storage.transaction('readwrite', async (tx) => {
     await new Outbox(tx).discard(opId);
+    // Restored to the server's version (no ack): outside every set, the next set pull drops it.
+    await noteSetAck(tx, definition);
     const current = await tx.getRecord(op.collection, op.id);
     if (!current) return;
     const pending = await new Outbox(tx).pendingOf(op.collection, op.id);
@@ -56,9 +59,6 @@ export async function discardDeadLetter(
     await tx.putRecord(overlayPending(current, remote, pending, current.id, ctx.opts.now()));
   });
   ctx.notify([op.collection], 'local');
-  // Restored to the server's version (no ack): outside every set, the next set pull drops it.
-  const definition = ctx.opts.collections.get(op.collection);
-  await ctx.opts.storage.transaction('readwrite', (tx) => noteSetAck(tx, definition));
   // Dead letters are not pending ops: only the conflicts may have changed.
   await ctx.status.refreshCounts(false);
 }

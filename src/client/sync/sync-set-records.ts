@@ -8,6 +8,8 @@ import type {
 } from '../../core/index.js';
 import { matchesSyncSet } from '../../core/index.js';
 
+export { noteSetAck, SYNC_SETS_SWEEP_META_KEY } from '../local/set-sweep.js';
+
 /** Metadata key of the persisted sync sets. */
 export const SYNC_SETS_META_KEY = 'sync.sets';
 
@@ -86,22 +88,4 @@ export async function evictUncovered(
     removed += 1;
   }
   return removed;
-}
-
-/** Metadata key of the `sync: 'sets'` collections with acknowledged writes not yet swept. */
-export const SYNC_SETS_SWEEP_META_KEY = 'sync.sets.sweep';
-
-/**
- * Notes, in the acknowledgement's transaction, that a write to a `sync: 'sets'` collection was
- * acknowledged: the next set pull removes it if no set covers it (see {@link evictUncovered}).
- */
-export async function noteSetAck(
-  tx: StorageTransaction,
-  collection: CollectionDefinition | undefined,
-): Promise<void> {
-  if (collection?.sync !== 'sets') return;
-  const due = (await tx.getMeta<string[]>(SYNC_SETS_SWEEP_META_KEY)) ?? [];
-  if (!due.includes(collection.name)) {
-    await tx.setMeta(SYNC_SETS_SWEEP_META_KEY, [...due, collection.name]);
-  }
 }
