@@ -1,10 +1,10 @@
 import type { CollectionDefinition, SyncUser } from '../../core/index.js';
 import { isInScope } from '../server-context.js';
-import type { LiveChannel, ServerRecord, ServerStore } from '../server-store.js';
+import type { FeedEntry, LiveChannel, ServerRecord, ServerStore } from '../server-store.js';
 import type { ChangeNotice } from './committed-change.js';
 import type { ConnectionState, LiveConnection, LiveSettings } from './live-connection.js';
 import { knownStates, scopedStates } from './live-scope.js';
-import { setChangeVisible, setsCoverChange, statesCoverEntry } from './live-sets.js';
+import { leftSetSince, setChangeVisible, setsCoverChange, statesCoverEntry } from './live-sets.js';
 
 /**
  * The live streams of one server process: who is connected, which committed change each of them
@@ -220,9 +220,24 @@ export class LiveHub {
               knownStates(record).filter((known) => this.#visible(known, user)),
             ),
         );
-        if (missed) this.#poke(state, last.position);
+        if (missed || (await this.#leftSet(state, entries))) this.#poke(state, last.position);
       }
     }
+  }
+
+  /** Whether one of the user's own records in `entries` left a set of the stream (see leftSetSince). */
+  async #leftSet(state: ConnectionState, entries: readonly FeedEntry[]): Promise<boolean> {
+    const { sets, user } = state.connection;
+    const candidate = entries.some(
+      ({ position, record }) =>
+        position > state.covered &&
+        record.ownerId === user.userId &&
+        this.#isSetCollection(record.collection),
+    );
+    if (!sets || !candidate) return false;
+    return this.#store.read((reader) =>
+      leftSetSince(reader, this.#collections, sets, user, state.covered),
+    );
   }
 
   async #beat(): Promise<void> {

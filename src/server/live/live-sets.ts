@@ -6,7 +6,8 @@ import type { CollectionDefinition, SyncSetSpec, SyncUser } from '../../core/ind
 import { describeValue, matchesSyncSet, syncSetSpecSchema } from '../../core/index.js';
 import { RequestRefusedError, describeIssues } from '../replies.js';
 import { isInScope } from '../server-context.js';
-import type { ServerRecord } from '../server-store.js';
+import type { ServerRecord, ServerStoreReader } from '../server-store.js';
+import { indexQueryOf } from '../sets/set-pull-handler.js';
 import type { SetChange } from './committed-change.js';
 
 /** Sets one live stream may declare; a device with more leaves `sets` out (poked for all). */
@@ -74,8 +75,8 @@ export function setsCoverChange(
 /**
  * The heartbeat's check of a feed entry for one stream, given the record's states its user may
  * see: in scope is enough without declared sets or outside a set collection; else a state must
- * match one of the stream's sets. The state before a move out of a set is not kept, so a lost
- * notice of that move reaches the device with its next pull rather than at the heartbeat.
+ * match one of the stream's sets. The state before a move out of a set is not kept in a
+ * collection without a scope function: {@link leftSetSince} finds those moves.
  */
 export function statesCoverEntry(
   sets: readonly SyncSetSpec[] | undefined,
@@ -107,4 +108,26 @@ export function setChangeVisible(
     (r) =>
       r.collection === change.collection && r.id === change.id && isInScope(collection, r, user),
   );
+}
+
+/**
+ * Whether a record of `user` left one of `sets` after feed position `after`, in a `sync: 'sets'`
+ * collection without a scope function (which keeps no state before a change, so the
+ * heartbeat's check of states cannot see the move): the set index keeps the old value's row,
+ * bumped to the change's position. Used by the heartbeat's check for lost notices.
+ */
+export async function leftSetSince(
+  reader: ServerStoreReader,
+  collections: ReadonlyMap<string, CollectionDefinition>,
+  sets: readonly SyncSetSpec[],
+  user: SyncUser,
+  after: number,
+): Promise<boolean> {
+  if (typeof reader.countSetChanges !== 'function') return false;
+  for (const set of sets) {
+    const collection = collections.get(set.collection);
+    if (collection?.sync !== 'sets' || collection.scope) continue;
+    if ((await reader.countSetChanges(indexQueryOf(collection, set, user, after))) > 0) return true;
+  }
+  return false;
 }

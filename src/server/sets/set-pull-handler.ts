@@ -107,8 +107,8 @@ export function checkSetSpec(ctx: ServerContext, spec: SyncSetSpec): CollectionD
   return collection;
 }
 
-/** The index range of a set: driven by its field with the fewest values. */
-function indexQueryOf(
+/** The index range of a set after `after`: driven by its field with the fewest values. */
+export function indexQueryOf(
   collection: CollectionDefinition,
   spec: SyncSetSpec,
   user: SyncSpecUser,
