@@ -19,6 +19,9 @@ import { makeOp } from '../../src/testing/conformance/storage-fixtures.js';
 import { propertyRuns } from '../property/property-runs.js';
 
 const params = propertyRuns(100);
+// The soak runs 10,000 scenarios per adapter: the time limit grows with the run count, so a
+// loaded machine slows the run down instead of failing it.
+const TIMEOUT_MS = Math.max(60_000, params.numRuns * 60);
 
 const STATES = ['queued', 'inflight', 'dead'] as const;
 const COLLECTIONS = ['todos', 'notes'] as const;
@@ -311,12 +314,16 @@ const regressions: ReadonlyArray<readonly [string, Scenario]> = [
 ];
 
 describe.each(adapters)('outbox model: %s', (_name, create) => {
-  it('listOps and getOp inside and after transactions equal the model; a throwing transaction leaves nothing', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, (scenario) => expectModel(create(), scenario)),
-      params,
-    );
-  });
+  it(
+    'listOps and getOp inside and after transactions equal the model; a throwing transaction leaves nothing',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, (scenario) => expectModel(create(), scenario)),
+        params,
+      );
+    },
+    TIMEOUT_MS,
+  );
 
   it.each(regressions)('%s', (_case, scenario) => expectModel(create(), scenario));
 });
