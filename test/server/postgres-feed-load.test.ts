@@ -20,8 +20,11 @@ import { hlcAt, makeServer, NOW, op, pull, push } from './server-helpers.js';
 const url = postgresUrl();
 /** Ops pushed in all, each one change: 2,000 by default (~5 s); the soak runs 20,000 (~40 s). */
 const WRITES = Number(process.env['TIDESYNC_PG_LOAD_WRITES'] ?? 2000);
-/** The soak runs 10x the writes; its time limit grows with them (10 ms a write, 60 s at least). */
-const TIMEOUT_MS = Math.max(60_000, WRITES * 10);
+/**
+ * The soak runs 10x the writes; its time limit grows with them (25 ms a write, 60 s at least:
+ * ~40 s quiet, over 200 s at load 13).
+ */
+const TIMEOUT_MS = Math.max(60_000, WRITES * 25);
 /** Server instances the writers push to, each on its own pool. */
 const INSTANCES = 4;
 const WRITERS = 12;
