@@ -11,7 +11,9 @@ import {
 import { SseParser } from '../../src/core/index.js';
 import type { LiveTriggerOptions, StreamEvent, SyncClient, SyncTrigger, Timers } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
-import { createSyncServer } from 'tidesync/server';
+import { createSyncServer, memoryServerStore } from 'tidesync/server';
+import { createLocalChannel } from '../../src/server/live/live-channel.js';
+import type { LiveChannel } from '../../src/server/server-store.js';
 import type { ServerStore, SyncServer, SyncServerOptions } from 'tidesync/server';
 
 export const todos = defineCollection({
@@ -206,4 +208,35 @@ export async function openRaw(
 /** The `position` of a poke, ping or ready event. */
 export function positionOf(event: StreamEvent): number {
   return (JSON.parse(event.data) as { position: number }).position;
+}
+
+/** `inner` with its commits announced on `liveChannel` instead of its own channel. */
+export function withChannel(inner: ServerStore, liveChannel: LiveChannel): ServerStore {
+  return {
+    kind: inner.kind,
+    open: () => inner.open(),
+    read: (fn) => inner.read(fn),
+    transaction: (fn) => inner.transaction(fn),
+    close: () => inner.close(),
+    liveChannel,
+  };
+}
+
+/**
+ * A memory store whose live notices are lost while `losing()` says so (each lost one counted by
+ * `onLost`), as an instance that died between its commit and its NOTIFY would lose them.
+ */
+export function lossyStore(
+  losing: () => boolean,
+  onLost: () => void = () => undefined,
+): ServerStore {
+  const local = createLocalChannel();
+  return withChannel(memoryServerStore(), {
+    publish: (change, on) => {
+      if (!losing()) return local.publish(change, on);
+      onLost();
+      return Promise.resolve();
+    },
+    subscribe: (listener, onResync) => local.subscribe(listener, onResync),
+  });
 }

@@ -1,27 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryServerStore } from 'tidesync/server';
-import type { ServerStore } from 'tidesync/server';
 import { createLocalChannel } from '../../src/server/live/live-channel.js';
 import type { LiveChannel } from '../../src/server/server-store.js';
 import type { Tokens } from './live-helpers.js';
-import { liveDevice, openRaw, startServer, titles, until } from './live-helpers.js';
+import { liveDevice, openRaw, startServer, titles, until, withChannel } from './live-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** `inner` with its commits announced on `liveChannel` instead of its own channel. */
-function withChannel(inner: ServerStore, liveChannel: LiveChannel): ServerStore {
-  return {
-    kind: inner.kind,
-    open: () => inner.open(),
-    read: (fn) => inner.read(fn),
-    transaction: (fn) => inner.transaction(fn),
-    close: () => inner.close(),
-    liveChannel,
-  };
-}
 
 describe('a lost poke (S40)', () => {
   it('delays a change until the next poke, which brings both changes', async () => {

@@ -2,11 +2,8 @@
 // with every notice lost, a device whose user could see the record before the change is still
 // poked at the next heartbeat, and its pull then removes the record.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LiveChannel, ServerStore } from 'tidesync/server';
-import { memoryServerStore } from 'tidesync/server';
-import { createLocalChannel } from '../../src/server/live/live-channel.js';
 import type { Tokens } from './live-helpers.js';
-import { startServer, until } from './live-helpers.js';
+import { lossyStore, startServer, until } from './live-helpers.js';
 import { listNames, lists, listsDevice } from './scope-exit-helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -19,27 +16,13 @@ describe('a lost notice of a scope exit (S40)', () => {
     'pokes the device whose user lost sight of the record at the next heartbeat',
     { timeout: 20_000 },
     async () => {
-      const local = createLocalChannel();
       let lost = 0;
       // Loses the notices of the revoke, as an instance that died between commit and NOTIFY would.
       let losing = false;
-      const lossy: LiveChannel = {
-        publish: (change, on) => {
-          if (!losing) return local.publish(change, on);
-          lost += 1;
-          return Promise.resolve();
-        },
-        subscribe: (listener, onResync) => local.subscribe(listener, onResync),
-      };
-      const inner = memoryServerStore();
-      const store: ServerStore = {
-        kind: inner.kind,
-        open: () => inner.open(),
-        read: (fn) => inner.read(fn),
-        transaction: (fn) => inner.transaction(fn),
-        close: () => inner.close(),
-        liveChannel: lossy,
-      };
+      const store = lossyStore(
+        () => losing,
+        () => (lost += 1),
+      );
       const tokens: Tokens = new Map([
         ['t-alice', { userId: 'alice' }],
         ['t-bob', { userId: 'bob' }],

@@ -3,17 +3,9 @@
 // the device for good (the adopted version sends no op, so no acknowledgement marked the
 // collection for the sweep after the next set pull). Every resolution must let it go.
 import { expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCollection, manual } from 'tidesync';
+import { manualOrders as orders } from './set-helpers.js';
 import { createTestHarness } from 'tidesync/testing';
 
-const orders = defineCollection({
-  name: 'orders',
-  schema: z.object({ title: z.string(), region: z.string() }),
-  conflict: manual(),
-  sync: 'sets',
-  indexes: ['region'],
-});
 const north = { collection: 'orders', where: { region: 'north' } };
 
 it.each([

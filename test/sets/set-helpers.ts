@@ -1,6 +1,6 @@
 // Shared pieces of the sync-set tests: a `sync: 'sets'` collection and set pulls on the wire.
 import { z } from 'zod';
-import { defineCollection, lastWriteWins } from 'tidesync';
+import { defineCollection, lastWriteWins, manual } from 'tidesync';
 import type { SyncServer } from 'tidesync/server';
 import type { SyncSetWhere } from '../../src/core/index.js';
 import { call, hlcAt, op } from '../server/server-helpers.js';
@@ -13,6 +13,15 @@ export const orders = defineCollection({
   conflict: lastWriteWins(),
   sync: 'sets',
   indexes: ['region', 'projectId'],
+});
+
+/** Orders under `manual()` (each conflict goes to the inbox), synced by sets on `region`. */
+export const manualOrders = defineCollection({
+  name: 'orders',
+  schema: z.object({ title: z.string(), region: z.string() }),
+  conflict: manual(),
+  sync: 'sets',
+  indexes: ['region'],
 });
 
 /** Orders visible to their creator and every member of their team, synced by sets on `region`. */

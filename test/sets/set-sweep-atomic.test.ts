@@ -4,8 +4,7 @@
 // throws inside the open transaction, which rolls back) must not leave the conflict resolved but
 // unmarked, or the record, moved out of every set, would stay on the device for good.
 import { expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCollection, manual } from 'tidesync';
+import { manualOrders as orders } from './set-helpers.js';
 import { createMemoryStore, memoryAdapter } from 'tidesync/adapters/memory';
 import { makeServer } from '../client/sync-helpers.js';
 import {
@@ -15,13 +14,6 @@ import {
   userTransport,
 } from '../reliability/fault-helpers.js';
 
-const orders = defineCollection({
-  name: 'orders',
-  schema: z.object({ title: z.string(), region: z.string() }),
-  conflict: manual(),
-  sync: 'sets',
-  indexes: ['region'],
-});
 const collections = [orders];
 const NORTH = { where: { region: 'north' } };
 
