@@ -144,7 +144,7 @@ function* variants(value: unknown): Generator<unknown> {
 }
 
 /** What a parse answers: the output, or the issues (messages included). */
-function answer(result: z.ZodMiniSafeParseResult<unknown>): unknown {
+function answer(result: z.core.util.SafeParseResult<unknown>): unknown {
   return result.success ? { data: result.data } : result.error.issues;
 }
 
