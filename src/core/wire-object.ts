@@ -7,7 +7,7 @@
 // `jitless` parse) goes to zod's own parser, which runs the fields
 // again and reports exactly what `z.object` reports.
 import * as z from 'zod/mini';
-import { AGAIN, FieldCode, isPlainObject, passesCheck } from './wire-code.js';
+import { AGAIN, type CodeState, fieldCode, isPlainObject, passesCheck } from './wire-code.js';
 
 type Payload = z.core.ParsePayload;
 type Context = z.core.ParseContextInternal<z.core.$ZodIssue>;
@@ -45,12 +45,12 @@ function compiled(
   if (z.config().jitless) return undefined;
   // p: the payload, c: the parse context, i: the input, o: the output, r: a field's zod result,
   // v...: values; I: zod's own parser, F: fastCase, X: what the field code refers to.
-  const code = new FieldCode();
+  const state: CodeState = { refs: [], vars: 0 };
   let body = `if(!F(i,c))${AGAIN}const o={};`;
   keys.forEach((key, n) => {
     const k = JSON.stringify(key);
     const { optin, optout } = fields[n]!._zod;
-    body += `v=i[${k}];${code.field(fields[n]!, 'v')}`;
+    body += `v=i[${k}];${fieldCode(state, fields[n]!, 'v')}`;
     // As zod's object parser: an absent optional key stays absent, a required one is an issue.
     body +=
       optin === undefined
@@ -59,7 +59,7 @@ function compiled(
           ? `if(${k} in i)o[${k}]=v;`
           : `if(v!==void 0||${optin === 'defaulted' && optout !== 'optional' ? 1 : `${k} in i`})o[${k}]=v;`;
   });
-  const vars = Array.from({ length: code.vars }, (_, n) => `,v${n + 1}`).join('');
+  const vars = Array.from({ length: state.vars }, (_, n) => `,v${n + 1}`).join('');
   try {
     const make = new Function(
       'I',
@@ -76,7 +76,7 @@ function compiled(
       passesCheck,
       isPlainObject,
       Object.prototype.propertyIsEnumerable,
-      code.refs,
+      state.refs,
     );
   } catch {
     return undefined;
