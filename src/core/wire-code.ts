@@ -113,7 +113,7 @@ function checkCode(state: CodeState, schema: Schema, v: string): string | undefi
       code += `&&Number.isSafeInteger(${v})`;
     else if (kind === 'custom' && !def['when']) {
       code += (check as unknown as Schema)._zod.traits.has('$ZodCustom')
-        ? `&&${ref(state, def['fn'])}(${v})===true`
+        ? `&&${ref(state, def)}.fn(${v})===true`
         : `&&K(${ref(state, check)},${v})`;
     } else return;
   }
