@@ -29,24 +29,34 @@ export function findUnsafeKey(
   maxDepth: number = MAX_DATA_DEPTH,
 ): string | undefined {
   // The path is only built once something was found: most values hold nothing.
-  if (!hasUnsafeKey(value, depth, maxDepth)) return undefined;
+  if (value === null || typeof value !== 'object' || !hasUnsafeKey(value, depth, maxDepth)) {
+    return undefined;
+  }
   return pathOfUnsafeKey(value, depth, path, maxDepth);
 }
 
-function hasUnsafeKey(value: unknown, depth: number, maxDepth: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
+// The hot loop: no call for a primitive, and the three keys compared directly (JSON.parse's
+// keys are internalized strings, so each comparison is cheap) rather than looked up in
+// FORBIDDEN_KEYS: about half the time of a walk of a pull page.
+function hasUnsafeKey(value: object, depth: number, maxDepth: number): boolean {
   if (depth > maxDepth) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (hasUnsafeKey(value[i], depth + 1, maxDepth)) return true;
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null && hasUnsafeKey(item, depth + 1, maxDepth)) {
+        return true;
+      }
     }
     return false;
   }
   const keys = Object.keys(value);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    if (FORBIDDEN_KEYS.has(key)) return true;
-    if (hasUnsafeKey((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return true;
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return true;
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && hasUnsafeKey(item, depth + 1, maxDepth)) {
+      return true;
+    }
   }
   return false;
 }

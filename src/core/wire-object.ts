@@ -7,6 +7,7 @@
 // `jitless` parse) goes to zod's own parser, which runs the fields
 // again and reports exactly what `z.object` reports.
 import * as z from 'zod/mini';
+import { AGAIN, type CodeState, fieldCode, isPlainObject, passesCheck } from './wire-code.js';
 
 type Payload = z.core.ParsePayload;
 type Context = z.core.ParseContextInternal<z.core.$ZodIssue>;
@@ -24,6 +25,7 @@ function fastCase(input: unknown, ctx: Context | undefined): input is Record<str
   return (
     ctx?.async === false &&
     ctx.jitless !== true &&
+    ctx.direction !== 'backward' &&
     input !== null &&
     typeof input === 'object' &&
     !Array.isArray(input)
@@ -31,38 +33,51 @@ function fastCase(input: unknown, ctx: Context | undefined): input is Record<str
 }
 
 /**
- * The parser of one shape's valid values: code generated for it (each field its own call site,
- * which V8 inlines), as classic zod's `z.object` does; `undefined` where generating code is not allowed
- * (a Content-Security-Policy without 'unsafe-eval') or zod is configured `jitless`.
+ * The parser of one shape's valid values: code generated for it, each field's checks written
+ * out where wire-code.ts can (else the field's own zod run); `undefined` where generating code
+ * is not allowed (a Content-Security-Policy without 'unsafe-eval') or zod is configured `jitless`.
  */
 function compiled(
   keys: readonly string[],
-  fields: readonly z.core.$ZodTypeInternals[],
+  fields: readonly z.core.$ZodType[],
   interpreted: Parse,
 ): Parse | undefined {
   if (z.config().jitless) return undefined;
-  // p: the payload, c: the parse context, i: the input, o: the output, r: a field's result;
-  // I: zod's own parser, F: fastCase, f0...: the fields.
-  const again = 'return I(p,c);';
-  let body = `return(p,c)=>{const i=p.value;if(!F(i,c))${again}const o={};let r;`;
+  // p: the payload, c: the parse context, i: the input, o: the output, r: a field's zod result,
+  // v...: values; I: zod's own parser, F: fastCase, X: what the field code refers to.
+  const state: CodeState = { refs: [], vars: 0 };
+  let body = `if(!F(i,c))${AGAIN}const o={};`;
   keys.forEach((key, n) => {
     const k = JSON.stringify(key);
-    const { optin, optout } = fields[n]!;
-    body += `r=f${n}.run({value:i[${k}],issues:[]},c);if(r.issues.length)${again}`;
+    const { optin, optout } = fields[n]!._zod;
+    body += `v=i[${k}];${fieldCode(state, fields[n]!, 'v')}`;
     // As zod's object parser: an absent optional key stays absent, a required one is an issue.
     body +=
       optin === undefined
-        ? `if(!(${k} in i))${again}o[${k}]=r.value;`
+        ? `if(!(${k} in i))${AGAIN}o[${k}]=v;`
         : optin === 'optional' && optout === 'optional'
-          ? `if(${k} in i)o[${k}]=r.value;`
-          : `if(r.value!==void 0||${optin === 'defaulted' && optout !== 'optional' ? 1 : `${k} in i`})o[${k}]=r.value;`;
+          ? `if(${k} in i)o[${k}]=v;`
+          : `if(v!==void 0||${optin === 'defaulted' && optout !== 'optional' ? 1 : `${k} in i`})o[${k}]=v;`;
   });
+  const vars = Array.from({ length: state.vars }, (_, n) => `,v${n + 1}`).join('');
   try {
-    const names = fields.map((_, n) => `f${n}`);
-    const make = new Function('I', 'F', ...names, `${body}p.value=o;return p}`) as (
-      ...args: unknown[]
-    ) => Parse;
-    return make(interpreted, fastCase, ...fields);
+    const make = new Function(
+      'I',
+      'F',
+      'K',
+      'P',
+      'E',
+      'X',
+      `return(p,c)=>{const i=p.value;let r,v${vars};${body}p.value=o;return p}`,
+    ) as (...args: unknown[]) => Parse;
+    return make(
+      interpreted,
+      fastCase,
+      passesCheck,
+      isPlainObject,
+      Object.prototype.propertyIsEnumerable,
+      state.refs,
+    );
   } catch {
     return undefined;
   }
@@ -74,7 +89,7 @@ function withFastParse<S extends z.ZodMiniObject>(schema: S): S {
   const keys = Object.keys(shape);
   // zod skips a `__proto__` field and parses symbol keys: left to its own parser.
   if (keys.includes('__proto__') || Object.getOwnPropertySymbols(shape).length) return schema;
-  const fields = keys.map((key) => shape[key]!._zod);
+  const fields = keys.map((key) => shape[key]!);
   const interpreted = inner.parse as Parse;
   const parse = compiled(keys, fields, interpreted);
   if (!parse) return schema;

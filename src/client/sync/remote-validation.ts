@@ -4,7 +4,7 @@ import type {
   ValidationIssue,
   WireRecord,
 } from '../../core/index.js';
-import { META_FIELDS, TidesyncError, findUnsafeKey, safeParseSchema } from '../../core/index.js';
+import { META_FIELDS, TidesyncError, safeParseSchema } from '../../core/index.js';
 import { newerVersionIssues } from './schema-versions.js';
 
 const META = new Set<string>(META_FIELDS);
@@ -48,7 +48,11 @@ export interface RemoteRejectedEvent {
   readonly error: InvalidRemoteRecordError;
 }
 
-/** Problems of a record's fields: metadata or prototype keys, then the collection schema. */
+/**
+ * Problems of a remote record's fields: metadata keys, then the collection schema. Prototype
+ * keys never get here: every remote record passed the wire schema (`wireData`), which refuses
+ * them, or a whole-body check that did (`safeParseWire`).
+ */
 export function dataIssues(
   definition: CollectionDefinition,
   data: RecordData,
@@ -56,8 +60,6 @@ export function dataIssues(
   for (const key of Object.keys(data)) {
     if (META.has(key)) return [{ path: key, message: 'field is managed by tidesync' }];
   }
-  const unsafe = findUnsafeKey(data);
-  if (unsafe !== undefined) return [{ path: unsafe, message: 'prototype key is not allowed' }];
   const result = safeParseSchema(definition.schema, data);
   if (result.success) return undefined;
   return result.error.issues.map((i) => ({
