@@ -1,11 +1,12 @@
-import type {
-  CollectionDefinition,
-  OpResult,
-  RecordData,
-  SyncUser,
-  WireOp,
+import {
+  createId,
+  maxHlc,
+  type CollectionDefinition,
+  type OpResult,
+  type RecordData,
+  type SyncUser,
+  type WireOp,
 } from '../core/index.js';
-import { createId, maxHlc } from '../core/index.js';
 import { mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
