@@ -8,11 +8,45 @@ export interface LocalChange {
   readonly op: NewOp;
 }
 
-/** The same clock `hlc` for each of `fields`. */
-function clocksOf(fields: readonly string[], hlc: string): FieldClocks {
+/** The fields a write of `values` changes (its keys), each with the clock `hlc`. */
+function changeOf(values: RecordData, hlc: string): { fields: string[]; clocks: FieldClocks } {
+  const fields = Object.keys(values);
   const clocks: FieldClocks = {};
   for (const field of fields) clocks[field] = hlc;
-  return clocks;
+  return { fields, clocks };
+}
+
+/** The fields of an update op: the new `data`, the `patch`, the changed `fields` and their clocks. */
+interface OpUpdate {
+  readonly data: RecordData;
+  readonly patch: RecordData;
+  readonly fields: string[];
+  readonly clocks: FieldClocks;
+}
+
+/**
+ * The op of a local write to `current`, a record of `collection`, made on `baseVersion` at
+ * `hlc`: an update with `update`, a delete without it.
+ */
+function opOn(
+  collection: string,
+  current: StoredRecord,
+  baseVersion: number,
+  hlc: string,
+  update?: OpUpdate,
+): NewOp {
+  return {
+    collection,
+    id: current.id,
+    serverId: current.serverId,
+    type: update ? 'update' : 'delete',
+    data: update ? update.data : null,
+    patch: update ? update.patch : null,
+    changedFields: update ? update.fields : [],
+    baseVersion,
+    hlc,
+    fieldClocks: update ? update.clocks : {},
+  };
 }
 
 /** A new local record, never synced, and its insert op; every field has the clock `hlc`. */
@@ -22,8 +56,7 @@ export function newInsert(
   hlc: string,
   now: number,
 ): LocalChange {
-  const fields = Object.keys(data);
-  const fieldClocks = clocksOf(fields, hlc);
+  const { fields, clocks: fieldClocks } = changeOf(data, hlc);
   const id = createId();
   return {
     record: {
@@ -68,47 +101,24 @@ export function newUpdate(
   hlc: string,
   now: number,
 ): LocalChange {
-  const changed = Object.keys(patch);
-  const opClocks = clocksOf(changed, hlc);
+  const { fields, clocks } = changeOf(patch, hlc);
   return {
     record: {
       ...current,
       data,
       hlc,
-      fieldClocks: { ...current.fieldClocks, ...opClocks },
+      fieldClocks: { ...current.fieldClocks, ...clocks },
       updatedAt: now,
       accessedAt: now,
       syncStatus: current.syncStatus === 'conflicted' ? 'conflicted' : 'pending',
     },
-    op: {
-      collection,
-      id: current.id,
-      serverId: current.serverId,
-      type: 'update',
-      data,
-      patch,
-      changedFields: changed,
-      baseVersion: current.version,
-      hlc,
-      fieldClocks: opClocks,
-    },
+    op: opOn(collection, current, current.version, hlc, { data, patch, fields, clocks }),
   };
 }
 
 /** The delete op of `current`, a record of `collection`. */
 export function newDeleteOp(collection: string, current: StoredRecord, hlc: string): NewOp {
-  return {
-    collection,
-    id: current.id,
-    serverId: current.serverId,
-    type: 'delete',
-    data: null,
-    patch: null,
-    changedFields: [],
-    baseVersion: current.version,
-    hlc,
-    fieldClocks: {},
-  };
+  return opOn(collection, current, current.version, hlc);
 }
 
 /** `current` as a tombstone waiting for its delete op to sync. */
@@ -161,32 +171,22 @@ export function newResolution(
   hlc: string,
   now: number,
 ): LocalChange {
-  const fields = Object.keys(data);
-  const clocks = clocksOf(fields, hlc);
+  const { fields, clocks } = changeOf(data, hlc);
+  // The server's side as the base, then this write on top of it.
+  const remote = adoptedRemote(current, conflict, data, deleted, now);
   return {
     record: {
-      ...current,
-      data,
-      deleted,
-      version: conflict.remoteVersion,
+      ...remote,
       hlc,
       fieldClocks: { ...conflict.remoteFieldClocks, ...clocks },
       syncStatus: 'pending',
-      conflict: null,
-      updatedAt: now,
-      accessedAt: now,
     },
-    op: {
+    op: opOn(
       collection,
-      id: current.id,
-      serverId: current.serverId,
-      type: deleted ? 'delete' : 'update',
-      data: deleted ? null : data,
-      patch: deleted ? null : data,
-      changedFields: deleted ? [] : fields,
-      baseVersion: conflict.remoteVersion,
+      current,
+      conflict.remoteVersion,
       hlc,
-      fieldClocks: deleted ? {} : clocks,
-    },
+      deleted ? undefined : { data, patch: data, fields, clocks },
+    ),
   };
 }
