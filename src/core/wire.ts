@@ -105,17 +105,6 @@ export const wireFieldClocks = z.pipe(
   z.record(z.string().check(z.maxLength(256)), hlc),
 );
 
-/** Which record, at which version: the first fields of every record entry the server sends. */
-const recordVersion = { collection: id, id, version: count };
-
-/** The server's clock in a push or pull answer (clients keep their clocks within its drift). */
-const serverClock = {
-  /** Server wall-clock ms when it answered. */
-  serverTime: z.optional(count),
-  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
-  maxClockDriftMs: z.optional(count),
-};
-
 /** One outbox operation as pushed. `seq` is the op's push sequence number. */
 export const wireOpSchema = wireObject({
   opId: envelopeId,
@@ -136,7 +125,9 @@ export type WireOp = z.infer<typeof wireOpSchema>;
 
 /** A record as the server sends it. `id` is the canonical (server) id. */
 export const wireRecordSchema = wireObject({
-  ...recordVersion,
+  collection: id,
+  id,
+  version: count,
   data: wireData,
   hlc,
   fieldClocks: wireFieldClocks,
@@ -188,7 +179,10 @@ export const pushResponseSchema = wireObject({
   results: z.array(opResultSchema),
   /** Highest push sequence number the server has recorded for this client. */
   lastSeq: count,
-  ...serverClock,
+  /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
+  serverTime: z.optional(count),
+  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
+  maxClockDriftMs: z.optional(count),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
@@ -219,7 +213,9 @@ export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 /** A pulled change the server left out: the record alone is larger than the client's `maxBytes`. */
 export const skippedRecordSchema = wireObject({
-  ...recordVersion,
+  collection: id,
+  id,
+  version: count,
   /** Size of the record on the wire (JSON, UTF-8). */
   bytes: count,
   code: z.literal('record_too_large'),
@@ -227,7 +223,7 @@ export const skippedRecordSchema = wireObject({
 export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
 
 /** A record that left the user's scope: the client removes it from the device. */
-export const removedRecordSchema = wireObject(recordVersion);
+export const removedRecordSchema = wireObject({ collection: id, id, version: count });
 export type RemovedRecord = z.infer<typeof removedRecordSchema>;
 
 export const pullResponseSchema = wireObject({
@@ -246,7 +242,10 @@ export const pullResponseSchema = wireObject({
    * another epoch): the changes start from the beginning and the client must re-base.
    */
   reset: z.boolean(),
-  ...serverClock,
+  /** Server wall-clock ms when it answered (clients keep their clocks within the drift of it). */
+  serverTime: z.optional(count),
+  /** How far ahead of `serverTime` the server accepts op clocks before clamping them. */
+  maxClockDriftMs: z.optional(count),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
