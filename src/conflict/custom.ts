@@ -1,7 +1,12 @@
-import type { ConflictInput, ConflictStrategy, RecordData } from '../core/index.js';
-import { TidesyncError, describeValue } from '../core/index.js';
-import { mergedOutcome } from './last-write-wins.js';
-import { assertSafeData, safeStrategy } from './safe-data.js';
+import type {
+  ConflictInput,
+  ConflictOutcome,
+  ConflictStrategy,
+  RecordData,
+} from '../core/index.js';
+import { TidesyncError, describeValue, maxHlc } from '../core/index.js';
+import { mergeFieldClocks } from './last-write-wins.js';
+import { assertSafeData, assertSafeInput, copyData } from './safe-data.js';
 
 /**
  * What a custom resolver returns: the merged field values, `null` to delete the record, or
@@ -40,17 +45,27 @@ export function custom(resolver: CustomResolver): ConflictStrategy {
       `Expected \`custom()\` to get a resolver function, got ${describeValue(resolver)}.`,
     );
   }
-  return safeStrategy('custom', false, (input) => {
-    const result: unknown = resolver(input);
-    if (result === 'manual') return { kind: 'manual' };
-    if (result !== null && (typeof result !== 'object' || Array.isArray(result))) {
-      throw new TidesyncError(
-        'INVALID_OPTION',
-        `Expected the \`custom()\` resolver of \`${input.collection}\` to return an object, null or 'manual', got ${describeValue(result)}.`,
-      );
-    }
-    const data = result as RecordData | null;
-    assertSafeData(data, 'custom-resolved', input.collection);
-    return mergedOutcome(input, data);
-  });
+  return {
+    name: 'custom',
+    deterministic: false,
+    resolve(input: ConflictInput): ConflictOutcome {
+      assertSafeInput(input);
+      const result: unknown = resolver(input);
+      if (result === 'manual') return { kind: 'manual' };
+      if (result !== null && (typeof result !== 'object' || Array.isArray(result))) {
+        throw new TidesyncError(
+          'INVALID_OPTION',
+          `Expected the \`custom()\` resolver of \`${input.collection}\` to return an object, null or 'manual', got ${describeValue(result)}.`,
+        );
+      }
+      const data = result as RecordData | null;
+      assertSafeData(data, 'custom-resolved', input.collection);
+      return {
+        kind: 'merged',
+        data: data === null ? null : copyData(data),
+        hlc: maxHlc(input.local.hlc, input.remote.hlc),
+        fieldClocks: mergeFieldClocks(input.local.fieldClocks, input.remote.fieldClocks),
+      };
+    },
+  };
 }

@@ -3,10 +3,9 @@ import type {
   ConflictOutcome,
   ConflictStrategy,
   FieldClocks,
-  RecordData,
 } from '../core/index.js';
 import { compareHlc, maxHlc } from '../core/index.js';
-import { copyData, safeStrategy } from './safe-data.js';
+import { assertSafeInput, copyData } from './safe-data.js';
 
 /** Per-field maximum of two clock maps; commutative, associative and idempotent. */
 export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
@@ -33,19 +32,19 @@ export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
  * defineCollection({ name: 'notes', schema, conflict: lastWriteWins() });
  */
 export function lastWriteWins(): ConflictStrategy {
-  return safeStrategy('lastWriteWins', true, (input) => {
-    const { local, remote } = input;
-    const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
-    return mergedOutcome(input, winner.data);
-  });
-}
-
-/** The merged outcome that keeps `data` (copied), with the later clock of each side. */
-export function mergedOutcome(input: ConflictInput, data: RecordData | null): ConflictOutcome {
   return {
-    kind: 'merged',
-    data: data === null ? null : copyData(data),
-    hlc: maxHlc(input.local.hlc, input.remote.hlc),
-    fieldClocks: mergeFieldClocks(input.local.fieldClocks, input.remote.fieldClocks),
+    name: 'lastWriteWins',
+    deterministic: true,
+    resolve(input: ConflictInput): ConflictOutcome {
+      assertSafeInput(input);
+      const { local, remote } = input;
+      const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
+      return {
+        kind: 'merged',
+        data: winner.data === null ? null : copyData(winner.data),
+        hlc: maxHlc(local.hlc, remote.hlc),
+        fieldClocks: mergeFieldClocks(local.fieldClocks, remote.fieldClocks),
+      };
+    },
   };
 }

@@ -1,10 +1,4 @@
-import type {
-  ConflictInput,
-  ConflictOutcome,
-  ConflictStrategy,
-  ConflictStrategyName,
-  RecordData,
-} from '../core/index.js';
+import type { ConflictInput, RecordData } from '../core/index.js';
 import { FORBIDDEN_KEYS, TidesyncError, findUnsafeKey } from '../core/index.js';
 
 /**
@@ -39,33 +33,16 @@ export function assertSafeInput(input: ConflictInput): void {
   }
 }
 
-/**
- * The strategy `name` whose `resolve` refuses prototype keys on both sides first
- * ({@link assertSafeInput}), then resolves with `resolve`.
- */
-export function safeStrategy(
-  name: ConflictStrategyName,
-  deterministic: boolean,
-  resolve: (input: ConflictInput) => ConflictOutcome,
-): ConflictStrategy {
-  return {
-    name,
-    deterministic,
-    resolve(input: ConflictInput): ConflictOutcome {
-      assertSafeInput(input);
-      return resolve(input);
-    },
-  };
-}
-
 /** A copy of `data` built with own data properties only (never through a prototype setter). */
 export function copyData(data: RecordData): RecordData {
   const out: RecordData = {};
-  for (const [key, value] of Object.entries(data)) defineField(out, key, value);
+  for (const [key, value] of Object.entries(data)) {
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return out;
-}
-
-/** Sets `data[key]` as an own data property (never through a prototype setter). */
-export function defineField(data: RecordData, key: string, value: unknown): void {
-  Object.defineProperty(data, key, { value, enumerable: true, writable: true, configurable: true });
 }
