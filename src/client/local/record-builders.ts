@@ -8,45 +8,11 @@ export interface LocalChange {
   readonly op: NewOp;
 }
 
-/** The fields a write of `values` changes (its keys), each with the clock `hlc`. */
-function changeOf(values: RecordData, hlc: string): { fields: string[]; clocks: FieldClocks } {
-  const fields = Object.keys(values);
+/** The same clock `hlc` for each of `fields`. */
+function clocksOf(fields: readonly string[], hlc: string): FieldClocks {
   const clocks: FieldClocks = {};
   for (const field of fields) clocks[field] = hlc;
-  return { fields, clocks };
-}
-
-/** The fields of an update op: the new `data`, the `patch`, the changed `fields` and their clocks. */
-interface OpUpdate {
-  readonly data: RecordData;
-  readonly patch: RecordData;
-  readonly fields: string[];
-  readonly clocks: FieldClocks;
-}
-
-/**
- * The op of a local write to `current`, a record of `collection`, made on `baseVersion` at
- * `hlc`: an update with `update`, a delete without it.
- */
-function opOn(
-  collection: string,
-  current: StoredRecord,
-  baseVersion: number,
-  hlc: string,
-  update?: OpUpdate,
-): NewOp {
-  return {
-    collection,
-    id: current.id,
-    serverId: current.serverId,
-    type: update ? 'update' : 'delete',
-    data: update ? update.data : null,
-    patch: update ? update.patch : null,
-    changedFields: update ? update.fields : [],
-    baseVersion,
-    hlc,
-    fieldClocks: update ? update.clocks : {},
-  };
+  return clocks;
 }
 
 /** A new local record, never synced, and its insert op; every field has the clock `hlc`. */
@@ -56,7 +22,8 @@ export function newInsert(
   hlc: string,
   now: number,
 ): LocalChange {
-  const { fields, clocks: fieldClocks } = changeOf(data, hlc);
+  const fields = Object.keys(data);
+  const fieldClocks = clocksOf(fields, hlc);
   const id = createId();
   return {
     record: {
@@ -101,24 +68,47 @@ export function newUpdate(
   hlc: string,
   now: number,
 ): LocalChange {
-  const { fields, clocks } = changeOf(patch, hlc);
+  const changed = Object.keys(patch);
+  const opClocks = clocksOf(changed, hlc);
   return {
     record: {
       ...current,
       data,
       hlc,
-      fieldClocks: { ...current.fieldClocks, ...clocks },
+      fieldClocks: { ...current.fieldClocks, ...opClocks },
       updatedAt: now,
       accessedAt: now,
       syncStatus: current.syncStatus === 'conflicted' ? 'conflicted' : 'pending',
     },
-    op: opOn(collection, current, current.version, hlc, { data, patch, fields, clocks }),
+    op: {
+      collection,
+      id: current.id,
+      serverId: current.serverId,
+      type: 'update',
+      data,
+      patch,
+      changedFields: changed,
+      baseVersion: current.version,
+      hlc,
+      fieldClocks: opClocks,
+    },
   };
 }
 
 /** The delete op of `current`, a record of `collection`. */
 export function newDeleteOp(collection: string, current: StoredRecord, hlc: string): NewOp {
-  return opOn(collection, current, current.version, hlc);
+  return {
+    collection,
+    id: current.id,
+    serverId: current.serverId,
+    type: 'delete',
+    data: null,
+    patch: null,
+    changedFields: [],
+    baseVersion: current.version,
+    hlc,
+    fieldClocks: {},
+  };
 }
 
 /** `current` as a tombstone waiting for its delete op to sync. */
@@ -171,22 +161,32 @@ export function newResolution(
   hlc: string,
   now: number,
 ): LocalChange {
-  const { fields, clocks } = changeOf(data, hlc);
-  // The server's side as the base, then this write on top of it.
-  const remote = adoptedRemote(current, conflict, data, deleted, now);
+  const fields = Object.keys(data);
+  const clocks = clocksOf(fields, hlc);
   return {
     record: {
-      ...remote,
+      ...current,
+      data,
+      deleted,
+      version: conflict.remoteVersion,
       hlc,
       fieldClocks: { ...conflict.remoteFieldClocks, ...clocks },
       syncStatus: 'pending',
+      conflict: null,
+      updatedAt: now,
+      accessedAt: now,
     },
-    op: opOn(
+    op: {
       collection,
-      current,
-      conflict.remoteVersion,
+      id: current.id,
+      serverId: current.serverId,
+      type: deleted ? 'delete' : 'update',
+      data: deleted ? null : data,
+      patch: deleted ? null : data,
+      changedFields: deleted ? [] : fields,
+      baseVersion: conflict.remoteVersion,
       hlc,
-      deleted ? undefined : { data, patch: data, fields, clocks },
-    ),
+      fieldClocks: deleted ? {} : clocks,
+    },
   };
 }
