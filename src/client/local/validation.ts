@@ -46,24 +46,6 @@ function assertPlainObject(
   }
 }
 
-/** Checks an app-given record or patch: a plain object without prototype keys. */
-function assertAppObject(
-  collection: string,
-  value: unknown,
-  what: string,
-): asserts value is RecordData {
-  assertPlainObject(collection, value, what);
-  assertNoForbiddenKeys(collection, value);
-}
-
-/** The error for an app write to `key`, a field tidesync manages; `action` is what it tried. */
-function managedField(key: string, action: string, within: string): TidesyncError {
-  return new TidesyncError(
-    'FORBIDDEN_FIELD',
-    `Field \`${key}\` is managed by tidesync and cannot be ${action}. Remove it from the ${within}.`,
-  );
-}
-
 function assertNoForbiddenKeys(collection: string, value: RecordData): void {
   const bad = findUnsafeKey(value);
   if (bad !== undefined) {
@@ -102,10 +84,14 @@ export function checkResolutionValue(collection: string, value: unknown): void {
 
 /** Validates a new record's fields; returns the parsed fields (unknown keys stripped). */
 export function validateInsert(collection: CollectionDefinition, value: unknown): RecordData {
-  assertAppObject(collection.name, value, 'an inserted record');
+  assertPlainObject(collection.name, value, 'an inserted record');
+  assertNoForbiddenKeys(collection.name, value);
   for (const key of Object.keys(value)) {
     if (PROTECTED.has(key)) {
-      throw managedField(key, `set on insert into \`${collection.name}\``, 'object');
+      throw new TidesyncError(
+        'FORBIDDEN_FIELD',
+        `Field \`${key}\` is managed by tidesync and cannot be set on insert into \`${collection.name}\`. Remove it from the object.`,
+      );
     }
   }
   const result = safeParseSchema(collection.schema, value);
@@ -131,10 +117,14 @@ function partialSchema(collection: CollectionDefinition): PartialSchema {
 
 /** Validates an update patch before the transaction opens (each given field against the schema). */
 export function validatePatch(collection: CollectionDefinition, patch: unknown): RecordData {
-  assertAppObject(collection.name, patch, 'an update patch');
+  assertPlainObject(collection.name, patch, 'an update patch');
+  assertNoForbiddenKeys(collection.name, patch);
   for (const key of Object.keys(patch)) {
     if (PROTECTED.has(key)) {
-      throw managedField(key, `changed with \`update()\` on \`${collection.name}\``, 'patch');
+      throw new TidesyncError(
+        'FORBIDDEN_FIELD',
+        `Field \`${key}\` is managed by tidesync and cannot be changed with \`update()\` on \`${collection.name}\`.`,
+      );
     }
     if (!Object.hasOwn(shapeOf(collection.schema), key)) {
       throw new ValidationError(
