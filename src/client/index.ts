@@ -26,31 +26,31 @@ export {
   liveTrigger,
   onlineTrigger,
   writeTrigger,
+  type AppStateSource,
+  type ConnectivitySource,
+  type LiveTriggerOptions,
 } from './runtime/triggers/index.js';
-export type {
-  AppStateSource,
-  ConnectivitySource,
-  LiveTriggerOptions,
-} from './runtime/triggers/index.js';
-export { SyncClient } from './sync-client.js';
-export type { RunOnceOptions } from './sync-client.js';
+export { SyncClient, type RunOnceOptions } from './sync-client.js';
 export type { SignOutOptions, SignOutResult } from './sign-out.js';
 export type { TransactionCollection, TransactionContext } from './local/transaction-context.js';
 export type { EvictionResult } from './cache/retention.js';
 export type { SyncSet, SyncSetOptions } from './local/sync-set-types.js';
-export { InvalidRemoteRecordError } from './sync/remote-validation.js';
-export type { RemoteRejectedEvent, RemoteSource } from './sync/remote-validation.js';
+export {
+  InvalidRemoteRecordError,
+  type RemoteRejectedEvent,
+  type RemoteSource,
+} from './sync/remote-validation.js';
 export type { ClearCacheOptions } from './cache/storage-maintenance.js';
 export type {
   CollectionStorageStats,
   OutboxStorageStats,
   StorageStats,
 } from './cache/storage-stats.js';
-export { webLocksCoordinator } from './runtime/coordinators/index.js';
-export type {
-  BroadcastChannelConstructor,
-  BroadcastChannelLike,
-  ChannelMessageEvent,
-  LockManagerLike,
-  WebLocksCoordinatorOptions,
+export {
+  webLocksCoordinator,
+  type BroadcastChannelConstructor,
+  type BroadcastChannelLike,
+  type ChannelMessageEvent,
+  type LockManagerLike,
+  type WebLocksCoordinatorOptions,
 } from './runtime/coordinators/index.js';

@@ -141,6 +141,20 @@ export const wireRecordSchema = wireObject({
 });
 export type WireRecord = z.infer<typeof wireRecordSchema>;
 
+/** A record that left the user's scope: the client removes it from the device. */
+export const removedRecordSchema = wireObject({ collection: id, id, version: count });
+/** A pulled change the server left out: the record alone is larger than the client's `maxBytes`. */
+export const skippedRecordSchema = wireObject({
+  collection: id,
+  id,
+  version: count,
+  /** Size of the record on the wire (JSON, UTF-8). */
+  bytes: count,
+  code: z.literal('record_too_large'),
+});
+export type RemovedRecord = z.infer<typeof removedRecordSchema>;
+export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
+
 export const pushRequestSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
@@ -211,21 +225,6 @@ export const pullRequestSchema = wireObject({
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
-/** A pulled change the server left out: the record alone is larger than the client's `maxBytes`. */
-export const skippedRecordSchema = wireObject({
-  collection: id,
-  id,
-  version: count,
-  /** Size of the record on the wire (JSON, UTF-8). */
-  bytes: count,
-  code: z.literal('record_too_large'),
-});
-export type SkippedRecord = z.infer<typeof skippedRecordSchema>;
-
-/** A record that left the user's scope: the client removes it from the device. */
-export const removedRecordSchema = wireObject({ collection: id, id, version: count });
-export type RemovedRecord = z.infer<typeof removedRecordSchema>;
-
 export const pullResponseSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   changes: z.array(wireRecordSchema),
@@ -248,20 +247,6 @@ export const pullResponseSchema = wireObject({
   maxClockDriftMs: z.optional(count),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
-
-export const getRequestSchema = wireObject({
-  protocol: z.literal(PROTOCOL_VERSION),
-  clientId: envelopeId,
-  collection: envelopeId,
-  ids: z.array(envelopeId).check(z.minLength(1), z.maxLength(1000)),
-});
-export type GetRequest = z.infer<typeof getRequestSchema>;
-
-export const getResponseSchema = wireObject({
-  protocol: z.literal(PROTOCOL_VERSION),
-  records: z.array(wireRecordSchema),
-});
-export type GetResponse = z.infer<typeof getResponseSchema>;
 
 /** Error codes a server may answer with; see docs/protocol.md. */
 export const WIRE_ERROR_CODES = [
@@ -289,6 +274,20 @@ export const errorResponseSchema = wireObject({
   }),
 });
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+
+export const getRequestSchema = wireObject({
+  protocol: z.literal(PROTOCOL_VERSION),
+  clientId: envelopeId,
+  collection: envelopeId,
+  ids: z.array(envelopeId).check(z.minLength(1), z.maxLength(1000)),
+});
+export type GetRequest = z.infer<typeof getRequestSchema>;
+
+export const getResponseSchema = wireObject({
+  protocol: z.literal(PROTOCOL_VERSION),
+  records: z.array(wireRecordSchema),
+});
+export type GetResponse = z.infer<typeof getResponseSchema>;
 
 /** Kinds of request, routed by the last path segment of the mount URL. */
 export type RequestKind = 'push' | 'pull' | 'get';

@@ -1,11 +1,12 @@
-import type {
-  CollectionDefinition,
-  OpResult,
-  RecordData,
-  SyncUser,
-  WireOp,
+import {
+  createId,
+  maxHlc,
+  type CollectionDefinition,
+  type OpResult,
+  type RecordData,
+  type SyncUser,
+  type WireOp,
 } from '../core/index.js';
-import { createId, maxHlc } from '../core/index.js';
 import { mergeFieldClocks } from '../conflict/index.js';
 import { describeIssues } from './replies.js';
 import type { ServerContext } from './server-context.js';
@@ -20,17 +21,20 @@ import { forbidden, notFound, reject, tooLarge } from './op-rejections.js';
 import { pick, serverClocksOf, settleClocks, withFormerData, withOwnId } from './op-data.js';
 import { writeSetKeys } from './sets/set-index-write.js';
 
+/** Who applies an op, and where: the push's server context, transaction, user and client. */
+export interface OpCaller {
+  readonly ctx: ServerContext;
+  readonly tx: ServerStoreTransaction;
+  readonly user: SyncUser;
+  readonly clientId: string;
+}
+
 /**
  * Applies one new op inside the push transaction and returns its outcome. Only writes through
  * `tx`; never throws for bad input (that is a `rejected` outcome).
  */
-export async function applyOp(
-  ctx: ServerContext,
-  tx: ServerStoreTransaction,
-  user: SyncUser,
-  clientId: string,
-  rawOp: WireOp,
-): Promise<OpResult> {
+export async function applyOp(caller: OpCaller, rawOp: WireOp): Promise<OpResult> {
+  const { ctx } = caller;
   const collection = ctx.collections.get(rawOp.collection);
   if (!collection) {
     return reject(
@@ -40,7 +44,7 @@ export async function applyOp(
     );
   }
   const op = { ...rawOp, ...serverClocksOf(collection, rawOp, ctx) };
-  const apply = new OpApplier(ctx, tx, user, clientId, collection, op);
+  const apply = new OpApplier({ ...caller, collection, op });
   switch (op.type) {
     case 'insert':
       return apply.insert();
@@ -51,35 +55,24 @@ export async function applyOp(
   }
 }
 
+/** What one op is applied with: its caller, its collection and the op with the server's clocks. */
+interface OpScope extends OpCaller {
+  readonly collection: CollectionDefinition;
+  readonly op: WireOp;
+}
+
 class OpApplier {
-  readonly #ctx: ServerContext;
-  readonly #tx: ServerStoreTransaction;
-  readonly #user: SyncUser;
-  readonly #clientId: string;
-  readonly #collection: CollectionDefinition;
-  readonly #op: WireOp;
+  readonly #at: OpScope;
   /** The stored record this op read (and may replace), if any. */
   #current: ServerRecord | undefined;
 
-  constructor(
-    ctx: ServerContext,
-    tx: ServerStoreTransaction,
-    user: SyncUser,
-    clientId: string,
-    collection: CollectionDefinition,
-    op: WireOp,
-  ) {
-    this.#ctx = ctx;
-    this.#tx = tx;
-    this.#user = user;
-    this.#clientId = clientId;
-    this.#collection = collection;
-    this.#op = op;
+  constructor(at: OpScope) {
+    this.#at = at;
   }
 
   async insert(): Promise<OpResult> {
-    const op = this.#op;
-    const collection = this.#collection;
+    const op = this.#at.op;
+    const collection = this.#at.collection;
     if (!op.data) return reject(op, 'validation_failed', 'data: an insert needs `data`.');
     const parsed = schemasOf(collection).strict.safeParse(op.data);
     if (!parsed.success) {
@@ -88,24 +81,24 @@ class OpApplier {
     let data = parsed.data as RecordData;
     let current: ServerRecord | undefined;
     let id: string;
-    if (this.#ctx.assignId === 'server') {
+    if (this.#at.ctx.assignId === 'server') {
       // The same local record inserted again (a re-sent insert under a new opId) maps to the
       // id minted the first time.
-      current = await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
+      current = await this.#at.tx.getRecordByOrigin(collection.name, this.#at.clientId, op.id);
       id = current?.id ?? createId();
       if (current) current = this.#seen(current);
       data = withOwnId(collection, data, op.id, id);
     } else {
       id = op.serverId ?? op.id;
-      current = await this.#tx.getRecord(collection.name, id);
+      current = await this.#at.tx.getRecord(collection.name, id);
       if (current) current = this.#seen(current);
     }
     if (current) {
-      if (!isInScope(collection, current, this.#user)) return this.forbidden();
+      if (!isInScope(collection, current, this.#at.user)) return this.forbidden();
       return this.concurrent(current, data, Object.keys(data));
     }
-    const ownerId = this.#user.userId;
-    if (!isInScope(collection, { data, ownerId }, this.#user)) return this.forbidden();
+    const ownerId = this.#at.user.userId;
+    if (!isInScope(collection, { data, ownerId }, this.#at.user)) return this.forbidden();
     return this.store(
       {
         collection: collection.name,
@@ -117,7 +110,7 @@ class OpApplier {
         fieldClocks: { ...op.fieldClocks },
         deleted: false,
         updatedAt: this.#now(),
-        originClientId: this.#clientId,
+        originClientId: this.#at.clientId,
         originId: op.id,
       },
       false,
@@ -125,8 +118,8 @@ class OpApplier {
   }
 
   async update(): Promise<OpResult> {
-    const op = this.#op;
-    const collection = this.#collection;
+    const op = this.#at.op;
+    const collection = this.#at.collection;
     const patch = op.patch ?? op.data;
     if (!patch) return reject(op, 'validation_failed', 'patch: an update needs `patch`.');
     const parsed = schemasOf(collection).partialStrict.safeParse(patch);
@@ -135,12 +128,12 @@ class OpApplier {
     }
     const current = await this.#target();
     if (!current) return this.notFound();
-    if (!isInScope(collection, current, this.#user)) return this.forbidden();
+    if (!isInScope(collection, current, this.#at.user)) return this.forbidden();
     // Only the fields the client sent: a partial parse may add defaults it never wrote.
     const changed = Object.keys(patch);
     const next: RecordData = { ...current.data };
     for (const field of changed) next[field] = (parsed.data as RecordData)[field];
-    if (!isInScope(collection, { data: next, ownerId: current.ownerId }, this.#user)) {
+    if (!isInScope(collection, { data: next, ownerId: current.ownerId }, this.#at.user)) {
       return this.forbidden();
     }
     if (op.baseVersion !== current.version) {
@@ -166,7 +159,7 @@ class OpApplier {
         );
       }
       const data = { ...(full.data as RecordData), ...pick(next, changed) };
-      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.#user)) {
+      if (!isInScope(collection, { data, ownerId: current.ownerId }, this.#at.user)) {
         return this.forbidden();
       }
       return this.store(this.#nextVersion(current, { data, deleted: false }), false);
@@ -175,11 +168,11 @@ class OpApplier {
   }
 
   async delete(): Promise<OpResult> {
-    const op = this.#op;
-    const collection = this.#collection;
+    const op = this.#at.op;
+    const collection = this.#at.collection;
     const current = await this.#target();
     if (!current) return this.notFound();
-    if (!isInScope(collection, current, this.#user)) return this.forbidden();
+    if (!isInScope(collection, current, this.#at.user)) return this.forbidden();
     if (current.deleted) {
       // Deleting a tombstone keeps it deleted. A later delete still moves its clock forward:
       // under lastWriteWins an edit clocked between the two deletes must lose to the later one,
@@ -199,8 +192,8 @@ class OpApplier {
     return {
       ...current,
       version: current.version + 1,
-      hlc: maxHlc(current.hlc, this.#op.hlc),
-      fieldClocks: mergeFieldClocks(current.fieldClocks, this.#op.fieldClocks),
+      hlc: maxHlc(current.hlc, this.#at.op.hlc),
+      fieldClocks: mergeFieldClocks(current.fieldClocks, this.#at.op.fieldClocks),
       updatedAt: this.#now(),
       ...changes,
     };
@@ -213,10 +206,10 @@ class OpApplier {
     changedFields: readonly string[],
   ): Promise<OpResult> {
     const outcome = resolveConcurrent({
-      op: this.#op,
-      collection: this.#collection,
-      user: this.#user,
-      clientId: this.#clientId,
+      op: this.#at.op,
+      collection: this.#at.collection,
+      user: this.#at.user,
+      clientId: this.#at.clientId,
       current,
       local,
       changedFields,
@@ -227,58 +220,58 @@ class OpApplier {
 
   async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
     const record = toStoredRecord(
-      this.#collection,
-      withFormerData(this.#collection, this.#current, next, this.#ctx.maxFormerStates),
+      this.#at.collection,
+      withFormerData(this.#at.collection, this.#current, next, this.#at.ctx.maxFormerStates),
     );
     const json = measureRecordJson(record);
     const bytes = utf8Length(json.data) + utf8Length(json.fieldClocks);
-    if (bytes > this.#ctx.maxRecordBytes) {
-      return tooLarge(this.#op, record, bytes, this.#ctx.maxRecordBytes);
+    if (bytes > this.#at.ctx.maxRecordBytes) {
+      return tooLarge(this.#at.op, record, bytes, this.#at.ctx.maxRecordBytes);
     }
-    await this.#tx.putRecord(record);
-    await writeSetKeys(this.#tx, this.#collection, this.#current, record);
+    await this.#at.tx.putRecord(record);
+    await writeSetKeys(this.#at.tx, this.#at.collection, this.#current, record);
     return this.#applied(record, merged);
   }
 
   forbidden(): Rejection {
-    return forbidden(this.#op, this.#collection);
+    return forbidden(this.#at.op, this.#at.collection);
   }
 
   notFound(): Rejection {
-    return notFound(this.#op, this.#collection);
+    return notFound(this.#at.op, this.#at.collection);
   }
 
   #applied(record: ServerRecord, merged: boolean): OpResult {
     return {
-      opId: this.#op.opId,
+      opId: this.#at.op.opId,
       status: 'applied',
       serverId: record.id,
       version: record.version,
-      record: toWireRecord(record, this.#clientId, this.#collection.version),
+      record: toWireRecord(record, this.#at.clientId, this.#at.collection.version),
       merged,
     };
   }
 
   /** The record an update or delete targets: its server id, else the origin mapping. */
   async #target(): Promise<ServerRecord | undefined> {
-    const op = this.#op;
-    const collection = this.#collection;
+    const op = this.#at.op;
+    const collection = this.#at.collection;
     const record =
       op.serverId !== null
-        ? await this.#tx.getRecord(collection.name, op.serverId)
-        : this.#ctx.assignId === 'client'
-          ? await this.#tx.getRecord(collection.name, op.id)
-          : await this.#tx.getRecordByOrigin(collection.name, this.#clientId, op.id);
+        ? await this.#at.tx.getRecord(collection.name, op.serverId)
+        : this.#at.ctx.assignId === 'client'
+          ? await this.#at.tx.getRecord(collection.name, op.id)
+          : await this.#at.tx.getRecordByOrigin(collection.name, this.#at.clientId, op.id);
     return record && this.#seen(record);
   }
 
   /** Notes the stored record this op replaces (for its former states), with settled clocks. */
   #seen(record: ServerRecord): ServerRecord {
     this.#current = record;
-    return settleClocks(record, this.#ctx);
+    return settleClocks(record, this.#at.ctx);
   }
 
   #now(): number {
-    return Math.max(0, Math.floor(this.#ctx.now()));
+    return Math.max(0, Math.floor(this.#at.ctx.now()));
   }
 }

@@ -74,7 +74,7 @@ export async function handlePush(
       const result =
         refused.get(op.opId) ??
         (await applyAtServerVersion(ctx, tx, op, (at, atTx) =>
-          applyOp(ctx, atTx, user, clientId, at),
+          applyOp({ ctx, tx: atTx, user, clientId }, at),
         ));
       await tx.putOutcome(clientId, op.opId, op.seq, result);
       lastSeq = op.seq;

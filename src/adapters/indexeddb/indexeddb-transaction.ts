@@ -1,11 +1,12 @@
-import type {
-  ListOpsOptions,
-  OutboxOp,
-  Query,
-  StorageTransaction,
-  StoredRecord,
+import {
+  applyQuery,
+  innerMap,
+  type ListOpsOptions,
+  type OutboxOp,
+  type Query,
+  type StorageTransaction,
+  type StoredRecord,
 } from '../../core/index.js';
-import { applyQuery, innerMap } from '../../core/index.js';
 import { decodeWhileActive, openOps, openRecords, type RowSource } from './indexeddb-decrypt.js';
 import {
   autoCommittedError,

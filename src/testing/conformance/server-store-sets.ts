@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ServerRecord, ServerStore } from '../../server/index.js';
+import type { ServerRecord, ServerStore, ServerStoreTransaction } from '../../server/index.js';
 import type { SetIndexQuery, SetIndexWrite } from '../../server/sets/set-index.js';
 import type { ServerStoreFixture } from './server-store-fixtures.js';
 import { sampleServerRecord } from './server-store-fixtures.js';
@@ -29,17 +29,20 @@ async function put(
   writes: readonly { record: ServerRecord; keys: SetIndexWrite['keys']; partition?: string }[],
 ): Promise<void> {
   await store.transaction(async (tx) => {
-    for (const { record, keys: k, partition } of writes) {
-      await tx.getRecord(record.collection, record.id);
-      await tx.putRecord(record);
-      await tx.putSetKeys!({
-        collection: record.collection,
-        partition: partition ?? record.ownerId,
-        id: record.id,
-        keys: k,
-      });
-    }
+    for (const { record, keys: k, partition } of writes) await putIn(tx, record, k, partition);
   });
+}
+
+/** Puts `record` with its index keys in `tx`, reading it first as the push does. */
+async function putIn(
+  tx: ServerStoreTransaction,
+  record: ServerRecord,
+  k: SetIndexWrite['keys'],
+  partition = record.ownerId,
+): Promise<void> {
+  await tx.getRecord(record.collection, record.id);
+  await tx.putRecord(record);
+  await tx.putSetKeys!({ collection: record.collection, partition, id: record.id, keys: k });
 }
 
 async function hasSetIndex(store: ServerStore): Promise<boolean> {
@@ -58,10 +61,19 @@ async function hasSetIndex(store: ServerStore): Promise<boolean> {
  * for a store without it.
  */
 export function serverStoreSetCases(run: RunWithSkip): void {
-  it(
+  // Every case needs the index: a store without one reports it skipped.
+  const setCase = (name: string, fn: (fixture: ServerStoreFixture) => Promise<void>) =>
+    it(
+      name,
+      run(async (fixture, skip) => {
+        if (!(await hasSetIndex(fixture.store))) skip();
+        await fn(fixture);
+      }),
+    );
+
+  setCase(
     'set index: rows take the feed position of their change, exit markers included',
-    run(async ({ store }, skip) => {
-      if (!(await hasSetIndex(store))) skip();
+    async ({ store }) => {
       await put(store, [
         { record: order('a', 'north'), keys: keys('north') },
         { record: order('b', 'south'), keys: keys('south') },
@@ -86,13 +98,12 @@ export function serverStoreSetCases(run: RunWithSkip): void {
         await store.read((r) => r.listSetChanges!(range(['north', 'south'], last), 10)),
       ).toEqual([]);
       expect(await store.read((r) => r.countSetChanges!(range(['north', 'south'], last)))).toBe(0);
-    }),
+    },
   );
 
-  it(
+  setCase(
     'set index: ranges keep to their partition, collection, field and limit; counts each record once',
-    run(async ({ store }, skip) => {
-      if (!(await hasSetIndex(store))) skip();
+    async ({ store }) => {
       await put(store, [
         { record: order('a1', 'north'), keys: keys('north') },
         { record: order('b1', 'north', { ownerId: 'bob' }), keys: keys('north') },
@@ -121,24 +132,16 @@ export function serverStoreSetCases(run: RunWithSkip): void {
       expect(one.map((e) => e.record.id)).toEqual(['a2']);
       expect(await store.read((r) => r.countSetChanges!(range(['east'])))).toBe(1);
       expect(await store.read((r) => r.countSetChanges!(range(['west'])))).toBe(0);
-    }),
+    },
   );
 
-  it(
+  setCase(
     'set index: a failed transaction writes no rows; two writes of one record in one merge',
-    run(async ({ store }, skip) => {
-      if (!(await hasSetIndex(store))) skip();
+    async ({ store }) => {
       await expect(
         put(store, [{ record: order('x', 'north'), keys: keys('north') }]).then(() =>
           store.transaction(async (tx) => {
-            await tx.getRecord('orders', 'y');
-            await tx.putRecord(order('y', 'north'));
-            await tx.putSetKeys!({
-              collection: 'orders',
-              partition: 'alice',
-              id: 'y',
-              keys: keys('north'),
-            });
+            await putIn(tx, order('y', 'north'), keys('north'));
             throw new Error('rolled back');
           }),
         ),
@@ -146,14 +149,7 @@ export function serverStoreSetCases(run: RunWithSkip): void {
       const north = await store.read((r) => r.listSetChanges!(range(['north']), 10));
       expect(north.map((e) => e.record.id)).toEqual(['x']);
       await store.transaction(async (tx) => {
-        await tx.getRecord('orders', 'z');
-        await tx.putRecord(order('z', 'south'));
-        await tx.putSetKeys!({
-          collection: 'orders',
-          partition: 'alice',
-          id: 'z',
-          keys: keys('south'),
-        });
+        await putIn(tx, order('z', 'south'), keys('south'));
         await tx.putSetKeys!({
           collection: 'orders',
           partition: 'alice',
@@ -166,6 +162,6 @@ export function serverStoreSetCases(run: RunWithSkip): void {
         const rows = await store.read((r) => r.listSetChanges!(range([region]), 10));
         expect(rows.map((e) => [e.record.id, e.position])).toEqual([['z', head]]);
       }
-    }),
+    },
   );
 }

@@ -1,39 +1,38 @@
 import type { StoredRecord } from '../../core/index.js';
 import { assertEqual, assertTrue } from './assert.js';
 import type { StorageConformanceCase } from './storage-fixtures.js';
-import { makeRecord, withAdapter } from './storage-fixtures.js';
+import { adapterCase, makeRecord, putRecords } from './storage-fixtures.js';
 
 /**
  * Conformance cases for the optional batch lookup `getRecordsByServerIds`: an adapter that
  * offers it answers exactly as one `getRecordByServerId` per id would. Adapters without it pass.
  */
 export const storageBatchLookupCases: readonly StorageConformanceCase[] = [
-  {
-    name: 'getRecordsByServerIds, when offered, answers like getRecordByServerId per id',
-    run: (create) =>
-      withAdapter(create, async (adapter) => {
-        await adapter.transaction('readwrite', async (tx) => {
-          await tx.putRecord(makeRecord({ id: 'a', serverId: 's-a' }));
-          await tx.putRecord(makeRecord({ id: 'b', serverId: 's-b', deleted: true }));
-          await tx.putRecord(makeRecord({ id: 'c', serverId: null }));
-          await tx.putRecord(makeRecord({ id: 'd', serverId: 's-d', collection: 'notes' }));
-        });
-        await adapter.transaction('readonly', async (tx) => {
-          const lookup = tx.getRecordsByServerIds;
-          if (lookup === undefined) return;
-          assertTrue(typeof lookup === 'function', 'getRecordsByServerIds is a function');
-          const ids = ['s-a', 's-b', 's-d', 'missing', 's-a'];
-          const found = await lookup.call(tx, 'todos', ids);
-          const expected = new Map<string, StoredRecord>();
-          for (const id of ids) {
-            const one = await tx.getRecordByServerId('todos', id);
-            if (one) expected.set(id, one);
-          }
-          const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
-            [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-          assertEqual(sorted(found), sorted(expected), 'batch lookup equals per-id lookups');
-          assertEqual((await lookup.call(tx, 'todos', [])).size, 0, 'no ids: an empty map');
-        });
-      }),
-  },
+  adapterCase(
+    'getRecordsByServerIds, when offered, answers like getRecordByServerId per id',
+    async (adapter) => {
+      await putRecords(adapter, [
+        makeRecord({ id: 'a', serverId: 's-a' }),
+        makeRecord({ id: 'b', serverId: 's-b', deleted: true }),
+        makeRecord({ id: 'c', serverId: null }),
+        makeRecord({ id: 'd', serverId: 's-d', collection: 'notes' }),
+      ]);
+      await adapter.transaction('readonly', async (tx) => {
+        const lookup = tx.getRecordsByServerIds;
+        if (lookup === undefined) return;
+        assertTrue(typeof lookup === 'function', 'getRecordsByServerIds is a function');
+        const ids = ['s-a', 's-b', 's-d', 'missing', 's-a'];
+        const found = await lookup.call(tx, 'todos', ids);
+        const expected = new Map<string, StoredRecord>();
+        for (const id of ids) {
+          const one = await tx.getRecordByServerId('todos', id);
+          if (one) expected.set(id, one);
+        }
+        const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
+          [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+        assertEqual(sorted(found), sorted(expected), 'batch lookup equals per-id lookups');
+        assertEqual((await lookup.call(tx, 'todos', [])).size, 0, 'no ids: an empty map');
+      });
+    },
+  ),
 ];

@@ -89,3 +89,21 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   });
   return { promise, resolve };
 }
+
+/** A case named `name` that runs `fn` on one fresh, opened adapter (see {@link withAdapter}). */
+export function adapterCase(
+  name: string,
+  fn: (adapter: StorageAdapter) => Promise<void>,
+): StorageConformanceCase {
+  return { name, run: (create) => withAdapter(create, fn) };
+}
+
+/** Puts `records` in one read-write transaction of `adapter`, in order. */
+export async function putRecords(
+  adapter: StorageAdapter,
+  records: readonly StoredRecord[],
+): Promise<void> {
+  await adapter.transaction('readwrite', async (tx) => {
+    for (const record of records) await tx.putRecord(record);
+  });
+}

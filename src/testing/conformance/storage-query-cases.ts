@@ -2,7 +2,7 @@ import type { Query, StoredRecord, SyncStatus } from '../../core/index.js';
 import { applyQuery } from '../../core/index.js';
 import { assertEqual } from './assert.js';
 import type { StorageConformanceCase } from './storage-fixtures.js';
-import { makeRecord, seededRandom, withAdapter } from './storage-fixtures.js';
+import { adapterCase, makeRecord, seededRandom } from './storage-fixtures.js';
 
 const STATUSES: readonly SyncStatus[] = ['synced', 'pending', 'conflicted'];
 const TAGS = ['red', 'green', 'blue', 'Blue', ''] as const;
@@ -104,54 +104,52 @@ const QUERIES: readonly Query[] = [
 
 /** Conformance cases for `queryRecords`: its results must equal core `applyQuery`. */
 export const storageQueryCases: readonly StorageConformanceCase[] = [
-  {
-    name: 'queryRecords matches core applyQuery for operators, mixed types, metadata and paging',
-    run: (create) =>
-      withAdapter(create, async (adapter) => {
-        const records = generateRecords(20_240_601);
-        const others = generateRecords(7).map((r) => ({ ...r, collection: 'others' }));
-        await adapter.transaction('readwrite', async (tx) => {
-          for (const r of [...records, ...others]) await tx.putRecord(r);
-        });
-        await adapter.transaction('readonly', async (tx) => {
-          for (const query of QUERIES) {
-            const expected = applyQuery(records, query);
-            const actual = await tx.queryRecords('items', query);
-            assertEqual(
-              actual.map((r) => r.id),
-              expected.map((r) => r.id),
-              `ids returned for ${JSON.stringify(query)}`,
-            );
-            assertEqual(actual, expected, `records returned for ${JSON.stringify(query)}`);
-          }
-          assertEqual(await tx.queryRecords('nothing-here', {}), [], 'unknown collection');
-        });
-      }),
-  },
-  {
-    name: 'queryRecords sees the transaction’s own uncommitted writes and deletes',
-    run: (create) =>
-      withAdapter(create, async (adapter) => {
-        const records = generateRecords(99).slice(0, 40);
-        await adapter.transaction('readwrite', async (tx) => {
-          for (const r of records) await tx.putRecord(r);
-        });
-        const query: Query = { where: { done: { ne: true } }, orderBy: [['n', 'desc']] };
-        await adapter.transaction('readwrite', async (tx) => {
-          const changed = records.map((r, i) =>
-            i % 4 === 0 ? { ...r, data: { ...r.data, done: !r.data['done'] } } : r,
-          );
-          for (const r of changed.filter((_, i) => i % 4 === 0)) await tx.putRecord(r);
-          const removed = changed.filter((_, i) => i % 5 !== 1);
-          for (const r of changed.filter((_, i) => i % 5 === 1)) {
-            await tx.deleteRecord(r.collection, r.id);
-          }
+  adapterCase(
+    'queryRecords matches core applyQuery for operators, mixed types, metadata and paging',
+    async (adapter) => {
+      const records = generateRecords(20_240_601);
+      const others = generateRecords(7).map((r) => ({ ...r, collection: 'others' }));
+      await adapter.transaction('readwrite', async (tx) => {
+        for (const r of [...records, ...others]) await tx.putRecord(r);
+      });
+      await adapter.transaction('readonly', async (tx) => {
+        for (const query of QUERIES) {
+          const expected = applyQuery(records, query);
+          const actual = await tx.queryRecords('items', query);
           assertEqual(
-            await tx.queryRecords('items', query),
-            applyQuery(removed, query),
-            'query inside the writing transaction',
+            actual.map((r) => r.id),
+            expected.map((r) => r.id),
+            `ids returned for ${JSON.stringify(query)}`,
           );
-        });
-      }),
-  },
+          assertEqual(actual, expected, `records returned for ${JSON.stringify(query)}`);
+        }
+        assertEqual(await tx.queryRecords('nothing-here', {}), [], 'unknown collection');
+      });
+    },
+  ),
+  adapterCase(
+    'queryRecords sees the transaction’s own uncommitted writes and deletes',
+    async (adapter) => {
+      const records = generateRecords(99).slice(0, 40);
+      await adapter.transaction('readwrite', async (tx) => {
+        for (const r of records) await tx.putRecord(r);
+      });
+      const query: Query = { where: { done: { ne: true } }, orderBy: [['n', 'desc']] };
+      await adapter.transaction('readwrite', async (tx) => {
+        const changed = records.map((r, i) =>
+          i % 4 === 0 ? { ...r, data: { ...r.data, done: !r.data['done'] } } : r,
+        );
+        for (const r of changed.filter((_, i) => i % 4 === 0)) await tx.putRecord(r);
+        const removed = changed.filter((_, i) => i % 5 !== 1);
+        for (const r of changed.filter((_, i) => i % 5 === 1)) {
+          await tx.deleteRecord(r.collection, r.id);
+        }
+        assertEqual(
+          await tx.queryRecords('items', query),
+          applyQuery(removed, query),
+          'query inside the writing transaction',
+        );
+      });
+    },
+  ),
 ];

@@ -1,5 +1,8 @@
-import { TidesyncError } from '../../../core/index.js';
 import type { SyncTrigger } from '../sync-trigger.js';
+import { triggerSource } from './trigger-source.js';
+
+const NO_DOCUMENT =
+  'foregroundTrigger() found no `document` in this runtime. Pass `foregroundTrigger({ source })` with an app-state source (for example React Native AppState).';
 
 /** A source of app foreground/background changes, such as React Native AppState. */
 export interface AppStateSource {
@@ -38,13 +41,7 @@ export function browserVisibility(): AppStateSource | undefined {
 export function foregroundTrigger(options: { readonly source?: AppStateSource } = {}): SyncTrigger {
   return {
     start(context) {
-      const source = options.source ?? browserVisibility();
-      if (!source) {
-        throw new TidesyncError(
-          'INVALID_OPTION',
-          'foregroundTrigger() found no `document` in this runtime. Pass `foregroundTrigger({ source })` with an app-state source (for example React Native AppState).',
-        );
-      }
+      const source = triggerSource(options.source, browserVisibility, NO_DOCUMENT);
       return source.subscribe((foreground) => {
         if (foreground) context.requestSync('foreground');
       });

@@ -1,5 +1,8 @@
-import { TidesyncError } from '../../../core/index.js';
 import type { SyncTrigger } from '../sync-trigger.js';
+import { triggerSource } from './trigger-source.js';
+
+const NO_ONLINE_EVENT =
+  'onlineTrigger() found no `online` event in this runtime. Pass `onlineTrigger({ source })` with a connectivity source (for example React Native NetInfo).';
 
 /** A source of connectivity changes, such as React Native NetInfo or a test switch. */
 export interface ConnectivitySource {
@@ -46,13 +49,7 @@ export function browserConnectivity(): ConnectivitySource | undefined {
 export function onlineTrigger(options: { readonly source?: ConnectivitySource } = {}): SyncTrigger {
   return {
     start(context) {
-      const source = options.source ?? browserConnectivity();
-      if (!source) {
-        throw new TidesyncError(
-          'INVALID_OPTION',
-          'onlineTrigger() found no `online` event in this runtime. Pass `onlineTrigger({ source })` with a connectivity source (for example React Native NetInfo).',
-        );
-      }
+      const source = triggerSource(options.source, browserConnectivity, NO_ONLINE_EVENT);
       const initial = source.isOnline?.();
       if (initial !== undefined) context.setOnline(initial);
       return source.subscribe((online) => {
