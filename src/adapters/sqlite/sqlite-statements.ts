@@ -126,5 +126,8 @@ export function listOpsSql(options: ListOpsOptions): { sql: string; params: Sqli
   const limit = options.limit === undefined ? '' : ' LIMIT ?';
   if (options.limit !== undefined) params.push(options.limit);
   // The outbox has no index (layout 7): a walk of the table in seq order, stopped at the limit.
-  return { sql: `SELECT ${OP_BODY_COLUMNS} FROM tidesync_ops${where} ORDER BY seq${limit}`, params };
+  return {
+    sql: `SELECT ${OP_BODY_COLUMNS} FROM tidesync_ops${where} ORDER BY seq${limit}`,
+    params,
+  };
 }

@@ -1,36 +1,28 @@
 import type {
   ListOpsOptions,
-  OpState,
   OutboxOp,
   Query,
   StorageTransaction,
   StoredRecord,
   TransactionMode,
 } from '../../core/index.js';
-import { StorageError, applyQuery } from '../../core/index.js';
+import { applyQuery } from '../../core/index.js';
 import { CarriedMeta } from './sqlite-carried-meta.js';
-import type { SqliteDriver, SqliteRow, SqliteValue } from './sqlite-driver.js';
-import { duplicateSeq, duplicateServerId, toStorageError } from './sqlite-errors.js';
+import type { SqliteDriver, SqliteValue } from './sqlite-driver.js';
+import { duplicateServerId, toStorageError } from './sqlite-errors.js';
 import { guardedCall } from './sqlite-guarded-call.js';
-import { decodeOpBody, encodeOpBody } from './sqlite-op-body.js';
 import type { OpIndex } from './sqlite-op-index.js';
+import { SqliteOps } from './sqlite-ops.js';
 import { whereToSql } from './sqlite-query.js';
 import {
-  DELETE_OP,
-  INSERT_OP,
-  MOVE_OP,
   RECORD_COLUMNS,
   SELECT_BY_SERVER_ID,
   SELECT_BY_SERVER_IDS,
   SERVER_ID_CHUNK,
   SELECT_META,
-  SELECT_OP,
-  SELECT_OPS_START,
   SELECT_RECORD,
-  UPDATE_OP,
   UPSERT_META,
   UPSERT_RECORD,
-  listOpsSql,
   recordParams,
   toRecord,
 } from './sqlite-statements.js';
@@ -49,38 +41,14 @@ export class SqliteTransaction implements StorageTransaction {
     active: boolean;
   };
   readonly #useJson: boolean;
-  readonly #index: OpIndex;
-  readonly #carried = new CarriedMeta((d) => this.#opsStart(d));
-  #opsStarted: Promise<SqliteRow | undefined> | undefined;
+  readonly #ops: SqliteOps;
+  readonly #carried: CarriedMeta;
 
   constructor(driver: SqliteDriver, mode: TransactionMode, useJson: boolean, index: OpIndex) {
     this.#state = { driver, mode, active: true };
     this.#useJson = useJson;
-    this.#index = index;
-  }
-
-  /**
-   * Runs once per transaction before its first op call: one statement reads `data_version`
-   * (the op index is rebuilt if another connection wrote) and the last op, for the carried
-   * metadata. Resolves with that last op's row.
-   */
-  #opsStart(d: SqliteDriver): Promise<SqliteRow | undefined> {
-    this.#opsStarted ??= d.get(SELECT_OPS_START).then(async (row) => {
-      await this.#index.sync(d, Number(row?.['data_version']));
-      return row;
-    });
-    return this.#opsStarted;
-  }
-
-  /** The row of op `seq`, checked to be op `opId`. */
-  async #opRow(d: SqliteDriver, seq: number, opId?: string): Promise<SqliteRow> {
-    const row = await d.get(SELECT_OP, [seq]);
-    if (row && (opId === undefined || row['op_id'] === opId)) return row;
-    this.#index.drop();
-    throw new StorageError(
-      'STORAGE_FAILED',
-      `The outbox index of this connection expected an op at seq ${seq} that the database does not hold; it will be rebuilt. Retry the transaction.`,
-    );
+    this.#ops = new SqliteOps(index);
+    this.#carried = this.#ops.carried;
   }
 
   /** Marks the transaction as ended; later calls reject with `TRANSACTION_INACTIVE`. */
@@ -219,34 +187,7 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       true,
       () => `writing outbox op ${op.opId}`,
-      async (d) => {
-        await this.#carried.load(d);
-        this.#carried.opWritten(op.seq);
-        const body = encodeOpBody(op);
-        const carried = this.#carried.guessFor(op.seq, op.hlc);
-        const at = this.#index.get(op.opId);
-        const entry = { seq: op.seq, collection: op.collection, recordId: op.id };
-        if (!at) {
-          await d
-            .run(INSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body, carried])
-            .catch((error: unknown) => {
-              throw duplicateSeq(error, op);
-            });
-          this.#index.set(op.opId, entry);
-        } else if (at.seq === op.seq && at.collection === op.collection && at.recordId === op.id) {
-          await d.run(UPDATE_OP, [op.state, body, carried, op.seq]);
-        } else {
-          this.#carried.opMoved();
-          await d
-            .run(MOVE_OP, [op.seq, op.collection, op.id, op.state, body, at.seq])
-            .catch((error: unknown) => {
-              throw duplicateSeq(error, op);
-            });
-          this.#index.set(op.opId, entry);
-          return;
-        }
-        if (carried !== null) this.#carried.guessWritten(op.seq, op.hlc);
-      },
+      (d) => this.#ops.put(d, op),
     );
   }
 
@@ -254,11 +195,7 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       false,
       () => 'reading an outbox op',
-      async (d) => {
-        await this.#opsStart(d);
-        const at = this.#index.get(opId);
-        return at ? decodeOpBody(await this.#opRow(d, at.seq, opId)) : undefined;
-      },
+      (d) => this.#ops.get(d, opId),
     );
   }
 
@@ -266,48 +203,15 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       false,
       () => 'listing outbox ops',
-      async (d) => {
-        const { collection, recordId } = options;
-        if (collection !== undefined && recordId !== undefined) {
-          await this.#opsStart(d);
-          return this.#opsOf(d, this.#index.seqsOf(collection, recordId), options);
-        }
-        const { sql, params } = listOpsSql(options);
-        const rows = await d.all(sql, params);
-        return rows.map(decodeOpBody);
-      },
+      (d) => this.#ops.list(d, options),
     );
-  }
-
-  /** The ops at `seqs` (one record's, ascending) that pass the filters of `options`. */
-  async #opsOf(
-    d: SqliteDriver,
-    seqs: readonly number[],
-    options: ListOpsOptions,
-  ): Promise<OutboxOp[]> {
-    const ops: OutboxOp[] = [];
-    const limit = options.limit ?? Infinity;
-    for (const seq of [...seqs]) {
-      if (ops.length >= limit) break;
-      const row = await this.#opRow(d, seq);
-      if (options.states && !options.states.includes(String(row['state']) as OpState)) continue;
-      ops.push(decodeOpBody(row));
-    }
-    return ops;
   }
 
   deleteOp(opId: string): Promise<void> {
     return this.#call(
       true,
       () => 'deleting an outbox op',
-      async (d) => {
-        await this.#carried.load(d);
-        const at = this.#index.get(opId);
-        if (!at) return;
-        this.#carried.opMoved();
-        await d.run(DELETE_OP, [at.seq]);
-        this.#index.delete(opId);
-      },
+      (d) => this.#ops.delete(d, opId),
     );
   }
 
