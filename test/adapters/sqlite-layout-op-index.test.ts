@@ -210,4 +210,105 @@ describe('SQLite layout 7: the outbox without indexes', () => {
     });
     await again.close();
   });
+
+  it('stores op bodies as arrays, with the changed fields and clocks as 0, and reads back exactly', async () => {
+    const file = tempFile();
+    const hlc = '0001700000000009-0000-client1';
+    const older = '0001700000000001-0000-client1';
+    const insert = makeOp({
+      opId: 'ins',
+      seq: 1,
+      id: 'r1',
+      hlc,
+      data: { title: 't', done: false, 2: 'two' },
+      changedFields: ['2', 'title', 'done'],
+      fieldClocks: { 2: hlc, title: hlc, done: hlc },
+    });
+    const update = makeOp({
+      opId: 'upd',
+      seq: 2,
+      id: 'r2',
+      type: 'update',
+      hlc,
+      data: { title: 'u', done: true },
+      patch: { done: true },
+      changedFields: ['done'],
+      fieldClocks: { done: hlc, title: older },
+    });
+    // Changed fields not in the data's key order, and clocks that are not the changed fields.
+    const reordered = makeOp({
+      opId: 'ord',
+      seq: 3,
+      id: 'r3',
+      changedFields: ['done', 'title'],
+      fieldClocks: { title: hlc, done: older },
+      hlc,
+    });
+    const proto = JSON.parse(`{"__proto__":"p","title":"x"}`) as Record<string, string>;
+    const awkward = makeOp({
+      opId: 'awk',
+      seq: 4,
+      id: 'r4',
+      hlc,
+      data: proto,
+      changedFields: ['__proto__', 'title'],
+      fieldClocks: JSON.parse(`{"__proto__":"${hlc}","title":"${hlc}"}`) as Record<string, string>,
+    });
+    const deleted = makeOp({
+      opId: 'del',
+      seq: 5,
+      id: 'r5',
+      type: 'delete',
+      data: null,
+      changedFields: [],
+      fieldClocks: {},
+    });
+    const ops = [insert, update, reordered, awkward, deleted];
+    const storage = open(file);
+    await storage.transaction('readwrite', async (tx) => {
+      for (const op of ops) await tx.putOp(op);
+    });
+    const read = await storage.transaction('readonly', (tx) => tx.listOps());
+    expect(read).toEqual(ops);
+    expect(read.map((op) => Object.keys(op.fieldClocks))).toEqual(
+      ops.map((op) => Object.keys(op.fieldClocks)),
+    );
+    expect(Object.getPrototypeOf(read[3]!.data)).toBe(Object.prototype);
+    expect(Object.keys(read[3]!.data!)).toEqual(['__proto__', 'title']);
+    await storage.close();
+    const db = new Database(file, { readonly: true });
+    const bodies = (
+      db.prepare('SELECT body FROM tidesync_ops ORDER BY seq').all() as { body: string }[]
+    ).map((row) => JSON.parse(row.body) as unknown[]);
+    db.close();
+    expect(bodies.map((body) => [body[4], body[7]])).toEqual([
+      [0, 0],
+      [['done'], { done: 0, title: older }],
+      [['done', 'title'], { title: 0, done: older }],
+      [['__proto__', 'title'], JSON.parse(`{"__proto__":"${hlc}","title":"${hlc}"}`)],
+      [[], 0],
+    ]);
+  });
+
+  it('writes the op body of a client insert in about half the bytes of layout 6', async () => {
+    const file = tempFile();
+    const client = await createSyncClient({
+      collections: fixtureCollections,
+      storage: open(file),
+      transport: httpTransport({ url: 'http://127.0.0.1:9/sync' }),
+      triggers: [],
+    });
+    const todo = await client
+      .collection('todos')
+      .insert({ title: 'todo 0000001 xxxxxxxxxxxxxxxxxxxxxxxxxxx', done: false, projectId: null });
+    const [op] = await client.pendingOps();
+    await client.close();
+    const db = new Database(file, { readonly: true });
+    const { body } = db.prepare('SELECT body FROM tidesync_ops').get() as { body: string };
+    db.close();
+    expect(op).toMatchObject({ id: todo.id, changedFields: ['title', 'done', 'projectId'] });
+    expect(body).not.toContain('changedFields');
+    // Layout 6 stored this op's body as an object of about 340 bytes.
+    expect(body.length).toBeLessThan(200);
+  });
 });
