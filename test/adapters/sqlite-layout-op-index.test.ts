@@ -11,7 +11,7 @@ import {
   sqliteAdapter,
 } from 'tidesync/adapters/sqlite';
 import { z } from 'zod';
-import { makeOp } from '../../src/testing/conformance/storage-fixtures.js';
+import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 import { contents } from './sqlite-upgrade-helpers.js';
 
 // Layout 7: the outbox table has no index; ops are found by op id and by record through each
@@ -310,5 +310,53 @@ describe('SQLite layout 7: the outbox without indexes', () => {
     expect(body).not.toContain('changedFields');
     // Layout 6 stored this op's body as an object of about 340 bytes.
     expect(body.length).toBeLessThan(200);
+  });
+
+  it('stores a record whose clocks are its fields at its clock as 0, and reads every record back exactly', async () => {
+    const file = tempFile();
+    const hlc = '0001700000000009-0000-client1';
+    const older = '0001700000000001-0000-client1';
+    const records = [
+      makeRecord({
+        id: 'all',
+        hlc,
+        data: { b: 1, a: 2, 3: 'c' },
+        fieldClocks: { 3: hlc, b: hlc, a: hlc },
+      }),
+      makeRecord({ id: 'order', hlc, data: { b: 1, a: 2 }, fieldClocks: { a: hlc, b: hlc } }),
+      makeRecord({ id: 'older', hlc, data: { b: 1, a: 2 }, fieldClocks: { b: hlc, a: older } }),
+      makeRecord({ id: 'fewer', hlc, data: { b: 1, a: 2 }, fieldClocks: { b: hlc } }),
+      makeRecord({ id: 'empty', hlc, data: {}, fieldClocks: {} }),
+    ];
+    const storage = open(file);
+    await storage.transaction('readwrite', async (tx) => {
+      for (const record of records) await tx.putRecord(record);
+    });
+    const read = await storage.transaction('readonly', (tx) => tx.listRecords('todos'));
+    const byId = new Map(read.map((record) => [record.id, record]));
+    for (const record of records) {
+      expect(byId.get(record.id)).toEqual(record);
+      expect(Object.keys(byId.get(record.id)!.fieldClocks)).toEqual(
+        Object.keys(record.fieldClocks),
+      );
+    }
+    await storage.close();
+    const db = new Database(file, { readonly: true });
+    const stored = Object.fromEntries(
+      (
+        db.prepare('SELECT id, field_clocks FROM tidesync_records').all() as {
+          id: string;
+          field_clocks: string;
+        }[]
+      ).map((row) => [row.id, row.field_clocks]),
+    );
+    db.close();
+    expect(stored).toEqual({
+      all: '0',
+      order: '{"a":0,"b":0}',
+      older: `{"b":0,"a":"${older}"}`,
+      fewer: '{"b":0}',
+      empty: '0',
+    });
   });
 });

@@ -1,6 +1,6 @@
-import type { FieldClocks, OutboxOp } from '../../core/index.js';
+import type { OutboxOp } from '../../core/index.js';
 import type { SqliteRow } from './sqlite-driver.js';
-import { compactFieldClocks, expandFieldClocks } from './sqlite-field-clocks.js';
+import { compactFieldClocks, eachAt, expandFieldClocks, isEachAt } from './sqlite-field-clocks.js';
 
 // Layout 6: an op's `body` leaves out what the row's own columns hold (`collection`,
 // `record_id`, `op_id`, `seq`, `state`) and writes field clocks equal to the op's `hlc` as `0`
@@ -69,7 +69,7 @@ export function encodeOpBody(op: OutboxOp): string {
     return encodeWithExtraKeys(op, compactFieldClocks(op.fieldClocks, op.hlc));
   const changed = isKeysOf(op.changedFields, op.data) ? 0 : op.changedFields;
   fields[CHANGED_AT] = changed;
-  fields[CLOCKS_AT] = allAt(op.fieldClocks, op.changedFields, op.hlc)
+  fields[CLOCKS_AT] = isEachAt(op.fieldClocks, op.changedFields, op.hlc)
     ? 0
     : compactFieldClocks(op.fieldClocks, op.hlc);
   return JSON.stringify(fields);
@@ -81,16 +81,6 @@ function isKeysOf(fields: readonly string[], data: OutboxOp['data']): boolean {
   let i = 0;
   for (const key in data) {
     if (key === '__proto__' || fields[i] !== key) return false;
-    i++;
-  }
-  return i === fields.length;
-}
-
-/** Whether `clocks` holds exactly `fields`, in order, each at `hlc`. */
-function allAt(clocks: FieldClocks, fields: readonly string[], hlc: string): boolean {
-  let i = 0;
-  for (const key in clocks) {
-    if (key === '__proto__' || fields[i] !== key || clocks[key] !== hlc) return false;
     i++;
   }
   return i === fields.length;
@@ -152,14 +142,7 @@ function fromArray(row: SqliteRow, body: unknown[]): OutboxOp {
     Record<string, unknown> | 0,
   ];
   const changedFields = changed === 0 ? Object.keys(data ?? {}) : changed;
-  let fieldClocks: FieldClocks;
-  if (clocks === 0) {
-    const all: Record<string, string> = {};
-    for (const field of changedFields) all[field] = hlc;
-    fieldClocks = all;
-  } else {
-    fieldClocks = expandFieldClocks(clocks, hlc);
-  }
+  const fieldClocks = clocks === 0 ? eachAt(changedFields, hlc) : expandFieldClocks(clocks, hlc);
   return {
     collection: String(row['collection']),
     id: String(row['record_id']),

@@ -1,6 +1,6 @@
 import type { ListOpsOptions, StoredRecord } from '../../core/index.js';
 import type { SqliteRow, SqliteValue } from './sqlite-driver.js';
-import { compactFieldClocks, expandFieldClocks } from './sqlite-field-clocks.js';
+import { compactFieldClocks, eachAt, expandFieldClocks, isEachAt } from './sqlite-field-clocks.js';
 import { OP_BODY_COLUMNS } from './sqlite-op-body.js';
 
 // The SQL the adapter runs for records, ops and metadata, and the mapping of record rows.
@@ -66,17 +66,16 @@ export const UPSERT_META =
 /** A `tidesync_records` row as a stored record. */
 export function toRecord(row: SqliteRow): StoredRecord {
   const hlc = String(row['hlc']);
+  const data = JSON.parse(String(row['data'])) as StoredRecord['data'];
+  const clocks = JSON.parse(String(row['field_clocks'])) as Record<string, unknown> | 0;
   return {
     collection: String(row['collection']),
     id: String(row['id']),
     serverId: row['server_id'] === null ? null : String(row['server_id']),
-    data: JSON.parse(String(row['data'])) as StoredRecord['data'],
+    data,
     version: Number(row['version']),
     hlc,
-    fieldClocks: expandFieldClocks(
-      JSON.parse(String(row['field_clocks'])) as Record<string, unknown>,
-      hlc,
-    ),
+    fieldClocks: clocks === 0 ? eachAt(Object.keys(data), hlc) : expandFieldClocks(clocks, hlc),
     updatedAt: Number(row['updated_at']),
     accessedAt: Number(row['accessed_at']),
     syncStatus: String(row['sync_status']) as StoredRecord['syncStatus'],
@@ -94,7 +93,9 @@ export function recordParams(r: StoredRecord): SqliteValue[] {
     JSON.stringify(r.data),
     r.version,
     r.hlc,
-    JSON.stringify(compactFieldClocks(r.fieldClocks, r.hlc)),
+    isEachAt(r.fieldClocks, Object.keys(r.data), r.hlc)
+      ? '0'
+      : JSON.stringify(compactFieldClocks(r.fieldClocks, r.hlc)),
     r.updatedAt,
     r.accessedAt,
     r.syncStatus,
