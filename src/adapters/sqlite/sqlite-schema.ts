@@ -68,7 +68,9 @@ ALTER TABLE tidesync_ops ADD COLUMN carried_meta TEXT;`;
 
 // Layout 7: the outbox table has no index. Ops are found by op id and by record through the
 // connection's in-memory map of the table (sqlite-op-index.ts): two b-trees fewer written per
-// local insert (3 instead of 5). Rows and values stay as they are.
+// local insert (3 instead of 5). Existing rows stay as they are; new op bodies are arrays and
+// an insert's clocks are stored as `0` (sqlite-op-body.ts, sqlite-field-clocks.ts), which an
+// older tidesync would read wrong: it refuses the file by its version.
 const DROP_OP_INDEXES = `
 DROP INDEX IF EXISTS tidesync_ops_id;
 DROP INDEX IF EXISTS tidesync_ops_record;`;
