@@ -161,7 +161,7 @@ describe('sqliteAdapter layout 5: the clock and outbox counter carried on the la
     });
     const upgraded = contents(file);
     expect(upgraded).toMatchObject({ version: SQLITE_LAYOUT_VERSION });
-    expect(SQLITE_LAYOUT_VERSION).toBe(6);
+    expect(SQLITE_LAYOUT_VERSION).toBe(7);
     // The upgrade moved nothing: the old meta rows are still there.
     expect(metaRows(file)).toMatchObject({ 'outbox.seq': '3' });
 

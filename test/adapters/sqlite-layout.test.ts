@@ -32,12 +32,8 @@ const indexNames = (db: Database.Database): string[] =>
     .map((row) => (row as { name: string }).name)
     .sort();
 
-const CURRENT_INDEXES = [
-  'tidesync_ops_id',
-  'tidesync_ops_record',
-  'tidesync_records_conflicted',
-  'tidesync_records_server_id',
-];
+// Layout 7: the outbox has no index (ops by id and by record come from the op index in memory).
+const CURRENT_INDEXES = ['tidesync_records_conflicted', 'tidesync_records_server_id'];
 
 const recordsTableSql = (db: Database.Database): string =>
   (
@@ -71,12 +67,12 @@ function insertOldOp(db: Database.Database, op: ReturnType<typeof makeOp>): void
 }
 
 describe('sqliteAdapter table layout', () => {
-  it('creates layout 6: records in a rowid table, the outbox keyed by seq, conflicts indexed alone', async () => {
+  it('creates layout 7: records in a rowid table, the outbox keyed by seq and not indexed, conflicts indexed alone', async () => {
     const db = new Database(tempFile());
     const adapter = sqliteAdapter({ driver: betterSqlite3Driver(db) });
     await adapter.open();
-    expect(SQLITE_LAYOUT_VERSION).toBe(6);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(SQLITE_LAYOUT_VERSION).toBe(7);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
     expect(indexNames(db)).toEqual(CURRENT_INDEXES);
     expect(recordsTableSql(db)).not.toMatch(/WITHOUT ROWID/i);
     await adapter.close();

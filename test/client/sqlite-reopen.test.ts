@@ -84,8 +84,8 @@ function downgradeToLayout2(file: string): void {
     CREATE INDEX tidesync_records_accessed ON tidesync_records (collection, accessed_at);
     CREATE INDEX tidesync_records_status ON tidesync_records (collection, sync_status);
     ALTER TABLE tidesync_ops RENAME TO ops_v3;
-    DROP INDEX tidesync_ops_id;
-    DROP INDEX tidesync_ops_record;
+    DROP INDEX IF EXISTS tidesync_ops_id;
+    DROP INDEX IF EXISTS tidesync_ops_record;
     CREATE TABLE tidesync_ops (
       op_id TEXT PRIMARY KEY NOT NULL, seq INTEGER NOT NULL, collection TEXT NOT NULL,
       record_id TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL);

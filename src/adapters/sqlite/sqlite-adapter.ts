@@ -2,6 +2,7 @@ import type { StorageAdapter, StorageTransaction, TransactionMode } from '../../
 import { StorageError, TidesyncError, describeValue } from '../../core/index.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 import { classifySqliteError, keyInvalidError, toStorageError } from './sqlite-errors.js';
+import { OpIndex } from './sqlite-op-index.js';
 import { migrateLayout } from './sqlite-schema.js';
 import type { ProcessLock } from './sqlite-process-lock.js';
 import { acquireProcessLock } from './sqlite-process-lock.js';
@@ -92,6 +93,8 @@ class SqliteAdapter implements StorageAdapter {
   #useJson = false;
   #closed = false;
   #lock: ProcessLock | undefined;
+  /** The outbox's op ids and records, for this connection (sqlite-op-index.ts). */
+  readonly #opIndex = new OpIndex();
   // One connection runs one transaction at a time: every transaction waits for the previous.
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -195,13 +198,15 @@ class SqliteAdapter implements StorageAdapter {
         throw toStorageError(error, 'starting a read transaction');
       });
     }
-    const tx = new SqliteTransaction(d, mode, this.#useJson);
+    this.#opIndex.begin();
+    const tx = new SqliteTransaction(d, mode, this.#useJson, this.#opIndex);
     let result: T;
     try {
       result = await fn(tx);
       if (mode === 'readwrite') await tx.flush();
     } catch (error) {
       tx.end();
+      this.#opIndex.rolledBack();
       await d.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
@@ -209,6 +214,7 @@ class SqliteAdapter implements StorageAdapter {
     try {
       await d.exec('COMMIT');
     } catch (error) {
+      this.#opIndex.rolledBack();
       await d.exec('ROLLBACK').catch(() => undefined);
       throw toStorageError(error, 'committing a transaction');
     }

@@ -28,8 +28,6 @@ export const CARRIED_META_KEYS: readonly string[] = ['client.hlc', 'outbox.seq']
 const CARRIED: ReadonlySet<string> = new Set(CARRIED_META_KEYS);
 const CARRIED_SQL_LIST = CARRIED_META_KEYS.map((key) => `'${key}'`).join(', ');
 
-/** The last op's copy (one cheap statement: the rowid table's last row). */
-const SELECT_LAST_OP = 'SELECT carried_meta, seq FROM tidesync_ops ORDER BY seq DESC LIMIT 1';
 const SELECT_CARRIED_ROWS = `SELECT key, value FROM tidesync_meta WHERE key IN (${CARRIED_SQL_LIST})`;
 /** Writes the carried values onto the op that is last now; `changes` 0 when there is none. */
 const CARRY_ON_LAST_OP =
@@ -51,6 +49,8 @@ function asJson(value: unknown): unknown {
  * just before `COMMIT`. Values are held as reading their JSON back gives them.
  */
 export class CarriedMeta {
+  /** Reads the last op's `seq` and `carried_meta` (both null, or no row, for an empty outbox). */
+  readonly #readLastOp: (driver: SqliteDriver) => Promise<SqliteRow | undefined>;
   /** The values as of now in this transaction; `undefined` until loaded. */
   #values: Map<string, unknown> | undefined;
   /** Carried keys that have a `tidesync_meta` row. */
@@ -65,6 +65,10 @@ export class CarriedMeta {
   /** The op written with the guessed values, while it is the last op: its seq and clock. */
   #guess: { readonly seq: number; readonly hlc: string } | undefined;
 
+  constructor(readLastOp: (driver: SqliteDriver) => Promise<SqliteRow | undefined>) {
+    this.#readLastOp = readLastOp;
+  }
+
   /** Whether `key` is one of {@link CARRIED_META_KEYS}. */
   static carries(key: string): boolean {
     return CARRIED.has(key);
@@ -78,8 +82,9 @@ export class CarriedMeta {
   }
 
   async #load(driver: SqliteDriver): Promise<void> {
-    const last = await driver.get(SELECT_LAST_OP);
-    this.#lastSeq = last ? Number(last['seq']) : null;
+    const last = await this.#readLastOp(driver);
+    const seq = last?.['seq'];
+    this.#lastSeq = seq === undefined || seq === null ? null : Number(seq);
     const carried = last?.['carried_meta'];
     if (carried !== undefined && carried !== null) {
       this.#values = new Map(Object.entries(JSON.parse(String(carried)) as object));

@@ -29,3 +29,24 @@ export function expandFieldClocks(clocks: Record<string, unknown>, hlc: string):
   for (const field in clocks) if (clocks[field] === 0) clocks[field] = hlc;
   return clocks as FieldClocks;
 }
+
+// Layout 7: field clocks that are exactly `fields` (the changed fields of an op, the data keys
+// of a record), in order, each at the row's `hlc` are stored as `0` alone (an insert's: about
+// 45 bytes fewer per record and per op). Never for a `__proto__` field.
+
+/** Whether `clocks` holds exactly `fields`, in order, each at `hlc`. */
+export function isEachAt(clocks: FieldClocks, fields: readonly string[], hlc: string): boolean {
+  let i = 0;
+  for (const key in clocks) {
+    if (key === '__proto__' || fields[i] !== key || clocks[key] !== hlc) return false;
+    i++;
+  }
+  return i === fields.length;
+}
+
+/** The clocks `0` stands for: each of `fields` at `hlc`. */
+export function eachAt(fields: readonly string[], hlc: string): FieldClocks {
+  const clocks: Record<string, string> = {};
+  for (const field of fields) clocks[field] = hlc;
+  return clocks;
+}

@@ -1,6 +1,6 @@
 import type { ListOpsOptions, StoredRecord } from '../../core/index.js';
 import type { SqliteRow, SqliteValue } from './sqlite-driver.js';
-import { compactFieldClocks, expandFieldClocks } from './sqlite-field-clocks.js';
+import { compactFieldClocks, eachAt, expandFieldClocks, isEachAt } from './sqlite-field-clocks.js';
 import { OP_BODY_COLUMNS } from './sqlite-op-body.js';
 
 // The SQL the adapter runs for records, ops and metadata, and the mapping of record rows.
@@ -33,20 +33,30 @@ export const UPSERT_RECORD = `INSERT INTO tidesync_records (${RECORD_COLUMNS}) V
     accessed_at = excluded.accessed_at, sync_status = excluded.sync_status,
     deleted = excluded.deleted, conflict = excluded.conflict`;
 /**
- * Inserts an op, or updates its state and body when seq, collection and record are unchanged
- * (state changes, coalescing): then the row alone is written and no index. The last parameter
- * is the carried metadata to write with it, or null to keep the row's (sqlite-carried-meta.ts).
- * Changes nothing
- * (`changes` 0) when one of those differs: {@link MOVE_OP} does that rarer update.
+ * Inserts an op (layout 7: the op index said no op has its id). The last parameter is the
+ * carried metadata to write with it, or null (sqlite-carried-meta.ts).
  */
-export const UPSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body, carried_meta)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (op_id) DO UPDATE SET state = excluded.state, body = excluded.body,
-    carried_meta = coalesce(excluded.carried_meta, carried_meta)
-    WHERE seq = excluded.seq AND collection = excluded.collection AND record_id = excluded.record_id`;
-/** Updates every column of an op, indexed ones included. */
+export const INSERT_OP = `INSERT INTO tidesync_ops (seq, op_id, collection, record_id, state, body, carried_meta)
+  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * Updates an op's state and body where it is (state changes, coalescing); the carried metadata
+ * to write with it, or null to keep the row's.
+ */
+export const UPDATE_OP = `UPDATE tidesync_ops SET state = ?, body = ?,
+  carried_meta = coalesce(?, carried_meta) WHERE seq = ?`;
+/** Moves an op to another seq or record: every column but its id, by its old seq. */
 export const MOVE_OP =
-  'UPDATE tidesync_ops SET seq = ?, collection = ?, record_id = ?, state = ?, body = ? WHERE op_id = ?';
+  'UPDATE tidesync_ops SET seq = ?, collection = ?, record_id = ?, state = ?, body = ? WHERE seq = ?';
+/** Deletes an op by seq. */
+export const DELETE_OP = 'DELETE FROM tidesync_ops WHERE seq = ?';
+/**
+ * What a transaction's first op call reads, in one statement: the connection's `data_version`
+ * (for the op index, sqlite-op-index.ts) and the last op's seq and carried metadata (`null`s
+ * for an empty outbox).
+ */
+export const SELECT_OPS_START = `SELECT d.data_version AS data_version, o.seq AS seq, o.carried_meta AS carried_meta
+  FROM pragma_data_version AS d
+  LEFT JOIN (SELECT seq, carried_meta FROM tidesync_ops ORDER BY seq DESC LIMIT 1) AS o`;
 /** A metadata value. */
 export const SELECT_META = 'SELECT value FROM tidesync_meta WHERE key = ?';
 /** Inserts or replaces a metadata value. */
@@ -56,17 +66,16 @@ export const UPSERT_META =
 /** A `tidesync_records` row as a stored record. */
 export function toRecord(row: SqliteRow): StoredRecord {
   const hlc = String(row['hlc']);
+  const data = JSON.parse(String(row['data'])) as StoredRecord['data'];
+  const clocks = JSON.parse(String(row['field_clocks'])) as Record<string, unknown> | 0;
   return {
     collection: String(row['collection']),
     id: String(row['id']),
     serverId: row['server_id'] === null ? null : String(row['server_id']),
-    data: JSON.parse(String(row['data'])) as StoredRecord['data'],
+    data,
     version: Number(row['version']),
     hlc,
-    fieldClocks: expandFieldClocks(
-      JSON.parse(String(row['field_clocks'])) as Record<string, unknown>,
-      hlc,
-    ),
+    fieldClocks: clocks === 0 ? eachAt(Object.keys(data), hlc) : expandFieldClocks(clocks, hlc),
     updatedAt: Number(row['updated_at']),
     accessedAt: Number(row['accessed_at']),
     syncStatus: String(row['sync_status']) as StoredRecord['syncStatus'],
@@ -84,7 +93,9 @@ export function recordParams(r: StoredRecord): SqliteValue[] {
     JSON.stringify(r.data),
     r.version,
     r.hlc,
-    JSON.stringify(compactFieldClocks(r.fieldClocks, r.hlc)),
+    isEachAt(r.fieldClocks, Object.keys(r.data), r.hlc)
+      ? '0'
+      : JSON.stringify(compactFieldClocks(r.fieldClocks, r.hlc)),
     r.updatedAt,
     r.accessedAt,
     r.syncStatus,
@@ -93,8 +104,8 @@ export function recordParams(r: StoredRecord): SqliteValue[] {
   ];
 }
 
-/** An op by op id, as {@link decodeOpBody} reads it. */
-export const SELECT_OP = `SELECT ${OP_BODY_COLUMNS} FROM tidesync_ops WHERE op_id = ?`;
+/** An op by seq, as {@link decodeOpBody} reads it. */
+export const SELECT_OP = `SELECT ${OP_BODY_COLUMNS} FROM tidesync_ops WHERE seq = ?`;
 
 /** The statement and parameters of `listOps(options)`: op rows in seq order. */
 export function listOpsSql(options: ListOpsOptions): { sql: string; params: SqliteValue[] } {
@@ -115,12 +126,9 @@ export function listOpsSql(options: ListOpsOptions): { sql: string; params: Sqli
   const where = clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '';
   const limit = options.limit === undefined ? '' : ' LIMIT ?';
   if (options.limit !== undefined) params.push(options.limit);
-  // The first few ops of a collection: walk the table in seq order and stop at the limit.
-  // Left alone, SQLite would read every op of the collection through the record index and
-  // sort them, for each call.
-  const from =
-    options.limit !== undefined && options.recordId === undefined
-      ? 'tidesync_ops NOT INDEXED'
-      : 'tidesync_ops';
-  return { sql: `SELECT ${OP_BODY_COLUMNS} FROM ${from}${where} ORDER BY seq${limit}`, params };
+  // The outbox has no index (layout 7): a walk of the table in seq order, stopped at the limit.
+  return {
+    sql: `SELECT ${OP_BODY_COLUMNS} FROM tidesync_ops${where} ORDER BY seq${limit}`,
+    params,
+  };
 }

@@ -9,23 +9,20 @@ import type {
 import { applyQuery } from '../../core/index.js';
 import { CarriedMeta } from './sqlite-carried-meta.js';
 import type { SqliteDriver, SqliteValue } from './sqlite-driver.js';
-import { duplicateSeq, duplicateServerId, toStorageError } from './sqlite-errors.js';
+import { duplicateServerId, toStorageError } from './sqlite-errors.js';
 import { guardedCall } from './sqlite-guarded-call.js';
-import { decodeOpBody, encodeOpBody } from './sqlite-op-body.js';
+import type { OpIndex } from './sqlite-op-index.js';
+import { SqliteOps } from './sqlite-ops.js';
 import { whereToSql } from './sqlite-query.js';
 import {
-  MOVE_OP,
   RECORD_COLUMNS,
   SELECT_BY_SERVER_ID,
   SELECT_BY_SERVER_IDS,
   SERVER_ID_CHUNK,
   SELECT_META,
-  SELECT_OP,
   SELECT_RECORD,
   UPSERT_META,
-  UPSERT_OP,
   UPSERT_RECORD,
-  listOpsSql,
   recordParams,
   toRecord,
 } from './sqlite-statements.js';
@@ -44,11 +41,14 @@ export class SqliteTransaction implements StorageTransaction {
     active: boolean;
   };
   readonly #useJson: boolean;
-  readonly #carried = new CarriedMeta();
+  readonly #ops: SqliteOps;
+  readonly #carried: CarriedMeta;
 
-  constructor(driver: SqliteDriver, mode: TransactionMode, useJson: boolean) {
+  constructor(driver: SqliteDriver, mode: TransactionMode, useJson: boolean, index: OpIndex) {
     this.#state = { driver, mode, active: true };
     this.#useJson = useJson;
+    this.#ops = new SqliteOps(index);
+    this.#carried = this.#ops.carried;
   }
 
   /** Marks the transaction as ended; later calls reject with `TRANSACTION_INACTIVE`. */
@@ -187,27 +187,7 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       true,
       () => `writing outbox op ${op.opId}`,
-      async (d) => {
-        await this.#carried.load(d);
-        this.#carried.opWritten(op.seq);
-        const body = encodeOpBody(op);
-        const carried = this.#carried.guessFor(op.seq, op.hlc);
-        const { changes } = await d
-          .run(UPSERT_OP, [op.seq, op.opId, op.collection, op.id, op.state, body, carried])
-          .catch((error: unknown) => {
-            throw duplicateSeq(error, op);
-          });
-        if (changes > 0) {
-          if (carried !== null) this.#carried.guessWritten(op.seq, op.hlc);
-          return;
-        }
-        this.#carried.opMoved();
-        await d
-          .run(MOVE_OP, [op.seq, op.collection, op.id, op.state, body, op.opId])
-          .catch((error: unknown) => {
-            throw duplicateSeq(error, op);
-          });
-      },
+      (d) => this.#ops.put(d, op),
     );
   }
 
@@ -215,10 +195,7 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       false,
       () => 'reading an outbox op',
-      async (d) => {
-        const row = await d.get(SELECT_OP, [opId]);
-        return row ? decodeOpBody(row) : undefined;
-      },
+      (d) => this.#ops.get(d, opId),
     );
   }
 
@@ -226,11 +203,7 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       false,
       () => 'listing outbox ops',
-      async (d) => {
-        const { sql, params } = listOpsSql(options);
-        const rows = await d.all(sql, params);
-        return rows.map(decodeOpBody);
-      },
+      (d) => this.#ops.list(d, options),
     );
   }
 
@@ -238,11 +211,7 @@ export class SqliteTransaction implements StorageTransaction {
     return this.#call(
       true,
       () => 'deleting an outbox op',
-      async (d) => {
-        await this.#carried.load(d);
-        this.#carried.opMoved();
-        await d.run('DELETE FROM tidesync_ops WHERE op_id = ?', [opId]);
-      },
+      (d) => this.#ops.delete(d, opId),
     );
   }
 
