@@ -1,13 +1,13 @@
-import type { OpResult, OutboxOp } from '../../core/index.js';
-import { NetworkError, ProtocolError } from '../../core/index.js';
+import type { OutboxOp } from '../../core/index.js';
+import { NetworkError } from '../../core/index.js';
 import { type OpOutcome, Outbox } from '../../outbox/index.js';
 import type { ClientContext } from '../client-context.js';
 import { ReferenceLookup } from '../local/id-mapping.js';
+import { matchResults } from './push-answer.js';
 import { batchRequest, toWireOps } from './push-batch.js';
 import { applyPushResults, emitDeadLetter, type PushTally } from './push-results.js';
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
-import { resultsAtAppVersion } from './schema-versions.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -107,7 +107,7 @@ export async function pushOutbox(
       throw server.refusalError('push', error);
     }
     const reply = answer.reply;
-    const results = matchResults(batch, resultsAtAppVersion(ctx.opts.collections, reply.results));
+    const results = matchResults(ctx.opts.collections, batch, wire, reply.results);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
       await applyPushResults(ctx, tx, results, tally);
       observeServerTime(ctx.clock, reply);
@@ -158,27 +158,6 @@ async function countPending(ctx: ClientContext): Promise<{ total: number; inflig
   return ctx.opts.storage.transaction('readonly', async (tx) => {
     const { any, inflight } = await new Outbox(tx).peek();
     return { total: any ? Math.max(ctx.status.value.pendingOps, 1) : 0, inflight };
-  });
-}
-
-function matchResults(
-  batch: readonly OutboxOp[],
-  results: readonly OpResult[],
-): [OutboxOp, OpResult][] {
-  const byId = new Map(results.map((r) => [r.opId, r]));
-  if (byId.size !== results.length || results.length !== batch.length) {
-    throw new ProtocolError(
-      `The server answered ${results.length} results for a batch of ${batch.length} ops. Nothing was applied; the batch will be re-sent.`,
-    );
-  }
-  return batch.map((op) => {
-    const result = byId.get(op.opId);
-    if (!result) {
-      throw new ProtocolError(
-        `The server's push response has no result for op \`${op.opId}\`. Nothing was applied; the batch will be re-sent.`,
-      );
-    }
-    return [op, result];
   });
 }
 
