@@ -100,35 +100,46 @@ async function trial(kind: string, size: number, lean: string) {
     if (e.phase === 'push') pushEnd = performance.now();
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let pushCpu = 0;
+  client.on('progress', (e) => {
+    if (e.phase === 'push') {
+      const c = process.cpuUsage(c0);
+      pushCpu = (c.user + c.system) / 1000;
+    }
+  });
   const r = await client.sync();
   const total = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   await client.close();
   await server.close();
   if (r.pushed !== n) throw new Error(`pushed ${r.pushed}, expected ${n}`);
-  return { total, push: pushEnd - t0 };
+  return { total, push: pushEnd - t0, cpu: (cpu.user + cpu.system) / 1000, pushCpu };
 }
 
-const results = new Map<string, { total: number[]; push: number[] }>();
+const results = new Map<string, { total: number[]; push: number[]; cpu: number[]; pushCpu: number[] }>();
 for (let round = 0; round < rounds; round += 1) {
   for (const kind of kinds) {
     for (const size of sizes) {
       for (const lean of leans) {
         const key = `${kind} size=${size} lean=${lean}`;
         const r = await trial(kind, size, lean);
-        const entry = results.get(key) ?? { total: [], push: [] };
+        const entry = results.get(key) ?? { total: [], push: [], cpu: [], pushCpu: [] };
         entry.total.push(r.total);
         entry.push.push(r.push);
+        entry.cpu.push(r.cpu);
+        entry.pushCpu.push(r.pushCpu);
         results.set(key, entry);
         console.log(
-          `round ${round} ${key}: sync ${Math.round(r.total)} ms, push ${Math.round(r.push)} ms, load ${loadavg()[0]!.toFixed(2)}`,
+          `round ${round} ${key}: sync ${Math.round(r.total)} ms (cpu ${Math.round(r.cpu)}), push ${Math.round(r.push)} ms (cpu ${Math.round(r.pushCpu)}), load ${loadavg()[0]!.toFixed(2)}`,
         );
       }
     }
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log('\nmedian over rounds (sync ms / push ms):');
-for (const [key, { total, push }] of results) {
-  console.log(`${key}: ${Math.round(median(total))} / ${Math.round(median(push))}`);
+const min = (xs: number[]) => Math.round(Math.min(...xs));
+console.log('\nbest over rounds: sync wall / push wall / sync cpu / push cpu (ms, this process):');
+for (const [key, { total, push, cpu, pushCpu }] of results) {
+  console.log(`${key}: ${min(total)} / ${min(push)} / ${min(cpu)} / ${min(pushCpu)}`);
 }
 rmSync(dir, { recursive: true, force: true });

@@ -49,8 +49,13 @@ export async function pushOutbox(
   // look for them (a scan of the outbox on stores without an index on the state).
   let inflightPossible = pending.inflight;
   for (;;) {
-    // Start a batch only if it is expected to finish before the deadline (runOnce).
-    if (deadlineAt !== undefined && ctx.opts.now() + ctx.timing.batchMs >= deadlineAt) break;
+    // Start a batch only if it is expected to finish before the deadline (runOnce): recent
+    // batches' time per op, times the ops this one may hold (the limit, or what is left).
+    if (deadlineAt !== undefined) {
+      const left = total - (tally.pushed + tally.conflicts + tally.rejected);
+      const expectedMs = ctx.timing.opMs * Math.min(limit, Math.max(1, left));
+      if (ctx.opts.now() + expectedMs >= deadlineAt) break;
+    }
     const startedAt = ctx.opts.now();
     // One transaction picks the batch, marks it in flight and builds its wire form.
     const { batch, resent, wire } = await ctx.opts.storage.transaction('readwrite', async (tx) => {
@@ -116,7 +121,8 @@ export async function pushOutbox(
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
     inflightPossible = resent;
     gapRetries = 0;
-    ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.opts.now() - startedAt) * 0.5);
+    const opMs = (ctx.opts.now() - startedAt) / batch.length;
+    ctx.timing.opMs = ctx.timing.opMs === 0 ? opMs : ctx.timing.opMs * 0.5 + opMs * 0.5;
     if (limit < ctx.opts.batchSize) limit = Math.min(ctx.opts.batchSize, limit * 2);
     const done = tally.pushed + tally.conflicts + tally.rejected;
     total = Math.max(total, done);
