@@ -117,7 +117,10 @@ async function trial(kind: string, size: number, lean: string) {
   return { total, push: pushEnd - t0, cpu: (cpu.user + cpu.system) / 1000, pushCpu };
 }
 
-const results = new Map<string, { total: number[]; push: number[]; cpu: number[]; pushCpu: number[] }>();
+const results = new Map<
+  string,
+  { total: number[]; push: number[]; cpu: number[]; pushCpu: number[] }
+>();
 for (let round = 0; round < rounds; round += 1) {
   for (const kind of kinds) {
     for (const size of sizes) {

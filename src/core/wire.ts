@@ -200,7 +200,10 @@ export type AppliedResult = Omit<WireApplied, 'record' | 'hlc' | 'fieldClocks' |
   readonly record: WireRecord;
 };
 /** An applied result without its record: the record is the op's own (see {@link opResultSchema}). */
-export type LeanAppliedResult = Omit<WireApplied, 'record' | 'hlc' | 'fieldClocks' | 'updatedAt'> & {
+export type LeanAppliedResult = Omit<
+  WireApplied,
+  'record' | 'hlc' | 'fieldClocks' | 'updatedAt'
+> & {
   readonly merged: false;
   readonly hlc: string;
   readonly fieldClocks: Record<string, string>;
