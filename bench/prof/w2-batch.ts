@@ -2,6 +2,7 @@
 // sizes, lean push results on and off, interleaved in one process (A/B in one sitting).
 //   SIZES=50,100,200,500,1000 KINDS=sqlite/sqlite,memory/sqlite,sqlite/postgres ROUNDS=2 \
 //   LEAN=on,off N=10000 npx tsx bench/prof/w2-batch.ts
+// KINDS=memory/memory: memory client, memory server store, in process through `server.fetch`.
 // A "lean off" client's transport drops the push request's `lean` flag, so the server answers
 // every op with its whole record, as it does for clients from before the flag.
 import Database from 'better-sqlite3';
@@ -11,10 +12,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Transport } from 'tidesync';
-import { createSyncClient, httpTransport } from 'tidesync';
+import { createSyncClient, directTransport, httpTransport } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { betterSqlite3Driver, sqliteAdapter } from 'tidesync/adapters/sqlite';
-import { createSyncServer, postgresServerStore, sqliteServerStore } from 'tidesync/server';
+import {
+  createSyncServer,
+  memoryServerStore,
+  postgresServerStore,
+  sqliteServerStore,
+} from 'tidesync/server';
 import { closeServer, listen } from '../tidesync-server.js';
 import { createOffline } from '../tidesync-sync.js';
 import { todosCollection } from '../workload.js';
@@ -33,7 +39,10 @@ async function startServer(store: string) {
   counter += 1;
   let cleanup: () => Promise<void>;
   let serverStore;
-  if (store === 'sqlite') {
+  if (store === 'memory') {
+    serverStore = memoryServerStore();
+    cleanup = async () => {};
+  } else if (store === 'sqlite') {
     const db = new Database(join(dir, `server${counter}.db`));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -58,6 +67,7 @@ async function startServer(store: string) {
   const port = await listen(http);
   return {
     url: `http://127.0.0.1:${port}/sync`,
+    fetch: (request: Request) => sync.fetch(request),
     close: async () => {
       await closeServer(http);
       await cleanup();
@@ -80,7 +90,11 @@ async function trial(kind: string, size: number, lean: string) {
   const [clientKind, store] = kind.split('/') as [string, string];
   const server = await startServer(store);
   counter += 1;
-  const http = httpTransport({ url: server.url });
+  // A memory store is reached in process (no HTTP): the client's and server's CPU alone.
+  const http =
+    store === 'memory'
+      ? directTransport({ fetch: server.fetch })
+      : httpTransport({ url: server.url });
   const client = await createSyncClient({
     collections: [todosCollection()],
     storage:

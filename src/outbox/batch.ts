@@ -8,8 +8,8 @@ export interface BatchRequest {
   /** Most ops in the batch. */
   readonly limit: number;
   /**
-   * Most bytes of the batch's ops, as {@link opBytes} estimates them; a batch always holds at
-   * least one op, however large. Absent: no byte bound.
+   * Most bytes of the batch's ops, as {@link opBytes} estimates them (UTF-16 code units of
+   * their JSON); a batch always holds at least one op, however large. Absent: no byte bound.
    */
   readonly maxBytes?: number;
   /** False when the caller knows that no op is in flight (skips that read). */
@@ -161,24 +161,13 @@ function withinBytes(ops: OutboxOp[], maxBytes: number | undefined): OutboxOp[] 
 const OP_ENVELOPE_BYTES = 768;
 
 /**
- * An op's size in a push body, estimated from above: its data, patch and field clocks as JSON
- * (UTF-8) plus a fixed envelope. Reference fields sent as server ids may be longer than the
- * local ids measured here; the envelope's headroom and the server's limit cover that.
+ * An op's size in a push body, estimated: its data, patch and field clocks as JSON, in UTF-16
+ * code units (bytes for ASCII text; UTF-8 takes up to 3 bytes for one unit), plus a fixed
+ * envelope. Reference fields sent as server ids may be longer than the local ids measured
+ * here; the envelope's headroom covers that. One `JSON.stringify` per op, no second pass.
  */
 export function opBytes(op: OutboxOp): number {
-  const data = utf8Bytes(JSON.stringify(op.data ?? null));
-  const patch = op.patch === op.data ? data : utf8Bytes(JSON.stringify(op.patch ?? null));
-  return OP_ENVELOPE_BYTES + data + patch + utf8Bytes(JSON.stringify(op.fieldClocks));
-}
-
-function utf8Bytes(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    // A lone or paired surrogate unit: 3 bytes each alone, 4 for a pair (2 + 2 counted).
-    if (code >= 0x80) bytes += code < 0x800 ? 1 : code >= 0xd800 && code <= 0xdfff ? 1 : 2;
-  }
-  return bytes;
+  return OP_ENVELOPE_BYTES + JSON.stringify([op.data, op.patch, op.fieldClocks]).length;
 }
 
 /**
