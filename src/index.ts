@@ -81,9 +81,11 @@ export type {
   TransportSendOptions,
   ValidationIssue,
   VersionState,
+  AppliedResult,
   ErrorResponse,
   GetRequest,
   GetResponse,
+  LeanAppliedResult,
   OpResult,
   PullRequest,
   PullResponse,
@@ -92,6 +94,7 @@ export type {
   RequestKind,
   WireErrorCode,
   WireOp,
+  WireOpResult,
   WireRecord,
 } from './core/index.js';
 // Conflict strategies
