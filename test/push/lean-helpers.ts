@@ -10,19 +10,20 @@ import type {
 } from 'tidesync';
 import { createSyncClient, directTransport } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
-import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
+import {
+  createSyncServer,
+  memoryServerStore,
+  type ServerStore,
+  type SyncServer,
+} from 'tidesync/server';
 
 /** A server on a memory store; every request is user `alice`. */
 export function leanServer(
   collections: readonly CollectionDefinition[],
-  options: { now?: () => number; assignId?: 'client' | 'server' } = {},
+  options: { now?: () => number; store?: ServerStore } = {},
 ): SyncServer {
-  return createSyncServer({
-    collections,
-    store: memoryServerStore(),
-    authorize: () => ({ userId: 'alice' }),
-    ...options,
-  });
+  const { store = memoryServerStore(), ...rest } = options;
+  return createSyncServer({ collections, store, authorize: () => ({ userId: 'alice' }), ...rest });
 }
 
 /** What a push request and its answer looked like on the wire. */
