@@ -34,6 +34,7 @@ export {
   wireRecordSchema,
 } from './core/index.js';
 export type {
+  AppliedResult,
   CollectionDefinition,
   CollectionOptions,
   CollectionSyncMode,
@@ -51,6 +52,7 @@ export type {
   GetResponse,
   HybridLogicalClockOptions,
   InferRecord,
+  LeanAppliedResult,
   ListOpsOptions,
   MigrationFunction,
   MigrationStep,
@@ -92,6 +94,7 @@ export type {
   VersionState,
   WireErrorCode,
   WireOp,
+  WireOpResult,
   WireRecord,
 } from './core/index.js';
 // Conflict strategies

@@ -43,8 +43,8 @@ export interface ClientContext {
   readonly server: ServerApi | undefined;
   readonly liveQueries: LiveQueries;
   readonly status: ClientStatus;
-  /** Running estimate of one push batch's duration, for `runOnce` deadlines. */
-  readonly timing: { batchMs: number };
+  /** Running estimate of the push's duration per op, for `runOnce` deadlines. */
+  readonly timing: { opMs: number };
   /** Local-write listeners of the triggers. */
   readonly writeListeners: Set<() => void>;
   /** Whether `close()` was called. */
@@ -102,7 +102,7 @@ export function createClientContext(
     server: opts.transport ? new ServerApi(opts.transport, clientId) : undefined,
     liveQueries,
     status: new ClientStatus(opts, events, isClosed),
-    timing: { batchMs: 0 },
+    timing: { opMs: 0 },
     writeListeners,
     isClosed,
     notify: (collections, origin) => {

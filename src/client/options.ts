@@ -13,8 +13,18 @@ export interface SyncClientOptions {
   readonly storage: StorageAdapter;
   /** How to reach the server; omit for a local-only client (`sync()` then rejects). */
   readonly transport?: Transport;
-  /** Ops per push request. @default 50 */
+  /**
+   * Most ops per push request. Keep it at most the server's `maxOpsPerBatch` (500 by default):
+   * a larger request is refused with 413 and the push splits it down. @default 500
+   */
   readonly batchSize?: number;
+  /**
+   * Most bytes of ops per push request (data, patch and field clocks as JSON, plus a fixed
+   * allowance per op for its ids and clocks), so a batch of large records stays under the
+   * server's `maxBodyBytes` (4 MiB by default). An op larger than this goes alone.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly batchBytes?: number;
   /** Records per pull page. @default 500 */
   readonly pullPageSize?: number;
   /** Merge consecutive unsent updates of one record into one op. @default true */
@@ -45,6 +55,7 @@ export interface ResolvedOptions {
   readonly storage: StorageAdapter;
   readonly transport: Transport | undefined;
   readonly batchSize: number;
+  readonly batchBytes: number;
   readonly pullPageSize: number;
   readonly coalesce: boolean;
   readonly triggers: readonly SyncTrigger[];
@@ -53,6 +64,11 @@ export interface ResolvedOptions {
   readonly retry: RetryPolicy;
   readonly coordinator: SyncCoordinator | undefined;
 }
+
+/** Default most ops per push request (`batchSize`). */
+const DEFAULT_BATCH_SIZE = 500;
+/** Default most bytes of ops per push request (`batchBytes`): a quarter of the server's body limit. */
+const DEFAULT_BATCH_BYTES = 1024 * 1024;
 
 function invalid(message: string): TidesyncError {
   return new TidesyncError('INVALID_OPTION', message);
@@ -109,7 +125,8 @@ export function resolveOptions(options: SyncClientOptions): ResolvedOptions {
     collections,
     storage,
     transport: options.transport,
-    batchSize: positiveInt('batchSize', options.batchSize, 50, 1000),
+    batchSize: positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1000),
+    batchBytes: positiveInt('batchBytes', options.batchBytes, DEFAULT_BATCH_BYTES),
     pullPageSize: positiveInt('pullPageSize', options.pullPageSize, 500, 1000),
     coalesce: options.coalesce ?? true,
     triggers: options.triggers ?? [],

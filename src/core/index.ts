@@ -123,9 +123,11 @@ export {
   wireRecordSchema,
 } from './wire.js';
 export type {
+  AppliedResult,
   ErrorResponse,
   GetRequest,
   GetResponse,
+  LeanAppliedResult,
   OpResult,
   PullRequest,
   PullResponse,
@@ -136,8 +138,10 @@ export type {
   SkippedRecord,
   WireErrorCode,
   WireOp,
+  WireOpResult,
   WireRecord,
 } from './wire.js';
+export { leanRecord, toLeanResult } from './lean-result.js';
 export { innerMap } from './inner-map.js';
 export { parserOf, partialOf, safeParseSchema, shapeOf, strictOf } from './schema-parse.js';
 export type { SchemaParseResult, SchemaParser } from './schema-parse.js';

@@ -159,18 +159,38 @@ export const pushRequestSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
   ops: z.array(wireOpSchema).check(z.minLength(1)),
+  /**
+   * The client rebuilds an applied op's record from the op it sent when the result leaves
+   * `record` out (a lean result, see {@link opResultSchema}). Absent: every applied result
+   * carries its record (servers from before the flag ignore it and always do).
+   */
+  lean: z.optional(z.boolean()),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
+/**
+ * One op's outcome in a push answer. An `applied` result carries the record as the server
+ * stored it, or, to a request with `lean: true`, only its metadata (`hlc`, `fieldClocks`,
+ * `updatedAt`, `merged: false`, no `record`) when the record is exactly the op's own: its
+ * `data` for an insert or update (a tombstone for a delete), at the op's schema version. The
+ * client checks that a result without `record` has that metadata.
+ */
 export const opResultSchema = z.discriminatedUnion('status', [
   wireObject({
     opId: id,
     status: z.literal('applied'),
     serverId: id,
     version: count,
-    record: wireRecordSchema,
+    /** The record as stored; left out of a lean result. */
+    record: z.optional(wireRecordSchema),
     /** True when the op was concurrent and the collection's strategy merged it on the server. */
     merged: z.boolean(),
+    /** Lean results: the record's clock as stored (the server may have clamped the op's). */
+    hlc: z.optional(hlc),
+    /** Lean results: the record's field clocks as stored. */
+    fieldClocks: z.optional(wireFieldClocks),
+    /** Lean results: the server's `updatedAt` of the record. */
+    updatedAt: z.optional(count),
   }),
   wireObject({
     opId: id,
@@ -186,7 +206,25 @@ export const opResultSchema = z.discriminatedUnion('status', [
     message: z.string().check(z.maxLength(2000)),
   }),
 ]);
-export type OpResult = z.infer<typeof opResultSchema>;
+/** A push result as it crosses the wire: an applied one may be lean (no `record`). */
+export type WireOpResult = z.infer<typeof opResultSchema>;
+type WireApplied = Extract<WireOpResult, { status: 'applied' }>;
+/** An applied result with its record: what the server computes and records. */
+export type AppliedResult = Omit<WireApplied, 'record' | 'hlc' | 'fieldClocks' | 'updatedAt'> & {
+  readonly record: WireRecord;
+};
+/** An applied result without its record: the record is the op's own (see {@link opResultSchema}). */
+export type LeanAppliedResult = Omit<
+  WireApplied,
+  'record' | 'hlc' | 'fieldClocks' | 'updatedAt'
+> & {
+  readonly merged: false;
+  readonly hlc: string;
+  readonly fieldClocks: Record<string, string>;
+  readonly updatedAt: number;
+};
+/** A push result with every applied op's record: what the server records and replays. */
+export type OpResult = AppliedResult | Exclude<WireOpResult, { status: 'applied' }>;
 
 export const pushResponseSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),

@@ -7,6 +7,11 @@ export const PUSH_SEQ_META_KEY = 'outbox.pushSeq';
 export interface BatchRequest {
   /** Most ops in the batch. */
   readonly limit: number;
+  /**
+   * Most bytes of the batch's ops, as {@link opBytes} estimates them (UTF-16 code units of
+   * their JSON); a batch always holds at least one op, however large. Absent: no byte bound.
+   */
+  readonly maxBytes?: number;
   /** False when the caller knows that no op is in flight (skips that read). */
   readonly inflightPossible: boolean;
   /** Priority of each collection the client defines (higher goes first; unknown ones are 0). */
@@ -30,7 +35,8 @@ export async function selectBatch(
   const inflight = request.inflightPossible ? await tx.listOps({ states: ['inflight'] }) : [];
   if (inflight.length > 0) {
     inflight.sort((a, b) => (a.pushSeq ?? 0) - (b.pushSeq ?? 0));
-    return { batch: inflight.slice(0, batchLimit(inflight, requested)), resent: true };
+    const limit = batchLimit(inflight, requested);
+    return { batch: withinBytes(inflight.slice(0, limit), request.maxBytes), resent: true };
   }
   let chosen: OutboxOp[];
   if (new Set(request.priorities.values()).size > 1) {
@@ -39,11 +45,12 @@ export async function selectBatch(
     // Usually the first `requested` queued ops are the batch. When some of them are skipped
     // (a second op of a record, a reference still waiting), look further, up to 4x as far.
     let queued = await tx.listOps({ states: ['queued'], limit: requested });
-    chosen = await choose(request, queued);
-    if (queued.length === requested && chosen.length < batchLimit(queued, requested)) {
+    let choice = await choose(request, queued);
+    if (queued.length === requested && !choice.full) {
       queued = await tx.listOps({ states: ['queued'], limit: requested * 4 });
-      chosen = await choose(request, queued);
+      choice = await choose(request, queued);
     }
+    chosen = choice.ops;
   }
   return { batch: await takeBatch(tx, chosen), resent: false };
 }
@@ -69,7 +76,7 @@ async function chooseByPriority(
       const window = await levelWindow(tx, levels.get(level) ?? [], size);
       const list = [...prefix, ...window.ops];
       const chosen = await choose(request, list);
-      if (chosen.length >= batchLimit(list, requested)) return chosen;
+      if (chosen.full) return chosen.ops;
       if (window.complete) {
         prefix = list;
         break;
@@ -79,7 +86,7 @@ async function chooseByPriority(
   const queued = await tx.listOps({ states: ['queued'] });
   const priority = (op: OutboxOp) => request.priorities.get(op.collection) ?? 0;
   queued.sort((a, b) => priority(b) - priority(a) || a.seq - b.seq);
-  return choose(request, queued);
+  return (await choose(request, queued)).ops;
 }
 
 /**
@@ -109,20 +116,58 @@ function batchLimit(queued: readonly OutboxOp[], requested: number): number {
   return (queued[0]?.attempts ?? 0) > 0 ? 1 : requested;
 }
 
-/** The batch from `queued` (in sending order): one op per record, none blocked. */
-async function choose(request: BatchRequest, queued: readonly OutboxOp[]): Promise<OutboxOp[]> {
+/**
+ * The batch from `queued` (in sending order): one op per record, none blocked, within the
+ * request's op and byte bounds. `full` when a bound stopped it (looking further cannot add).
+ */
+async function choose(
+  request: BatchRequest,
+  queued: readonly OutboxOp[],
+): Promise<{ ops: OutboxOp[]; full: boolean }> {
   const limit = batchLimit(queued, request.limit);
+  const maxBytes = request.maxBytes ?? Infinity;
   const seen = new Set<string>();
   const chosen: OutboxOp[] = [];
+  let bytes = 0;
   for (const op of queued) {
-    if (chosen.length >= limit) break;
+    if (chosen.length >= limit) return { ops: chosen, full: true };
     const key = `${op.collection}\u0000${op.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
     if (await request.blocked(op)) continue;
+    if (maxBytes !== Infinity) {
+      const size = opBytes(op);
+      if (chosen.length > 0 && bytes + size > maxBytes) return { ops: chosen, full: true };
+      bytes += size;
+    }
     chosen.push(op);
   }
-  return chosen;
+  return { ops: chosen, full: chosen.length >= limit };
+}
+
+/** The longest prefix of `ops` within `maxBytes` (at least one op). */
+function withinBytes(ops: OutboxOp[], maxBytes: number | undefined): OutboxOp[] {
+  if (maxBytes === undefined) return ops;
+  let bytes = 0;
+  for (let i = 0; i < ops.length; i += 1) {
+    bytes += opBytes(ops[i]!);
+    if (i > 0 && bytes > maxBytes) return ops.slice(0, i);
+  }
+  return ops;
+}
+
+// Room for an op's envelope on the wire: its ids (at most 128 characters each), seq, type,
+// versions, clock and the JSON keys and punctuation around them.
+const OP_ENVELOPE_BYTES = 768;
+
+/**
+ * An op's size in a push body, estimated: its data, patch and field clocks as JSON, in UTF-16
+ * code units (bytes for ASCII text; UTF-8 takes up to 3 bytes for one unit), plus a fixed
+ * envelope. Reference fields sent as server ids may be longer than the local ids measured
+ * here; the envelope's headroom covers that. One `JSON.stringify` per op, no second pass.
+ */
+export function opBytes(op: OutboxOp): number {
+  return OP_ENVELOPE_BYTES + JSON.stringify([op.data, op.patch, op.fieldClocks]).length;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { OpResult, PushRequest, PushResponse, SyncUser } from '../core/index.js';
-import { PROTOCOL_VERSION } from '../core/index.js';
+import { PROTOCOL_VERSION, toLeanResult } from '../core/index.js';
 import { applyOp } from './apply-op.js';
 import { readsOf } from './op-plan.js';
 import { RequestRefusedError } from './replies.js';
@@ -11,7 +11,8 @@ import { answerAtOpVersion, applyAtServerVersion, refuseNewerOps } from './upcas
  * Handles a validated push: checks the batch, then applies its ops in one store transaction.
  *
  * Per op, in order: a recorded (clientId, opId) replays its outcome; otherwise its `seq` must be
- * `lastSeq + 1`, or the whole request is refused with `seq_gap` and rolled back.
+ * `lastSeq + 1`, or the whole request is refused with `seq_gap` and rolled back. With `lean`,
+ * an applied result whose record is exactly the op's own leaves the record out.
  * @throws RequestRefusedError 400 for a malformed batch, 403 for another user's clientId,
  * 409 `seq_gap`, 409 `server_too_old` for an op of a newer schema version than the server's.
  */
@@ -81,7 +82,13 @@ export async function handlePush(
       results.push(result);
     }
     if (lastSeq !== client.lastSeq) await tx.setLastSeq(clientId, lastSeq);
-    const answers = results.map((result, index) => answerAtOpVersion(ctx, ops[index], result));
+    // Outcomes are recorded whole; a lean request gets each one the client can rebuild from
+    // its op without the record (a replay too: it is compared with the op as re-sent).
+    const answers = results.map((result, index) => {
+      const op = ops[index];
+      const answer = answerAtOpVersion(ctx, op, result);
+      return request.lean && op ? toLeanResult(op, answer) : answer;
+    });
     return { protocol: PROTOCOL_VERSION, results: answers, lastSeq, ...clockOf(ctx) };
   });
 }

@@ -67,7 +67,10 @@ export function hostileTransport(server: SyncServer, tampering: Tampering): Tran
   const direct = directTransport(server);
   return {
     async send(kind, body, options) {
-      const answer = await direct.send(kind, body, options);
+      // A hostile server answers with whole records: it ignores the push's `lean` flag.
+      const sent =
+        kind === 'push' ? { ...(body as Json), lean: undefined } : (body as Json | undefined);
+      const answer = await direct.send(kind, sent, options);
       const tamper = tampering[kind as keyof Tampering];
       if (!tamper) return answer;
       return tamper(structuredClone(answer) as Json, body as Json);

@@ -63,10 +63,15 @@ async function setup(pending: boolean, maxResponseBytes?: number) {
       url: 'http://tidesync.test/sync',
       ...(maxResponseBytes ? { maxResponseBytes } : {}),
       fetch: async (input, init) => {
-        const request = new Request(input as string, init);
+        const kind = new URL(input as string).pathname.split('/').pop() ?? '';
+        // A hostile server answers with whole records: it ignores the push's `lean` flag.
+        const body =
+          kind === 'push' && typeof init?.body === 'string'
+            ? JSON.stringify({ ...(JSON.parse(init.body) as object), lean: undefined })
+            : init?.body;
+        const request = new Request(input as string, { ...init, body: body ?? null });
         request.headers.set('x-user', 'alice');
         const response = await server.fetch(request);
-        const kind = new URL(request.url).pathname.split('/').pop() ?? '';
         let text = await response.text();
         if (kind === 'pull') {
           const cursor = (JSON.parse(text) as { cursor?: string }).cursor;

@@ -316,8 +316,13 @@ describe('hostile server answers: the client raises ProtocolError, keeps its out
         url,
         headers: { 'x-user': user },
         fetch: async (input, init) => {
-          const response = await fetch(input, init);
           const kind = String(input).split('/').pop() ?? '';
+          // A hostile server answers with whole records: it ignores the push's `lean` flag.
+          const sent =
+            kind === 'push' && typeof init?.body === 'string'
+              ? { ...init, body: JSON.stringify({ ...JSON.parse(init.body), lean: undefined }) }
+              : init;
+          const response = await fetch(input, sent);
           const body = (await response.json()) as Record<string, unknown>;
           const out = tamper(kind, body);
           return new Response(typeof out === 'string' ? out : JSON.stringify(out), {

@@ -21,6 +21,7 @@ export function batchRequest(
   for (const c of ctx.opts.collections.values()) priorities.set(c.name, c.priority);
   return {
     limit,
+    maxBytes: ctx.opts.batchBytes,
     inflightPossible,
     priorities,
     blocked: async (op) => {

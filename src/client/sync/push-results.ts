@@ -13,6 +13,7 @@ import {
   rewriteReferences,
   type ServerIdRemap,
 } from '../local/id-mapping.js';
+import type { AnsweredOp } from './push-answer.js';
 import { handleConflict } from './push-conflict.js';
 import { overlayPending } from './pending-overlay.js';
 import {
@@ -62,11 +63,11 @@ interface Decided {
 export async function applyPushResults(
   ctx: ClientContext,
   tx: StorageTransaction,
-  results: readonly (readonly [OutboxOp, OpResult])[],
+  results: readonly AnsweredOp[],
   tally: PushTally,
 ): Promise<void> {
   const decided: Decided[] = [];
-  for (const [op, result] of results) decided.push(await decide(ctx, tx, op, result));
+  for (const answered of results) decided.push(await decide(ctx, tx, answered));
   const settled = await new Outbox(tx).settle(
     decided.map((d) => d.op),
     decided.map((d) => d.outcome),
@@ -82,8 +83,7 @@ export async function applyPushResults(
 async function decide(
   ctx: ClientContext,
   tx: StorageTransaction,
-  op: OutboxOp,
-  result: OpResult,
+  { op, result, rebuilt }: AnsweredOp,
 ): Promise<Decided> {
   if (result.status === 'rejected') {
     return { op, result, outcome: { kind: 'dead', code: result.code, message: result.message } };
@@ -92,7 +92,8 @@ async function decide(
   const local = await tx.getRecord(op.collection, op.id);
   if (!local) return { op, result, outcome: { kind: 'ack' } };
   if (local.serverId !== result.serverId) await checkServerIdFree(tx, local, result.serverId);
-  const invalid = checkRemoteRecord(ctx.opts.collections, result.record);
+  // A record rebuilt from a lean result is this device's own data: nothing new to check.
+  const invalid = rebuilt ? undefined : checkRemoteRecord(ctx.opts.collections, result.record);
   const serverId = result.serverId;
   if (result.status === 'applied') {
     // The later ops were made on top of `op`; when the server applied `op` straight onto the

@@ -1,13 +1,13 @@
-import type { OpResult, OutboxOp } from '../../core/index.js';
-import { NetworkError, ProtocolError } from '../../core/index.js';
+import type { OutboxOp } from '../../core/index.js';
+import { NetworkError } from '../../core/index.js';
 import { type OpOutcome, Outbox } from '../../outbox/index.js';
 import type { ClientContext } from '../client-context.js';
 import { ReferenceLookup } from '../local/id-mapping.js';
+import { matchResults } from './push-answer.js';
 import { batchRequest, toWireOps } from './push-batch.js';
 import { applyPushResults, emitDeadLetter, type PushTally } from './push-results.js';
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
-import { resultsAtAppVersion } from './schema-versions.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -49,8 +49,13 @@ export async function pushOutbox(
   // look for them (a scan of the outbox on stores without an index on the state).
   let inflightPossible = pending.inflight;
   for (;;) {
-    // Start a batch only if it is expected to finish before the deadline (runOnce).
-    if (deadlineAt !== undefined && ctx.opts.now() + ctx.timing.batchMs >= deadlineAt) break;
+    // Start a batch only if it is expected to finish before the deadline (runOnce): recent
+    // batches' time per op, times the ops this one may hold (the limit, or what is left).
+    if (deadlineAt !== undefined) {
+      const left = total - (tally.pushed + tally.conflicts + tally.rejected);
+      const expectedMs = ctx.timing.opMs * Math.min(limit, Math.max(1, left));
+      if (ctx.opts.now() + expectedMs >= deadlineAt) break;
+    }
     const startedAt = ctx.opts.now();
     // One transaction picks the batch, marks it in flight and builds its wire form.
     const { batch, resent, wire } = await ctx.opts.storage.transaction('readwrite', async (tx) => {
@@ -107,7 +112,7 @@ export async function pushOutbox(
       throw server.refusalError('push', error);
     }
     const reply = answer.reply;
-    const results = matchResults(batch, resultsAtAppVersion(ctx.opts.collections, reply.results));
+    const results = matchResults(ctx.opts.collections, batch, wire, reply.results);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
       await applyPushResults(ctx, tx, results, tally);
       observeServerTime(ctx.clock, reply);
@@ -116,7 +121,8 @@ export async function pushOutbox(
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
     inflightPossible = resent;
     gapRetries = 0;
-    ctx.timing.batchMs = Math.round(ctx.timing.batchMs * 0.5 + (ctx.opts.now() - startedAt) * 0.5);
+    const opMs = (ctx.opts.now() - startedAt) / batch.length;
+    ctx.timing.opMs = ctx.timing.opMs === 0 ? opMs : ctx.timing.opMs * 0.5 + opMs * 0.5;
     if (limit < ctx.opts.batchSize) limit = Math.min(ctx.opts.batchSize, limit * 2);
     const done = tally.pushed + tally.conflicts + tally.rejected;
     total = Math.max(total, done);
@@ -158,27 +164,6 @@ async function countPending(ctx: ClientContext): Promise<{ total: number; inflig
   return ctx.opts.storage.transaction('readonly', async (tx) => {
     const { any, inflight } = await new Outbox(tx).peek();
     return { total: any ? Math.max(ctx.status.value.pendingOps, 1) : 0, inflight };
-  });
-}
-
-function matchResults(
-  batch: readonly OutboxOp[],
-  results: readonly OpResult[],
-): [OutboxOp, OpResult][] {
-  const byId = new Map(results.map((r) => [r.opId, r]));
-  if (byId.size !== results.length || results.length !== batch.length) {
-    throw new ProtocolError(
-      `The server answered ${results.length} results for a batch of ${batch.length} ops. Nothing was applied; the batch will be re-sent.`,
-    );
-  }
-  return batch.map((op) => {
-    const result = byId.get(op.opId);
-    if (!result) {
-      throw new ProtocolError(
-        `The server's push response has no result for op \`${op.opId}\`. Nothing was applied; the batch will be re-sent.`,
-      );
-    }
-    return [op, result];
   });
 }
 

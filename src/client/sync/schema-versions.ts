@@ -2,7 +2,6 @@
 // records from the server moved up to the app's version, and the server's version refusals.
 import type {
   CollectionDefinition,
-  OpResult,
   PullResponse,
   ValidationIssue,
   WireRecord,
@@ -43,18 +42,6 @@ export function recordAtAppVersion(collections: Collections, record: WireRecord)
 /** A pull page with its records at the app's versions. */
 export function pageAtAppVersion(collections: Collections, page: PullResponse): PullResponse {
   return { ...page, changes: page.changes.map((c) => recordAtAppVersion(collections, c)) };
-}
-
-/** Push results with their records at the app's versions. */
-export function resultsAtAppVersion(
-  collections: Collections,
-  results: readonly OpResult[],
-): OpResult[] {
-  return results.map((result) =>
-    result.status === 'rejected'
-      ? result
-      : { ...result, record: recordAtAppVersion(collections, result.record) },
-  );
 }
 
 /** The issue of a record newer than the app's schema version, else `undefined`. */

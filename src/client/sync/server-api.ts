@@ -59,9 +59,9 @@ export class ServerApi {
     return this.#transport.maxResponseBytes;
   }
 
-  /** Sends a batch of ops. */
+  /** Sends a batch of ops, asking for lean results (the client rebuilds the op's own record). */
   push(ops: readonly WireOp[], signal?: AbortSignal): Promise<ServerAnswer<PushResponse>> {
-    const body = { protocol: PROTOCOL_VERSION, clientId: this.#clientId, ops };
+    const body = { protocol: PROTOCOL_VERSION, clientId: this.#clientId, ops, lean: true };
     return this.#send('push', body, pushResponseSchema, signal);
   }
 
