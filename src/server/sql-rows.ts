@@ -52,9 +52,10 @@ export function rowToRecord(row: RecordRow): ServerRecord {
     ...(row.former === null || row.former === undefined
       ? {}
       : { formerData: json(row.former) as ServerRecord['formerData'] }),
-    writerClientId: row.writer_client_id ?? null,
-    writerSeq:
-      row.writer_seq === null || row.writer_seq === undefined ? null : Number(row.writer_seq),
+    // Only when recorded: a record comes back as it was put (states of older releases have none).
+    ...(row.writer_client_id === null || row.writer_client_id === undefined
+      ? {}
+      : { writerClientId: row.writer_client_id, writerSeq: Number(row.writer_seq) }),
   };
 }
 
