@@ -86,7 +86,7 @@ export interface ServerStoreReader extends Partial<SetIndexReader> {
   countChanges?(after: number, filter?: ChangeFilter): Promise<number>;
   /**
    * Optional: the entry with the highest position after `after` within `filter` (its
-   * `skipWriter` ignored), or `undefined` when there is none. A store that has it may honour
+   * `skipWriter` ignored), or `undefined` when there is none. A store that has it honours
    * `ChangeFilter.skipWriter` in {@link listChanges} and {@link countChanges}: a pull that read
    * its ranges to the end then moves its cursor past the echoes left out. A store without it
    * gets no `skipWriter` (the pull drops echoes itself).
