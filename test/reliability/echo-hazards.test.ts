@@ -172,7 +172,7 @@ describe('pull echoes: the hazards', () => {
     expect((await client.deadLetters()).map((op) => op.error?.code)).toEqual(['SERVER_ERROR']);
     const [poison] = await client.collection('notes').find({ where: { text: 'poison' } });
     expect(poison?.serverId).not.toBeNull();
-    expect(poison?.syncStatus).toBe("synced");
+    expect(poison?.syncStatus).toBe('synced');
     await client.close();
   });
 
