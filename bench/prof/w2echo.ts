@@ -18,15 +18,24 @@ for (const kind of ['memory', 'sqlite'] as const) {
   await createOffline(client, n);
   // The pull starts after the last push progress event.
   let pushEnd = 0;
+  let pushCpu = process.cpuUsage();
   client.on('progress', (event) => {
-    if (event.phase === 'push') pushEnd = performance.now();
+    if (event.phase !== 'push') return;
+    pushEnd = performance.now();
+    pushCpu = process.cpuUsage();
   });
+  const cpu = process.cpuUsage();
   const t = performance.now();
   const r = await client.sync();
   const end = performance.now();
   const ms = Math.round(end - t);
   const pullMs = Math.round(end - pushEnd);
-  console.log(JSON.stringify({ kind, ms, pullMs, pushed: r.pushed, load: loadavg()[0] }));
+  // CPU time (client and server share the process): steadier than wall time under load.
+  const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
+  const pushCpuMs = cpuMs(process.cpuUsage(cpu)) - cpuMs(process.cpuUsage(pushCpu));
+  const pullCpuMs = cpuMs(process.cpuUsage(pushCpu));
+  const load = loadavg()[0];
+  console.log(JSON.stringify({ kind, ms, pullMs, pushCpuMs, pullCpuMs, pushed: r.pushed, load }));
   await client.close();
   await server.close();
 }
