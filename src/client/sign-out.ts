@@ -3,6 +3,7 @@ import { TidesyncError, describeValue } from '../core/index.js';
 import { Outbox, PUSH_SEQ_META_KEY, SEQ_META_KEY } from '../outbox/index.js';
 import { writeEvicted } from './local/evicted-index.js';
 import { CURSOR_META_KEY } from './sync/pull.js';
+import { APPLIED_SEQ_META_KEY } from './sync/applied-seq.js';
 import { HLC_META_KEY } from './local/transaction-clock.js';
 import { DELETED_CONFLICTS_META_KEY } from './local/deleted-conflicts.js';
 import { SYNC_SETS_META_KEY, SYNC_SETS_SWEEP_META_KEY } from './sync/sync-set-records.js';
@@ -50,6 +51,7 @@ const CLIENT_META_KEYS = [
   'client.id',
   HLC_META_KEY,
   CURSOR_META_KEY,
+  APPLIED_SEQ_META_KEY,
   DELETED_CONFLICTS_META_KEY,
   SEQ_META_KEY,
   PUSH_SEQ_META_KEY,

@@ -260,6 +260,12 @@ export const pullRequestSchema = wireObject({
   set: z.optional(syncSetSpecSchema),
   /** Ask for `remaining` in the answer (a pull run's first page). */
   countRemaining: z.optional(z.boolean()),
+  /**
+   * The client's highest push seq whose answer, and those of every op before it, it has
+   * applied: the server leaves out the states this client wrote with a seq at most this (its
+   * own echoes; the cursor still moves past them). Absent: nothing is left out.
+   */
+  appliedSeq: z.optional(count),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 

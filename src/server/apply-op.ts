@@ -219,10 +219,18 @@ class OpApplier {
   }
 
   async store(next: ServerRecord, merged: boolean): Promise<OpResult> {
-    const record = toStoredRecord(
+    const stored = toStoredRecord(
       this.#at.collection,
       withFormerData(this.#at.collection, this.#current, next, this.#at.ctx.maxFormerStates),
     );
+    // Who wrote this state: its echo is left out of this client's pulls once it applied the
+    // answer (pull `appliedSeq`, docs/server.md). Set on every write, so `next` built from
+    // `current` never keeps an earlier writer.
+    const record: ServerRecord = {
+      ...stored,
+      writerClientId: this.#at.clientId,
+      writerSeq: this.#at.op.seq,
+    };
     const json = measureRecordJson(record);
     const bytes = utf8Length(json.data) + utf8Length(json.fieldClocks);
     if (bytes > this.#at.ctx.maxRecordBytes) {

@@ -10,6 +10,8 @@ import type { ChangeFilter } from './server-store.js';
 export interface FeedRange {
   readonly ownerId?: string;
   readonly collection?: string;
+  /** Leave out this client's states up to this push seq (its echoes, `ChangeFilter.skipWriter`). */
+  readonly skipWriter?: { readonly clientId: string; readonly seq: number };
 }
 
 /**
@@ -23,8 +25,12 @@ export function feedRanges(filter: ChangeFilter): FeedRange[] {
   const ranges: FeedRange[] = [];
   if (filter.ownerCollections === undefined) ranges.push({ ownerId: filter.ownerId });
   else {
+    // Echoes are left out only here: the owner's records of a collection without a scope
+    // function, always visible to them as changes (never as removals).
+    const skip = filter.skipWriter ? { skipWriter: filter.skipWriter } : {};
     for (const collection of new Set(filter.ownerCollections)) {
-      if (!scoped.includes(collection)) ranges.push({ ownerId: filter.ownerId, collection });
+      if (!scoped.includes(collection))
+        ranges.push({ ownerId: filter.ownerId, collection, ...skip });
     }
   }
   for (const collection of scoped) ranges.push({ collection });
@@ -80,6 +86,11 @@ function rangeWhere(
   if (dialect.rowBound && range.ownerId !== undefined && range.collection !== undefined) {
     const [o, c, p] = [values.length - 2, values.length - 1, values.length].map(at);
     terms.push(`(owner_id, collection, position) > (${o}, ${c}, ${p})`);
+  }
+  if (range.skipWriter) {
+    values.push(range.skipWriter.clientId, range.skipWriter.seq);
+    const [w, s] = [values.length - 1, values.length].map(at);
+    terms.push(`(writer_client_id IS NULL OR writer_client_id <> ${w} OR writer_seq > ${s})`);
   }
   return terms.join(' AND ');
 }
@@ -147,4 +158,26 @@ export function feedCountStatement(
   }
   const terms = ranges.map((range) => `(${rangeWhere(range, after, values, dialect)})`);
   return { text: `SELECT count(*) AS n FROM ${t}records WHERE ${terms.join(' OR ')}`, values };
+}
+
+/**
+ * The highest position after `after` within `filter`'s ranges, echoes included (`skipWriter`
+ * is ignored): where a pull that read to the end of its ranges may move its cursor. Its column
+ * `p` is `NULL` when the ranges hold nothing after `after`.
+ */
+export function feedLastStatement(
+  t: string,
+  filter: ChangeFilter,
+  after: number,
+  dialect: FeedDialect,
+): SqlStatement {
+  const values: unknown[] = [];
+  const { skipWriter: _skip, ...all } = filter;
+  const ranges = feedRanges(all);
+  if (ranges.length === 0) return { text: 'SELECT NULL AS p', values };
+  const parts = ranges.map(
+    (range) =>
+      `SELECT max(position) AS p FROM ${t}records WHERE ${rangeWhere(range, after, values, dialect)}`,
+  );
+  return { text: `SELECT max(p) AS p FROM (${parts.join(' UNION ALL ')}) AS m`, values };
 }

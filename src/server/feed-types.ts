@@ -29,6 +29,13 @@ export interface ServerRecord {
    * devices. Absent (or empty) elsewhere.
    */
   readonly formerData?: readonly RecordData[] | undefined;
+  /**
+   * The client whose push op wrote this state, and that op's push seq: a pull with
+   * `appliedSeq` leaves the state out for that client when it has applied the op's answer
+   * (docs/server.md). Absent (or `null`) for a state written before stores kept it.
+   */
+  readonly writerClientId?: string | null | undefined;
+  readonly writerSeq?: number | null | undefined;
 }
 
 /** One entry of the change feed: a record's latest state and its feed position. */
@@ -59,4 +66,11 @@ export interface ChangeFilter {
    * set collection. A store that ignores it returns more entries, which the caller drops.
    */
   readonly ownerCollections?: readonly string[] | undefined;
+  /**
+   * Optional: leave out of the (owner, collection) ranges the states this client wrote with a
+   * push seq at most `seq` (its own echoes, already applied from the push answers). A store may
+   * ignore it (the caller drops them too); one that honours it must still count the left-out
+   * entries' positions as read: see `ServerStoreReader.lastChange`.
+   */
+  readonly skipWriter?: { readonly clientId: string; readonly seq: number } | undefined;
 }

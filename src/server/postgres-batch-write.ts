@@ -15,6 +15,8 @@ const RECORD_TYPES: Readonly<Record<string, string>> = {
   origin_client_id: 'text[]',
   origin_id: 'text[]',
   former: 'jsonb[]',
+  writer_client_id: 'text[]',
+  writer_seq: 'bigint[]',
 };
 
 /** What one write transaction holds to write at commit. */

@@ -16,9 +16,13 @@ export function postgresLayout(t: string): string[] {
       collection text NOT NULL, id text NOT NULL, owner_id text NOT NULL, version bigint NOT NULL,
       data jsonb NOT NULL, hlc text NOT NULL, field_clocks jsonb NOT NULL, deleted boolean NOT NULL,
       updated_at bigint NOT NULL, origin_client_id text, origin_id text, position bigint,
-      former jsonb, PRIMARY KEY (collection, id))`,
+      former jsonb, writer_client_id text, writer_seq bigint, PRIMARY KEY (collection, id))`,
     // Former states of scoped records (scope exits): added in place to an older store.
     `ALTER TABLE ${t}records ADD COLUMN IF NOT EXISTS former jsonb`,
+    // Who wrote each state (a pull leaves out a client's own echoes): added in place to an
+    // older store; rows written before keep \`NULL\`, so their echoes are sent as before.
+    `ALTER TABLE ${t}records ADD COLUMN IF NOT EXISTS writer_client_id text`,
+    `ALTER TABLE ${t}records ADD COLUMN IF NOT EXISTS writer_seq bigint`,
     `CREATE INDEX IF NOT EXISTS tidesync_records_position ON ${t}records (position)`,
     `CREATE INDEX IF NOT EXISTS tidesync_records_origin ON ${t}records (collection, origin_client_id, origin_id)`,
     // Pulls read one index range per owner and per scoped collection. Added in place to a

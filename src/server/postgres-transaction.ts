@@ -17,7 +17,12 @@ import {
 } from './transaction-cache.js';
 import { batchWriteStatement } from './postgres-batch-write.js';
 import type { FeedDialect } from './feed-ranges.js';
-import { feedCountStatement, feedPageStatement, feedRanges } from './feed-ranges.js';
+import {
+  feedCountStatement,
+  feedLastStatement,
+  feedPageStatement,
+  feedRanges,
+} from './feed-ranges.js';
 
 // Postgres needs the row bound on (owner, collection) ranges (see FeedDialect).
 const POSTGRES: FeedDialect = { at: (n) => `$${n}`, rowBound: true };
@@ -96,6 +101,14 @@ export class PostgresTransaction implements ServerStoreTransaction {
       (positions) => `position = ANY(ARRAY(${positions}))`,
     );
     return statement ? this.#entries(statement.text, statement.values) : [];
+  }
+
+  async lastChange(after: number, filter: ChangeFilter): Promise<FeedEntry | undefined> {
+    const { text, values } = feedLastStatement(this.#t, filter, after, POSTGRES);
+    const [row] = await this.#rows<{ p: string | null }>(text, values);
+    if (row?.p === null || row?.p === undefined) return undefined;
+    const [entry] = await this.listChanges(Number(row.p) - 1, 1);
+    return entry;
   }
 
   async countChanges(after: number, filter?: ChangeFilter): Promise<number> {

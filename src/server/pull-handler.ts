@@ -17,7 +17,9 @@ import { decodeCursor, fingerprintOf, isCursorValid, isLegacyCursor } from './pu
 import type { ServerContext } from './server-context.js';
 import { isInScope, toWireRecord } from './server-context.js';
 import { readSetPage } from './sets/set-pull-handler.js';
-import type { ChangeFilter, FeedEntry, ServerStoreReader } from './server-store.js';
+import type { ChangeFilter, FeedEntry, ServerRecord, ServerStoreReader } from './server-store.js';
+
+type EchoSkip = NonNullable<ChangeFilter['skipWriter']>;
 
 /** Binds `clientId` to the user on first use; refuses it when bound to another user. */
 export async function bindClient(
@@ -63,10 +65,6 @@ async function readPage(
   // Bound the rows scanned per request, so a user who may see few records cannot make one pull
   // read the whole feed; the cursor moves past the skipped rows and `hasMore` stays true.
   const maxScanned = Math.max(limit * 10, 1000);
-  // Only the user's own records and those of collections a scope function guards, in the
-  // collections the feed serves: index ranges, so other users' writes and the rows of
-  // `sync: 'sets'` collections cost this pull nothing. Visibility is still checked per entry.
-  const filter: ChangeFilter = { ownerId: user.userId, ...feedCollections(ctx) };
   const epoch = await reader.getEpoch();
   const head = await reader.getHead();
   let position = 0;
@@ -83,6 +81,19 @@ async function readPage(
       reset = true;
     }
   }
+  // The client's own echoes it has applied from push answers are left out, never on a re-base
+  // (the device dropped its synced records and needs every state again).
+  const skip = reset ? undefined : echoesOf(request);
+  // The store leaves them out of its ranges itself when it can say where those end.
+  const storeSkips = skip !== undefined && typeof reader.lastChange === 'function';
+  // Only the user's own records and those of collections a scope function guards, in the
+  // collections the feed serves: index ranges, so other users' writes and the rows of
+  // `sync: 'sets'` collections cost this pull nothing. Visibility is still checked per entry.
+  const filter: ChangeFilter = {
+    ownerId: user.userId,
+    ...feedCollections(ctx),
+    ...(storeSkips ? { skipWriter: skip } : {}),
+  };
   // A pull run's first page asks for the total, for a progress bar (an upper bound: it may
   // count records the user turns out not to see).
   const remaining =
@@ -92,17 +103,19 @@ async function readPage(
   const page = new PullPage(limit, ctx.maxPullPageBytes, request.maxBytes);
   let scanned = 0;
   let hasMore = false;
+  // The last entry read: only its fingerprint goes into the cursor.
+  let last: FeedEntry | undefined;
   scan: for (;;) {
     const rows = await reader.listChanges(position, limit + 1, filter);
     const batch = rows.slice(0, limit);
     for (const [index, entry] of batch.entries()) {
-      if (!offerEntry(ctx, user, request, page, entry)) {
+      if (!offerEntry(ctx, user, request, page, entry, skip)) {
         // No room left in bytes: this entry starts the next page.
         hasMore = true;
         break scan;
       }
       position = entry.position;
-      fingerprint = fingerprintOf(entry.record);
+      last = entry;
       scanned += 1;
       if (page.full || scanned >= maxScanned) {
         hasMore = index < batch.length - 1 || rows.length > limit;
@@ -111,7 +124,32 @@ async function readPage(
     }
     if (rows.length <= limit) break;
   }
+  if (!hasMore && storeSkips) {
+    // Read to the end of the ranges: echoes the store left out after the last entry are passed
+    // too, so the next pull does not look at them again.
+    const tail = await reader.lastChange!(position, filter);
+    if (tail && tail.position > position) {
+      position = tail.position;
+      last = tail;
+    }
+  }
+  if (last) fingerprint = fingerprintOf(last.record);
   return pullAnswer(ctx, epoch, page, { position, fingerprint, hasMore, reset, remaining });
+}
+
+/** The echoes a pull may leave out: this client's writes up to its `appliedSeq`. */
+function echoesOf(request: PullRequest): EchoSkip | undefined {
+  if (request.appliedSeq === undefined) return undefined;
+  return { clientId: request.clientId, seq: request.appliedSeq };
+}
+
+/** Whether `record`'s state was written by the client of `skip` at a push seq it applied. */
+function isEcho(record: ServerRecord, skip: EchoSkip): boolean {
+  return (
+    record.writerClientId === skip.clientId &&
+    typeof record.writerSeq === 'number' &&
+    record.writerSeq <= skip.seq
+  );
 }
 
 /** Handles a validated get: the requested records the user may see (tombstones included). */
@@ -179,10 +217,13 @@ function offerEntry(
   request: PullRequest,
   page: PullPage,
   entry: FeedEntry,
+  skip: EchoSkip | undefined,
 ): boolean {
   const record = entry.record;
   const collection = ctx.collections.get(record.collection);
   // A `sync: 'sets'` collection reaches devices only through set pulls (docs/sync-sets.md).
   if (!collection || collection.sync === 'sets') return true;
+  // The client's own echo it already holds, as a change only: a removal still goes.
+  if (skip && isEcho(record, skip) && isInScope(collection, record, user)) return true;
   return offerVisible(ctx, collection, user, request.clientId, page, record, entry.jsonBytes);
 }

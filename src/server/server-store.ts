@@ -84,6 +84,14 @@ export interface ServerStoreReader extends Partial<SetIndexReader> {
    * not see, never fewer than it would return.
    */
   countChanges?(after: number, filter?: ChangeFilter): Promise<number>;
+  /**
+   * Optional: the entry with the highest position after `after` within `filter` (its
+   * `skipWriter` ignored), or `undefined` when there is none. A store that has it honours
+   * `ChangeFilter.skipWriter` in {@link listChanges} and {@link countChanges}: a pull that read
+   * its ranges to the end then moves its cursor past the echoes left out. A store without it
+   * gets no `skipWriter` (the pull drops echoes itself).
+   */
+  lastChange?(after: number, filter: ChangeFilter): Promise<FeedEntry | undefined>;
   /** The record with this canonical id (tombstones included), or `undefined`. */
   getRecord(collection: string, id: string): Promise<ServerRecord | undefined>;
   /** The state of a client, or `undefined` when it never made a request. */

@@ -20,6 +20,9 @@ export interface RecordRow {
   readonly position?: number | string | null;
   /** JSON array of former states (scoped collections), or `null`. */
   readonly former?: unknown;
+  /** The client and push seq of the op that wrote this state (`null`: not recorded). */
+  readonly writer_client_id?: string | null;
+  readonly writer_seq?: number | string | null;
 }
 
 /** Client row as stored. */
@@ -49,6 +52,10 @@ export function rowToRecord(row: RecordRow): ServerRecord {
     ...(row.former === null || row.former === undefined
       ? {}
       : { formerData: json(row.former) as ServerRecord['formerData'] }),
+    // Only when recorded: a record comes back as it was put (states of older releases have none).
+    ...(row.writer_client_id === null || row.writer_client_id === undefined
+      ? {}
+      : { writerClientId: row.writer_client_id, writerSeq: Number(row.writer_seq) }),
   };
 }
 
@@ -87,12 +94,14 @@ export function pendingValues(pending: PendingRecord, booleanAsInt: boolean): un
     record.originClientId,
     record.originId,
     pending.former,
+    record.writerClientId ?? null,
+    record.writerSeq ?? null,
   ];
 }
 
 /** Record columns written by an upsert. */
 export const RECORD_COLUMNS =
-  'collection, id, owner_id, version, data, hlc, field_clocks, deleted, updated_at, origin_client_id, origin_id, former';
+  'collection, id, owner_id, version, data, hlc, field_clocks, deleted, updated_at, origin_client_id, origin_id, former, writer_client_id, writer_seq';
 
 /** Checks a table prefix or schema name before it is put into SQL text. */
 export function isSafeIdentifier(value: string): boolean {

@@ -115,7 +115,7 @@ class SqliteServerStore implements ServerStore {
         collection TEXT NOT NULL, id TEXT NOT NULL, owner_id TEXT NOT NULL, version INTEGER NOT NULL,
         data TEXT NOT NULL, hlc TEXT NOT NULL, field_clocks TEXT NOT NULL, deleted INTEGER NOT NULL,
         updated_at INTEGER NOT NULL, origin_client_id TEXT, origin_id TEXT, position INTEGER,
-        former TEXT, PRIMARY KEY (collection, id));
+        former TEXT, writer_client_id TEXT, writer_seq INTEGER, PRIMARY KEY (collection, id));
       CREATE INDEX IF NOT EXISTS ${p}records_position ON ${p}records (position);
       CREATE INDEX IF NOT EXISTS ${p}records_origin ON ${p}records (collection, origin_client_id, origin_id);
       CREATE INDEX IF NOT EXISTS ${p}records_owner_position ON ${p}records (owner_id, position);
@@ -131,6 +131,12 @@ class SqliteServerStore implements ServerStore {
     }[];
     if (!columns.some((c) => c.name === 'former')) {
       this.#db.exec(`ALTER TABLE ${p}records ADD COLUMN former TEXT`);
+    }
+    // Who wrote each state (a pull leaves out a client's own echoes): added in place to an
+    // older store; rows written before keep NULL, so their echoes are sent as before.
+    if (!columns.some((c) => c.name === 'writer_client_id')) {
+      this.#db.exec(`ALTER TABLE ${p}records ADD COLUMN writer_client_id TEXT`);
+      this.#db.exec(`ALTER TABLE ${p}records ADD COLUMN writer_seq INTEGER`);
     }
     this.statement(`INSERT OR IGNORE INTO ${p}meta (id, epoch, head) VALUES (1, ?, 0)`).run(
       createId(),

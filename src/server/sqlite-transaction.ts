@@ -17,7 +17,12 @@ import {
   storedJsonBytes,
 } from './sql-rows.js';
 import type { FeedDialect } from './feed-ranges.js';
-import { feedCountStatement, feedPageStatement, feedRanges } from './feed-ranges.js';
+import {
+  feedCountStatement,
+  feedLastStatement,
+  feedPageStatement,
+  feedRanges,
+} from './feed-ranges.js';
 
 const SQLITE: FeedDialect = { at: () => '?', rowBound: false };
 import { PendingSetKeys } from './sets/memory-set-index.js';
@@ -91,6 +96,14 @@ export class SqliteTransaction implements ServerStoreTransaction {
       (positions) => `position IN (${positions})`,
     );
     return statement ? this.#entries(statement.text, ...statement.values) : [];
+  }
+
+  async lastChange(after: number, filter: ChangeFilter): Promise<FeedEntry | undefined> {
+    const { text, values } = feedLastStatement(this.#p, filter, after, SQLITE);
+    const row = this.#store.statement(text).get(...values) as { p: number | null } | undefined;
+    if (row?.p === null || row?.p === undefined) return undefined;
+    const [entry] = await this.listChanges(Number(row.p) - 1, 1);
+    return entry;
   }
 
   async countChanges(after: number, filter?: ChangeFilter): Promise<number> {
@@ -262,7 +275,7 @@ export class SqliteTransaction implements ServerStoreTransaction {
       .map((c) => `${c} = excluded.${c}`)
       .join(', ');
     const put = this.#store.statement(
-      `INSERT INTO ${p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO ${p}records (${RECORD_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (collection, id) DO UPDATE SET ${assignments}, position = excluded.position`,
     );
     for (const entry of pending) {

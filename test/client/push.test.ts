@@ -106,8 +106,8 @@ describe('push cost', () => {
     expect(counts.readwrite).toBe(2 * batches + 1);
     // With nothing in flight at the start, no selection looks for in-flight ops (without an
     // index on the state, that is a scan of the outbox per batch): only the one-op check that
-    // starts the run.
-    expect(calls['listOps(inflight)']).toBe(1);
+    // starts the run, and the one that starts the pull run (its `appliedSeq`, applied-seq.ts).
+    expect(calls['listOps(inflight)']).toBe(2);
     expect(calls['listOps(all queued)']).toBeUndefined();
     expect(await client.pendingOps()).toEqual([]);
 

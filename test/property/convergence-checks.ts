@@ -42,6 +42,11 @@ export type Tally = {
   /** Orders checked on a replica whose sets cover them, and ones checked absent (no set covers them). */
   coveredRecords: number;
   uncoveredRecords: number;
+  /**
+   * Clients that ended a schedule pulling with `appliedSeq` above 0 (issue 17: their own echoes
+   * were left out while the checks above passed).
+   */
+  echoClients?: number;
 };
 
 /**

@@ -150,6 +150,13 @@ export async function checkSchedule(
     if (name === 'manual') await resolveAndCheck(h, collections.client, intents, tally);
     await checkDeadLetters(h, name, collections.client, intents, tally);
     if (name !== 'manual') await checkOracle(h, name, collections.client, intents, sets, tally);
+    for (const storage of storages.current) {
+      const appliedSeq = await storage.transaction('readonly', (tx) =>
+        tx.getMeta<number>('pull.appliedSeq'),
+      );
+      if (appliedSeq !== undefined && appliedSeq > 0)
+        tally.echoClients = (tally.echoClients ?? 0) + 1;
+    }
     if (!options.digest) return undefined;
     const orders = [...(await serverOrders(h))].sort(([a], [b]) => (a < b ? -1 : 1));
     return JSON.stringify([...(await h.assertConverged()), ...orders]);

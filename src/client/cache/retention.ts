@@ -9,6 +9,7 @@ import type {
 import { TidesyncError, describeValue, toAppRecord } from '../../core/index.js';
 import { readEvicted, writeEvicted } from '../local/evicted-index.js';
 import { Outbox } from '../../outbox/index.js';
+import { forgetAppliedSeq } from '../sync/applied-seq.js';
 
 /** What one retention run or `clearCache()` dropped from this device. */
 export interface EvictionResult {
@@ -123,6 +124,9 @@ async function drop(
   records: readonly StoredRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
+  // Dropped records come back with pulls like any other: none of our echoes may be left out
+  // until a pull run catches up again (applied-seq.ts).
+  await forgetAppliedSeq(tx);
   const index = await readEvicted(tx, collection);
   for (const record of records) {
     await tx.deleteRecord(collection, record.id);

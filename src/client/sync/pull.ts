@@ -17,6 +17,7 @@ import { PullProgress } from './pull-progress.js';
 import { screenPulledPage } from './remote-validation.js';
 import { pageAtAppVersion, schemaVersionsOf } from './schema-versions.js';
 import { Outbox } from '../../outbox/index.js';
+import { catchUpAppliedSeq, catchUpSeq, forgetAppliedSeq, readAppliedSeq } from './applied-seq.js';
 
 /** Metadata key of the pull cursor. */
 export const CURSOR_META_KEY = 'pull.cursor';
@@ -41,18 +42,28 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
     (times) =>
       `The server keeps answering the same pull cursor with more data (${times} times). Pulling stopped to avoid a loop; check the server's change feed.`,
   );
-  let cursor =
-    (await ctx.opts.storage.transaction('readonly', (tx) => tx.getMeta<string>(CURSOR_META_KEY))) ??
-    null;
+  const start = await ctx.opts.storage.transaction('readonly', async (tx) => ({
+    cursor: (await tx.getMeta<string>(CURSOR_META_KEY)) ?? null,
+    appliedSeq: await readAppliedSeq(tx),
+    catchUp: await catchUpSeq(tx),
+  }));
+  let cursor = start.cursor;
+  // Our own writes up to `appliedSeq` are left out: we hold their answers (applied-seq.ts).
+  let echoes: Pick<PullRequest, 'appliedSeq'> =
+    start.appliedSeq === undefined ? {} : { appliedSeq: start.appliedSeq };
   // The first page brings the server's count of what remains, for a real progress total.
-  let next = fetchPullPage(ctx, server, cursor, { countRemaining: true });
+  let next = fetchPullPage(ctx, server, cursor, { countRemaining: true, ...echoes });
   const progress = new PullProgress(ctx.emit, ctx.opts.pullPageSize);
   for (;;) {
     const page = await next;
     guard.check(page, cursor);
+    // A re-base needs every state again, our own echoes too, for the rest of the run.
+    if (page.reset) echoes = {};
     // A cursor that does not move gets no early request: SYNC_STUCK stays bounded in requests.
     const ahead =
-      page.hasMore && page.cursor !== cursor ? fetchPage(ctx, server, page.cursor) : undefined;
+      page.hasMore && page.cursor !== cursor
+        ? fetchPullPage(ctx, server, page.cursor, echoes)
+        : undefined;
     // If storing this page fails, the early request's outcome is dropped, never unhandled.
     ahead?.catch(() => undefined);
     // Records that fail their schema stay out of storage; the cursor still moves past them.
@@ -68,6 +79,9 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
         applyChange(ctx, tx, change, outboxEmpty, known),
       );
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
+      if (!page.hasMore && start.catchUp !== undefined) {
+        await catchUpAppliedSeq(tx, start.catchUp);
+      }
       observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);
     });
@@ -80,32 +94,21 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
     progress.page(page, tally.pulled);
     if (!page.hasMore) return tally;
     cursor = page.cursor;
-    next = ahead ?? fetchPage(ctx, server, cursor);
+    next = ahead ?? fetchPullPage(ctx, server, cursor, echoes);
   }
 }
 
 /**
- * Requests the page after `cursor` and validates the answer (zod, once).
+ * Requests the page after `cursor` and validates the answer (zod, once), with extra request
+ * fields: `set` (a sync set's page, docs/sync-sets.md), `countRemaining` and `appliedSeq`.
  * @throws ProtocolError `PROTOCOL_ERROR` for an error answer or a malformed page;
  * TidesyncError `USER_MISMATCH` when the server says the scope belongs to another user.
- */
-function fetchPage(
-  ctx: ClientContext,
-  server: ServerApi,
-  cursor: string | null,
-): Promise<PullResponse> {
-  return fetchPullPage(ctx, server, cursor);
-}
-
-/**
- * {@link fetchPage} with extra request fields: `set` (a sync set's page, docs/sync-sets.md)
- * and `countRemaining`.
  */
 export async function fetchPullPage(
   ctx: ClientContext,
   server: ServerApi,
   cursor: string | null,
-  extra: Pick<PullRequest, 'set' | 'countRemaining'> = {},
+  extra: Pick<PullRequest, 'set' | 'countRemaining' | 'appliedSeq'> = {},
 ): Promise<PullResponse> {
   const answer = await server.pull(
     {
@@ -126,6 +129,9 @@ export async function fetchPullPage(
  * every synced record, keep everything pending or conflicted, and pull the whole scope again.
  */
 async function rebase(tx: StorageTransaction, tally: PullTally): Promise<void> {
+  // What we held no longer says what the server has: no echo may be left out until a run
+  // catches up again (applied-seq.ts).
+  await forgetAppliedSeq(tx);
   for (const collection of await tx.listCollections()) {
     for (const record of await tx.listRecords(collection)) {
       if (record.syncStatus !== 'synced') continue;

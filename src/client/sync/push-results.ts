@@ -58,6 +58,8 @@ interface Decided {
  * op's row in one call ({@link Outbox.settle}), then each record takes its result (written
  * once; conflicts go to the strategy). A temporary id that other records reference is rewritten
  * once for the batch. A malformed answer throws before any row changes.
+ * Resolves `true` when every answered record was adopted (the echo of each would change
+ * nothing here), for the pull's `appliedSeq` (applied-seq.ts).
  * @throws ProtocolError `PROTOCOL_ERROR` for an answer naming another record or a taken server id
  */
 export async function applyPushResults(
@@ -65,7 +67,7 @@ export async function applyPushResults(
   tx: StorageTransaction,
   results: readonly AnsweredOp[],
   tally: PushTally,
-): Promise<void> {
+): Promise<boolean> {
   const decided: Decided[] = [];
   for (const answered of results) decided.push(await decide(ctx, tx, answered));
   const settled = await new Outbox(tx).settle(
@@ -73,10 +75,23 @@ export async function applyPushResults(
     decided.map((d) => d.outcome),
   );
   const remaps: ServerIdRemap[] = [];
+  let adopted = true;
   for (let i = 0; i < decided.length; i += 1) {
     await applyToRecord(ctx, tx, decided[i]!, settled[i]!, tally, remaps);
+    adopted &&= isAdopted(decided[i]!);
   }
   await rewriteReferences(tx, ctx.opts.collections, remaps);
+  return adopted;
+}
+
+/**
+ * Whether the answer's record is here now (or its echo would change nothing): not when an
+ * applied write found no local record (unless a delete) or failed the schema.
+ */
+function isAdopted({ result, local, invalid }: Decided): boolean {
+  if (result.status !== 'applied') return true; // the server wrote nothing for it
+  if (invalid) return false;
+  return local !== undefined || result.record.deleted;
 }
 
 /** What the server's result means for the op's row (nothing is written here). */

@@ -8,6 +8,7 @@ import { batchRequest, toWireOps } from './push-batch.js';
 import { applyPushResults, emitDeadLetter, type PushTally } from './push-results.js';
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
+import { lowerAppliedSeq, noteBatchApplied } from './applied-seq.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -89,7 +90,9 @@ export async function pushOutbox(
       const error = answer.refusal;
       if (error.code === 'seq_gap' && error.lastSeq !== undefined && gapRetries < MAX_GAP_RETRIES) {
         gapRetries += 1;
-        await settleRequest(ctx, batch, { kind: 'seqGap', lastSeq: error.lastSeq });
+        const { lastSeq } = error;
+        await ctx.opts.storage.transaction('readwrite', (tx) => lowerAppliedSeq(tx, lastSeq));
+        await settleRequest(ctx, batch, { kind: 'seqGap', lastSeq });
         continue;
       }
       if (['bad_request', 'payload_too_large', 'not_found'].includes(error.code)) {
@@ -114,7 +117,7 @@ export async function pushOutbox(
     const reply = answer.reply;
     const results = matchResults(ctx.opts.collections, batch, wire, reply.results);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
-      await applyPushResults(ctx, tx, results, tally);
+      await noteBatchApplied(tx, batch, await applyPushResults(ctx, tx, results, tally));
       observeServerTime(ctx.clock, reply);
       await persistClock(tx, ctx.clock);
     });

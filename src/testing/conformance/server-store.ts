@@ -3,6 +3,7 @@ import type { OpResult } from '../../core/index.js';
 import type { CreateServerStore, ServerStoreFixture } from './server-store-fixtures.js';
 import { sampleServerRecord } from './server-store-fixtures.js';
 import { serverStoreFeedCases } from './server-store-feed.js';
+import { serverStoreWriterCases } from './server-store-writer.js';
 import { serverStoreRecordCases } from './server-store-records.js';
 import { serverStoreSetCases } from './server-store-sets.js';
 
@@ -272,6 +273,7 @@ export function runServerStoreConformance(name: string, create: CreateServerStor
 
     serverStoreRecordCases(run);
     serverStoreFeedCases(run);
+    serverStoreWriterCases(run);
     serverStoreSetCases(
       (fn) => (context) => withFixture(create, (f) => fn(f, () => context.skip())),
     );
