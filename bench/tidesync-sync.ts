@@ -28,6 +28,7 @@ export async function httpClient(
           }),
     transport: httpTransport({ url }),
     triggers: [],
+    ...(process.env['BATCH'] ? { batchSize: Number(process.env['BATCH']) } : {}),
   });
 }
 

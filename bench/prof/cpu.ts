@@ -1,7 +1,8 @@
 // A/B aid on a loaded machine: wall and CPU time (this process: client and server both) of one
 // push of N records (SQLite server, SQLite client), then of REPS fresh pulls into memory.
 // CPU time moves less than wall time with other processes' load.
-// `N=10000 REPS=3 npx tsx bench/prof/cpu.ts`; with `PROF=dir`, a CPU profile of each measured
+// `N=10000 REPS=3 npx tsx bench/prof/cpu.ts` (`BATCH=50`: that push batch size instead of the
+// default); with `PROF=dir`, a CPU profile of each measured
 // step only (not the setup) goes to `dir/<label>-<n>.cpuprofile`.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
