@@ -150,11 +150,8 @@ export function feedCountStatement(
   const ranges = feedRanges(filter);
   if (ranges.length === 0) return { text: 'SELECT 0 AS n', values };
   if (rangesAreDisjoint(filter)) {
-    const counts = ranges.map(
-      (range) =>
-        `(SELECT count(*) FROM ${t}records WHERE ${rangeWhere(range, after, values, dialect)})`,
-    );
-    return { text: `SELECT ${counts.join(' + ')} AS n`, values };
+    const counts = selectEach(t, ranges, 'count(*)', after, values, dialect);
+    return { text: `SELECT (${counts.join(') + (')}) AS n`, values };
   }
   const terms = ranges.map((range) => `(${rangeWhere(range, after, values, dialect)})`);
   return { text: `SELECT count(*) AS n FROM ${t}records WHERE ${terms.join(' OR ')}`, values };
@@ -171,13 +168,24 @@ export function feedLastStatement(
   after: number,
   dialect: FeedDialect,
 ): SqlStatement {
-  const values: unknown[] = [];
   const { skipWriter: _skip, ...all } = filter;
   const ranges = feedRanges(all);
+  const values: unknown[] = [];
   if (ranges.length === 0) return { text: 'SELECT NULL AS p', values };
-  const parts = ranges.map(
-    (range) =>
-      `SELECT max(position) AS p FROM ${t}records WHERE ${rangeWhere(range, after, values, dialect)}`,
-  );
+  const parts = selectEach(t, ranges, 'max(position) AS p', after, values, dialect);
   return { text: `SELECT max(p) AS p FROM (${parts.join(' UNION ALL ')}) AS m`, values };
+}
+
+/** Each range's `SELECT <what> FROM records WHERE <range>`, its values pushed onto `values`. */
+function selectEach(
+  t: string,
+  ranges: readonly FeedRange[],
+  what: string,
+  after: number,
+  values: unknown[],
+  dialect: FeedDialect,
+): string[] {
+  return ranges.map(
+    (range) => `SELECT ${what} FROM ${t}records WHERE ${rangeWhere(range, after, values, dialect)}`,
+  );
 }

@@ -33,27 +33,16 @@ const CHANGED_AT = BODY_KEYS.indexOf('changedFields');
 const CLOCKS_AT = BODY_KEYS.indexOf('fieldClocks');
 
 /** The columns an op's row holds besides its body, as the op's keys. */
-const COLUMN_KEYS: ReadonlySet<string> = new Set(['collection', 'id', 'opId', 'seq', 'state']);
-/** The keys of an {@link OutboxOp}; a body with others keeps them (see decodeOpBody). */
-const OP_KEYS: ReadonlySet<string> = new Set([
+const COLUMN_KEYS = [
   'collection',
   'id',
-  'serverId',
-  'type',
-  'data',
-  'patch',
-  'changedFields',
-  'baseVersion',
-  'hlc',
-  'fieldClocks',
   'opId',
   'seq',
-  'pushSeq',
   'state',
-  'attempts',
-  'createdAt',
-  'error',
-]);
+] as const satisfies readonly (keyof OutboxOp)[];
+const COLUMNS: ReadonlySet<string> = new Set(COLUMN_KEYS);
+/** The keys of an {@link OutboxOp}; a body with others keeps them (see decodeOpBody). */
+const OP_KEYS: ReadonlySet<string> = new Set([...COLUMN_KEYS, ...BODY_KEYS]);
 
 /** Columns to select for {@link decodeOpBody}. */
 export const OP_BODY_COLUMNS = 'seq, op_id, collection, record_id, state, body';
@@ -90,7 +79,7 @@ function isKeysOf(fields: readonly string[], data: OutboxOp['data']): boolean {
 function encodeWithExtraKeys(op: OutboxOp, fieldClocks: object): string {
   const body: Record<string, unknown> = {};
   for (const key of Object.keys(op)) {
-    if (!COLUMN_KEYS.has(key) && key !== '__proto__') {
+    if (!COLUMNS.has(key) && key !== '__proto__') {
       body[key] =
         key === 'fieldClocks' ? fieldClocks : (op as unknown as Record<string, unknown>)[key];
     }
