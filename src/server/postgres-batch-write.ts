@@ -51,24 +51,19 @@ export function batchWriteStatement(
   }
   const { outcomes, records } = batch;
   if (outcomes.length > 0) {
-    const columns = [
+    const columns = (
+      [
+        ['clientId', 'text[]'],
+        ['opId', 'text[]'],
+        ['seq', 'bigint[]'],
+        ['result', 'jsonb[]'],
+      ] as const
+    ).map(([field, type]) =>
       param(
-        outcomes.map((o) => o.clientId),
-        'text[]',
+        outcomes.map((o) => o[field]),
+        type,
       ),
-      param(
-        outcomes.map((o) => o.opId),
-        'text[]',
-      ),
-      param(
-        outcomes.map((o) => o.seq),
-        'bigint[]',
-      ),
-      param(
-        outcomes.map((o) => o.result),
-        'jsonb[]',
-      ),
-    ];
+    );
     steps.push(`o AS (INSERT INTO ${t}outcomes (client_id, op_id, seq, result)
       SELECT * FROM unnest(${columns.join(', ')})
       ON CONFLICT (client_id, op_id) DO UPDATE SET seq = EXCLUDED.seq, result = EXCLUDED.result)`);

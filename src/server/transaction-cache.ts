@@ -206,49 +206,76 @@ export class TransactionCache {
 }
 
 /**
+ * A read through `cache` (when the transaction has one): `load` runs only when `known` says
+ * the cache does not know the answer (`undefined`; `null` is a known absence), and `remember`
+ * notes what it found and returns what the read answers.
+ */
+async function readThrough<T>(
+  cache: TransactionCache | undefined,
+  known: (cache: TransactionCache) => T | null | undefined,
+  load: () => Promise<T | undefined>,
+  remember: (cache: TransactionCache, found: T | undefined) => T | null | undefined,
+): Promise<T | undefined> {
+  const cached = cache && known(cache);
+  if (cached !== undefined) return cached ?? undefined;
+  const found = await load();
+  return cache ? (remember(cache, found) ?? undefined) : found;
+}
+
+/**
  * A record read through `cache` (when the transaction has one): `load` runs only when the
  * record's state is unknown, and what it finds is remembered.
  */
-export async function readRecord(
+export function readRecord(
   cache: TransactionCache | undefined,
   collection: string,
   id: string,
   load: () => Promise<ServerRecord | undefined>,
 ): Promise<ServerRecord | undefined> {
-  const cached = cache?.record(collection, id);
-  if (cached !== undefined) return cached ?? undefined;
-  const record = await load();
-  if (!cache) return record;
-  cache.noteRecord(collection, id, record ?? null);
-  return cache.record(collection, id) ?? undefined;
+  return readThrough(
+    cache,
+    (c) => c.record(collection, id),
+    load,
+    (c, record) => {
+      c.noteRecord(collection, id, record ?? null);
+      return c.record(collection, id);
+    },
+  );
 }
 
 /** Like {@link readRecord}, for the record with this origin (client and its local id). */
-export async function readRecordByOrigin(
+export function readRecordByOrigin(
   cache: TransactionCache | undefined,
   collection: string,
   originClientId: string,
   originId: string,
   load: () => Promise<ServerRecord | undefined>,
 ): Promise<ServerRecord | undefined> {
-  const cached = cache?.byOrigin(collection, originClientId, originId);
-  if (cached !== undefined) return cached ?? undefined;
-  const record = await load();
-  if (!cache) return record;
-  cache.noteOriginsRead(originClientId, [[collection, originId]], record ? [record] : []);
-  return cache.byOrigin(collection, originClientId, originId) ?? undefined;
+  return readThrough(
+    cache,
+    (c) => c.byOrigin(collection, originClientId, originId),
+    load,
+    (c, record) => {
+      c.noteOriginsRead(originClientId, [[collection, originId]], record ? [record] : []);
+      return c.byOrigin(collection, originClientId, originId);
+    },
+  );
 }
 
 /** Like {@link readRecord}, for the recorded outcome of an op. */
-export async function readOutcome(
+export function readOutcome(
   cache: TransactionCache | undefined,
   clientId: string,
   opId: string,
   load: () => Promise<OpResult | undefined>,
 ): Promise<OpResult | undefined> {
-  const cached = cache?.outcome(clientId, opId);
-  if (cached !== undefined) return cached ?? undefined;
-  const result = await load();
-  cache?.noteOutcome(clientId, opId, result ?? null);
-  return result;
+  return readThrough(
+    cache,
+    (c) => c.outcome(clientId, opId),
+    load,
+    (c, result) => {
+      c.noteOutcome(clientId, opId, result ?? null);
+      return result;
+    },
+  );
 }

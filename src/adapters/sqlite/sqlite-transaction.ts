@@ -68,22 +68,30 @@ export class SqliteTransaction implements StorageTransaction {
   }
 
   getRecord(collection: string, id: string): Promise<StoredRecord | undefined> {
-    return this.#call(
-      false,
-      () => 'reading a record',
-      async (d) => {
-        const row = await d.get(SELECT_RECORD, [collection, id]);
-        return row ? toRecord(row) : undefined;
-      },
-    );
+    return this.#oneRecord('reading a record', SELECT_RECORD, collection, id);
   }
 
   getRecordByServerId(collection: string, serverId: string): Promise<StoredRecord | undefined> {
+    return this.#oneRecord(
+      'reading a record by server id',
+      SELECT_BY_SERVER_ID,
+      collection,
+      serverId,
+    );
+  }
+
+  /** The record `sql` finds by its collection and one key, if any. */
+  #oneRecord(
+    doing: string,
+    sql: string,
+    collection: string,
+    key: string,
+  ): Promise<StoredRecord | undefined> {
     return this.#call(
       false,
-      () => 'reading a record by server id',
+      () => doing,
       async (d) => {
-        const row = await d.get(SELECT_BY_SERVER_ID, [collection, serverId]);
+        const row = await d.get(sql, [collection, key]);
         return row ? toRecord(row) : undefined;
       },
     );
