@@ -1,6 +1,7 @@
 import type { StorageAdapter, StorageTransaction, TransactionMode } from '../../core/index.js';
 import { StorageError } from '../../core/index.js';
-import { MemoryTransaction, type MemoryState } from './memory-transaction.js';
+import type { MemoryState } from './memory-state.js';
+import { MemoryTransaction } from './memory-transaction.js';
 
 /** Options of {@link memoryAdapter}. */
 export interface MemoryAdapterOptions {
@@ -21,6 +22,7 @@ export function createMemoryStore(): MemoryStore {
   const state: MemoryState = {
     records: new Map(),
     serverIds: new Map(),
+    conflicted: new Map(),
     ops: new Map(),
     opsSorted: true,
     lastSeq: 0,

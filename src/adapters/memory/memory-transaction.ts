@@ -7,29 +7,9 @@ import type {
 } from '../../core/index.js';
 import { StorageError, applyQuery, innerMap } from '../../core/index.js';
 import { cloneJson, cloneRecord } from './json-clone.js';
-
-/** Everything one `MemoryStore` holds: records, the outbox, metadata and their indexes. */
-export interface MemoryState {
-  records: Map<string, Map<string, StoredRecord>>;
-  /**
-   * collection -> serverId -> local id, for getRecordByServerId without a scan. Only records
-   * whose server id differs from their local id: the others (every pulled record) are found by
-   * their id, which saves an index entry per record.
-   */
-  serverIds: Map<string, Map<string, string>>;
-  /** Ops in insertion order; `opsSorted` says whether that is also ascending `seq`. */
-  ops: Map<string, OutboxOp>;
-  opsSorted: boolean;
-  lastSeq: number;
-  /** `collection \u0000 record id` -> op ids, for per-record lookups without a scan. */
-  opsByRecord: Map<string, Set<string>>;
-  meta: Map<string, unknown>;
-}
-
-const recordKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
-
-const DELETED = Symbol('deleted');
-type Staged<T> = T | typeof DELETED;
+import { commitStaged } from './memory-commit.js';
+import { asksForConflicts, conflictCandidates } from './memory-conflicts.js';
+import { DELETED, recordKey, type MemoryState, type Staged } from './memory-state.js';
 
 const copy = cloneJson;
 
@@ -54,69 +34,7 @@ export class MemoryTransaction implements StorageTransaction {
   }
 
   commit(): void {
-    const state = this.#state;
-    for (const [collection, staged] of this.#records) {
-      let target = state.records.get(collection);
-      if (!target) {
-        target = new Map();
-        state.records.set(collection, target);
-      }
-      let byServerId = state.serverIds.get(collection);
-      if (!byServerId) {
-        byServerId = new Map();
-        state.serverIds.set(collection, byServerId);
-      }
-      for (const [id, value] of staged) {
-        const previous = target.get(id);
-        if (previous?.serverId != null && byServerId.get(previous.serverId) === id) {
-          byServerId.delete(previous.serverId);
-        }
-        if (value === DELETED) {
-          target.delete(id);
-        } else {
-          target.set(id, value);
-          if (value.serverId !== null && value.serverId !== id) byServerId.set(value.serverId, id);
-        }
-      }
-      if (target.size === 0) {
-        state.records.delete(collection);
-        state.serverIds.delete(collection);
-      }
-    }
-    for (const [opId, value] of this.#ops) {
-      const previous = state.ops.get(opId);
-      if (previous) {
-        const key = recordKey(previous.collection, previous.id);
-        state.opsByRecord.get(key)?.delete(opId);
-        if (state.opsByRecord.get(key)?.size === 0) state.opsByRecord.delete(key);
-      }
-      if (value === DELETED) {
-        state.ops.delete(opId);
-        continue;
-      }
-      if (!previous) {
-        if (value.seq < state.lastSeq) state.opsSorted = false;
-        state.lastSeq = Math.max(state.lastSeq, value.seq);
-      } else if (previous.seq !== value.seq) {
-        state.opsSorted = false;
-      }
-      state.ops.set(opId, value);
-      const key = recordKey(value.collection, value.id);
-      let set = state.opsByRecord.get(key);
-      if (!set) {
-        set = new Set();
-        state.opsByRecord.set(key, set);
-      }
-      set.add(opId);
-    }
-    if (state.ops.size === 0) {
-      state.opsSorted = true;
-      state.lastSeq = 0;
-    }
-    for (const [key, value] of this.#meta) {
-      if (value === DELETED) state.meta.delete(key);
-      else state.meta.set(key, value);
-    }
+    commitStaged(this.#state, this.#records, this.#ops, this.#meta);
   }
 
   #check(write: boolean): void {
@@ -207,7 +125,15 @@ export class MemoryTransaction implements StorageTransaction {
 
   async queryRecords(collection: string, query: Query): Promise<StoredRecord[]> {
     this.#check(false);
-    return applyQuery(this.#collection(collection).values(), query).map(cloneRecord);
+    const candidates = asksForConflicts(query)
+      ? conflictCandidates(
+          this.#state.conflicted,
+          collection,
+          this.#state.records.get(collection),
+          this.#records.get(collection),
+        )
+      : this.#collection(collection).values();
+    return applyQuery(candidates, query).map(cloneRecord);
   }
 
   async listRecords(collection: string): Promise<StoredRecord[]> {

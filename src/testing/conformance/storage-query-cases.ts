@@ -2,7 +2,7 @@ import type { Query, StoredRecord, SyncStatus } from '../../core/index.js';
 import { applyQuery } from '../../core/index.js';
 import { assertEqual } from './assert.js';
 import type { StorageConformanceCase } from './storage-fixtures.js';
-import { adapterCase, makeRecord, seededRandom } from './storage-fixtures.js';
+import { adapterCase, makeRecord, putRecords, seededRandom } from './storage-fixtures.js';
 
 const STATUSES: readonly SyncStatus[] = ['synced', 'pending', 'conflicted'];
 const TAGS = ['red', 'green', 'blue', 'Blue', ''] as const;
@@ -72,6 +72,8 @@ const QUERIES: readonly Query[] = [
   { where: { s: { in: [] } } },
   { where: { tag: { ne: 'red' }, done: true } },
   { where: { syncStatus: 'pending' } },
+  { where: { syncStatus: 'conflicted' } },
+  { where: { syncStatus: 'conflicted', done: true }, orderBy: [['n', 'asc']] },
   { where: { syncStatus: { in: ['synced', 'conflicted'] } }, orderBy: [['updatedAt', 'desc']] },
   { where: { serverId: null } },
   { where: { serverId: { ne: null } }, orderBy: [['serverId', 'asc']], limit: 20 },
@@ -148,6 +150,60 @@ export const storageQueryCases: readonly StorageConformanceCase[] = [
           await tx.queryRecords('items', query),
           applyQuery(removed, query),
           'query inside the writing transaction',
+        );
+      });
+    },
+  ),
+  adapterCase(
+    'a conflicts-only query follows records into and out of conflict, staged, committed and rolled back',
+    async (adapter) => {
+      const records = generateRecords(31).slice(0, 60);
+      await putRecords(adapter, records);
+      const conflictsOnly: Query = { where: { syncStatus: 'conflicted' } };
+      const ids = (rows: readonly StoredRecord[]) => rows.map((r) => r.id);
+      // Out of conflict, into conflict, deleted while in conflict.
+      const flip = (r: StoredRecord, i: number): StoredRecord | undefined => {
+        if (i % 3 === 0) return undefined;
+        const syncStatus: SyncStatus = r.syncStatus === 'conflicted' ? 'synced' : 'conflicted';
+        return i % 3 === 1 ? { ...r, syncStatus } : r;
+      };
+      const next = records.map(flip);
+      const committed = next.filter((r): r is StoredRecord => r !== undefined);
+      await adapter.transaction('readwrite', async (tx) => {
+        for (const [i, r] of records.entries()) {
+          const to = next[i];
+          if (to === undefined) await tx.deleteRecord(r.collection, r.id);
+          else if (to !== r) await tx.putRecord(to);
+        }
+        assertEqual(
+          ids(await tx.queryRecords('items', conflictsOnly)),
+          ids(applyQuery(committed, conflictsOnly)),
+          'conflicts inside the writing transaction',
+        );
+      });
+      await adapter.transaction('readonly', async (tx) => {
+        assertEqual(
+          ids(await tx.queryRecords('items', conflictsOnly)),
+          ids(applyQuery(committed, conflictsOnly)),
+          'conflicts after commit',
+        );
+      });
+      await adapter
+        .transaction('readwrite', async (tx) => {
+          for (const r of committed) {
+            await tx.putRecord({
+              ...r,
+              syncStatus: r.syncStatus === 'conflicted' ? 'pending' : 'conflicted',
+            });
+          }
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      await adapter.transaction('readonly', async (tx) => {
+        assertEqual(
+          ids(await tx.queryRecords('items', conflictsOnly)),
+          ids(applyQuery(committed, conflictsOnly)),
+          'conflicts after a rolled-back transaction',
         );
       });
     },
