@@ -60,9 +60,11 @@ export interface SyncClientEvents {
   syncStart: () => void;
   syncComplete: (result: SyncResult) => void;
   syncError: (error: TidesyncError | Error) => void;
+  /** A conflict was stored for the app to resolve; emitted once it committed, so `conflicts()` lists it. */
   conflict: (event: ConflictEvent) => void;
   status: (status: SyncClientStatus) => void;
   progress: (event: ProgressEvent) => void;
+  /** An op moved to the dead letters; emitted once that committed, so `deadLetters()` lists it. */
   deadLetter: (event: DeadLetterEvent) => void;
   /** A pulled record was too large for this client; see {@link RecordSkippedEvent}. */
   recordSkipped: (event: RecordSkippedEvent) => void;

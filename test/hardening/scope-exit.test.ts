@@ -149,6 +149,11 @@ describe('a device whose user loses a record', () => {
       beforePull = undefined;
       await bob.collection(lists.name).update(list.id, { name: 'during the pull' });
     };
+    // The pull's event comes after its page committed: the handler finds the dead letter.
+    const told: Promise<boolean>[] = [];
+    bob.on('deadLetter', (event) => {
+      told.push(bob.deadLetters().then((list) => list.some((d) => d.opId === event.opId)));
+    });
     await bob.sync();
     expect(await bob.collection(lists.name).find()).toEqual([]);
     const again = await bob.deadLetters();
@@ -156,6 +161,7 @@ describe('a device whose user loses a record', () => {
       'forbidden',
       'during the pull',
     ]);
+    expect(await Promise.all(told)).toEqual([true]);
     await Promise.all(clients.map((c) => c.close()));
   });
 });

@@ -2,7 +2,7 @@
 // answering the same cursor with more data, and applying one page's entries.
 import type { PullResponse, StorageTransaction, WireRecord } from '../../core/index.js';
 import { TidesyncError } from '../../core/index.js';
-import type { ClientContext } from '../client-context.js';
+import type { ClientContext, EmitEvent } from '../client-context.js';
 import { applyRemovals } from './pull-removals.js';
 
 const MAX_SAME_CURSOR_PAGES = 3;
@@ -43,6 +43,7 @@ export async function applyPageEntries(
   page: PullResponse,
   tally: { pulled: number; readonly changed: Set<string> },
   apply: (change: WireRecord) => Promise<boolean>,
+  emit: EmitEvent,
 ): Promise<void> {
   for (const change of page.changes) {
     if (await apply(change)) {
@@ -51,6 +52,6 @@ export async function applyPageEntries(
     }
   }
   if (page.removed) {
-    for (const name of await applyRemovals(ctx, tx, page.removed)) tally.changed.add(name);
+    for (const name of await applyRemovals(ctx, tx, page.removed, emit)) tally.changed.add(name);
   }
 }

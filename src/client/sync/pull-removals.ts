@@ -1,6 +1,6 @@
 import type { RemovedRecord, StorageTransaction } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
-import type { ClientContext } from '../client-context.js';
+import type { ClientContext, EmitEvent } from '../client-context.js';
 import { emitDeadLetter } from './push-results.js';
 
 /**
@@ -14,6 +14,7 @@ export async function applyRemovals(
   ctx: ClientContext,
   tx: StorageTransaction,
   removed: readonly RemovedRecord[],
+  emit: EmitEvent,
 ): Promise<Set<string>> {
   const changed = new Set<string>();
   for (const removal of removed) {
@@ -26,7 +27,7 @@ export async function applyRemovals(
     for (const op of await outbox.pendingOf(local.collection, local.id)) {
       if (op.state !== 'queued') continue;
       const message = `Record \`${removal.id}\` of \`${removal.collection}\` is no longer in your scope (sharing revoked or moved), so this change was not sent. It was removed from this device.`;
-      emitDeadLetter(ctx, await outbox.deadLetter(op, 'forbidden', message));
+      emitDeadLetter(emit, await outbox.deadLetter(op, 'forbidden', message));
     }
     await tx.deleteRecord(local.collection, local.id);
     changed.add(local.collection);

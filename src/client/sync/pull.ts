@@ -17,6 +17,7 @@ import { PullProgress } from './pull-progress.js';
 import { screenPulledPage } from './remote-validation.js';
 import { pageAtAppVersion, schemaVersionsOf } from './schema-versions.js';
 import { Outbox } from '../../outbox/index.js';
+import { CommittedEvents } from './committed-events.js';
 import { catchUpAppliedSeq, catchUpSeq, forgetAppliedSeq, readAppliedSeq } from './applied-seq.js';
 
 /** Metadata key of the pull cursor. */
@@ -68,6 +69,7 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
     ahead?.catch(() => undefined);
     // Records that fail their schema stay out of storage; the cursor still moves past them.
     const rejected = screenPulledPage(ctx.opts.collections, page);
+    const events = new CommittedEvents(ctx.emit);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
       if (page.reset) await rebase(tx, tally);
       receiveLatest(ctx, page.changes);
@@ -75,8 +77,13 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
       // then no record can have pending ops, and the per-record op lookups are skipped.
       const outboxEmpty = await new Outbox(tx).isEmpty();
       const known = await lookUpPage(ctx, tx, page.changes);
-      await applyPageEntries(ctx, tx, page, tally, (change) =>
-        applyChange(ctx, tx, change, outboxEmpty, known),
+      await applyPageEntries(
+        ctx,
+        tx,
+        page,
+        tally,
+        (change) => applyChange(ctx, tx, change, outboxEmpty, known),
+        events.emit,
       );
       await tx.setMeta(CURSOR_META_KEY, page.cursor);
       if (!page.hasMore && start.catchUp !== undefined) {
@@ -85,6 +92,7 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
       observeServerTime(ctx.clock, page);
       await persistClock(tx, ctx.clock);
     });
+    events.flush();
     for (const event of rejected) ctx.emit('remoteRejected', event);
     reportSkipped(ctx.emit, page);
     if (page.reset) {

@@ -11,7 +11,7 @@ import type {
 import { META_FIELDS, TidesyncError } from '../../core/index.js';
 import { Outbox } from '../../outbox/index.js';
 import { lastWriteWins } from '../../conflict/index.js';
-import type { ClientContext } from '../client-context.js';
+import type { ClientContext, EmitEvent } from '../client-context.js';
 import { noteDeletedConflict } from '../local/deleted-conflicts.js';
 import { validateMerged } from '../local/validation.js';
 
@@ -63,6 +63,7 @@ export async function handleConflict(
   op: OutboxOp,
   local: StoredRecord,
   remote: WireRecord,
+  emit: EmitEvent,
 ): Promise<void> {
   const definition = ctx.opts.collections.get(op.collection);
   const strategy = definition?.conflict ?? lastWriteWins();
@@ -105,7 +106,7 @@ export async function handleConflict(
   };
   await tx.putRecord({ ...local, syncStatus: 'conflicted', conflict });
   await noteDeletedConflict(tx, local.collection, local.id, local.deleted);
-  ctx.emit('conflict', {
+  emit('conflict', {
     collection: op.collection,
     id: local.id,
     local: local.deleted ? null : local.data,

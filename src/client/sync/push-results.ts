@@ -7,7 +7,7 @@ import type {
 } from '../../core/index.js';
 import { ProtocolError } from '../../core/index.js';
 import { type OpOutcome, Outbox, type SettledOp } from '../../outbox/index.js';
-import type { ClientContext } from '../client-context.js';
+import type { ClientContext, EmitEvent } from '../client-context.js';
 import {
   needsReferenceRewrite,
   rewriteReferences,
@@ -35,10 +35,10 @@ export interface PushTally {
 }
 
 /** Tells the app that `op` (as stored, dead-lettered) was moved to the dead letters. */
-export function emitDeadLetter(ctx: ClientContext, op: OutboxOp): void {
+export function emitDeadLetter(emit: EmitEvent, op: OutboxOp): void {
   const code = op.error?.code ?? 'SERVER_ERROR';
   const message = op.error?.message ?? '';
-  ctx.emit('deadLetter', { opId: op.opId, collection: op.collection, id: op.id, code, message });
+  emit('deadLetter', { opId: op.opId, collection: op.collection, id: op.id, code, message });
 }
 
 /** One answered op, decided: the outcome for the Outbox, and what its record side needs. */
@@ -67,6 +67,7 @@ export async function applyPushResults(
   tx: StorageTransaction,
   results: readonly AnsweredOp[],
   tally: PushTally,
+  emit: EmitEvent,
 ): Promise<boolean> {
   const decided: Decided[] = [];
   for (const answered of results) decided.push(await decide(ctx, tx, answered));
@@ -77,7 +78,7 @@ export async function applyPushResults(
   const remaps: ServerIdRemap[] = [];
   let adopted = true;
   for (let i = 0; i < decided.length; i += 1) {
-    await applyToRecord(ctx, tx, decided[i]!, settled[i]!, tally, remaps);
+    await applyToRecord(ctx, tx, decided[i]!, settled[i]!, tally, remaps, emit);
     adopted &&= isAdopted(decided[i]!);
   }
   await rewriteReferences(tx, ctx.opts.collections, remaps);
@@ -138,11 +139,12 @@ async function applyToRecord(
   settled: SettledOp,
   tally: PushTally,
   remaps: ServerIdRemap[],
+  emit: EmitEvent,
 ): Promise<void> {
   tally.changed.add(op.collection);
   if (result.status === 'rejected') {
     tally.rejected += 1;
-    if (settled.kind === 'dead') emitDeadLetter(ctx, settled.op);
+    if (settled.kind === 'dead') emitDeadLetter(emit, settled.op);
     return;
   }
   await noteSetAck(tx, ctx.opts.collections.get(op.collection));
@@ -180,11 +182,11 @@ async function applyToRecord(
   if (settled.kind === 'dead') {
     if (remapped) await tx.putRecord(record);
     tally.rejected += 1;
-    emitDeadLetter(ctx, settled.op);
+    emitDeadLetter(emit, settled.op);
     return;
   }
   tally.conflicts += 1;
-  await handleConflict(ctx, tx, op, record, result.record);
+  await handleConflict(ctx, tx, op, record, result.record, emit);
 }
 
 /**

@@ -9,6 +9,7 @@ import { applyPushResults, emitDeadLetter, type PushTally } from './push-results
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import { lowerAppliedSeq, noteBatchApplied } from './applied-seq.js';
+import { CommittedEvents } from './committed-events.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -116,11 +117,14 @@ export async function pushOutbox(
     }
     const reply = answer.reply;
     const results = matchResults(ctx.opts.collections, batch, wire, reply.results);
+    const events = new CommittedEvents(ctx.emit);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
-      await noteBatchApplied(tx, batch, await applyPushResults(ctx, tx, results, tally));
+      const adopted = await applyPushResults(ctx, tx, results, tally, events.emit);
+      await noteBatchApplied(tx, batch, adopted);
       observeServerTime(ctx.clock, reply);
       await persistClock(tx, ctx.clock);
     });
+    events.flush();
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
     inflightPossible = resent;
     gapRetries = 0;
@@ -137,25 +141,23 @@ export async function pushOutbox(
 
 /**
  * Settles every op of `batch` with one outcome (an answer to the whole request) in one
- * transaction; returns the op it dead-lettered, if any, after emitting `deadLetter` for it.
+ * transaction; returns the op it dead-lettered, if any, after emitting `deadLetter` for it
+ * (once the transaction committed).
  */
 async function settleRequest(
   ctx: ClientContext,
   batch: readonly OutboxOp[],
   outcome: OpOutcome,
 ): Promise<OutboxOp | undefined> {
-  return ctx.opts.storage.transaction('readwrite', async (tx) => {
+  const dead = await ctx.opts.storage.transaction('readwrite', async (tx) => {
     const settled = await new Outbox(tx).settle(
       batch,
       batch.map(() => outcome),
     );
-    for (const s of settled) {
-      if (s.kind !== 'dead') continue;
-      emitDeadLetter(ctx, s.op);
-      return s.op;
-    }
-    return undefined;
+    return settled.find((s) => s.kind === 'dead')?.op;
   });
+  if (dead) emitDeadLetter(ctx.emit, dead);
+  return dead;
 }
 
 /**

@@ -6,7 +6,8 @@ import type {
   SyncSetSpec,
   WireRecord,
 } from '../../core/index.js';
-import type { ClientContext } from '../client-context.js';
+import type { ClientContext, EmitEvent } from '../client-context.js';
+import { CommittedEvents } from './committed-events.js';
 import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { applyRemoteChange, fetchPullPage } from './pull.js';
@@ -56,9 +57,11 @@ async function pullOneSet(
     });
     guard.check(page, cursor);
     const rejected = screenPulledPage(ctx.opts.collections, page);
+    const events = new CommittedEvents(ctx.emit);
     const kept = await ctx.opts.storage.transaction('readwrite', (tx) =>
-      applySetPage(ctx, tx, set.id, page, tally),
+      applySetPage(ctx, tx, set.id, page, tally, events.emit),
     );
+    events.flush();
     for (const event of rejected) ctx.emit('remoteRejected', event);
     // The set was removed while its page was in flight: nothing of it was stored.
     if (!kept) return;
@@ -82,11 +85,19 @@ async function applySetPage(
   id: string,
   page: PullResponse,
   tally: PullTally,
+  emit: EmitEvent,
 ): Promise<boolean> {
   const sets = await readSyncSets(tx);
   const index = sets.findIndex((s) => s.id === id);
   if (index < 0) return false;
-  await applyPageEntries(ctx, tx, page, tally, (change) => applySetChange(ctx, tx, sets, change));
+  await applyPageEntries(
+    ctx,
+    tx,
+    page,
+    tally,
+    (change) => applySetChange(ctx, tx, sets, change),
+    emit,
+  );
   const next = [...sets];
   next[index] = {
     ...sets[index]!,
