@@ -54,21 +54,19 @@ export class ClientStatus {
   }
 
   /**
-   * Reads the exact counts from storage: conflicts, and pending ops unless `ops` is false.
-   * Local writes keep `pendingOps` up to date by themselves ({@link ClientStatus.addPending});
-   * this runs where something else may have changed them.
+   * Reads the exact counts from storage: conflicts unless `conflicts` is false, pending ops
+   * unless `ops` is false. Local writes keep `pendingOps` up to date by themselves
+   * ({@link ClientStatus.addPending}); this runs where something else may have changed them.
+   * Counting conflicts reads every conflicted record (on IndexedDB, without an index for them,
+   * every record), so callers skip it where no conflict can have opened or closed.
    */
-  async refreshCounts(ops = true): Promise<void> {
-    if (this.#isClosed()) return;
+  async refreshCounts({ ops = true, conflicts = true } = {}): Promise<void> {
+    if (this.#isClosed() || (!ops && !conflicts)) return;
     const collections = this.#opts.collections;
     const counts = await this.#opts.storage.transaction('readonly', async (tx) => {
       // listConflicts, not queryRecords: a conflict whose local side is a delete counts too.
-      const conflicts = (await listConflicts(tx, collections)).length;
-      if (!ops) return { conflicts };
-      return {
-        pendingOps: (await new Outbox(tx).pending()).length,
-        conflicts,
-      };
+      const open = conflicts ? { conflicts: (await listConflicts(tx, collections)).length } : {};
+      return ops ? { ...open, pendingOps: (await new Outbox(tx).pending()).length } : open;
     });
     this.set(counts);
   }

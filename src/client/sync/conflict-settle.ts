@@ -15,5 +15,5 @@ export async function settleConflict(
   resolution: ConflictResolution,
 ): Promise<void> {
   await internals.write((w) => resolveConflict(w, collection, id, resolution));
-  await ctx.status.refreshCounts(false);
+  await ctx.status.refreshCounts({ ops: false });
 }

@@ -60,7 +60,7 @@ export async function discardDeadLetter(
   });
   ctx.notify([op.collection], 'local');
   // Dead letters are not pending ops: only the conflicts may have changed.
-  await ctx.status.refreshCounts(false);
+  await ctx.status.refreshCounts({ ops: false });
 }
 
 async function fetchOne(

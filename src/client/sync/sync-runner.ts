@@ -136,8 +136,11 @@ export class SyncRunner {
       }).then(
         async (tally) => {
           // A push that settled nothing found no op to send: a count above 0 is stale then
-          // (another client on this database pushed them).
-          if (outboxSettled || status.value.pendingOps !== 0) await status.refreshCounts();
+          // (another client on this database pushed them). Conflicts open only from push
+          // answers (resolving or discarding counts itself), so only then are they recounted.
+          if (outboxSettled || status.value.pendingOps !== 0) {
+            await status.refreshCounts({ conflicts: tally.conflicts > 0 });
+          }
           return tally;
         },
         async (error: unknown) => {
@@ -158,8 +161,10 @@ export class SyncRunner {
       if (pull.changed.size > 0) ctx.notify(pull.changed, 'remote');
       const changed = new Set([...push.changed, ...pull.changed]);
       if (changed.size > 0) this.#opts.coordinator?.publish([...changed]);
-      // Pulled changes never add or remove ops; they may open conflicts.
-      if (pull.changed.size > 0 || pull.rebased) await status.refreshCounts(false);
+      // Pulled changes never add or remove ops, and never open or close a conflict (a pulled
+      // change to a conflicted record updates the server's side it holds; removals, re-bases
+      // and set sweeps keep conflicted records): the counts stand. Another tab's changes are
+      // counted when it says so (onRemoteChange).
       await this.#afterSync();
       const result: SyncResult = {
         pushed: push.pushed,
