@@ -1,5 +1,13 @@
 import type { EmitEvent } from '../client-context.js';
 
+/** Events held until their transaction commits: see {@link committedEvents}. */
+export interface CommittedEvents {
+  /** Holds an event until {@link CommittedEvents.flush}. */
+  readonly emit: EmitEvent;
+  /** Emits the held events in order, once (call it after the commit). */
+  flush(): void;
+}
+
 /**
  * Events about what a transaction stores (`conflict`, `deadLetter`), held until it commits:
  * a handler that reads the client (`conflicts()`, `deadLetters()`) then finds what it was told
@@ -7,27 +15,20 @@ import type { EmitEvent } from '../client-context.js';
  * not stored).
  *
  * @example
- * const events = new CommittedEvents(ctx.emit);
+ * const events = committedEvents(ctx.emit);
  * await storage.transaction('readwrite', (tx) => work(tx, events.emit));
  * events.flush();
  */
-export class CommittedEvents {
-  readonly #target: EmitEvent;
-  #held: (() => void)[] = [];
-
-  constructor(target: EmitEvent) {
-    this.#target = target;
-  }
-
-  /** Holds an event until {@link CommittedEvents.flush}. */
-  readonly emit: EmitEvent = (event, ...args) => {
-    this.#held.push(() => this.#target(event, ...args));
+export function committedEvents(target: EmitEvent): CommittedEvents {
+  let held: (() => void)[] = [];
+  return {
+    emit: (event, ...args) => {
+      held.push(() => target(event, ...args));
+    },
+    flush() {
+      const now = held;
+      held = [];
+      for (const send of now) send();
+    },
   };
-
-  /** Emits the held events in order, once (call it after the commit). */
-  flush(): void {
-    const held = this.#held;
-    this.#held = [];
-    for (const send of held) send();
-  }
 }

@@ -17,7 +17,7 @@ import { PullProgress } from './pull-progress.js';
 import { screenPulledPage } from './remote-validation.js';
 import { pageAtAppVersion, schemaVersionsOf } from './schema-versions.js';
 import { Outbox } from '../../outbox/index.js';
-import { CommittedEvents } from './committed-events.js';
+import { committedEvents } from './committed-events.js';
 import { catchUpAppliedSeq, catchUpSeq, forgetAppliedSeq, readAppliedSeq } from './applied-seq.js';
 
 /** Metadata key of the pull cursor. */
@@ -69,7 +69,7 @@ export async function pullChanges(ctx: ClientContext, server: ServerApi): Promis
     ahead?.catch(() => undefined);
     // Records that fail their schema stay out of storage; the cursor still moves past them.
     const rejected = screenPulledPage(ctx.opts.collections, page);
-    const events = new CommittedEvents(ctx.emit);
+    const events = committedEvents(ctx.emit);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
       if (page.reset) await rebase(tx, tally);
       receiveLatest(ctx, page.changes);

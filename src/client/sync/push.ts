@@ -9,7 +9,7 @@ import { applyPushResults, emitDeadLetter, type PushTally } from './push-results
 import type { ServerApi } from './server-api.js';
 import { observeServerTime, persistClock } from '../local/transaction-clock.js';
 import { lowerAppliedSeq, noteBatchApplied } from './applied-seq.js';
-import { CommittedEvents } from './committed-events.js';
+import { committedEvents } from './committed-events.js';
 
 const MAX_GAP_RETRIES = 3;
 
@@ -117,7 +117,7 @@ export async function pushOutbox(
     }
     const reply = answer.reply;
     const results = matchResults(ctx.opts.collections, batch, wire, reply.results);
-    const events = new CommittedEvents(ctx.emit);
+    const events = committedEvents(ctx.emit);
     await ctx.opts.storage.transaction('readwrite', async (tx) => {
       const adopted = await applyPushResults(ctx, tx, results, tally, events.emit);
       await noteBatchApplied(tx, batch, adopted);

@@ -7,7 +7,7 @@ import type {
   WireRecord,
 } from '../../core/index.js';
 import type { ClientContext, EmitEvent } from '../client-context.js';
-import { CommittedEvents } from './committed-events.js';
+import { committedEvents } from './committed-events.js';
 import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { applyRemoteChange, fetchPullPage } from './pull.js';
@@ -57,7 +57,7 @@ async function pullOneSet(
     });
     guard.check(page, cursor);
     const rejected = screenPulledPage(ctx.opts.collections, page);
-    const events = new CommittedEvents(ctx.emit);
+    const events = committedEvents(ctx.emit);
     const kept = await ctx.opts.storage.transaction('readwrite', (tx) =>
       applySetPage(ctx, tx, set.id, page, tally, events.emit),
     );
