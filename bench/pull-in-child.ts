@@ -12,7 +12,7 @@ let bundle: Promise<string> | undefined;
  * Bundles the child entry once with esbuild (tidesync from src, native and CommonJS peers left
  * external), so the child runs on plain Node without a TypeScript loader inflating its RSS.
  */
-function childBundle(): Promise<string> {
+export function childBundle(): Promise<string> {
   bundle ??= (async () => {
     // Inside node_modules so that the bundle's external imports resolve to the project's packages.
     const cache = root('node_modules/.cache/tidesync-bench');

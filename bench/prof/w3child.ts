@@ -1,14 +1,12 @@
 // W3 in a fresh process, profiled: seeds a SQLite-store server with N records (in this
-// process), then runs the bench's pull child (bench/pull-child.ts, bundled) REPS times with
-// `--cpu-prof` into `PROF` (default a temp dir), printing each pull's time.
+// process), then runs the bench's pull child (bench/pull-child.ts, bundled as the bench does)
+// REPS times with `--cpu-prof` into `PROF` (default a temp dir), printing each pull's time.
 // `N=10000 REPS=2 KIND=tidesync-memory npx tsx bench/prof/w3child.ts`
-
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { childBundle } from '../pull-in-child.js';
 import { createOffline, httpClient } from '../tidesync-sync.js';
 import { startTidesyncServer } from '../tidesync-server.js';
 import { todosCollection } from '../workload.js';
@@ -18,35 +16,7 @@ const reps = Number(process.env['REPS'] ?? 2);
 const kind = process.env['KIND'] ?? 'tidesync-memory';
 const dir = mkdtempSync(join(tmpdir(), 'w3child-'));
 const profDir = process.env['PROF'] ?? mkdtempSync(join(tmpdir(), 'w3prof-'));
-const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const outfile = join(root('node_modules/.cache/tidesync-bench'), 'pull-child-prof.mjs');
-await build({
-  entryPoints: [root('bench/pull-child.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'error',
-  nodePaths: [root('node_modules')],
-  alias: {
-    'tidesync/adapters/memory': root('src/adapters/memory/index.ts'),
-    'tidesync/adapters/sqlite': root('src/adapters/sqlite/index.ts'),
-    'tidesync/server': root('src/server/index.ts'),
-    tidesync: root('src/index.ts'),
-  },
-  external: [
-    'better-sqlite3',
-    'pouchdb',
-    'pouchdb-adapter-memory',
-    'express',
-    'express-pouchdb',
-    'pg',
-  ],
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-});
+const outfile = await childBundle();
 const server = await startTidesyncServer('sqlite', [todosCollection()], dir);
 const writer = await httpClient(server.url, dir, 'sqlite');
 await createOffline(writer, n);
@@ -54,7 +24,6 @@ await writer.sync();
 await writer.close();
 for (let i = 0; i < reps; i++) {
   // The child must not block this process's server: run it asynchronously.
-
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, [
       '--cpu-prof',

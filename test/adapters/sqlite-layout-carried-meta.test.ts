@@ -1,9 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createSyncClient, defineCollection, httpTransport, manual } from 'tidesync';
+import { describe, expect, it } from 'vitest';
+import { createSyncClient, httpTransport } from 'tidesync';
 import type { StorageAdapter } from 'tidesync';
 import type { SqliteDriver } from 'tidesync/adapters/sqlite';
 import {
@@ -13,30 +11,13 @@ import {
 } from 'tidesync/adapters/sqlite';
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 import { contents } from './sqlite-upgrade-helpers.js';
-import { z } from 'zod';
+import { fixtureCollections, sqliteFiles } from './sqlite-layout-helpers.js';
 import { collections } from '../client/helpers.js';
 
 // Layout 5: the client's clock (`client.hlc`) and outbox counter (`outbox.seq`), which nearly
 // every local write sets, are carried on the last op row instead of in their own meta rows.
 
-// The collections of the layout 4 fixture (test/adapters/fixtures/make-sqlite-layout-fixture.ts).
-const fixtureCollections = [
-  defineCollection({ name: 'projects', schema: z.object({ name: z.string() }) }),
-  defineCollection({
-    name: 'todos',
-    schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
-    conflict: manual(),
-    references: { projectId: 'projects' },
-  }),
-];
-
-const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-carried-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const tempFile = (): string => join(dir, `db${files++}.sqlite`);
-
-const open = (file: string): StorageAdapter =>
-  sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
+const { tempFile, open } = sqliteFiles('tidesync-sqlite-carried-');
 
 /** A driver that records every statement it runs while `on`. */
 function countingDriver(file: string): { driver: SqliteDriver; statements: string[] } {

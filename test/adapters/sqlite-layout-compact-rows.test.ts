@@ -1,39 +1,18 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createSyncClient, defineCollection, httpTransport, manual } from 'tidesync';
-import type { OutboxOp, StorageAdapter, StoredRecord } from 'tidesync';
-import {
-  SQLITE_LAYOUT_VERSION,
-  betterSqlite3Driver,
-  sqliteAdapter,
-} from 'tidesync/adapters/sqlite';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { createSyncClient, httpTransport } from 'tidesync';
+import type { OutboxOp, StoredRecord } from 'tidesync';
+import { SQLITE_LAYOUT_VERSION } from 'tidesync/adapters/sqlite';
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 import { contents } from './sqlite-upgrade-helpers.js';
+import { fixtureCollections, sqliteFiles } from './sqlite-layout-helpers.js';
 
 // Layout 6: field clocks equal to the row's `hlc` are stored as `0`, and op bodies leave out
 // what the op's columns hold (collection, record id, op id, seq, state). Older rows hold full
 // values and read back unchanged.
 
-const fixtureCollections = [
-  defineCollection({ name: 'projects', schema: z.object({ name: z.string() }) }),
-  defineCollection({
-    name: 'todos',
-    schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
-    conflict: manual(),
-    references: { projectId: 'projects' },
-  }),
-];
-
-const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-compact-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const tempFile = (): string => join(dir, `db${files++}.sqlite`);
-const open = (file: string): StorageAdapter =>
-  sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
+const { tempFile, open } = sqliteFiles('tidesync-sqlite-compact-');
 
 interface RawOp {
   seq: number;

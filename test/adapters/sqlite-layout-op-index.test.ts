@@ -1,39 +1,18 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createSyncClient, defineCollection, httpTransport, manual } from 'tidesync';
+import { describe, expect, it } from 'vitest';
+import { createSyncClient, httpTransport } from 'tidesync';
 import type { OutboxOp, StorageAdapter } from 'tidesync';
-import {
-  SQLITE_LAYOUT_VERSION,
-  betterSqlite3Driver,
-  sqliteAdapter,
-} from 'tidesync/adapters/sqlite';
-import { z } from 'zod';
+import { SQLITE_LAYOUT_VERSION } from 'tidesync/adapters/sqlite';
 import { makeOp, makeRecord } from '../../src/testing/conformance/storage-fixtures.js';
 import { contents } from './sqlite-upgrade-helpers.js';
+import { fixtureCollections, sqliteFiles } from './sqlite-layout-helpers.js';
 
 // Layout 7: the outbox table has no index; ops are found by op id and by record through each
 // connection's in-memory op index, rebuilt when another connection wrote (data_version) and
 // dropped when a transaction that changed it rolls back.
 
-const fixtureCollections = [
-  defineCollection({ name: 'projects', schema: z.object({ name: z.string() }) }),
-  defineCollection({
-    name: 'todos',
-    schema: z.object({ title: z.string(), done: z.boolean(), projectId: z.string().nullable() }),
-    conflict: manual(),
-    references: { projectId: 'projects' },
-  }),
-];
-
-const dir = mkdtempSync(join(tmpdir(), 'tidesync-sqlite-op-index-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const tempFile = (): string => join(dir, `db${files++}.sqlite`);
-const open = (file: string): StorageAdapter =>
-  sqliteAdapter({ driver: betterSqlite3Driver(new Database(file)) });
+const { tempFile, open } = sqliteFiles('tidesync-sqlite-op-index-');
 
 function rawOps(file: string): { seq: number; op_id: string; record_id: string }[] {
   const db = new Database(file, { readonly: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defineCollection, manual, type SyncClient } from 'tidesync';
+import { defineCollection, type SyncClient } from 'tidesync';
 import { z } from 'zod';
-import { createWorld, notes } from '../conflict/conflict-helpers.js';
+import { conflictingDevices } from '../conflict/conflict-helpers.js';
 import { makeClient, makeServer } from './sync-helpers.js';
 
 /**
@@ -11,15 +11,7 @@ import { makeClient, makeServer } from './sync-helpers.js';
  */
 describe('sync events are emitted after their transaction commits', () => {
   it('a conflict handler finds the conflict in client.conflicts()', async () => {
-    const world = createWorld([notes(manual())]);
-    const a = await world.device();
-    const b = await world.device();
-    const created = await a.client.collection('notes').insert({ title: 't', body: 'b' });
-    await a.client.sync();
-    await b.client.sync();
-    await a.client.collection('notes').update(created.id, { title: 'A' });
-    await b.client.collection('notes').update(created.id, { title: 'B' });
-    await a.client.sync();
+    const { world, b, id } = await conflictingDevices();
     const seen: Promise<string[]>[] = [];
     const told: string[] = [];
     b.client.on('conflict', (event) => {
@@ -27,8 +19,8 @@ describe('sync events are emitted after their transaction commits', () => {
       seen.push(b.client.conflicts().then((list) => list.map((c) => c.id)));
     });
     await b.client.sync();
-    expect(told).toEqual([created.id]);
-    expect(await Promise.all(seen)).toEqual([[created.id]]);
+    expect(told).toEqual([id]);
+    expect(await Promise.all(seen)).toEqual([[id]]);
     expect(b.client.status.conflicts).toBe(1);
     await world.close();
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Query, StorageAdapter } from 'tidesync';
-import { createSyncClient, directTransport, manual } from 'tidesync';
+import { createSyncClient, directTransport } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
-import { createWorld, notes } from '../conflict/conflict-helpers.js';
+import { conflictingDevices } from '../conflict/conflict-helpers.js';
 import { collections } from './helpers.js';
 import { makeClient, makeServer, watchStorage } from './sync-helpers.js';
 
@@ -49,24 +49,16 @@ describe('status counts after a sync', () => {
   });
 
   it('a push answered with a conflict counts it; a later pull of its record keeps the count', async () => {
-    const world = createWorld([notes(manual())]);
-    const a = await world.device();
-    const b = await world.device();
-    const created = await a.client.collection('notes').insert({ title: 't', body: 'b' });
-    await a.client.sync();
-    await b.client.sync();
-    await a.client.collection('notes').update(created.id, { title: 'A' });
-    await b.client.collection('notes').update(created.id, { title: 'B' });
-    await a.client.sync();
+    const { world, a, b, id } = await conflictingDevices();
     await b.client.sync();
     expect(b.client.status.conflicts).toBe(1);
     // A changes the record again: B's pull updates the server's side of its open conflict.
-    await a.client.collection('notes').update(created.id, { body: 'A2' });
+    await a.client.collection('notes').update(id, { body: 'A2' });
     await a.client.sync();
     expect((await b.client.sync()).pulled).toBe(1);
     expect(b.client.status.conflicts).toBe(1);
     expect(await b.client.conflicts()).toHaveLength(1);
-    await b.client.resolveConflict('notes', created.id, { keep: 'remote' });
+    await b.client.resolveConflict('notes', id, { keep: 'remote' });
     expect(b.client.status.conflicts).toBe(0);
     await world.close();
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConflictStrategy, SyncClient } from 'tidesync';
-import { createSyncClient, defineCollection, directTransport } from 'tidesync';
+import { createSyncClient, defineCollection, directTransport, manual } from 'tidesync';
 import { memoryAdapter } from 'tidesync/adapters/memory';
 import { createSyncServer, memoryServerStore, type SyncServer } from 'tidesync/server';
 
@@ -120,4 +120,26 @@ export async function snapshot(
   return rows
     .map(({ id: _id, updatedAt: _u, ...rest }) => rest)
     .sort((a, b) => String(a.serverId).localeCompare(String(b.serverId)));
+}
+
+/**
+ * A world of two devices on a `manual()` collection whose edits of one record conflict: both
+ * edited it after syncing it, and A synced its edit; B's next sync opens the conflict.
+ */
+export async function conflictingDevices(): Promise<{
+  world: World;
+  a: Device;
+  b: Device;
+  id: string;
+}> {
+  const world = createWorld([notes(manual())]);
+  const a = await world.device();
+  const b = await world.device();
+  const { id } = await a.client.collection('notes').insert({ title: 't', body: 'b' });
+  await a.client.sync();
+  await b.client.sync();
+  await a.client.collection('notes').update(id, { title: 'A' });
+  await b.client.collection('notes').update(id, { title: 'B' });
+  await a.client.sync();
+  return { world, a, b, id };
 }
