@@ -54,39 +54,26 @@ export function evaluateTargets(
   const rxdb = { push: find('W2', 'RxDB', n), pull: find('W3', 'RxDB', n) };
   const pouch = { push: find('W2', 'PouchDB', n), pull: find('W3', 'PouchDB', n) };
   // Issue 17's targets are against RxDB; PouchDB's ratio is shown beside it for reference.
-  const ours: [string, Figure | undefined, 'push' | 'pull', number][] = [
-    [
-      'W2 push, SQLite client, SQLite store',
-      find('W2', 'tidesync (SQLite client) → SQLite store', n),
-      'push',
-      5,
-    ],
+  // [target label, figure name, push or pull, factor over RxDB]
+  const ours = [
+    ['W2 push, SQLite client, SQLite store', 'tidesync (SQLite client) → SQLite store', 'push', 5],
     [
       'W2 push, memory client (like the peers), SQLite store',
-      find('W2', 'tidesync (memory client) → SQLite store', n),
+      'tidesync (memory client) → SQLite store',
       'push',
       5,
     ],
     [
       'W2 push, SQLite client, Postgres store',
-      find('W2', 'tidesync (SQLite client) → Postgres store', n),
+      'tidesync (SQLite client) → Postgres store',
       'push',
       3,
     ],
-    [
-      'W3 pull into memory',
-      find('W3', 'tidesync, SQLite store: fresh tidesync-memory replica', n),
-      'pull',
-      5,
-    ],
-    [
-      'W3 pull into SQLite',
-      find('W3', 'tidesync, SQLite store: fresh tidesync-sqlite replica', n),
-      'pull',
-      5,
-    ],
-  ];
-  for (const [label, fig, kind, factor] of ours) {
+    ['W3 pull into memory', 'tidesync, SQLite store: fresh tidesync-memory replica', 'pull', 5],
+    ['W3 pull into SQLite', 'tidesync, SQLite store: fresh tidesync-sqlite replica', 'pull', 5],
+  ] as const;
+  for (const [label, name, kind, factor] of ours) {
+    const fig = find(kind === 'push' ? 'W2' : 'W3', name, n);
     const target = `${label}: ≥ ${factor}x the throughput of RxDB`;
     const base = rxdb[kind];
     if (!fig || !base) {
