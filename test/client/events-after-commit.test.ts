@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { defineCollection, type SyncClient } from 'tidesync';
 import { z } from 'zod';
 import { conflictingDevices } from '../conflict/conflict-helpers.js';
-import { makeClient, makeServer } from './sync-helpers.js';
+import { createSyncClient, directTransport } from 'tidesync';
+import { memoryAdapter } from 'tidesync/adapters/memory';
+import { makeServer, watchStorage } from './sync-helpers.js';
 
 /**
  * The `conflict` and `deadLetter` events reach the app once what they report is stored: a
@@ -32,7 +34,22 @@ describe('sync events are emitted after their transaction commits', () => {
       schema: z.object({ title: z.string().max(3) }),
     });
     const loose = defineCollection({ name: 'todos', schema: z.object({ title: z.string() }) });
-    const client: SyncClient = await makeClient([loose], makeServer([strict]));
+    const server = makeServer([strict]);
+    // Armed, the storage fails as the op is moved to the dead letters: that transaction rolls back.
+    let failDeadLetter = true;
+    const client: SyncClient = await createSyncClient({
+      collections: [loose],
+      storage: watchStorage(memoryAdapter(), {
+        call: (method, args) => {
+          const op = args[0] as { state?: string } | undefined;
+          if (failDeadLetter && method === 'putOp' && op?.state === 'dead') {
+            throw new Error('disk full');
+          }
+        },
+      }),
+      transport: directTransport({ fetch: (request) => server.fetch(request) }),
+      triggers: [],
+    });
     await client.collection('todos').insert({ title: 'far too long' });
     const seen: Promise<string[]>[] = [];
     const told: string[] = [];
@@ -40,6 +57,11 @@ describe('sync events are emitted after their transaction commits', () => {
       told.push(event.opId);
       seen.push(client.deadLetters().then((list) => list.map((op) => op.opId)));
     });
+    // The failed transaction told nothing: its dead letter was never stored.
+    await expect(client.sync()).rejects.toThrow();
+    expect(told).toEqual([]);
+    expect(await client.deadLetters()).toEqual([]);
+    failDeadLetter = false;
     await client.sync();
     expect(told).toHaveLength(1);
     expect(await Promise.all(seen)).toEqual([told]);
