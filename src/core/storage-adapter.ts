@@ -81,6 +81,15 @@ export interface StorageTransaction {
     collection: string,
     serverIds: readonly string[],
   ): Promise<ReadonlyMap<string, StoredRecord>>;
+  /**
+   * Optional batch lookup: the records of `collection` with any of the local `ids`, deleted or
+   * not, keyed by id (ids with no record are absent). Same answers as one `getRecord` per id;
+   * a push then reads the records of a whole answered batch at once.
+   */
+  getRecords?(
+    collection: string,
+    ids: readonly string[],
+  ): Promise<ReadonlyMap<string, StoredRecord>>;
 
   /** Inserts or replaces the op with the same `opId`. */
   putOp(op: OutboxOp): Promise<void>;

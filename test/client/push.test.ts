@@ -95,9 +95,11 @@ describe('push cost', () => {
     expect(result.pushed).toBe(n);
     const batches = n / 50;
     const calls = Object.fromEntries(counts.calls);
-    // Per op: the op marked in flight (putOp), then on the acknowledgement one read of the
-    // record, one lookup of its other ops, one record write and the op's delete.
-    expect(calls['getRecord']).toBe(n);
+    // Per op: the op marked in flight (putOp), then on the acknowledgement one lookup of its
+    // other ops, one record write and the op's delete; the batch's records are read at once
+    // (the adapter's optional getRecords, one call per collection and batch).
+    expect(calls['getRecord']).toBeUndefined();
+    expect(calls['getRecords']).toBe(batches);
     expect(calls['putRecord']).toBe(n);
     expect(calls['listOps(record)']).toBe(n);
     expect(calls['deleteOp']).toBe(n);
@@ -173,8 +175,10 @@ describe('push cost with references', () => {
       .insertMany(Array.from({ length: n }, (_, i) => ({ title: `f${i}`, folderId: folder.id })));
     counts.counting = true;
     expect((await client.sync()).pushed).toBe(n);
-    // One read per acknowledged op, plus the folder once per batch (two batches of 50).
-    expect(counts.calls.get('getRecord')).toBe(n + 2);
+    // The referenced folder once per batch (two batches of 50); the acknowledged records in
+    // one batch read per batch.
+    expect(counts.calls.get('getRecord')).toBe(2);
+    expect(counts.calls.get('getRecords')).toBe(2);
     const fresh = await clientOf([folders, files], memoryAdapter(), (r) => server.fetch(r));
     await fresh.sync();
     const stored = await fresh.collection('files').find();

@@ -73,6 +73,18 @@ export class MemoryTransaction implements StorageTransaction {
     return value === undefined ? undefined : cloneRecord(value);
   }
 
+  async getRecords(collection: string, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    this.#check(false);
+    const staged = this.#records.get(collection);
+    const stored = this.#state.records.get(collection);
+    const found = new Map<string, StoredRecord>();
+    for (const id of ids) {
+      const value = staged?.get(id) ?? stored?.get(id);
+      if (value !== undefined && value !== DELETED) found.set(id, cloneRecord(value));
+    }
+    return found;
+  }
+
   async getRecordByServerId(
     collection: string,
     serverId: string,

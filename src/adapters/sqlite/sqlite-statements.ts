@@ -22,6 +22,8 @@ export const SERVER_ID_CHUNK = 100;
  * (padding never matches: `IN` with null is not true), so it is prepared once.
  */
 export const SELECT_BY_SERVER_IDS = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND server_id IN (${Array.from({ length: SERVER_ID_CHUNK }, () => '?').join(', ')})`;
+/** Records of one collection by up to {@link SERVER_ID_CHUNK} local ids, as above. */
+export const SELECT_BY_IDS = `SELECT ${RECORD_COLUMNS} FROM tidesync_records WHERE collection = ? AND id IN (${Array.from({ length: SERVER_ID_CHUNK }, () => '?').join(', ')})`;
 /**
  * Inserts or replaces a record. ON CONFLICT on the primary key only: INSERT OR REPLACE would
  * silently delete another record that holds the same server id instead of failing.

@@ -17,6 +17,7 @@ import { whereToSql } from './sqlite-query.js';
 import {
   RECORD_COLUMNS,
   SELECT_BY_SERVER_ID,
+  SELECT_BY_IDS,
   SELECT_BY_SERVER_IDS,
   SERVER_ID_CHUNK,
   SELECT_META,
@@ -97,26 +98,45 @@ export class SqliteTransaction implements StorageTransaction {
     );
   }
 
-  /**
-   * The records of `collection` that hold any of `serverIds`, keyed by server id, in one
-   * statement per {@link SERVER_ID_CHUNK} ids. Not part of the StorageTransaction port: the pull
-   * feature-detects it to read a whole page's records at once.
-   */
+  /** The records of `collection` that hold any of `serverIds`, keyed by server id (batch lookup). */
   getRecordsByServerIds(
     collection: string,
     serverIds: readonly string[],
   ): Promise<Map<string, StoredRecord>> {
+    return this.#recordsIn(
+      'reading records by server id',
+      SELECT_BY_SERVER_IDS,
+      collection,
+      serverIds,
+      (r) => r.serverId,
+    );
+  }
+
+  /** The records of `collection` with any of the local `ids`, keyed by id (batch lookup). */
+  getRecords(collection: string, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    return this.#recordsIn('reading records', SELECT_BY_IDS, collection, ids, (r) => r.id);
+  }
+
+  /** The records `sql` finds for `keys`, in one statement per {@link SERVER_ID_CHUNK} keys. */
+  #recordsIn(
+    doing: string,
+    sql: string,
+    collection: string,
+    keys: readonly string[],
+    keyOf: (record: StoredRecord) => string | null,
+  ): Promise<Map<string, StoredRecord>> {
     return this.#call(
       false,
-      () => 'reading records by server id',
+      () => doing,
       async (d) => {
         const found = new Map<string, StoredRecord>();
-        for (let start = 0; start < serverIds.length; start += SERVER_ID_CHUNK) {
+        for (let start = 0; start < keys.length; start += SERVER_ID_CHUNK) {
           const params: SqliteValue[] = [collection];
-          for (let i = start; i < start + SERVER_ID_CHUNK; i++) params.push(serverIds[i] ?? null);
-          for (const row of await d.all(SELECT_BY_SERVER_IDS, params)) {
+          for (let i = start; i < start + SERVER_ID_CHUNK; i++) params.push(keys[i] ?? null);
+          for (const row of await d.all(sql, params)) {
             const record = toRecord(row);
-            if (record.serverId !== null) found.set(record.serverId, record);
+            const key = keyOf(record);
+            if (key !== null) found.set(key, record);
           }
         }
         return found;

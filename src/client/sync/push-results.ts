@@ -70,7 +70,8 @@ export async function applyPushResults(
   emit: EmitEvent,
 ): Promise<boolean> {
   const decided: Decided[] = [];
-  for (const answered of results) decided.push(await decide(ctx, tx, answered));
+  const known = await batchRecords(tx, results);
+  for (const answered of results) decided.push(await decide(ctx, tx, answered, known));
   const settled = await new Outbox(tx).settle(
     decided.map((d) => d.op),
     decided.map((d) => d.outcome),
@@ -95,17 +96,49 @@ function isAdopted({ result, local, invalid }: Decided): boolean {
   return local !== undefined || result.record.deleted;
 }
 
+/** The local records of a batch's ops by collection and id, read before any is written. */
+type BatchRecords = ReadonlyMap<string, ReadonlyMap<string, StoredRecord>>;
+
+/**
+ * Reads the records of every op of the answered batch in one call per collection, when the
+ * adapter offers the optional batch lookup (`StorageTransaction.getRecords`); `undefined`
+ * when it does not (one `getRecord` per op then). Nothing writes a record before every op is
+ * decided, so the answers are those one read per op would give.
+ */
+async function batchRecords(
+  tx: StorageTransaction,
+  results: readonly AnsweredOp[],
+): Promise<BatchRecords | undefined> {
+  // `in` first: a wrapper (a Proxy) may answer any name with a function its target lacks.
+  if (!('getRecords' in tx)) return undefined;
+  const lookup = tx.getRecords;
+  if (typeof lookup !== 'function') return undefined;
+  const ids = new Map<string, string[]>();
+  for (const { op } of results) {
+    const list = ids.get(op.collection);
+    if (list) list.push(op.id);
+    else ids.set(op.collection, [op.id]);
+  }
+  const known = new Map<string, ReadonlyMap<string, StoredRecord>>();
+  for (const [collection, list] of ids)
+    known.set(collection, await lookup.call(tx, collection, list));
+  return known;
+}
+
 /** What the server's result means for the op's row (nothing is written here). */
 async function decide(
   ctx: ClientContext,
   tx: StorageTransaction,
   { op, result, rebuilt }: AnsweredOp,
+  known: BatchRecords | undefined,
 ): Promise<Decided> {
   if (result.status === 'rejected') {
     return { op, result, outcome: { kind: 'dead', code: result.code, message: result.message } };
   }
   checkResultIdentity(op, result.serverId, result.record);
-  const local = await tx.getRecord(op.collection, op.id);
+  const local = known
+    ? known.get(op.collection)?.get(op.id)
+    : await tx.getRecord(op.collection, op.id);
   if (!local) return { op, result, outcome: { kind: 'ack' } };
   if (local.serverId !== result.serverId) await checkServerIdFree(tx, local, result.serverId);
   // A record rebuilt from a lean result is this device's own data: nothing new to check.

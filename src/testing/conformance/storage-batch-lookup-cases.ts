@@ -4,8 +4,9 @@ import type { StorageConformanceCase } from './storage-fixtures.js';
 import { adapterCase, makeRecord, putRecords } from './storage-fixtures.js';
 
 /**
- * Conformance cases for the optional batch lookup `getRecordsByServerIds`: an adapter that
- * offers it answers exactly as one `getRecordByServerId` per id would. Adapters without it pass.
+ * Conformance cases for the optional batch lookups `getRecordsByServerIds` and `getRecords`:
+ * an adapter that offers one answers exactly as one `getRecordByServerId` (or `getRecord`) per
+ * id would, its own uncommitted writes included. Adapters without them pass.
  */
 export const storageBatchLookupCases: readonly StorageConformanceCase[] = [
   adapterCase(
@@ -26,6 +27,38 @@ export const storageBatchLookupCases: readonly StorageConformanceCase[] = [
         const expected = new Map<string, StoredRecord>();
         for (const id of ids) {
           const one = await tx.getRecordByServerId('todos', id);
+          if (one) expected.set(id, one);
+        }
+        const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
+          [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+        assertEqual(sorted(found), sorted(expected), 'batch lookup equals per-id lookups');
+        assertEqual((await lookup.call(tx, 'todos', [])).size, 0, 'no ids: an empty map');
+      });
+    },
+  ),
+  adapterCase(
+    'getRecords, when offered, answers like getRecord per id, uncommitted writes included',
+    async (adapter) => {
+      await putRecords(adapter, [
+        makeRecord({ id: 'a', serverId: 's-a' }),
+        makeRecord({ id: 'b', serverId: 's-b', deleted: true }),
+        makeRecord({ id: 'c', serverId: null }),
+        makeRecord({ id: 'e', serverId: null }),
+        makeRecord({ id: 'd', serverId: 's-d', collection: 'notes' }),
+      ]);
+      await adapter.transaction('readwrite', async (tx) => {
+        const lookup = tx.getRecords;
+        if (lookup === undefined) return;
+        assertTrue(typeof lookup === 'function', 'getRecords is a function');
+        // Staged here: one record changed, one removed, one new.
+        await tx.putRecord(makeRecord({ id: 'a', serverId: 's-a', data: { title: 'changed' } }));
+        await tx.deleteRecord('todos', 'e');
+        await tx.putRecord(makeRecord({ id: 'f', serverId: null }));
+        const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'missing', 'a'];
+        const found = await lookup.call(tx, 'todos', ids);
+        const expected = new Map<string, StoredRecord>();
+        for (const id of ids) {
+          const one = await tx.getRecord('todos', id);
           if (one) expected.set(id, one);
         }
         const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
