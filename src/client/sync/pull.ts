@@ -18,6 +18,7 @@ import { screenPulledPage } from './remote-validation.js';
 import { pageAtAppVersion, schemaVersionsOf } from './schema-versions.js';
 import { Outbox } from '../../outbox/index.js';
 import { committedEvents } from './committed-events.js';
+import { readInBatches } from './batch-lookup.js';
 import { catchUpAppliedSeq, catchUpSeq, forgetAppliedSeq, readAppliedSeq } from './applied-seq.js';
 
 /** Metadata key of the pull cursor. */
@@ -178,21 +179,15 @@ async function lookUpPage(
   tx: StorageTransaction,
   changes: readonly WireRecord[],
 ): Promise<PageRecords | undefined> {
-  // `in` first: a wrapper (a Proxy) may answer any name with a function its target lacks.
-  if (!('getRecordsByServerIds' in tx)) return undefined;
-  const batch = tx.getRecordsByServerIds;
-  if (typeof batch !== 'function') return undefined;
-  const ids = new Map<string, string[]>();
-  for (const change of changes) {
-    if (!ctx.opts.collections.has(change.collection)) continue;
-    const list = ids.get(change.collection);
-    if (list) list.push(change.id);
-    else ids.set(change.collection, [change.id]);
-  }
+  const read = await readInBatches(
+    tx,
+    'getRecordsByServerIds',
+    changes.filter((c) => ctx.opts.collections.has(c.collection)).map((c) => [c.collection, c.id]),
+  );
+  if (!read) return undefined;
   const known: PageRecords = new Map();
-  for (const [collection, serverIds] of ids) {
-    const found = await batch.call(tx, collection, serverIds);
-    known.set(collection, new Map(serverIds.map((id) => [id, found.get(id) ?? null])));
+  for (const [collection, { keys, found }] of read) {
+    known.set(collection, new Map(keys.map((id) => [id, found.get(id) ?? null])));
   }
   return known;
 }

@@ -15,6 +15,7 @@ import {
 } from '../local/id-mapping.js';
 import type { AnsweredOp } from './push-answer.js';
 import { handleConflict } from './push-conflict.js';
+import { readInBatches } from './batch-lookup.js';
 import { overlayPending } from './pending-overlay.js';
 import {
   checkRemoteRecord,
@@ -109,20 +110,13 @@ async function batchRecords(
   tx: StorageTransaction,
   results: readonly AnsweredOp[],
 ): Promise<BatchRecords | undefined> {
-  // `in` first: a wrapper (a Proxy) may answer any name with a function its target lacks.
-  if (!('getRecords' in tx)) return undefined;
-  const lookup = tx.getRecords;
-  if (typeof lookup !== 'function') return undefined;
-  const ids = new Map<string, string[]>();
-  for (const { op } of results) {
-    const list = ids.get(op.collection);
-    if (list) list.push(op.id);
-    else ids.set(op.collection, [op.id]);
-  }
-  const known = new Map<string, ReadonlyMap<string, StoredRecord>>();
-  for (const [collection, list] of ids)
-    known.set(collection, await lookup.call(tx, collection, list));
-  return known;
+  const read = await readInBatches(
+    tx,
+    'getRecords',
+    results.map(({ op }) => [op.collection, op.id]),
+  );
+  if (!read) return undefined;
+  return new Map([...read].map(([collection, { found }]) => [collection, found]));
 }
 
 /** What the server's result means for the op's row (nothing is written here). */
