@@ -67,4 +67,39 @@ describe('sync events are emitted after their transaction commits', () => {
     expect(await Promise.all(seen)).toEqual([told]);
     await client.close();
   });
+  it('a handler that throws cannot undo what it was told about (the op stays a dead letter, no resend loop)', async () => {
+    const strict = defineCollection({
+      name: 'todos',
+      schema: z.object({ title: z.string().max(3) }),
+    });
+    const loose = defineCollection({ name: 'todos', schema: z.object({ title: z.string() }) });
+    const server = makeServer([strict]);
+    let pushes = 0;
+    const client: SyncClient = await createSyncClient({
+      collections: [loose],
+      storage: memoryAdapter(),
+      transport: directTransport({
+        fetch: (request) => {
+          if (request.url.endsWith('/push')) pushes += 1;
+          return server.fetch(request);
+        },
+      }),
+      triggers: [],
+    });
+    await client.collection('todos').insert({ title: 'far too long' });
+    client.on('deadLetter', () => {
+      throw new Error('a bug in the app');
+    });
+    // The handler's error reaches the caller; what it was told about is stored already.
+    await expect(client.sync()).rejects.toThrow('a bug in the app');
+    expect(await client.deadLetters()).toHaveLength(1);
+    expect(client.status.pendingOps).toBe(0);
+    // Nothing is sent again: before, the handler ran inside the transaction, its error rolled
+    // the dead letter back, and every sync re-sent the op into the same refusal.
+    const sent = pushes;
+    await client.sync();
+    expect(pushes).toBe(sent);
+    expect(await client.deadLetters()).toHaveLength(1);
+    await client.close();
+  });
 });

@@ -85,6 +85,7 @@ export async function pushOutbox(
       onSettled();
       tally.rejected += 1;
       tally.changed.add(poisoned.collection);
+      emitDeadLetter(ctx.emit, poisoned);
       continue;
     }
     if (!answer.ok) {
@@ -106,10 +107,16 @@ export async function pushOutbox(
         const [op] = batch;
         if (op) {
           const { code, message } = error;
-          await settleRequest(ctx, batch, { kind: 'dead', code, message, unrecorded: true });
+          const dead = await settleRequest(ctx, batch, {
+            kind: 'dead',
+            code,
+            message,
+            unrecorded: true,
+          });
           onSettled();
           tally.rejected += 1;
           tally.changed.add(op.collection);
+          if (dead) emitDeadLetter(ctx.emit, dead);
         }
         continue;
       }
@@ -124,6 +131,9 @@ export async function pushOutbox(
       observeServerTime(ctx.clock, reply);
       await persistClock(tx, ctx.clock);
     });
+    // Counted as settled before the app hears of it: a handler that throws ends this run, and
+    // the status counts are read again then.
+    onSettled();
     events.flush();
     for (const event of tally.remoteRejected.splice(0)) ctx.emit('remoteRejected', event);
     inflightPossible = resent;
@@ -133,7 +143,6 @@ export async function pushOutbox(
     if (limit < ctx.opts.batchSize) limit = Math.min(ctx.opts.batchSize, limit * 2);
     const done = tally.pushed + tally.conflicts + tally.rejected;
     total = Math.max(total, done);
-    onSettled();
     ctx.emit('progress', { phase: 'push', done, total });
   }
   return tally;
@@ -141,8 +150,8 @@ export async function pushOutbox(
 
 /**
  * Settles every op of `batch` with one outcome (an answer to the whole request) in one
- * transaction; returns the op it dead-lettered, if any, after emitting `deadLetter` for it
- * (once the transaction committed).
+ * transaction; returns the op it dead-lettered, if any (the caller emits `deadLetter` for it,
+ * after counting the batch as settled).
  */
 async function settleRequest(
   ctx: ClientContext,
@@ -156,7 +165,6 @@ async function settleRequest(
     );
     return settled.find((s) => s.kind === 'dead')?.op;
   });
-  if (dead) emitDeadLetter(ctx.emit, dead);
   return dead;
 }
 
