@@ -36,7 +36,8 @@ export function todoDoc(i: number, prefix = 'r'): TodoDoc {
   };
 }
 
-const todoSchema = z.object({
+/** The bench record's schema (issue 10's shape; `id` and `updatedAt` are metadata). */
+export const todoSchema = z.object({
   title: z.string(),
   done: z.boolean(),
   priority: z.number().int().min(0).max(4),

@@ -3,7 +3,7 @@
 // JSON text), the client's JSON parse, wire-schema parse, and then per result either the
 // collection-schema check of the sent record (full) or the record rebuilt from the op (lean).
 // `BATCH=500 REPS=200 npx tsx bench/prof/lean-answer.ts`
-import { z } from 'zod';
+import { todoSchema } from '../workload.js';
 import {
   defineCollection,
   leanRecord,
@@ -20,12 +20,7 @@ const batch = Number(process.env['BATCH'] ?? 500);
 const reps = Number(process.env['REPS'] ?? 200);
 const todos = defineCollection({
   name: 'todos',
-  schema: z.object({
-    title: z.string(),
-    done: z.boolean(),
-    priority: z.number(),
-    tags: z.array(z.string()),
-  }),
+  schema: todoSchema,
 });
 const collections = new Map([[todos.name, todos]]);
 const hlc = (i: number) => `001700000000000:${i.toString(36).padStart(6, '0')}:benchclient1`;

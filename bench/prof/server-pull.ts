@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
+import { todoSchema } from '../workload.js';
 
 const n = Number(process.env['N'] ?? 10000);
 const rounds = Number(process.env['ROUNDS'] ?? 9);
@@ -39,12 +39,7 @@ async function serverOf(src: string) {
   const core = (await import(join(src, 'index.ts'))) as CoreModule;
   const todos = core.defineCollection({
     name: 'todos',
-    schema: z.object({
-      title: z.string(),
-      done: z.boolean(),
-      priority: z.number(),
-      tags: z.array(z.string()),
-    }),
+    schema: todoSchema,
     conflict: core.fieldMerge(),
   });
   const dir = mkdtempSync(join(tmpdir(), 'prof-server-pull-'));

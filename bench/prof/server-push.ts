@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
+import { todoSchema } from '../workload.js';
 
 const n = Number(process.env['N'] ?? 10000);
 const reps = Number(process.env['REPS'] ?? 5);
@@ -20,12 +20,7 @@ const core = (await import(join(src, 'index.ts'))) as CoreModule;
 
 const todos = core.defineCollection({
   name: 'todos',
-  schema: z.object({
-    title: z.string(),
-    done: z.boolean(),
-    priority: z.number(),
-    tags: z.array(z.string()),
-  }),
+  schema: todoSchema,
   conflict: core.fieldMerge(),
 });
 

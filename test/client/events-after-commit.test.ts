@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineCollection, type SyncClient } from 'tidesync';
+import { defineCollection, type StorageAdapter, type SyncClient } from 'tidesync';
 import { z } from 'zod';
 import { conflictingDevices } from '../conflict/conflict-helpers.js';
 import { createSyncClient, directTransport } from 'tidesync';
@@ -11,6 +11,35 @@ import { makeServer, watchStorage } from './sync-helpers.js';
  * handler that reads `client.conflicts()` or `client.deadLetters()` finds the entry it was
  * told about (before, the events fired inside the transaction that stored it).
  */
+/**
+ * A client whose one queued insert the server refuses (its schema is stricter than the
+ * client's): the next sync dead-letters it. `pushes()` counts the push requests sent.
+ */
+async function refusedInsert(
+  storage: StorageAdapter,
+): Promise<{ client: SyncClient; pushes: () => number }> {
+  const strict = defineCollection({
+    name: 'todos',
+    schema: z.object({ title: z.string().max(3) }),
+  });
+  const loose = defineCollection({ name: 'todos', schema: z.object({ title: z.string() }) });
+  const server = makeServer([strict]);
+  let pushes = 0;
+  const client = await createSyncClient({
+    collections: [loose],
+    storage,
+    transport: directTransport({
+      fetch: (request) => {
+        if (request.url.endsWith('/push')) pushes += 1;
+        return server.fetch(request);
+      },
+    }),
+    triggers: [],
+  });
+  await client.collection('todos').insert({ title: 'far too long' });
+  return { client, pushes: () => pushes };
+}
+
 describe('sync events are emitted after their transaction commits', () => {
   it('a conflict handler finds the conflict in client.conflicts()', async () => {
     const { world, b, id } = await conflictingDevices();
@@ -28,18 +57,10 @@ describe('sync events are emitted after their transaction commits', () => {
   });
 
   it('a dead-letter handler finds the op in client.deadLetters()', async () => {
-    // The server refuses what the client's looser schema lets through: a dead letter.
-    const strict = defineCollection({
-      name: 'todos',
-      schema: z.object({ title: z.string().max(3) }),
-    });
-    const loose = defineCollection({ name: 'todos', schema: z.object({ title: z.string() }) });
-    const server = makeServer([strict]);
     // Armed, the storage fails as the op is moved to the dead letters: that transaction rolls back.
     let failDeadLetter = true;
-    const client: SyncClient = await createSyncClient({
-      collections: [loose],
-      storage: watchStorage(memoryAdapter(), {
+    const { client } = await refusedInsert(
+      watchStorage(memoryAdapter(), {
         call: (method, args) => {
           const op = args[0] as { state?: string } | undefined;
           if (failDeadLetter && method === 'putOp' && op?.state === 'dead') {
@@ -47,10 +68,7 @@ describe('sync events are emitted after their transaction commits', () => {
           }
         },
       }),
-      transport: directTransport({ fetch: (request) => server.fetch(request) }),
-      triggers: [],
-    });
-    await client.collection('todos').insert({ title: 'far too long' });
+    );
     const seen: Promise<string[]>[] = [];
     const told: string[] = [];
     client.on('deadLetter', (event) => {
@@ -67,26 +85,9 @@ describe('sync events are emitted after their transaction commits', () => {
     expect(await Promise.all(seen)).toEqual([told]);
     await client.close();
   });
+
   it('a handler that throws cannot undo what it was told about (the op stays a dead letter, no resend loop)', async () => {
-    const strict = defineCollection({
-      name: 'todos',
-      schema: z.object({ title: z.string().max(3) }),
-    });
-    const loose = defineCollection({ name: 'todos', schema: z.object({ title: z.string() }) });
-    const server = makeServer([strict]);
-    let pushes = 0;
-    const client: SyncClient = await createSyncClient({
-      collections: [loose],
-      storage: memoryAdapter(),
-      transport: directTransport({
-        fetch: (request) => {
-          if (request.url.endsWith('/push')) pushes += 1;
-          return server.fetch(request);
-        },
-      }),
-      triggers: [],
-    });
-    await client.collection('todos').insert({ title: 'far too long' });
+    const { client, pushes } = await refusedInsert(memoryAdapter());
     client.on('deadLetter', () => {
       throw new Error('a bug in the app');
     });
@@ -96,9 +97,9 @@ describe('sync events are emitted after their transaction commits', () => {
     expect(client.status.pendingOps).toBe(0);
     // Nothing is sent again: before, the handler ran inside the transaction, its error rolled
     // the dead letter back, and every sync re-sent the op into the same refusal.
-    const sent = pushes;
+    const sent = pushes();
     await client.sync();
-    expect(pushes).toBe(sent);
+    expect(pushes()).toBe(sent);
     expect(await client.deadLetters()).toHaveLength(1);
     await client.close();
   });

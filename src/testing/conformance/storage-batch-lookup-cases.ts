@@ -1,7 +1,31 @@
-import type { StoredRecord } from '../../core/index.js';
+import type { StorageTransaction, StoredRecord } from '../../core/index.js';
 import { assertEqual, assertTrue } from './assert.js';
 import type { StorageConformanceCase } from './storage-fixtures.js';
 import { adapterCase, makeRecord, putRecords } from './storage-fixtures.js';
+
+/** Checks a batch lookup of `ids` in `todos` against `single` per id, and with no ids. */
+async function assertLikeSingle(
+  tx: StorageTransaction,
+  lookup: BatchLookup,
+  ids: readonly string[],
+  single: (id: string) => Promise<StoredRecord | undefined>,
+): Promise<void> {
+  const found = await lookup.call(tx, 'todos', ids);
+  const expected = new Map<string, StoredRecord>();
+  for (const id of ids) {
+    const one = await single(id);
+    if (one) expected.set(id, one);
+  }
+  const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
+    [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  assertEqual(sorted(found), sorted(expected), 'batch lookup equals per-id lookups');
+  assertEqual((await lookup.call(tx, 'todos', [])).size, 0, 'no ids: an empty map');
+}
+
+type BatchLookup = (
+  collection: string,
+  keys: readonly string[],
+) => Promise<ReadonlyMap<string, StoredRecord>>;
 
 /**
  * Conformance cases for the optional batch lookups `getRecordsByServerIds` and `getRecords`:
@@ -23,16 +47,7 @@ export const storageBatchLookupCases: readonly StorageConformanceCase[] = [
         if (lookup === undefined) return;
         assertTrue(typeof lookup === 'function', 'getRecordsByServerIds is a function');
         const ids = ['s-a', 's-b', 's-d', 'missing', 's-a'];
-        const found = await lookup.call(tx, 'todos', ids);
-        const expected = new Map<string, StoredRecord>();
-        for (const id of ids) {
-          const one = await tx.getRecordByServerId('todos', id);
-          if (one) expected.set(id, one);
-        }
-        const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
-          [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-        assertEqual(sorted(found), sorted(expected), 'batch lookup equals per-id lookups');
-        assertEqual((await lookup.call(tx, 'todos', [])).size, 0, 'no ids: an empty map');
+        await assertLikeSingle(tx, lookup, ids, (id) => tx.getRecordByServerId('todos', id));
       });
     },
   ),
@@ -55,16 +70,7 @@ export const storageBatchLookupCases: readonly StorageConformanceCase[] = [
         await tx.deleteRecord('todos', 'e');
         await tx.putRecord(makeRecord({ id: 'f', serverId: null }));
         const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'missing', 'a'];
-        const found = await lookup.call(tx, 'todos', ids);
-        const expected = new Map<string, StoredRecord>();
-        for (const id of ids) {
-          const one = await tx.getRecord('todos', id);
-          if (one) expected.set(id, one);
-        }
-        const sorted = (m: ReadonlyMap<string, StoredRecord>) =>
-          [...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-        assertEqual(sorted(found), sorted(expected), 'batch lookup equals per-id lookups');
-        assertEqual((await lookup.call(tx, 'todos', [])).size, 0, 'no ids: an empty map');
+        await assertLikeSingle(tx, lookup, ids, (id) => tx.getRecord('todos', id));
       });
     },
   ),
