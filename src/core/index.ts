@@ -100,6 +100,7 @@ export { SseParser } from './sse-parser.js';
 export {
   FORBIDDEN_KEYS,
   MAX_DATA_DEPTH,
+  MAX_HELD_RECORDS,
   MAX_MESSAGE_DEPTH,
   PROTOCOL_VERSION,
   WIRE_ERROR_CODES,

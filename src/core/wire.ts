@@ -180,6 +180,9 @@ export const pushResponseSchema = wireObject({
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
+/** The most ids in a set pull's `held` list. */
+export const MAX_HELD_RECORDS = 100;
+
 export const pullRequestSchema = wireObject({
   protocol: z.literal(PROTOCOL_VERSION),
   clientId: envelopeId,
@@ -200,6 +203,12 @@ export const pullRequestSchema = wireObject({
   schemaVersions: z.optional(z.record(id, version)),
   /** Pull one sync set (docs/sync-sets.md) instead of the feed; `cursor` is then the set's. */
   set: z.optional(syncSetSpecSchema),
+  /**
+   * With `set`: server ids of that collection's records the device holds unsynced and whose
+   * server copy no set of the device covers. The page also carries their current state, so an
+   * open conflict's server side stays current (docs/sync-sets.md).
+   */
+  held: z.optional(z.array(id).check(z.maxLength(MAX_HELD_RECORDS))),
   /** Ask for `remaining` in the answer (a pull run's first page). */
   countRemaining: z.optional(z.boolean()),
   /**

@@ -44,7 +44,7 @@ export function pullSet(
   clientId: string,
   set: { collection: string; where: SyncSetWhere },
   cursor: string | null,
-  options: { limit?: number; count?: boolean; user?: string; team?: string } = {},
+  options: { limit?: number; count?: boolean; user?: string; team?: string; held?: string[] } = {},
 ): Promise<Answer<SetAnswer>> {
   return call<SetAnswer>(
     server,
@@ -56,6 +56,7 @@ export function pullSet(
       limit: options.limit ?? 100,
       set,
       ...(options.count ? { countRemaining: true } : {}),
+      ...(options.held ? { held: options.held } : {}),
     },
     { user: options.user ?? 'alice', ...(options.team ? { team: options.team } : {}) },
   );

@@ -44,6 +44,24 @@ describe.each(storeKinds())('set pulls on the server: $name', (kind) => {
     expect(set.changes.map((c) => c.id)).toEqual(['mine']);
   });
 
+  it('answers `held` ids with their current state, only what the user may see', async () => {
+    await push(t.server, 'w', [orderInsert(1, 'a', { region: 'south' })]);
+    await push(t.server, 'w', [orderUpdate(2, 'a', 1, { title: 'later' }, NOW - 900)]);
+    await push(t.server, 'b', [orderInsert(1, 'bobs', { region: 'south' })], { user: 'bob' });
+    const start = await pullWholeSet(t.server, 'dev', north, null);
+    expect(start.changes).toEqual([]);
+    const held = await pullSet(t.server, 'dev', north, start.cursor, {
+      held: ['a', 'bobs', 'missing', 'a'],
+    });
+    expect(held.status).toBe(200);
+    expect(held.body.changes).toHaveLength(1);
+    expect(held.body.changes[0]).toMatchObject({ id: 'a', version: 2, data: { title: 'later' } });
+    const tooMany = await pullSet(t.server, 'dev', north, null, {
+      held: Array.from({ length: 101 }, (_, i) => `h${i}`),
+    });
+    expect(tooMany.status).toBe(400);
+  });
+
   it('delivers a record that left the set, even after it changed again outside it', async () => {
     await push(t.server, 'w', [orderInsert(1, 'a', { region: 'north' })]);
     const start = await pullWholeSet(t.server, 'dev', north, null);

@@ -117,7 +117,7 @@ export async function fetchPullPage(
   ctx: ClientContext,
   server: ServerApi,
   cursor: string | null,
-  extra: Pick<PullRequest, 'set' | 'countRemaining' | 'appliedSeq'> = {},
+  extra: Pick<PullRequest, 'set' | 'held' | 'countRemaining' | 'appliedSeq'> = {},
 ): Promise<PullResponse> {
   const answer = await server.pull(
     {

@@ -7,6 +7,8 @@ import type {
   WireRecord,
 } from '../../core/index.js';
 import type { ClientContext, EmitEvent } from '../client-context.js';
+import { MAX_HELD_RECORDS } from '../../core/index.js';
+import { listConflicts } from '../local/conflicts.js';
 import { committedEvents } from './committed-events.js';
 import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
@@ -29,12 +31,42 @@ export async function pullSyncSets(
   onComplete: (id: string) => void,
 ): Promise<PullTally> {
   const tally: PullTally = { pulled: 0, rebased: false, changed: new Set() };
-  const sets = await ctx.opts.storage.transaction('readonly', (tx) => readSyncSets(tx));
+  const [sets, held] = await ctx.opts.storage.transaction('readonly', async (tx) => {
+    const stored = await readSyncSets(tx);
+    return [stored, await heldOutsideSets(ctx, tx, stored)] as const;
+  });
   for (const set of sets) {
     if (!ctx.opts.collections.has(set.collection)) continue;
-    await pullOneSet(ctx, server, set, tally, onComplete);
+    // The first set of a collection asks for its held records.
+    const ids = held.get(set.collection);
+    held.delete(set.collection);
+    await pullOneSet(ctx, server, set, tally, onComplete, ids);
   }
   return tally;
+}
+
+/**
+ * Server ids, by collection, of the open conflicts whose server side no set covers: no set
+ * range delivers their later changes, so set pulls ask for them by id (`held`). Read only while
+ * the client counts open conflicts.
+ */
+async function heldOutsideSets(
+  ctx: ClientContext,
+  tx: StorageTransaction,
+  sets: readonly StoredSyncSet[],
+): Promise<Map<string, string[]>> {
+  const held = new Map<string, string[]>();
+  if (sets.length === 0 || ctx.status.value.conflicts === 0) return held;
+  const names = new Set(sets.map((s) => s.collection));
+  const collections = new Map([...ctx.opts.collections].filter(([name]) => names.has(name)));
+  for (const c of await listConflicts(tx, collections)) {
+    if (c.serverId === null || c.remote === null || isCovered(sets, c.collection, c.remote)) {
+      continue;
+    }
+    const ids = held.get(c.collection) ?? [];
+    if (ids.length < MAX_HELD_RECORDS) held.set(c.collection, [...ids, c.serverId]);
+  }
+  return held;
 }
 
 async function pullOneSet(
@@ -43,6 +75,7 @@ async function pullOneSet(
   set: StoredSyncSet,
   tally: PullTally,
   onComplete: (id: string) => void,
+  held: readonly string[] | undefined,
 ): Promise<void> {
   let cursor = set.cursor;
   const guard = new StuckCursorGuard(
@@ -53,7 +86,7 @@ async function pullOneSet(
   for (let first = true; ; first = false) {
     const page = await fetchPullPage(ctx, server, cursor, {
       set: { collection: set.collection, where: set.where as SyncSetSpec['where'] },
-      ...(first ? { countRemaining: true } : {}),
+      ...(first ? { countRemaining: true, ...(held ? { held: [...held] } : {}) } : {}),
     });
     guard.check(page, cursor);
     const rejected = screenPulledPage(ctx.opts.collections, page);

@@ -48,6 +48,7 @@ export async function readSetPage(
   const remaining = request.countRemaining ? await reader.countSetChanges(query) : undefined;
   const page = new PullPage(limit, ctx.maxPullPageBytes, request.maxBytes);
   const seen = new Set<string>();
+  await offerHeld(ctx, collection, user, request, reader, page, seen);
   let scanned = 0;
   let hasMore = false;
   scan: for (;;) {
@@ -71,6 +72,29 @@ export async function readSetPage(
     if (rows.length <= limit) break;
   }
   return pullAnswer(ctx, epoch, page, { position, fingerprint: 0, hasMore, reset, remaining });
+}
+
+/**
+ * The current state of each record the device listed in `held` (unsynced on the device, its
+ * server copy outside every set of the device, so no set range finds it), as the user may see
+ * it. What does not fit waits for the device's next set pull.
+ */
+async function offerHeld(
+  ctx: ServerContext,
+  collection: CollectionDefinition,
+  user: SyncSpecUser,
+  request: PullRequest,
+  reader: ServerStoreReader,
+  page: PullPage,
+  seen: Set<string>,
+): Promise<void> {
+  for (const id of request.held ?? []) {
+    if (seen.has(id)) continue;
+    const record = await reader.getRecord(collection.name, id);
+    if (!record) continue;
+    if (!offerVisible(ctx, collection, user, request.clientId, page, record)) return;
+    seen.add(id);
+  }
 }
 
 /**

@@ -1,0 +1,44 @@
+// Found by S34 at soak size (seed 1048948300, manual() with sync sets): a device follows a record
+// by the values the server holds, so a conflict whose server side is in none of the device's
+// sets got no later deliveries and showed a stale server side. Set pulls now ask for such
+// records by id (`held`).
+import { expect, it } from 'vitest';
+import { manualOrders as orders } from './set-helpers.js';
+import { createTestHarness } from 'tidesync/testing';
+
+const north = { collection: 'orders', where: { region: 'north' } };
+const both = { collection: 'orders', where: { region: { in: ['east', 'north'] } } };
+
+it('keeps an open conflict’s server side current after the server copy left every set', async () => {
+  const h = await createTestHarness({
+    collections: [orders],
+    clients: [{ sets: [north] }, { sets: [both] }],
+  });
+  try {
+    const created = await h.clients[0]!.collection('orders').insert({
+      title: 'a',
+      region: 'north',
+    });
+    await h.settle();
+    const [other] = await h.clients[1]!.collection('orders').find();
+    await h.clients[1]!.collection('orders').update(other!.id, { region: 'east' });
+    await h.clients[0]!.collection('orders').update(created.id, { title: 'mine' });
+    await h.sync(1);
+    await h.sync(0);
+    const [opened] = await h.clients[0]!.conflicts();
+    expect(opened?.remote).toEqual({ title: 'a', region: 'east' });
+    // The server copy changes again in `east`, which device 0 does not sync.
+    await h.clients[1]!.collection('orders').update(other!.id, { title: 'b' });
+    await h.sync(1);
+    await h.sync(0);
+    const [current] = await h.clients[0]!.conflicts();
+    expect(current?.remote).toEqual({ title: 'b', region: 'east' });
+    expect(current?.local).toEqual({ title: 'mine', region: 'north' });
+    await h.clients[0]!.resolveConflict('orders', current!.id, { keep: 'remote' });
+    await h.settle();
+    expect(await h.clients[0]!.conflicts()).toEqual([]);
+    await h.assertConverged();
+  } finally {
+    await h.close();
+  }
+});
