@@ -6,6 +6,9 @@ export interface BatchRead {
   readonly found: ReadonlyMap<string, StoredRecord>;
 }
 
+/** The name of one of the storage port's optional batch lookups. */
+type BatchLookup = 'getRecords' | 'getRecordsByServerIds';
+
 /**
  * Reads the records of `keys` (collection and key) in one call per collection through the
  * storage port's optional batch lookup `name` (`getRecords` by local id, `getRecordsByServerIds`
@@ -13,7 +16,7 @@ export interface BatchRead {
  */
 export async function readInBatches(
   tx: StorageTransaction,
-  name: 'getRecords' | 'getRecordsByServerIds',
+  name: BatchLookup,
   keys: Iterable<readonly [collection: string, key: string]>,
 ): Promise<Map<string, BatchRead> | undefined> {
   // `in` first: a wrapper (a Proxy) may answer any name with a function its target lacks.
@@ -31,4 +34,17 @@ export async function readInBatches(
     out.set(collection, { keys: list, found: await lookup.call(tx, collection, list) });
   }
   return out;
+}
+
+/** Records found by collection and key; a key missing from its collection's map was not found. */
+export type FoundRecords = ReadonlyMap<string, ReadonlyMap<string, StoredRecord>>;
+
+/** {@link readInBatches}, keeping only what was found. */
+export async function findInBatches(
+  tx: StorageTransaction,
+  name: BatchLookup,
+  keys: Iterable<readonly [collection: string, key: string]>,
+): Promise<FoundRecords | undefined> {
+  const read = await readInBatches(tx, name, keys);
+  return read && new Map([...read].map(([collection, { found }]) => [collection, found]));
 }

@@ -15,7 +15,7 @@ import {
 } from '../local/id-mapping.js';
 import type { AnsweredOp } from './push-answer.js';
 import { handleConflict } from './push-conflict.js';
-import { readInBatches } from './batch-lookup.js';
+import { type FoundRecords, findInBatches } from './batch-lookup.js';
 import { overlayPending } from './pending-overlay.js';
 import {
   checkRemoteRecord,
@@ -72,7 +72,8 @@ export async function applyPushResults(
 ): Promise<boolean> {
   const decided: Decided[] = [];
   const known = await batchRecords(tx, results);
-  for (const answered of results) decided.push(await decide(ctx, tx, answered, known));
+  const holders = known && (await serverIdHolders(tx, results, known));
+  for (const answered of results) decided.push(await decide(ctx, tx, answered, known, holders));
   const settled = await new Outbox(tx).settle(
     decided.map((d) => d.op),
     decided.map((d) => d.outcome),
@@ -97,26 +98,42 @@ function isAdopted({ result, local, invalid }: Decided): boolean {
   return local !== undefined || result.record.deleted;
 }
 
-/** The local records of a batch's ops by collection and id, read before any is written. */
-type BatchRecords = ReadonlyMap<string, ReadonlyMap<string, StoredRecord>>;
-
 /**
- * Reads the records of every op of the answered batch in one call per collection, when the
- * adapter offers the optional batch lookup (`StorageTransaction.getRecords`); `undefined`
- * when it does not (one `getRecord` per op then). Nothing writes a record before every op is
- * decided, so the answers are those one read per op would give.
+ * Reads the records of every op of the answered batch (by collection and local id) in one call
+ * per collection, when the adapter offers the optional batch lookup
+ * (`StorageTransaction.getRecords`); `undefined` when it does not (one `getRecord` per op
+ * then). Nothing writes a record before every op is decided, so the answers are those one read
+ * per op would give.
  */
-async function batchRecords(
+function batchRecords(
   tx: StorageTransaction,
   results: readonly AnsweredOp[],
-): Promise<BatchRecords | undefined> {
-  const read = await readInBatches(
+): Promise<FoundRecords | undefined> {
+  return findInBatches(
     tx,
     'getRecords',
     results.map(({ op }) => [op.collection, op.id]),
   );
-  if (!read) return undefined;
-  return new Map([...read].map(([collection, { found }]) => [collection, found]));
+}
+
+/**
+ * The local records that already hold the server ids the answer gives to records new here (by
+ * collection and server id), in one call per collection (`getRecordsByServerIds`), for
+ * {@link checkServerIdFree}; `undefined` when the adapter does not offer it.
+ */
+function serverIdHolders(
+  tx: StorageTransaction,
+  results: readonly AnsweredOp[],
+  known: FoundRecords,
+): Promise<FoundRecords | undefined> {
+  const keys: [string, string][] = [];
+  for (const { op, result } of results) {
+    if (result.status === 'rejected') continue;
+    if (known.get(op.collection)?.get(op.id)?.serverId === null) {
+      keys.push([op.collection, result.serverId]);
+    }
+  }
+  return findInBatches(tx, 'getRecordsByServerIds', keys);
 }
 
 /** What the server's result means for the op's row (nothing is written here). */
@@ -124,7 +141,8 @@ async function decide(
   ctx: ClientContext,
   tx: StorageTransaction,
   { op, result, rebuilt }: AnsweredOp,
-  known: BatchRecords | undefined,
+  known: FoundRecords | undefined,
+  holders: FoundRecords | undefined,
 ): Promise<Decided> {
   if (result.status === 'rejected') {
     return { op, result, outcome: { kind: 'dead', code: result.code, message: result.message } };
@@ -134,7 +152,9 @@ async function decide(
     ? known.get(op.collection)?.get(op.id)
     : await tx.getRecord(op.collection, op.id);
   if (!local) return { op, result, outcome: { kind: 'ack' } };
-  if (local.serverId !== result.serverId) await checkServerIdFree(tx, local, result.serverId);
+  if (local.serverId !== result.serverId) {
+    await checkServerIdFree(tx, local, result.serverId, holders);
+  }
   // A record rebuilt from a lean result is this device's own data: nothing new to check.
   const invalid = rebuilt ? undefined : checkRemoteRecord(ctx.opts.collections, result.record);
   const serverId = result.serverId;
@@ -230,16 +250,22 @@ function checkResultIdentity(op: OutboxOp, serverId: string, record: WireRecord)
 
 /**
  * Refuses a server id that would be a second name: a confirmed record given another server id,
- * or a new record mapped onto a server id another local record already holds.
+ * or a new record mapped onto a server id another local record already holds (looked up in
+ * `holders`, the batch's lookup, when there is one).
  * @throws ProtocolError `PROTOCOL_ERROR`: nothing of the batch is applied, nothing overwritten
  */
 async function checkServerIdFree(
   tx: StorageTransaction,
   local: StoredRecord,
   serverId: string,
+  holders: FoundRecords | undefined,
 ): Promise<void> {
   const holder =
-    local.serverId === null ? await tx.getRecordByServerId(local.collection, serverId) : local;
+    local.serverId !== null
+      ? local
+      : holders
+        ? holders.get(local.collection)?.get(serverId)
+        : await tx.getRecordByServerId(local.collection, serverId);
   if (!holder || holder.id === local.id) return;
   throw new ProtocolError(
     `The server mapped \`${local.collection}/${local.id}\` onto server id \`${serverId}\`, which ${holder === local ? `differs from its server id \`${local.serverId}\`` : `local record \`${holder.id}\` already holds`}. Nothing of the batch was applied; the outbox is kept.`,
