@@ -103,14 +103,16 @@ export class CarriedMeta {
     return values;
   }
 
-  /** The value of a carried key (`undefined`: not set), after {@link CarriedMeta.load}. */
-  get(key: string): unknown {
+  /** The value of a carried key (`undefined`: not set), loading the values first if needed. */
+  async read(driver: SqliteDriver, key: string): Promise<unknown> {
+    await this.load(driver);
     const value = this.#values?.get(key);
     return typeof value === 'object' && value !== null ? asJson(value) : value;
   }
 
-  /** Sets (or, with `undefined`, removes) a carried key, after {@link CarriedMeta.load}. */
-  set(key: string, value: unknown): void {
+  /** Sets (or, with `undefined`, removes) a carried key, loading the values first if needed. */
+  async write(driver: SqliteDriver, key: string, value: unknown): Promise<void> {
+    await this.load(driver);
     const stored = asJson(value);
     if (stored === undefined) this.#values?.delete(key);
     else this.#values?.set(key, stored);

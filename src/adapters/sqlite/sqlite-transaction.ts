@@ -248,10 +248,7 @@ export class SqliteTransaction implements StorageTransaction {
       false,
       () => `reading metadata ${key}`,
       async (d) => {
-        if (CarriedMeta.carries(key)) {
-          await this.#carried.load(d);
-          return this.#carried.get(key) as T | undefined;
-        }
+        if (CarriedMeta.carries(key)) return (await this.#carried.read(d, key)) as T | undefined;
         const row = await d.get(SELECT_META, [key]);
         return row ? (JSON.parse(String(row['value'])) as T) : undefined;
       },
@@ -263,11 +260,7 @@ export class SqliteTransaction implements StorageTransaction {
       true,
       () => `writing metadata ${key}`,
       async (d) => {
-        if (CarriedMeta.carries(key)) {
-          await this.#carried.load(d);
-          this.#carried.set(key, value);
-          return;
-        }
+        if (CarriedMeta.carries(key)) return this.#carried.write(d, key, value);
         if (value === undefined) {
           await d.run('DELETE FROM tidesync_meta WHERE key = ?', [key]);
           return;
