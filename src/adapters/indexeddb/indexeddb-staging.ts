@@ -1,14 +1,10 @@
 // What a transaction buffers (staged writes, encrypted at commit) and the outbox reads that
 // are overlaid with it.
 import type { ListOpsOptions, OutboxOp, StoredRecord } from '../../core/index.js';
+import { DELETED, type Staged } from '../staged.js';
 import type { META, OPS, RECORDS } from './indexeddb-layout.js';
 import { OPS_BY_RECORD, OPS_BY_SEQ, OPS_BY_STATE, OPS_BY_STATE_SEQ } from './indexeddb-layout.js';
 import type { EncryptedRows } from './indexeddb-rows.js';
-
-/** Marks a buffered delete. */
-export const DELETED = Symbol('deleted');
-/** A buffered value, or a buffered delete. */
-export type Staged<T> = T | typeof DELETED;
 
 /** One buffered write: a value (or a delete) for one key of one store. */
 export interface Write {

@@ -7,6 +7,7 @@ import {
   type StorageTransaction,
   type StoredRecord,
 } from '../../core/index.js';
+import { DELETED, stagedWithServerId, type Staged } from '../staged.js';
 import { decodeWhileActive, openOps, openRecords, type RowSource } from './indexeddb-decrypt.js';
 import {
   autoCommittedError,
@@ -17,15 +18,7 @@ import {
   toStorageError,
 } from './indexeddb-errors.js';
 import type { EncryptedRows } from './indexeddb-rows.js';
-import {
-  DELETED,
-  overlayOps,
-  readOps,
-  sealWrites,
-  stagedWrites,
-  type Staged,
-  type Write,
-} from './indexeddb-staging.js';
+import { overlayOps, readOps, sealWrites, stagedWrites, type Write } from './indexeddb-staging.js';
 import {
   META,
   OPS,
@@ -149,9 +142,8 @@ export class IndexedDbTransaction implements StorageTransaction {
   ): Promise<StoredRecord | undefined> {
     this.#check(false);
     const staged = this.#records.get(collection);
-    for (const value of staged?.values() ?? []) {
-      if (value !== DELETED && value.serverId === serverId) return structuredClone(value);
-    }
+    const own = stagedWithServerId(staged, serverId);
+    if (own) return structuredClone(own);
     const stored = await this.#read<StoredRecord[]>('reading a record by server id', () =>
       this.#idb.objectStore(RECORDS).index(RECORDS_BY_SERVER_ID).getAll([collection, serverId]),
     );

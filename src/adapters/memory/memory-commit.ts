@@ -1,6 +1,7 @@
 import type { OutboxOp, StoredRecord } from '../../core/index.js';
+import { DELETED, type Staged } from '../staged.js';
 import { noteConflictState } from './memory-conflicts.js';
-import { DELETED, recordKey, type MemoryState, type Staged } from './memory-state.js';
+import { recordKey, type MemoryState } from './memory-state.js';
 
 /**
  * Applies one transaction's staged writes to `state`, keeping its indexes (server ids, ops by

@@ -22,6 +22,3 @@ export interface MemoryState {
 }
 
 export const recordKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
-
-export const DELETED = Symbol('deleted');
-export type Staged<T> = T | typeof DELETED;

@@ -6,10 +6,11 @@ import type {
   StoredRecord,
 } from '../../core/index.js';
 import { StorageError, applyQuery, innerMap } from '../../core/index.js';
+import { DELETED, stagedWithServerId, type Staged } from '../staged.js';
 import { cloneJson, cloneRecord } from './json-clone.js';
 import { commitStaged } from './memory-commit.js';
 import { asksForConflicts, conflictCandidates } from './memory-conflicts.js';
-import { DELETED, recordKey, type MemoryState, type Staged } from './memory-state.js';
+import { recordKey, type MemoryState } from './memory-state.js';
 
 const copy = cloneJson;
 
@@ -91,11 +92,9 @@ export class MemoryTransaction implements StorageTransaction {
   ): Promise<StoredRecord | undefined> {
     this.#check(false);
     // This transaction's own writes first, then the committed index.
+    const own = this.#stagedServerId(collection, serverId);
+    if (own) return cloneRecord(own);
     const staged = this.#records.get(collection);
-    if (staged && staged.size > 0) {
-      const own = this.#stagedServerId(staged, collection, serverId);
-      if (own) return cloneRecord(own);
-    }
     const stored = this.#state.records.get(collection);
     const id =
       this.#state.serverIds.get(collection)?.get(serverId) ??
@@ -106,20 +105,14 @@ export class MemoryTransaction implements StorageTransaction {
   }
 
   /** The staged record with this server id: through the staged index, else by a scan. */
-  #stagedServerId(
-    staged: Map<string, Staged<StoredRecord>>,
-    collection: string,
-    serverId: string,
-  ): StoredRecord | undefined {
+  #stagedServerId(collection: string, serverId: string): StoredRecord | undefined {
     const id = this.#stagedServerIds.get(collection)?.get(serverId);
     if (id === undefined) return undefined;
-    const hit = staged.get(id);
+    const staged = this.#records.get(collection);
+    const hit = staged?.get(id);
     if (hit !== undefined && hit !== DELETED && hit.serverId === serverId) return hit;
     // The indexed record changed its server id or was deleted since: look at every staged one.
-    for (const value of staged.values()) {
-      if (value !== DELETED && value.serverId === serverId) return value;
-    }
-    return undefined;
+    return stagedWithServerId(staged, serverId);
   }
 
   async putRecord(record: StoredRecord): Promise<void> {
