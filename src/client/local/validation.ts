@@ -57,6 +57,26 @@ function assertNoForbiddenKeys(collection: string, value: RecordData): void {
 }
 
 /**
+ * The checks every written value passes first: a plain object (`what` names it), no prototype
+ * key, and no field tidesync manages (`managedMessage` says why that key is refused). `eachKey`
+ * runs for each key once it has passed, so the first bad key decides the error.
+ */
+function assertWritableFields(
+  collection: string,
+  value: unknown,
+  what: string,
+  managedMessage: (key: string) => string,
+  eachKey?: (key: string) => void,
+): asserts value is RecordData {
+  assertPlainObject(collection, value, what);
+  assertNoForbiddenKeys(collection, value);
+  for (const key of Object.keys(value)) {
+    if (PROTECTED.has(key)) throw new TidesyncError('FORBIDDEN_FIELD', managedMessage(key));
+    eachKey?.(key);
+  }
+}
+
+/**
  * Refuses a NUL character (U+0000) or a lone UTF-16 surrogate in any key or string: no server
  * store can keep one (Postgres text and JSONB cannot), so the server would reject the op.
  */
@@ -84,16 +104,13 @@ export function checkResolutionValue(collection: string, value: unknown): void {
 
 /** Validates a new record's fields; returns the parsed fields (unknown keys stripped). */
 export function validateInsert(collection: CollectionDefinition, value: unknown): RecordData {
-  assertPlainObject(collection.name, value, 'an inserted record');
-  assertNoForbiddenKeys(collection.name, value);
-  for (const key of Object.keys(value)) {
-    if (PROTECTED.has(key)) {
-      throw new TidesyncError(
-        'FORBIDDEN_FIELD',
-        `Field \`${key}\` is managed by tidesync and cannot be set on insert into \`${collection.name}\`. Remove it from the object.`,
-      );
-    }
-  }
+  assertWritableFields(
+    collection.name,
+    value,
+    'an inserted record',
+    (key) =>
+      `Field \`${key}\` is managed by tidesync and cannot be set on insert into \`${collection.name}\`. Remove it from the object.`,
+  );
   const result = safeParseSchema(collection.schema, value);
   if (!result.success) fail(collection.name, toIssues(result.error.issues));
   assertStorableStrings(collection.name, result.data);
@@ -117,23 +134,22 @@ function partialSchema(collection: CollectionDefinition): PartialSchema {
 
 /** Validates an update patch before the transaction opens (each given field against the schema). */
 export function validatePatch(collection: CollectionDefinition, patch: unknown): RecordData {
-  assertPlainObject(collection.name, patch, 'an update patch');
-  assertNoForbiddenKeys(collection.name, patch);
-  for (const key of Object.keys(patch)) {
-    if (PROTECTED.has(key)) {
-      throw new TidesyncError(
-        'FORBIDDEN_FIELD',
-        `Field \`${key}\` is managed by tidesync and cannot be changed with \`update()\` on \`${collection.name}\`.`,
-      );
-    }
-    if (!Object.hasOwn(shapeOf(collection.schema), key)) {
-      throw new ValidationError(
-        `Unknown field \`${key}\` in update of collection \`${collection.name}\`. Only fields of its schema can be set.`,
-        [{ path: key, message: 'unknown field' }],
-        collection.name,
-      );
-    }
-  }
+  assertWritableFields(
+    collection.name,
+    patch,
+    'an update patch',
+    (key) =>
+      `Field \`${key}\` is managed by tidesync and cannot be changed with \`update()\` on \`${collection.name}\`.`,
+    (key) => {
+      if (!Object.hasOwn(shapeOf(collection.schema), key)) {
+        throw new ValidationError(
+          `Unknown field \`${key}\` in update of collection \`${collection.name}\`. Only fields of its schema can be set.`,
+          [{ path: key, message: 'unknown field' }],
+          collection.name,
+        );
+      }
+    },
+  );
   const result = safeParseSchema(partialSchema(collection), patch);
   if (!result.success) fail(collection.name, toIssues(result.error.issues));
   const parsed = result.data as RecordData;
