@@ -15,6 +15,25 @@ function clocksOf(fields: readonly string[], hlc: string): FieldClocks {
   return clocks;
 }
 
+/** `current` with `changes`, written at `now` with the clock `hlc`. */
+function rewritten(
+  current: StoredRecord,
+  changes: Partial<Omit<StoredRecord, 'hlc' | 'updatedAt' | 'accessedAt'>>,
+  hlc: string,
+  now: number,
+): StoredRecord {
+  return { ...current, ...changes, hlc, updatedAt: now, accessedAt: now };
+}
+
+/** The op of a local write to `current`, a record of `collection`. */
+function opFor(
+  collection: string,
+  current: StoredRecord,
+  op: Omit<NewOp, 'collection' | 'id' | 'serverId'>,
+): NewOp {
+  return { collection, id: current.id, serverId: current.serverId, ...op };
+}
+
 /** A new local record, never synced, and its insert op; every field has the clock `hlc`. */
 export function newInsert(
   collection: string,
@@ -71,19 +90,17 @@ export function newUpdate(
   const changed = Object.keys(patch);
   const opClocks = clocksOf(changed, hlc);
   return {
-    record: {
-      ...current,
-      data,
+    record: rewritten(
+      current,
+      {
+        data,
+        fieldClocks: { ...current.fieldClocks, ...opClocks },
+        syncStatus: current.syncStatus === 'conflicted' ? 'conflicted' : 'pending',
+      },
       hlc,
-      fieldClocks: { ...current.fieldClocks, ...opClocks },
-      updatedAt: now,
-      accessedAt: now,
-      syncStatus: current.syncStatus === 'conflicted' ? 'conflicted' : 'pending',
-    },
-    op: {
-      collection,
-      id: current.id,
-      serverId: current.serverId,
+      now,
+    ),
+    op: opFor(collection, current, {
       type: 'update',
       data,
       patch,
@@ -91,16 +108,13 @@ export function newUpdate(
       baseVersion: current.version,
       hlc,
       fieldClocks: opClocks,
-    },
+    }),
   };
 }
 
 /** The delete op of `current`, a record of `collection`. */
 export function newDeleteOp(collection: string, current: StoredRecord, hlc: string): NewOp {
-  return {
-    collection,
-    id: current.id,
-    serverId: current.serverId,
+  return opFor(collection, current, {
     type: 'delete',
     data: null,
     patch: null,
@@ -108,19 +122,12 @@ export function newDeleteOp(collection: string, current: StoredRecord, hlc: stri
     baseVersion: current.version,
     hlc,
     fieldClocks: {},
-  };
+  });
 }
 
 /** `current` as a tombstone waiting for its delete op to sync. */
 export function deletedRecord(current: StoredRecord, hlc: string, now: number): StoredRecord {
-  return {
-    ...current,
-    deleted: true,
-    hlc,
-    updatedAt: now,
-    accessedAt: now,
-    syncStatus: 'pending',
-  };
+  return rewritten(current, { deleted: true, syncStatus: 'pending' }, hlc, now);
 }
 
 /**
@@ -134,18 +141,19 @@ export function adoptedRemote(
   deleted: boolean,
   now: number,
 ): StoredRecord {
-  return {
-    ...current,
-    data,
-    deleted,
-    version: conflict.remoteVersion,
-    hlc: conflict.remoteHlc,
-    fieldClocks: conflict.remoteFieldClocks,
-    syncStatus: 'synced',
-    conflict: null,
-    updatedAt: now,
-    accessedAt: now,
-  };
+  return rewritten(
+    current,
+    {
+      data,
+      deleted,
+      version: conflict.remoteVersion,
+      fieldClocks: conflict.remoteFieldClocks,
+      syncStatus: 'synced',
+      conflict: null,
+    },
+    conflict.remoteHlc,
+    now,
+  );
 }
 
 /**
@@ -164,22 +172,20 @@ export function newResolution(
   const fields = Object.keys(data);
   const clocks = clocksOf(fields, hlc);
   return {
-    record: {
-      ...current,
-      data,
-      deleted,
-      version: conflict.remoteVersion,
+    record: rewritten(
+      current,
+      {
+        data,
+        deleted,
+        version: conflict.remoteVersion,
+        fieldClocks: { ...conflict.remoteFieldClocks, ...clocks },
+        syncStatus: 'pending',
+        conflict: null,
+      },
       hlc,
-      fieldClocks: { ...conflict.remoteFieldClocks, ...clocks },
-      syncStatus: 'pending',
-      conflict: null,
-      updatedAt: now,
-      accessedAt: now,
-    },
-    op: {
-      collection,
-      id: current.id,
-      serverId: current.serverId,
+      now,
+    ),
+    op: opFor(collection, current, {
       type: deleted ? 'delete' : 'update',
       data: deleted ? null : data,
       patch: deleted ? null : data,
@@ -187,6 +193,6 @@ export function newResolution(
       baseVersion: conflict.remoteVersion,
       hlc,
       fieldClocks: deleted ? {} : clocks,
-    },
+    }),
   };
 }
