@@ -1,12 +1,8 @@
-import type {
-  ConflictInput,
-  ConflictOutcome,
-  ConflictStrategy,
-  FieldClocks,
-} from '../core/index.js';
+import type { ConflictStrategy, FieldClocks } from '../core/index.js';
 import { compareHlc, maxHlc } from '../core/index.js';
+import { deterministicStrategy } from './deterministic-strategy.js';
 import { mergeFieldClocks } from './last-write-wins.js';
-import { assertSafeInput, copyData } from './safe-data.js';
+import { copyData } from './safe-data.js';
 
 /**
  * Field-level merge: fields changed on one side only all survive; a field changed on both sides
@@ -23,37 +19,31 @@ import { assertSafeInput, copyData } from './safe-data.js';
  * defineCollection({ name: 'todos', schema, conflict: fieldMerge() });
  */
 export function fieldMerge(): ConflictStrategy {
-  return {
-    name: 'fieldMerge',
-    deterministic: true,
-    resolve(input: ConflictInput): ConflictOutcome {
-      assertSafeInput(input);
-      const { local, remote } = input;
-      const hlc = maxHlc(local.hlc, remote.hlc);
-      const fieldClocks = mergeFieldClocks(local.fieldClocks, remote.fieldClocks);
-      if (local.data === null || remote.data === null) {
-        // Remove-wins. Comparing clocks here is not order-independent with three or more
-        // writers: a later edit would revive the record with only its own view, while the
-        // same edits merged before the delete arrived would keep every field. A delete that
-        // always wins gives one answer in every order.
-        return { kind: 'merged', data: null, hlc, fieldClocks };
+  return deterministicStrategy('fieldMerge', (local, remote) => {
+    const hlc = maxHlc(local.hlc, remote.hlc);
+    const fieldClocks = mergeFieldClocks(local.fieldClocks, remote.fieldClocks);
+    if (local.data === null || remote.data === null) {
+      // Remove-wins. Comparing clocks here is not order-independent with three or more
+      // writers: a later edit would revive the record with only its own view, while the
+      // same edits merged before the delete arrived would keep every field. A delete that
+      // always wins gives one answer in every order.
+      return { kind: 'merged', data: null, hlc, fieldClocks };
+    }
+    const data = copyData(remote.data);
+    for (const field of local.changedFields) {
+      if (!Object.hasOwn(local.data, field)) continue;
+      const mine = clockOf(local.fieldClocks, field, local.hlc);
+      if (compareHlc(mine, clockOf(remote.fieldClocks, field, '')) > 0) {
+        Object.defineProperty(data, field, {
+          value: local.data[field],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
-      const data = copyData(remote.data);
-      for (const field of local.changedFields) {
-        if (!Object.hasOwn(local.data, field)) continue;
-        const mine = clockOf(local.fieldClocks, field, local.hlc);
-        if (compareHlc(mine, clockOf(remote.fieldClocks, field, '')) > 0) {
-          Object.defineProperty(data, field, {
-            value: local.data[field],
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
-      }
-      return { kind: 'merged', data, hlc, fieldClocks };
-    },
-  };
+    }
+    return { kind: 'merged', data, hlc, fieldClocks };
+  });
 }
 
 function clockOf(clocks: FieldClocks, field: string, fallback: string): string {

@@ -1,11 +1,7 @@
-import type {
-  ConflictInput,
-  ConflictOutcome,
-  ConflictStrategy,
-  FieldClocks,
-} from '../core/index.js';
+import type { ConflictStrategy, FieldClocks } from '../core/index.js';
 import { compareHlc, maxHlc } from '../core/index.js';
-import { assertSafeInput, copyData } from './safe-data.js';
+import { deterministicStrategy } from './deterministic-strategy.js';
+import { copyData } from './safe-data.js';
 
 /** Per-field maximum of two clock maps; commutative, associative and idempotent. */
 export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
@@ -32,19 +28,13 @@ export function mergeFieldClocks(a: FieldClocks, b: FieldClocks): FieldClocks {
  * defineCollection({ name: 'notes', schema, conflict: lastWriteWins() });
  */
 export function lastWriteWins(): ConflictStrategy {
-  return {
-    name: 'lastWriteWins',
-    deterministic: true,
-    resolve(input: ConflictInput): ConflictOutcome {
-      assertSafeInput(input);
-      const { local, remote } = input;
-      const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
-      return {
-        kind: 'merged',
-        data: winner.data === null ? null : copyData(winner.data),
-        hlc: maxHlc(local.hlc, remote.hlc),
-        fieldClocks: mergeFieldClocks(local.fieldClocks, remote.fieldClocks),
-      };
-    },
-  };
+  return deterministicStrategy('lastWriteWins', (local, remote) => {
+    const winner = compareHlc(local.hlc, remote.hlc) > 0 ? local : remote;
+    return {
+      kind: 'merged',
+      data: winner.data === null ? null : copyData(winner.data),
+      hlc: maxHlc(local.hlc, remote.hlc),
+      fieldClocks: mergeFieldClocks(local.fieldClocks, remote.fieldClocks),
+    };
+  });
 }
