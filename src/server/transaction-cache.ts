@@ -207,19 +207,21 @@ export class TransactionCache {
 
 /**
  * A read through `cache` (when the transaction has one): `load` runs only when `known` says
- * the cache does not know the answer (`undefined`; `null` is a known absence), and `remember`
- * notes what it found and returns what the read answers.
+ * the cache does not know the answer (`undefined`; `null` is a known absence); `note`
+ * remembers what it found, and the read answers what the cache then knows (a copy).
  */
 async function readThrough<T>(
   cache: TransactionCache | undefined,
   known: (cache: TransactionCache) => T | null | undefined,
   load: () => Promise<T | undefined>,
-  remember: (cache: TransactionCache, found: T | undefined) => T | null | undefined,
+  note: (cache: TransactionCache, found: T | null) => void,
 ): Promise<T | undefined> {
   const cached = cache && known(cache);
   if (cached !== undefined) return cached ?? undefined;
   const found = await load();
-  return cache ? (remember(cache, found) ?? undefined) : found;
+  if (!cache) return found;
+  note(cache, found ?? null);
+  return known(cache) ?? undefined;
 }
 
 /**
@@ -236,10 +238,7 @@ export function readRecord(
     cache,
     (c) => c.record(collection, id),
     load,
-    (c, record) => {
-      c.noteRecord(collection, id, record ?? null);
-      return c.record(collection, id);
-    },
+    (c, record) => c.noteRecord(collection, id, record),
   );
 }
 
@@ -255,10 +254,8 @@ export function readRecordByOrigin(
     cache,
     (c) => c.byOrigin(collection, originClientId, originId),
     load,
-    (c, record) => {
-      c.noteOriginsRead(originClientId, [[collection, originId]], record ? [record] : []);
-      return c.byOrigin(collection, originClientId, originId);
-    },
+    (c, record) =>
+      c.noteOriginsRead(originClientId, [[collection, originId]], record ? [record] : []),
   );
 }
 
@@ -273,9 +270,6 @@ export function readOutcome(
     cache,
     (c) => c.outcome(clientId, opId),
     load,
-    (c, result) => {
-      c.noteOutcome(clientId, opId, result ?? null);
-      return result;
-    },
+    (c, result) => c.noteOutcome(clientId, opId, result),
   );
 }
