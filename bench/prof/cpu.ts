@@ -2,7 +2,7 @@
 // push of N records (SQLite server, SQLite client), then of REPS fresh pulls into memory.
 // CPU time moves less than wall time with other processes' load.
 // `N=10000 REPS=3 npx tsx bench/prof/cpu.ts` (`BATCH=50`: that push batch size instead of the
-// default); with `PROF=dir`, a CPU profile of each measured
+// default; `STORE=postgres`: a Postgres store at TIDESYNC_PG_URL instead of SQLite); with `PROF=dir`, a CPU profile of each measured
 // step only (not the setup) goes to `dir/<label>-<n>.cpuprofile`.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -20,7 +20,13 @@ const session = profDir === undefined ? undefined : new Session();
 session?.connect();
 await session?.post('Profiler.enable');
 let step = 0;
-const server = await startTidesyncServer('sqlite', [todosCollection()], dir);
+const storeKind = process.env['STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+const server = await startTidesyncServer(
+  storeKind,
+  [todosCollection()],
+  dir,
+  process.env['TIDESYNC_PG_URL'],
+);
 
 /** Runs `work`, printing its wall and CPU milliseconds under `label`. */
 async function measure(label: string, work: () => Promise<unknown>): Promise<void> {
