@@ -91,17 +91,34 @@ export class MemoryTransaction implements StorageTransaction {
     serverId: string,
   ): Promise<StoredRecord | undefined> {
     this.#check(false);
-    // This transaction's own writes first, then the committed index.
+    const value = this.#byServerId(collection, serverId);
+    return value === undefined ? undefined : cloneRecord(value);
+  }
+
+  async getRecordsByServerIds(
+    collection: string,
+    serverIds: readonly string[],
+  ): Promise<Map<string, StoredRecord>> {
+    this.#check(false);
+    const found = new Map<string, StoredRecord>();
+    for (const serverId of serverIds) {
+      const value = this.#byServerId(collection, serverId);
+      if (value !== undefined) found.set(serverId, cloneRecord(value));
+    }
+    return found;
+  }
+
+  /** The record holding `serverId`, as held (not a copy): this transaction's writes first. */
+  #byServerId(collection: string, serverId: string): StoredRecord | undefined {
     const own = this.#stagedServerId(collection, serverId);
-    if (own) return cloneRecord(own);
+    if (own) return own;
     const staged = this.#records.get(collection);
     const stored = this.#state.records.get(collection);
     const id =
       this.#state.serverIds.get(collection)?.get(serverId) ??
       (stored?.get(serverId)?.serverId === serverId ? serverId : undefined);
     if (id === undefined || staged?.has(id)) return undefined;
-    const value = stored?.get(id);
-    return value === undefined ? undefined : cloneRecord(value);
+    return stored?.get(id);
   }
 
   /** The staged record with this server id: through the staged index, else by a scan. */
