@@ -12,6 +12,9 @@ import { todoSchema } from '../workload.js';
 const n = Number(process.env['N'] ?? 10000);
 const reps = Number(process.env['REPS'] ?? 5);
 const batch = Number(process.env['BATCH'] ?? 200);
+// DROP=name,name: drops these indexes of the store's tables before the push (what an index
+// costs to write; the store's reads may then scan).
+const drop = (process.env['DROP'] ?? '').split(',').filter((name) => name !== '');
 const src = process.env['SRC'] ?? new URL('../../src', import.meta.url).pathname;
 type ServerModule = typeof import('../../src/server/index.js');
 type CoreModule = typeof import('../../src/index.js');
@@ -31,9 +34,15 @@ const hlc = (ms: number, counter: number): string =>
 async function pushCpuMs(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'prof-server-'));
   const db = new Database(join(dir, 'server.db'));
+  // As the bench's server (bench/tidesync-server.ts) opens its file.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const store = server.sqliteServerStore(db);
+  await store.open();
+  for (const index of drop) db.exec(`DROP INDEX IF EXISTS ${index}`);
   const sync = server.createSyncServer({
     collections: [todos],
-    store: server.sqliteServerStore(db),
+    store,
     authorize: () => ({ userId: 'bench' }),
     onError: () => {},
   });

@@ -1,7 +1,8 @@
 // W3 in a fresh process, profiled: seeds a SQLite-store server with N records (in this
 // process), then runs the bench's pull child (bench/pull-child.ts, bundled as the bench does)
 // REPS times with `--cpu-prof` into `PROF` (default a temp dir), printing each pull's time.
-// `N=10000 REPS=2 KIND=tidesync-memory npx tsx bench/prof/w3child.ts`
+// `N=10000 REPS=2 KIND=tidesync-memory npx tsx bench/prof/w3child.ts` (`PROF=none`: timed
+// without profiles)
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,13 +26,8 @@ await writer.close();
 for (let i = 0; i < reps; i++) {
   // The child must not block this process's server: run it asynchronously.
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      '--cpu-prof',
-      `--cpu-prof-dir=${profDir}`,
-      outfile,
-      kind,
-      server.url,
-    ]);
+    const profile = profDir === 'none' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+    const child = spawn(process.execPath, [...profile, outfile, kind, server.url]);
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.on('error', reject);
