@@ -5,7 +5,6 @@ import type {
   StoredRecord,
   WireRecord,
 } from '../../core/index.js';
-import { ProtocolError } from '../../core/index.js';
 import { type OpOutcome, Outbox, type SettledOp } from '../../outbox/index.js';
 import type { ClientContext, EmitEvent } from '../client-context.js';
 import {
@@ -14,8 +13,14 @@ import {
   type ServerIdRemap,
 } from '../local/id-mapping.js';
 import type { AnsweredOp } from './push-answer.js';
+import {
+  batchRecords,
+  checkResultIdentity,
+  checkServerIdFree,
+  serverIdHolders,
+} from './push-checks.js';
 import { handleConflict } from './push-conflict.js';
-import { type FoundRecords, findInBatches } from './batch-lookup.js';
+import type { FoundRecords } from './batch-lookup.js';
 import { overlayPending } from './pending-overlay.js';
 import {
   checkRemoteRecord,
@@ -96,44 +101,6 @@ function isAdopted({ result, local, invalid }: Decided): boolean {
   if (result.status !== 'applied') return true; // the server wrote nothing for it
   if (invalid) return false;
   return local !== undefined || result.record.deleted;
-}
-
-/**
- * Reads the records of every op of the answered batch (by collection and local id) in one call
- * per collection, when the adapter offers the optional batch lookup
- * (`StorageTransaction.getRecords`); `undefined` when it does not (one `getRecord` per op
- * then). Nothing writes a record before every op is decided, so the answers are those one read
- * per op would give.
- */
-function batchRecords(
-  tx: StorageTransaction,
-  results: readonly AnsweredOp[],
-): Promise<FoundRecords | undefined> {
-  return findInBatches(
-    tx,
-    'getRecords',
-    results.map(({ op }) => [op.collection, op.id]),
-  );
-}
-
-/**
- * The local records that already hold the server ids the answer gives to records new here (by
- * collection and server id), in one call per collection (`getRecordsByServerIds`), for
- * {@link checkServerIdFree}; `undefined` when the adapter does not offer it.
- */
-function serverIdHolders(
-  tx: StorageTransaction,
-  results: readonly AnsweredOp[],
-  known: FoundRecords,
-): Promise<FoundRecords | undefined> {
-  const keys: [string, string][] = [];
-  for (const { op, result } of results) {
-    if (result.status === 'rejected') continue;
-    if (known.get(op.collection)?.get(op.id)?.serverId === null) {
-      keys.push([op.collection, result.serverId]);
-    }
-  }
-  return findInBatches(tx, 'getRecordsByServerIds', keys);
 }
 
 /** What the server's result means for the op's row (nothing is written here). */
@@ -234,42 +201,6 @@ async function applyToRecord(
   }
   tally.conflicts += 1;
   await handleConflict(ctx, tx, op, record, result.record, emit);
-}
-
-/**
- * Refuses an answer whose record is not the one the op and its server id name (another
- * collection, another id): storing it would write one record's data under another's name.
- * @throws ProtocolError `PROTOCOL_ERROR`: nothing of the batch is applied
- */
-function checkResultIdentity(op: OutboxOp, serverId: string, record: WireRecord): void {
-  if (record.collection === op.collection && record.id === serverId) return;
-  throw new ProtocolError(
-    `The server answered op \`${op.opId}\` on \`${op.collection}/${op.id}\` with record \`${record.collection}/${record.id}\` under server id \`${serverId}\`. Nothing of the batch was applied; it will be re-sent.`,
-  );
-}
-
-/**
- * Refuses a server id that would be a second name: a confirmed record given another server id,
- * or a new record mapped onto a server id another local record already holds (looked up in
- * `holders`, the batch's lookup, when there is one).
- * @throws ProtocolError `PROTOCOL_ERROR`: nothing of the batch is applied, nothing overwritten
- */
-async function checkServerIdFree(
-  tx: StorageTransaction,
-  local: StoredRecord,
-  serverId: string,
-  holders: FoundRecords | undefined,
-): Promise<void> {
-  const holder =
-    local.serverId !== null
-      ? local
-      : holders
-        ? holders.get(local.collection)?.get(serverId)
-        : await tx.getRecordByServerId(local.collection, serverId);
-  if (!holder || holder.id === local.id) return;
-  throw new ProtocolError(
-    `The server mapped \`${local.collection}/${local.id}\` onto server id \`${serverId}\`, which ${holder === local ? `differs from its server id \`${local.serverId}\`` : `local record \`${holder.id}\` already holds`}. Nothing of the batch was applied; the outbox is kept.`,
-  );
 }
 
 /**
