@@ -1,7 +1,9 @@
 // Found by S34 at soak size (seed 1048948300, manual() with sync sets): a device follows a record
 // by the values the server holds, so a conflict whose server side is in none of the device's
 // sets got no later deliveries and showed a stale server side. Set pulls now ask for such
-// records by id (`held`).
+// records by id (`held`). Found again at soak size (seed 11280286, manual() with sync sets): a
+// device with no set of the collection left made no set pull to carry `held`, so it now asks
+// for those records by id (the protocol's `get`).
 import { expect, it } from 'vitest';
 import { manualOrders as orders } from './set-helpers.js';
 import { createTestHarness } from 'tidesync/testing';
@@ -38,6 +40,44 @@ it('keeps an open conflict’s server side current after the server copy left ev
     await h.settle();
     expect(await h.clients[0]!.conflicts()).toEqual([]);
     await h.assertConverged();
+  } finally {
+    await h.close();
+  }
+});
+
+it('keeps an open conflict’s server side current on a device with no set of the collection', async () => {
+  const h = await createTestHarness({
+    collections: [orders],
+    clients: [{ sets: [north] }, { sets: [north] }],
+  });
+  try {
+    const created = await h.clients[0]!.collection('orders').insert({
+      title: 'a',
+      region: 'north',
+    });
+    await h.settle();
+    const [other] = await h.clients[1]!.collection('orders').find();
+    await h.clients[1]!.collection('orders').update(other!.id, { title: 'theirs' });
+    await h.clients[0]!.collection('orders').update(created.id, { title: 'mine' });
+    await h.sync(1);
+    await h.sync(0);
+    const [opened] = await h.clients[0]!.conflicts();
+    expect(opened?.remote).toEqual({ title: 'theirs', region: 'north' });
+    // Device 0 drops its only set (the conflicted order stays: it holds something unsynced),
+    // then the server copy is deleted.
+    const [set] = await h.clients[0]!.syncSets();
+    await set!.remove();
+    expect(await h.clients[0]!.syncSets()).toEqual([]);
+    await h.clients[1]!.collection('orders').delete(other!.id);
+    await h.sync(1);
+    await h.sync(0);
+    const [current] = await h.clients[0]!.conflicts();
+    expect(current?.local).toEqual({ title: 'mine', region: 'north' });
+    expect(current?.remote).toBeNull();
+    await h.clients[0]!.resolveConflict('orders', current!.id, { keep: 'remote' });
+    await h.settle();
+    expect(await h.clients[0]!.conflicts()).toEqual([]);
+    expect(await h.clients[0]!.collection('orders').find()).toEqual([]);
   } finally {
     await h.close();
   }

@@ -1,5 +1,5 @@
 import type { Query, StorageTransaction, StoredRecord, WireRecord } from '../../core/index.js';
-import { ProtocolError, matchesWhere } from '../../core/index.js';
+import { matchesWhere } from '../../core/index.js';
 import {
   findEvicted,
   readEvicted,
@@ -14,8 +14,8 @@ import { requireServer } from '../sync/server-api.js';
 import { overlayPending } from '../sync/pending-overlay.js';
 import { findRecord } from '../local/record-lookup.js';
 import { persistClock } from '../local/transaction-clock.js';
-import { screenRemoteRecords, type RemoteRejectedEvent } from '../sync/remote-validation.js';
-import { recordAtAppVersion } from '../sync/schema-versions.js';
+import { getRecords } from '../sync/get-records.js';
+import type { RemoteRejectedEvent } from '../sync/remote-validation.js';
 
 /** Most ids the server's `get` endpoint takes in one request (getRequestSchema). */
 const MAX_IDS_PER_GET = 1000;
@@ -88,19 +88,8 @@ export class RemoteFetcher {
     ids: readonly string[],
   ): Promise<{ valid: WireRecord[]; rejected: RemoteRejectedEvent[] }> {
     const server = requireServer(this.#ctx.server, 'fetch from the server');
-    const answer = await server.get(collection, ids, this.#ctx.abort.signal);
-    if (!answer.ok) throw server.refusalError('get', answer.refusal);
-    const reply = answer.reply;
-    const asked = new Set(ids);
-    for (const record of reply.records) {
-      if (record.collection !== collection || !asked.has(record.id)) {
-        throw new ProtocolError(
-          `The server answered a get of \`${collection}\` with record \`${record.collection}/${record.id}\`, which was not asked for. Nothing was stored.`,
-        );
-      }
-    }
-    const records = reply.records.map((r) => recordAtAppVersion(this.#opts.collections, r));
-    return screenRemoteRecords(this.#opts.collections, records, 'fetch');
+    const signal = this.#ctx.abort.signal;
+    return getRecords(server, this.#opts.collections, collection, ids, 'fetch', signal);
   }
 
   /**

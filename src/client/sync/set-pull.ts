@@ -10,6 +10,7 @@ import type { ClientContext, EmitEvent } from '../client-context.js';
 import { MAX_HELD_RECORDS } from '../../core/index.js';
 import { listConflicts } from '../local/conflicts.js';
 import { committedEvents } from './committed-events.js';
+import { getRecords } from './get-records.js';
 import type { ServerApi } from './server-api.js';
 import type { PullTally } from './pull.js';
 import { applyRemoteChange, fetchPullPage } from './pull.js';
@@ -42,6 +43,8 @@ export async function pullSyncSets(
     held.delete(set.collection);
     await pullOneSet(ctx, server, set, tally, onComplete, ids);
   }
+  // A collection with held records but no set on this device: no set pull asks for them.
+  for (const [collection, ids] of held) await pullHeld(ctx, server, collection, ids, tally);
   return tally;
 }
 
@@ -56,9 +59,9 @@ async function heldOutsideSets(
   sets: readonly StoredSyncSet[],
 ): Promise<Map<string, string[]>> {
   const held = new Map<string, string[]>();
-  if (sets.length === 0 || ctx.status.value.conflicts === 0) return held;
-  const names = new Set(sets.map((s) => s.collection));
-  const collections = new Map([...ctx.opts.collections].filter(([name]) => names.has(name)));
+  if (ctx.status.value.conflicts === 0) return held;
+  const collections = new Map([...ctx.opts.collections].filter(([, c]) => c.sync === 'sets'));
+  if (collections.size === 0) return held;
   for (const c of await listConflicts(tx, collections)) {
     if (c.serverId === null || c.remote === null || isCovered(sets, c.collection, c.remote)) {
       continue;
@@ -67,6 +70,40 @@ async function heldOutsideSets(
     if (ids.length < MAX_HELD_RECORDS) held.set(c.collection, [...ids, c.serverId]);
   }
   return held;
+}
+
+/**
+ * The current server state of `ids` (held records of a collection this device has no set of),
+ * asked for by id and applied like set pull entries, in one transaction: a record that left
+ * the user's view is not answered and stays as it is.
+ */
+async function pullHeld(
+  ctx: ClientContext,
+  server: ServerApi,
+  collection: string,
+  ids: readonly string[],
+  tally: PullTally,
+): Promise<void> {
+  const signal = ctx.abort.signal;
+  const { valid, rejected } = await getRecords(
+    server,
+    ctx.opts.collections,
+    collection,
+    ids,
+    'pull',
+    signal,
+  );
+  await ctx.opts.storage.transaction('readwrite', async (tx) => {
+    const sets = await readSyncSets(tx);
+    for (const change of valid) {
+      if (await applySetChange(ctx, tx, sets, change)) {
+        tally.pulled += 1;
+        tally.changed.add(change.collection);
+      }
+    }
+    await persistClock(tx, ctx.clock);
+  });
+  for (const event of rejected) ctx.emit('remoteRejected', event);
 }
 
 async function pullOneSet(
