@@ -3,7 +3,7 @@
 // the device for good (the adopted version sends no op, so no acknowledgement marked the
 // collection for the sweep after the next set pull). Every resolution must let it go.
 import { expect, it } from 'vitest';
-import { manualOrders as orders } from './set-helpers.js';
+import { manualOrders as orders, sharedNorthOrder } from './set-helpers.js';
 import { createTestHarness } from 'tidesync/testing';
 
 const north = { collection: 'orders', where: { region: 'north' } };
@@ -19,15 +19,10 @@ it.each([
       clients: [{ sets: [north] }, { sets: [north] }],
     });
     try {
-      const created = await h.clients[0]!.collection('orders').insert({
-        title: 'a',
-        region: 'north',
-      });
-      await h.settle();
-      const [held] = await h.clients[1]!.collection('orders').find();
-      await h.clients[1]!.collection('orders').update(held!.id, localPatch);
+      const { first, second } = await sharedNorthOrder(h);
+      await h.clients[1]!.collection('orders').update(second, localPatch);
       // Device 0 moves the order out of both devices' set, first.
-      await h.clients[0]!.collection('orders').update(created.id, { title: 'c', region: 'south' });
+      await h.clients[0]!.collection('orders').update(first, { title: 'c', region: 'south' });
       await h.sync(0);
       await h.sync(1);
       const [conflict] = await h.clients[1]!.conflicts();

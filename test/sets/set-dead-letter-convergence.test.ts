@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCollection, lastWriteWins } from 'tidesync';
 import { createTestHarness } from 'tidesync/testing';
+import { sharedNorthOrder } from './set-helpers.js';
 
 const ordersWith = (title: z.ZodType<string>) =>
   defineCollection({
@@ -25,15 +26,10 @@ it('an order moved out of the set leaves the device once its dead letter is disc
     clients: [{ sets: [north] }, { sets: [north] }],
   });
   try {
-    const created = await h.clients[0]!.collection('orders').insert({
-      title: 'a',
-      region: 'north',
-    });
-    await h.settle();
-    const [held] = await h.clients[1]!.collection('orders').find();
-    await h.clients[0]!.collection('orders').update(created.id, { title: 'c', region: 'south' });
+    const { first, second } = await sharedNorthOrder(h);
+    await h.clients[0]!.collection('orders').update(first, { title: 'c', region: 'south' });
     await h.sync(0);
-    await h.clients[1]!.collection('orders').update(held!.id, { title: 'poison' });
+    await h.clients[1]!.collection('orders').update(second, { title: 'poison' });
     await h.settle();
     const letters = await h.clients[1]!.deadLetters();
     expect(letters).toHaveLength(1);

@@ -5,7 +5,7 @@
 // device with no set of the collection left made no set pull to carry `held`, so it now asks
 // for those records by id (the protocol's `get`).
 import { expect, it } from 'vitest';
-import { manualOrders as orders } from './set-helpers.js';
+import { manualOrders as orders, sharedNorthOrder } from './set-helpers.js';
 import { createTestHarness } from 'tidesync/testing';
 
 const north = { collection: 'orders', where: { region: 'north' } };
@@ -17,20 +17,15 @@ it('keeps an open conflict’s server side current after the server copy left ev
     clients: [{ sets: [north] }, { sets: [both] }],
   });
   try {
-    const created = await h.clients[0]!.collection('orders').insert({
-      title: 'a',
-      region: 'north',
-    });
-    await h.settle();
-    const [other] = await h.clients[1]!.collection('orders').find();
-    await h.clients[1]!.collection('orders').update(other!.id, { region: 'east' });
-    await h.clients[0]!.collection('orders').update(created.id, { title: 'mine' });
+    const { first, second } = await sharedNorthOrder(h);
+    await h.clients[1]!.collection('orders').update(second, { region: 'east' });
+    await h.clients[0]!.collection('orders').update(first, { title: 'mine' });
     await h.sync(1);
     await h.sync(0);
     const [opened] = await h.clients[0]!.conflicts();
     expect(opened?.remote).toEqual({ title: 'a', region: 'east' });
     // The server copy changes again in `east`, which device 0 does not sync.
-    await h.clients[1]!.collection('orders').update(other!.id, { title: 'b' });
+    await h.clients[1]!.collection('orders').update(second, { title: 'b' });
     await h.sync(1);
     await h.sync(0);
     const [current] = await h.clients[0]!.conflicts();
@@ -51,14 +46,9 @@ it('keeps an open conflict’s server side current on a device with no set of th
     clients: [{ sets: [north] }, { sets: [north] }],
   });
   try {
-    const created = await h.clients[0]!.collection('orders').insert({
-      title: 'a',
-      region: 'north',
-    });
-    await h.settle();
-    const [other] = await h.clients[1]!.collection('orders').find();
-    await h.clients[1]!.collection('orders').update(other!.id, { title: 'theirs' });
-    await h.clients[0]!.collection('orders').update(created.id, { title: 'mine' });
+    const { first, second } = await sharedNorthOrder(h);
+    await h.clients[1]!.collection('orders').update(second, { title: 'theirs' });
+    await h.clients[0]!.collection('orders').update(first, { title: 'mine' });
     await h.sync(1);
     await h.sync(0);
     const [opened] = await h.clients[0]!.conflicts();
@@ -68,7 +58,7 @@ it('keeps an open conflict’s server side current on a device with no set of th
     const [set] = await h.clients[0]!.syncSets();
     await set!.remove();
     expect(await h.clients[0]!.syncSets()).toEqual([]);
-    await h.clients[1]!.collection('orders').delete(other!.id);
+    await h.clients[1]!.collection('orders').delete(second);
     await h.sync(1);
     await h.sync(0);
     const [current] = await h.clients[0]!.conflicts();

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineCollection, lastWriteWins, manual } from 'tidesync';
 import type { SyncServer } from 'tidesync/server';
+import type { TestHarness } from 'tidesync/testing';
 import type { SyncSetWhere } from '../../src/core/index.js';
 import { call, hlcAt, op } from '../server/server-helpers.js';
 import type { Answer, PullAnswer } from '../server/server-helpers.js';
@@ -117,3 +118,14 @@ export function orderUpdate(
 }
 
 const hlcAtMs = (ms: number) => hlcAt(ms);
+
+/**
+ * Device 0 of `h` inserts the order `{ title: 'a', region: 'north' }` and every device settles;
+ * its id on device 0 and on device 1 (the two devices name it differently until ids resolve).
+ */
+export async function sharedNorthOrder(h: TestHarness): Promise<{ first: string; second: string }> {
+  const created = await h.clients[0]!.collection('orders').insert({ title: 'a', region: 'north' });
+  await h.settle();
+  const [held] = await h.clients[1]!.collection('orders').find();
+  return { first: created.id, second: held!.id };
+}
