@@ -6,22 +6,39 @@
 // for those records by id (the protocol's `get`).
 import { expect, it } from 'vitest';
 import { manualOrders as orders, sharedNorthOrder } from './set-helpers.js';
-import { createTestHarness } from 'tidesync/testing';
+import { createTestHarness, type TestHarness } from 'tidesync/testing';
 
 const north = { collection: 'orders', where: { region: 'north' } };
 const both = { collection: 'orders', where: { region: { in: ['east', 'north'] } } };
 
-it('keeps an open conflict’s server side current after the server copy left every set', async () => {
+/**
+ * Two devices share a north order; device 1 (syncing `secondSet`) writes `theirs` to it and
+ * syncs first, device 0 (syncing north) changes its title to 'mine' and syncs into a conflict.
+ * Runs `body` with the harness and device 1's id of the order, then closes the harness.
+ */
+async function withOpenConflict(
+  secondSet: typeof north | typeof both,
+  theirs: { title?: string; region?: string },
+  body: (h: TestHarness, second: string) => Promise<void>,
+): Promise<void> {
   const h = await createTestHarness({
     collections: [orders],
-    clients: [{ sets: [north] }, { sets: [both] }],
+    clients: [{ sets: [north] }, { sets: [secondSet] }],
   });
   try {
     const { first, second } = await sharedNorthOrder(h);
-    await h.clients[1]!.collection('orders').update(second, { region: 'east' });
+    await h.clients[1]!.collection('orders').update(second, theirs);
     await h.clients[0]!.collection('orders').update(first, { title: 'mine' });
     await h.sync(1);
     await h.sync(0);
+    await body(h, second);
+  } finally {
+    await h.close();
+  }
+}
+
+it('keeps an open conflict’s server side current after the server copy left every set', () =>
+  withOpenConflict(both, { region: 'east' }, async (h, second) => {
     const [opened] = await h.clients[0]!.conflicts();
     expect(opened?.remote).toEqual({ title: 'a', region: 'east' });
     // The server copy changes again in `east`, which device 0 does not sync.
@@ -35,22 +52,10 @@ it('keeps an open conflict’s server side current after the server copy left ev
     await h.settle();
     expect(await h.clients[0]!.conflicts()).toEqual([]);
     await h.assertConverged();
-  } finally {
-    await h.close();
-  }
-});
+  }));
 
-it('keeps an open conflict’s server side current on a device with no set of the collection', async () => {
-  const h = await createTestHarness({
-    collections: [orders],
-    clients: [{ sets: [north] }, { sets: [north] }],
-  });
-  try {
-    const { first, second } = await sharedNorthOrder(h);
-    await h.clients[1]!.collection('orders').update(second, { title: 'theirs' });
-    await h.clients[0]!.collection('orders').update(first, { title: 'mine' });
-    await h.sync(1);
-    await h.sync(0);
+it('keeps an open conflict’s server side current on a device with no set of the collection', () =>
+  withOpenConflict(north, { title: 'theirs' }, async (h, second) => {
     const [opened] = await h.clients[0]!.conflicts();
     expect(opened?.remote).toEqual({ title: 'theirs', region: 'north' });
     // Device 0 drops its only set (the conflicted order stays: it holds something unsynced),
@@ -68,7 +73,4 @@ it('keeps an open conflict’s server side current on a device with no set of th
     await h.settle();
     expect(await h.clients[0]!.conflicts()).toEqual([]);
     expect(await h.clients[0]!.collection('orders').find()).toEqual([]);
-  } finally {
-    await h.close();
-  }
-});
+  }));
